@@ -1,0 +1,199 @@
+//! The built-ins that the interpreter runs itself: differentiation (which calls functions),
+//! data files, and the system built-ins (`print`, `assert`, `clock`, `args`, `nthreads`).
+
+use super::interp::{op_diag, Interp};
+use crate::autodiff::{apply, backward, differentiable, Tape};
+use crate::diag::{Code, Diag};
+use crate::prims::{not_built, Arith, Data, Diff, Prim, Reduce, ShapeOp, Sys, Unary};
+use crate::span::Span;
+use crate::value::{text, Func, Tensor, Value, Wrt};
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+impl Interp {
+    /// Runs a system built-in.
+    pub fn sys(&mut self, op: Sys, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        match op {
+            Sys::Print => {
+                let line: Vec<String> = args.iter().map(text).collect();
+                writeln!(self.out, "{}", line.join(" "))
+                    .map_err(|e| Diag::new(Code::Io, format!("cannot write output: {e}"), span, "while printing"))?;
+                Ok(super::interp::unit())
+            }
+            Sys::Assert => match (args[0].primal(), args.get(1)) {
+                (Value::Bool(true), _) => Ok(super::interp::unit()),
+                (Value::Bool(false), message) => {
+                    let message = match message {
+                        Some(Value::Absent) | None => "assertion failed".to_string(),
+                        Some(m) => format!("assertion failed: {}", text(m)),
+                    };
+                    Err(Diag::new(Code::Assert, message, spans[0], "this is false"))
+                }
+                (other, _) => Err(Diag::new(Code::TypeMismatch, format!("`assert` needs a bool, not {}", other.type_name()), spans[0], other.type_name())
+                    .with_help("reduce a bool tensor with all(...)")),
+            },
+            Sys::Clock => {
+                static START: OnceLock<Instant> = OnceLock::new();
+                Ok(Value::F64(START.get_or_init(Instant::now).elapsed().as_secs_f64()))
+            }
+            Sys::Args => Ok(Value::Tuple(self.args.clone())),
+            Sys::NThreads => Ok(Value::Int(crate::blas::threads() as i64)),
+        }
+    }
+
+    /// Runs a data built-in.
+    pub fn data(&mut self, op: Data, _args: Vec<Value>, span: Span, _spans: &[Span]) -> Result<Value, Diag> {
+        Err(op_diag(not_built(Prim::Data(op)), span, &[]))
+    }
+
+    /// Runs a differentiation built-in.
+    pub fn diff(&mut self, op: Diff, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        let f = args[0].clone();
+        if !matches!(f.primal(), Value::Func(_)) {
+            return Err(Diag::new(Code::TypeMismatch, format!("`{}` takes a function, not {}", op.info().name, f.type_name()), spans[0], f.type_name()));
+        }
+        let wrap = |func: Func| Ok(Value::Func(Rc::new(func)));
+        match op {
+            Diff::Grad | Diff::ValueAndGrad => {
+                let wrt = match &args[1] {
+                    Value::Absent => Wrt::One(0),
+                    Value::Int(i) if *i >= 0 => Wrt::One(*i as usize),
+                    Value::Tuple(items) if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Int(i) if *i >= 0)) => {
+                        Wrt::Many(items.iter().map(|v| if let Value::Int(i) = v { *i as usize } else { 0 }).collect())
+                    }
+                    other => {
+                        return Err(Diag::new(Code::TypeMismatch, "the argument positions must be an int or a tuple of ints ≥ 0", spans[1], other.type_name())
+                            .with_help("e.g. grad(f, 1) or grad(f, (0, 1))"))
+                    }
+                };
+                wrap(Func::Grad { f, wrt, with_value: op == Diff::ValueAndGrad })
+            }
+            Diff::Hessian => wrap(Func::Hessian { f }),
+            Diff::NumGrad => {
+                let eps = match &args[2] {
+                    Value::Absent => 1e-6,
+                    v => crate::prims::arith::scalar_f64(v).ok_or_else(|| Diag::new(Code::TypeMismatch, "`eps` must be a number", spans[2], v.type_name()))?,
+                };
+                self.numgrad(&f, args[1].clone(), eps, span, spans[1])
+            }
+            Diff::GradCheck => {
+                let g = self.call_grad(&f, &Wrt::One(0), false, vec![args[1].clone()], span)?;
+                let n = self.numgrad(&f, args[1].clone(), 1e-6, span, spans[1])?;
+                let ctx = &mut self.ctx;
+                let diff = |ctx: &mut crate::prims::Ctx| -> Result<Value, crate::prims::OpError> {
+                    let num = apply(Prim::Unary(Unary::Abs), vec![apply(Prim::Arith(Arith::Sub), vec![g.clone(), n.clone()], ctx)?], ctx)?;
+                    let scale = apply(Prim::Arith(Arith::Maximum), vec![apply(Prim::Unary(Unary::Abs), vec![g.clone()], ctx)?, apply(Prim::Unary(Unary::Abs), vec![n.clone()], ctx)?], ctx)?;
+                    let scale = apply(Prim::Arith(Arith::Maximum), vec![scale, Value::Int(1)], ctx)?;
+                    let rel = apply(Prim::Arith(Arith::Div), vec![num, scale], ctx)?;
+                    let worst = apply(Prim::Reduce(Reduce::Max), vec![rel, Value::Absent, Value::Absent], ctx)?;
+                    apply(Prim::Shape(ShapeOp::F64), vec![worst], ctx)
+                };
+                diff(ctx).map_err(|e| op_diag(e, span, spans))
+            }
+        }
+    }
+
+    /// Calls `grad(f, wrt)` or `value_and_grad(f, wrt)` on `args`.
+    pub fn call_grad(&mut self, f: &Value, wrt: &Wrt, with_value: bool, mut args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        let tape = Tape::new(self.grad_depth + 1);
+        let mut leaves = Vec::new();
+        for &i in wrt.positions() {
+            let Some(arg) = args.get(i) else {
+                return Err(Diag::new(Code::TypeArity, format!("the gradient is taken with respect to argument {i}, but the call has {}", args.len()), span, "too few arguments"));
+            };
+            if !differentiable(arg) {
+                return Err(Diag::new(Code::TypeGrad, format!("cannot differentiate with respect to argument {i}: it is {}, not a float", arg.type_name()), span, arg.type_name())
+                    .with_help("pass a float, e.g. 2.0 rather than 2"));
+            }
+            let leaf = tape.leaf(arg.clone());
+            args[i] = leaf.clone();
+            leaves.push(leaf);
+        }
+        self.grad_depth += 1;
+        let out = self.call(f, args, span);
+        self.grad_depth -= 1;
+        let out = out?;
+        let scalar = matches!(out.primal(), Value::F64(_) | Value::F32(_));
+        if !scalar {
+            return Err(Diag::new(Code::TypeGrad, format!("`grad` needs a function that returns a float scalar, but it returned {}", out.type_name()), span, out.type_name())
+                .with_help("reduce the result first, e.g. sum(...) or mean(...)"));
+        }
+        let grads = backward(&tape, &out, &leaves, &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
+        let value = match &out {
+            Value::Tracer(t) if Rc::ptr_eq(&t.tape, &tape) => t.primal.clone(),
+            other => other.clone(),
+        };
+        let grad = match wrt {
+            Wrt::One(_) => grads.into_iter().next().unwrap_or(Value::F64(0.0)),
+            Wrt::Many(_) => Value::Tuple(grads.into()),
+        };
+        Ok(if with_value { Value::Tuple(vec![value, grad].into()) } else { grad })
+    }
+
+    /// `hessian(f)(x)`: row `i` is the gradient of `grad(f)(x)[i]`, each by one reverse sweep
+    /// over the recorded reverse sweep of `grad(f)`.
+    pub fn call_hessian(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        let [x] = <[Value; 1]>::try_from(args).map_err(|a| Diag::new(Code::TypeArity, format!("a hessian takes 1 argument, but {} were given", a.len()), span, "one vector"))?;
+        let inner = Value::Func(Rc::new(Func::Grad { f: f.clone(), wrt: Wrt::One(0), with_value: false }));
+        let n = match x.primal() {
+            Value::Tensor(t) if t.shape().len() == 1 => t.shape()[0],
+            Value::F64(_) | Value::F32(_) => return self.call_grad(&inner, &Wrt::One(0), false, vec![x], span),
+            other => return Err(Diag::new(Code::TypeGrad, format!("`hessian` takes a float vector or scalar, not {}", other.type_name()), span, other.type_name())),
+        };
+        let mut rows = Vec::with_capacity(n);
+        for i in 0..n {
+            let tape = Tape::new(self.grad_depth + 1);
+            let leaf = tape.leaf(x.clone());
+            self.grad_depth += 1;
+            let g = self.call(&inner, vec![leaf.clone()], span);
+            self.grad_depth -= 1;
+            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g?, Value::Int(i as i64)], &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
+            let row = backward(&tape, &gi, &[leaf], &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
+            rows.extend(row);
+        }
+        apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx).map_err(|e| op_diag(e, span, &[]))
+    }
+
+    /// The central finite-difference gradient of `f` at `x`, element by element.
+    fn numgrad(&mut self, f: &Value, x: Value, eps: f64, span: Span, x_span: Span) -> Result<Value, Diag> {
+        let eval_at = |interp: &mut Interp, v: Value| -> Result<f64, Diag> {
+            match interp.call(f, vec![v], span)?.primal() {
+                Value::F64(y) => Ok(*y),
+                Value::F32(y) => Ok(*y as f64),
+                other => Err(Diag::new(Code::TypeGrad, format!("`numgrad` needs a function that returns a float scalar, but it returned {}", other.type_name()), span, other.type_name())),
+            }
+        };
+        match x.primal().clone() {
+            Value::F64(v) => Ok(Value::F64((eval_at(self, Value::F64(v + eps))? - eval_at(self, Value::F64(v - eps))?) / (2.0 * eps))),
+            Value::F32(v) => Ok(Value::F32(((eval_at(self, Value::F32(v + eps as f32))? - eval_at(self, Value::F32(v - eps as f32))?) / (2.0 * eps)) as f32)),
+            Value::Tensor(Tensor::F64(a)) => {
+                let mut out = a.as_standard_layout().into_owned();
+                for (i, g) in out.iter_mut().enumerate() {
+                    let mut plus = a.as_standard_layout().into_owned();
+                    let mut minus = a.as_standard_layout().into_owned();
+                    plus.as_slice_mut().expect("standard layout")[i] += eps;
+                    minus.as_slice_mut().expect("standard layout")[i] -= eps;
+                    let hi = eval_at(self, Value::Tensor(Tensor::F64(plus.into_shared())))?;
+                    let lo = eval_at(self, Value::Tensor(Tensor::F64(minus.into_shared())))?;
+                    *g = (hi - lo) / (2.0 * eps);
+                }
+                Ok(Value::Tensor(Tensor::F64(out.into_shared())))
+            }
+            Value::Tensor(Tensor::F32(a)) => {
+                let mut out = a.as_standard_layout().into_owned();
+                for (i, g) in out.iter_mut().enumerate() {
+                    let mut plus = a.as_standard_layout().into_owned();
+                    let mut minus = a.as_standard_layout().into_owned();
+                    plus.as_slice_mut().expect("standard layout")[i] += eps as f32;
+                    minus.as_slice_mut().expect("standard layout")[i] -= eps as f32;
+                    let hi = eval_at(self, Value::Tensor(Tensor::F32(plus.into_shared())))?;
+                    let lo = eval_at(self, Value::Tensor(Tensor::F32(minus.into_shared())))?;
+                    *g = ((hi - lo) / (2.0 * eps)) as f32;
+                }
+                Ok(Value::Tensor(Tensor::F32(out.into_shared())))
+            }
+            other => Err(Diag::new(Code::TypeGrad, format!("`numgrad` takes a float scalar or tensor, not {}", other.type_name()), x_span, other.type_name())),
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! The tree-walking evaluator over [`Ir`]. Variables are frame slots; tensors are shared until
+//! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
+//! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
+
+use super::{Frame, FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use crate::autodiff::apply;
+use crate::blas::ThreadPolicy;
+use crate::diag::{Code, Diag};
+use crate::prims::{Arith, Ctx, OpError, Prim};
+use crate::span::Span;
+use crate::syntax::ast::FloatDtype;
+use crate::value::{Func, Tensor, Value};
+use rand::SeedableRng;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C; checked at every loop iteration and call.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The deepest call nesting allowed before a recursion error (the evaluator runs on a thread
+/// whose stack is sized for it).
+pub const MAX_CALL_DEPTH: usize = 2_000;
+
+/// How evaluation leaves the normal path: an error, or `return`/`break`/`continue` on its way
+/// to the function or loop that takes it.
+pub enum Unwind {
+    Error(Box<Diag>),
+    Return(Value),
+    Break,
+    Continue,
+}
+
+impl From<Diag> for Unwind {
+    fn from(d: Diag) -> Unwind {
+        Unwind::Error(Box::new(d))
+    }
+}
+
+impl Unwind {
+    /// The diagnostic, for an unwind that reached the top (lowering rejects a stray
+    /// `return`/`break`/`continue`, so those do not get there).
+    fn into_diag(self, span: Span) -> Diag {
+        match self {
+            Unwind::Error(d) => *d,
+            Unwind::Return(_) | Unwind::Break | Unwind::Continue => {
+                Diag::new(Code::RuntimeValue, "control flow left its function or loop", span, "here")
+            }
+        }
+    }
+}
+
+/// The running program's state.
+pub struct Interp {
+    /// The top-level variables.
+    pub globals: Rc<Frame>,
+    /// The generator and default dtype that array primitives see.
+    pub ctx: Ctx,
+    /// Where `print` writes.
+    pub out: Box<dyn Write>,
+    /// The script's command-line arguments (`args()`).
+    pub args: Rc<[Value]>,
+    /// The thread-count policy (`--threads`, directives, `TSCRIPT_THREADS`).
+    pub threads: ThreadPolicy,
+    depth: usize,
+    /// How many `grad` calls are running inside each other (the level of the next tape).
+    pub grad_depth: u32,
+}
+
+/// The value of an empty block, a statement, or an `if` without `else` that did not run.
+pub fn unit() -> Value {
+    Value::Tuple(Rc::from(Vec::new()))
+}
+
+impl Interp {
+    /// An interpreter that prints to `out`, with `args` as the script's arguments.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: ThreadPolicy) -> Interp {
+        threads.initial();
+        Interp {
+            globals: Frame::new(0, None),
+            ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0) },
+            out,
+            args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
+            threads,
+            depth: 0,
+            grad_depth: 0,
+        }
+    }
+
+    /// Runs top-level statements; returns the value of the last one if it is an expression.
+    pub fn run(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
+        {
+            let mut slots = self.globals.slots.borrow_mut();
+            if slots.len() < global_size {
+                slots.resize(global_size, Value::Absent);
+            }
+        }
+        let globals = self.globals.clone();
+        let mut last = None;
+        for stmt in stmts {
+            last = match self.exec(stmt, &globals) {
+                Ok(v) if matches!(stmt.kind, StmtKind::Expr(_)) => Some(v),
+                Ok(_) => None,
+                Err(e) => {
+                    let _ = self.out.flush();
+                    return Err(e.into_diag(stmt.span));
+                }
+            };
+        }
+        let _ = self.out.flush();
+        Ok(last)
+    }
+
+    fn exec_block(&mut self, stmts: &[Stmt], frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        let mut value = unit();
+        for (i, stmt) in stmts.iter().enumerate() {
+            let v = self.exec(stmt, frame)?;
+            if i + 1 == stmts.len() && matches!(stmt.kind, StmtKind::Expr(_)) {
+                value = v;
+            }
+        }
+        Ok(value)
+    }
+
+    /// Runs a loop body: `Ok(true)` to go on, `Ok(false)` after `break`.
+    fn loop_body(&mut self, body: &[Stmt], frame: &Rc<Frame>) -> Result<bool, Unwind> {
+        match self.exec_block(body, frame) {
+            Ok(_) | Err(Unwind::Continue) => Ok(true),
+            Err(Unwind::Break) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        match &stmt.kind {
+            StmtKind::Let { target, value } => {
+                let v = self.eval(value, frame)?;
+                self.bind(target, v, frame, value.span)?;
+            }
+            StmtKind::Assign { slot, name, op, value } => self.assign(*slot, name, *op, value, frame, stmt.span)?,
+            StmtKind::IndexAssign { slot, name, indices, op, value } => {
+                let v = self.eval(value, frame)?;
+                let mut args = Vec::with_capacity(indices.len() + 2);
+                args.push(Value::Absent);
+                args.push(v);
+                for i in indices {
+                    args.push(self.eval(i, frame)?);
+                }
+                let old = self.take(*slot, name, frame, stmt.span)?;
+                let result = match op {
+                    None => Ok(old.clone()),
+                    Some(op) => {
+                        let part = apply(Prim::Shape(crate::prims::ShapeOp::Index), [vec![old.clone()], args[2..].to_vec()].concat(), &mut self.ctx);
+                        part.and_then(|p| apply(Prim::Arith(*op), vec![p, args[1].clone()], &mut self.ctx))
+                    }
+                };
+                let result = result.and_then(|v| {
+                    args[1] = v;
+                    args[0] = old.clone();
+                    apply(Prim::Shape(crate::prims::ShapeOp::IndexSet), args, &mut self.ctx)
+                });
+                let mut spans: Vec<Span> = vec![stmt.span, value.span];
+                spans.extend(indices.iter().map(|i| i.span));
+                match result {
+                    Ok(v) => self.store(*slot, v, frame),
+                    Err(e) => {
+                        self.store(*slot, old, frame);
+                        return Err(op_diag(e, stmt.span, &spans).into());
+                    }
+                }
+            }
+            StmtKind::Fn { slot, code } => {
+                let f = Value::Func(Rc::new(Func::Closure { code: code.clone(), env: frame.clone() }));
+                self.store(*slot, f, frame);
+            }
+            StmtKind::Return(value) => {
+                let v = match value {
+                    Some(e) => self.eval(e, frame)?,
+                    None => unit(),
+                };
+                return Err(Unwind::Return(v));
+            }
+            StmtKind::Break => return Err(Unwind::Break),
+            StmtKind::Continue => return Err(Unwind::Continue),
+            StmtKind::While { cond, body } => loop {
+                check_interrupt(stmt.span)?;
+                if !self.condition(cond, frame)? || !self.loop_body(body, frame)? {
+                    break;
+                }
+            },
+            StmtKind::For { slot, start, end, inclusive, body } => {
+                let a = self.int(start, frame, "a `for` range bound")?;
+                let b = self.int(end, frame, "a `for` range bound")?;
+                let stop = if *inclusive { b.saturating_add(1) } else { b };
+                let mut i = a;
+                while i < stop {
+                    check_interrupt(stmt.span)?;
+                    self.store(*slot, Value::Int(i), frame);
+                    if !self.loop_body(body, frame)? || (*inclusive && i == b) {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            StmtKind::Threads { count, body } => {
+                let n = match count {
+                    None => crate::blas::cores(),
+                    Some(e) => {
+                        let n = self.int(e, frame, "a thread count")?;
+                        if n < 1 {
+                            return Err(Diag::new(Code::RuntimeValue, format!("`threads` needs a count of at least 1, not {n}"), e.span, "must be ≥ 1")
+                                .with_help("use `threads auto` for all cores")
+                                .into());
+                        }
+                        n as usize
+                    }
+                };
+                let before = crate::blas::threads();
+                self.threads.apply_directive(n);
+                if let Some(body) = body {
+                    let result = self.exec_block(body, frame);
+                    self.threads.apply_directive(before);
+                    result?;
+                }
+            }
+            StmtKind::Seed(e) => {
+                let n = self.int(e, frame, "a seed")?;
+                self.ctx.rng = rand_pcg::Pcg64::seed_from_u64(n as u64);
+            }
+            StmtKind::Expr(e) => return self.eval(e, frame),
+        }
+        Ok(unit())
+    }
+
+    /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
+    /// owned tensor is updated in place; on error it is put back unchanged.
+    fn assign(&mut self, slot: Slot, name: &Rc<str>, op: Option<Arith>, value: &Ir, frame: &Rc<Frame>, span: Span) -> Result<(), Unwind> {
+        let Some(op) = op else {
+            let v = self.eval(value, frame)?;
+            self.take(slot, name, frame, span)?;
+            self.store(slot, v, frame);
+            return Ok(());
+        };
+        if let (Arith::Add | Arith::Sub, IrKind::Prim { prim: Prim::Arith(Arith::Mul), args, .. }) = (op, &value.kind) {
+            let (s, g) = (self.eval(&args[0], frame)?, self.eval(&args[1], frame)?);
+            let old = self.take(slot, name, frame, span)?;
+            let sign = if op == Arith::Sub { -1.0 } else { 1.0 };
+            return match scaled_add(old, sign, s, g) {
+                Ok(v) => {
+                    self.store(slot, v, frame);
+                    Ok(())
+                }
+                Err((old, s, g)) => {
+                    let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx).map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
+                    self.finish_compound(slot, op, old, product, frame, span, value.span)
+                }
+            };
+        }
+        let v = self.eval(value, frame);
+        let old = self.take(slot, name, frame, span)?;
+        self.finish_compound(slot, op, old, v, frame, span, value.span)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_compound(&mut self, slot: Slot, op: Arith, old: Value, v: Result<Value, Unwind>, frame: &Rc<Frame>, span: Span, value_span: Span) -> Result<(), Unwind> {
+        let v = match v {
+            Ok(v) => v,
+            Err(e) => {
+                self.store(slot, old, frame);
+                return Err(e);
+            }
+        };
+        let keep = old.clone();
+        match apply(Prim::Arith(op), vec![old, v], &mut self.ctx) {
+            Ok(result) => {
+                self.store(slot, result, frame);
+                Ok(())
+            }
+            Err(e) => {
+                self.store(slot, keep, frame);
+                Err(op_diag(e, span, &[span, value_span]).into())
+            }
+        }
+    }
+
+    fn bind(&mut self, target: &Target, v: Value, frame: &Rc<Frame>, span: Span) -> Result<(), Diag> {
+        match target {
+            Target::Slot(slot, _) => {
+                self.store(*slot, v, frame);
+                Ok(())
+            }
+            Target::Tuple(targets, pattern_span) => match v {
+                Value::Tuple(items) if items.len() == targets.len() => {
+                    for (t, item) in targets.iter().zip(items.iter()) {
+                        self.bind(t, item.clone(), frame, span)?;
+                    }
+                    Ok(())
+                }
+                other => Err(Diag::new(
+                    Code::TypeMismatch,
+                    format!("cannot unpack {} into {} names", other.type_name(), targets.len()),
+                    span,
+                    other.type_name(),
+                )
+                .with_label(*pattern_span, format!("{} names", targets.len()))),
+            },
+        }
+    }
+
+    fn frame_at(frame: &Rc<Frame>, depth: u32) -> &Rc<Frame> {
+        let mut f = frame;
+        for _ in 0..depth {
+            f = f.parent.as_ref().expect("resolved depth is within the frame chain");
+        }
+        f
+    }
+
+    fn load(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+        let f = Self::frame_at(frame, slot.depth);
+        let v = f.slots.borrow()[slot.index as usize].clone();
+        if matches!(v, Value::Absent) {
+            return Err(uninit(name, span));
+        }
+        Ok(v)
+    }
+
+    fn take(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+        let f = Self::frame_at(frame, slot.depth);
+        let v = std::mem::replace(&mut f.slots.borrow_mut()[slot.index as usize], Value::Absent);
+        if matches!(v, Value::Absent) {
+            return Err(uninit(name, span));
+        }
+        Ok(v)
+    }
+
+    fn store(&self, slot: Slot, v: Value, frame: &Rc<Frame>) {
+        let f = Self::frame_at(frame, slot.depth);
+        f.slots.borrow_mut()[slot.index as usize] = v;
+    }
+
+    fn condition(&mut self, cond: &Ir, frame: &Rc<Frame>) -> Result<bool, Unwind> {
+        match self.eval(cond, frame)?.primal() {
+            Value::Bool(b) => Ok(*b),
+            other => Err(Diag::new(Code::TypeMismatch, format!("a condition must be a bool, not {}", other.type_name()), cond.span, other.type_name())
+                .with_help("compare explicitly, e.g. x > 0, or reduce a bool tensor with any(...) or all(...)")
+                .into()),
+        }
+    }
+
+    fn int(&mut self, e: &Ir, frame: &Rc<Frame>, what: &str) -> Result<i64, Unwind> {
+        match self.eval(e, frame)? {
+            Value::Int(i) => Ok(i),
+            other => Err(Diag::new(Code::TypeMismatch, format!("{what} must be an int, not {}", other.type_name()), e.span, other.type_name()).into()),
+        }
+    }
+
+    /// Evaluates an expression.
+    fn eval(&mut self, ir: &Ir, frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        match &ir.kind {
+            IrKind::Const(v) => Ok(v.clone()),
+            IrKind::Float { value, .. } => Ok(value.clone()),
+            IrKind::Var(slot, name) => Ok(self.load(*slot, name, frame, ir.span)?),
+            IrKind::Tuple(items) => Ok(Value::Tuple(items.iter().map(|i| self.eval(i, frame)).collect::<Result<Vec<_>, _>>()?.into())),
+            IrKind::Prim { prim, args, dtype } => self.prim(*prim, args, *dtype, frame, ir.span),
+            IrKind::Call { callee, args } => {
+                let f = self.eval(callee, frame)?;
+                let values = args.iter().map(|a| self.eval(a, frame)).collect::<Result<Vec<_>, _>>()?;
+                Ok(self.call(&f, values, ir.span)?)
+            }
+            IrKind::Logic { op, lhs, rhs } => {
+                let a = self.eval(lhs, frame)?;
+                match (op, a.primal()) {
+                    (Arith::And, Value::Bool(false)) => Ok(Value::Bool(false)),
+                    (Arith::Or, Value::Bool(true)) => Ok(Value::Bool(true)),
+                    _ => {
+                        let b = self.eval(rhs, frame)?;
+                        Ok(apply(Prim::Arith(*op), vec![a, b], &mut self.ctx).map_err(|e| op_diag(e, ir.span, &[lhs.span, rhs.span]))?)
+                    }
+                }
+            }
+            IrKind::If { cond, then, otherwise } => {
+                if self.condition(cond, frame)? {
+                    self.eval(then, frame)
+                } else if let Some(o) = otherwise {
+                    self.eval(o, frame)
+                } else {
+                    Ok(unit())
+                }
+            }
+            IrKind::Block(stmts) => self.exec_block(stmts, frame),
+            IrKind::Lambda(code) => Ok(Value::Func(Rc::new(Func::Closure { code: code.clone(), env: frame.clone() }))),
+        }
+    }
+
+    fn prim(&mut self, prim: Prim, args: &[Ir], dtype: FloatDtype, frame: &Rc<Frame>, span: Span) -> Result<Value, Unwind> {
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a, frame)?);
+        }
+        if let Prim::Arith(_) = prim {
+            adapt_literals(args, &mut values);
+        }
+        let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+        self.ctx.dtype = dtype;
+        let result = match prim {
+            Prim::Diff(op) => self.diff(op, values, span, &spans),
+            Prim::Data(op) => self.data(op, values, span, &spans),
+            Prim::Sys(op) => self.sys(op, values, span, &spans),
+            _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans)),
+        };
+        Ok(result?)
+    }
+
+    /// Calls a function value with arguments.
+    pub fn call(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        let Value::Func(func) = f.primal() else {
+            return Err(Diag::new(Code::TypeMismatch, format!("{} is not a function", f.type_name()), span, format!("calling a {}", f.type_name())));
+        };
+        check_interrupt(span)?;
+        match &**func {
+            Func::Closure { code, env } => self.call_closure(code, env, args, span),
+            Func::Prim(prim) => {
+                let params = prim.params();
+                let mut args = args;
+                let fixed = params.iter().filter(|p| !p.variadic).count();
+                let required = params.iter().filter(|p| !p.variadic && !p.optional).count();
+                let variadic = params.iter().any(|p| p.variadic);
+                if args.len() < required || (!variadic && args.len() > fixed) {
+                    return Err(arity(prim.info().name, required, args.len(), span));
+                }
+                if !variadic {
+                    args.resize(fixed, Value::Absent);
+                }
+                let spans = vec![span; args.len()];
+                match prim {
+                    Prim::Diff(op) => self.diff(*op, args, span, &spans),
+                    Prim::Data(op) => self.data(*op, args, span, &spans),
+                    Prim::Sys(op) => self.sys(*op, args, span, &spans),
+                    _ => apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans)),
+                }
+            }
+            Func::Grad { f, wrt, with_value } => self.call_grad(f, wrt, *with_value, args, span),
+            Func::Hessian { f } => self.call_hessian(f, args, span),
+        }
+    }
+
+    fn call_closure(&mut self, code: &Rc<FnCode>, env: &Rc<Frame>, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        if args.len() != code.params {
+            let name = code.name.as_deref().unwrap_or("this function");
+            return Err(arity(name, code.params, args.len(), span).with_label(code.def.span, "defined here"));
+        }
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(Diag::new(Code::RuntimeRecursion, format!("calls nested more than {MAX_CALL_DEPTH} deep"), span, "this call is too deep")
+                .with_help("does the recursion reach its base case?"));
+        }
+        let frame = Frame::new(code.frame_size, Some(env.clone()));
+        {
+            let mut slots = frame.slots.borrow_mut();
+            for (slot, arg) in slots.iter_mut().zip(args) {
+                *slot = arg;
+            }
+        }
+        self.depth += 1;
+        let result = self.eval(&code.body, &frame);
+        self.depth -= 1;
+        match result {
+            Ok(v) | Err(Unwind::Return(v)) => Ok(v),
+            Err(e) => Err(e.into_diag(span)),
+        }
+    }
+}
+
+/// Gives a float literal operand the precision of the tensor it meets (spec §3).
+fn adapt_literals(args: &[Ir], values: &mut [Value]) {
+    if values.len() != 2 {
+        return;
+    }
+    for (lit, other) in [(0, 1), (1, 0)] {
+        if let IrKind::Float { f64, f32, .. } = args[lit].kind {
+            match values[other].primal() {
+                Value::Tensor(Tensor::F64(_)) => values[lit] = Value::F64(f64),
+                Value::Tensor(Tensor::F32(_)) => values[lit] = Value::F32(f32),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `old + sign * s * g` in one pass over `old`'s memory when `old` is a uniquely owned tensor,
+/// `s` a scalar and `g` a tensor of `old`'s dtype and shape; otherwise hands the operands back.
+fn scaled_add(old: Value, sign: f64, s: Value, g: Value) -> Result<Value, (Value, Value, Value)> {
+    let scalar = match &s {
+        Value::F64(x) => *x,
+        Value::F32(x) => *x as f64,
+        Value::Int(i) => *i as f64,
+        _ => return Err((old, s, g)),
+    };
+    match (old, g) {
+        (Value::Tensor(Tensor::F64(mut w)), Value::Tensor(Tensor::F64(d))) if w.is_unique() && w.shape() == d.shape() && !matches!(s, Value::F32(_)) => {
+            w.scaled_add(sign * scalar, &d);
+            Ok(Value::Tensor(Tensor::F64(w)))
+        }
+        (Value::Tensor(Tensor::F32(mut w)), Value::Tensor(Tensor::F32(d))) if w.is_unique() && w.shape() == d.shape() => {
+            w.scaled_add((sign * scalar) as f32, &d);
+            Ok(Value::Tensor(Tensor::F32(w)))
+        }
+        (old, g) => Err((old, s, g)),
+    }
+}
+
+fn uninit(name: &str, span: Span) -> Diag {
+    Diag::new(Code::RuntimeUninit, format!("`{name}` is used before its definition has run"), span, "not defined yet")
+        .with_help(format!("move the definition of `{name}` above this line"))
+}
+
+fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
+    Diag::new(Code::TypeArity, format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }), span, format!("{got} arguments"))
+}
+
+/// Stops with an interrupt diagnostic if Ctrl-C was pressed.
+pub fn check_interrupt(span: Span) -> Result<(), Diag> {
+    if INTERRUPTED.swap(false, Ordering::Relaxed) {
+        return Err(Diag::new(Code::RuntimeInterrupted, "interrupted", span, "stopped here"));
+    }
+    Ok(())
+}
+
+/// Gives a primitive's error the span of the argument it is about (or of the whole call).
+pub fn op_diag(e: OpError, call: Span, arg_spans: &[Span]) -> Diag {
+    let span = e.arg.and_then(|i| arg_spans.get(i).copied()).unwrap_or(call);
+    let mut d = Diag::new(e.code, e.message, span, e.label);
+    if span != call {
+        d = d.with_label(call, "");
+    }
+    d.help = e.help;
+    d
+}

@@ -1,0 +1,485 @@
+//! Lowering: the syntax tree to [`Ir`], resolving every name to a frame slot once, before
+//! anything runs. Reports every undefined name (with the nearest known one as help), misplaced
+//! `break`/`continue`/`return`, and built-in calls whose arguments do not fit the table.
+
+use super::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use crate::diag::{Code, Diag};
+use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
+use crate::span::Span;
+use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
+use crate::value::{Func, Value};
+use std::rc::Rc;
+
+/// The variables of one function being lowered: a stack of block scopes over one frame.
+#[derive(Debug, Default, Clone)]
+struct FnScope {
+    blocks: Vec<Vec<(Rc<str>, u32)>>,
+    size: u32,
+}
+
+impl FnScope {
+    fn declare(&mut self, name: &Rc<str>) -> u32 {
+        let index = self.size;
+        self.size += 1;
+        self.blocks.last_mut().expect("a block is open").push((name.clone(), index));
+        index
+    }
+
+    fn find(&self, name: &str) -> Option<u32> {
+        self.blocks.iter().rev().flat_map(|b| b.iter().rev()).find(|(n, _)| &**n == name).map(|(_, i)| *i)
+    }
+}
+
+/// Lowers scripts and REPL entries; keeps the top-level scope and `dtype` between entries.
+#[derive(Debug, Clone)]
+pub struct Lowerer {
+    global: FnScope,
+    dtype: FloatDtype,
+}
+
+impl Default for Lowerer {
+    fn default() -> Lowerer {
+        Lowerer { global: FnScope { blocks: vec![Vec::new()], size: 0 }, dtype: FloatDtype::F64 }
+    }
+}
+
+impl Lowerer {
+    /// Lowers a program at top level, or returns every diagnostic found. On error the top-level
+    /// scope is left as it was.
+    pub fn lower(&mut self, program: &ast::Program) -> Result<Vec<Stmt>, Vec<Diag>> {
+        let mut cx = Cx { scopes: vec![self.global.clone()], dtype: self.dtype, errors: Vec::new(), loops: 0, fns: 0 };
+        let stmts = cx.stmts(&program.stmts, false);
+        if cx.errors.is_empty() {
+            self.global = cx.scopes.pop().expect("global scope");
+            self.dtype = cx.dtype;
+            Ok(stmts)
+        } else {
+            Err(cx.errors)
+        }
+    }
+
+    /// The number of top-level variable slots declared so far.
+    pub fn global_size(&self) -> usize {
+        self.global.size as usize
+    }
+
+    /// Names visible at top level, each with its slot (latest declaration of a name only).
+    pub fn globals(&self) -> Vec<(Rc<str>, u32)> {
+        let mut out: Vec<(Rc<str>, u32)> = Vec::new();
+        for (name, index) in self.global.blocks.iter().flatten().rev() {
+            if !out.iter().any(|(n, _)| n == name) {
+                out.push((name.clone(), *index));
+            }
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// The state of one lowering pass.
+struct Cx {
+    scopes: Vec<FnScope>,
+    dtype: FloatDtype,
+    errors: Vec<Diag>,
+    loops: u32,
+    fns: u32,
+}
+
+impl Cx {
+    fn scope(&mut self) -> &mut FnScope {
+        self.scopes.last_mut().expect("a function scope is open")
+    }
+
+    fn lookup(&self, name: &str) -> Option<Slot> {
+        for (depth, scope) in self.scopes.iter().rev().enumerate() {
+            if let Some(index) = scope.find(name) {
+                return Some(Slot { depth: depth as u32, index });
+            }
+        }
+        None
+    }
+
+    fn declare(&mut self, name: &Rc<str>) -> Slot {
+        Slot { depth: 0, index: self.scope().declare(name) }
+    }
+
+    fn undefined(&mut self, ident: &ast::Ident) {
+        let names: Vec<Rc<str>> = self.scopes.iter().flat_map(|s| s.blocks.iter().flatten().map(|(n, _)| n.clone())).collect();
+        let mut known: Vec<&str> = names.iter().map(|n| &**n).collect();
+        for builtin in Prim::function_names() {
+            known.push(builtin);
+        }
+        let mut diag = Diag::new(Code::NameUndefined, format!("`{}` is not defined", ident.name), ident.span, "not defined here");
+        if let Some(near) = nearest(&ident.name, &known) {
+            diag = diag.with_help(format!("did you mean '{near}'?"));
+        }
+        self.errors.push(diag);
+    }
+
+    /// Lowers a block's statements in a new block scope. `fn` declarations are hoisted: their
+    /// names are visible from the start of the block, so functions may call each other.
+    fn stmts(&mut self, stmts: &[ast::Stmt], new_scope: bool) -> Vec<Stmt> {
+        if new_scope {
+            self.scope().blocks.push(Vec::new());
+        }
+        let saved_dtype = self.dtype;
+        let mut hoisted = Vec::new();
+        for s in stmts {
+            if let ast::StmtKind::Fn(def) = &s.kind {
+                if let Some(name) = &def.name {
+                    hoisted.push(self.declare(&name.name));
+                }
+            }
+        }
+        let mut hoisted = hoisted.into_iter();
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            if let Some(stmt) = self.stmt(s, &mut hoisted) {
+                out.push(stmt);
+            }
+        }
+        if new_scope {
+            self.scope().blocks.pop();
+            self.dtype = saved_dtype;
+        }
+        out
+    }
+
+    fn block(&mut self, block: &ast::Block) -> Vec<Stmt> {
+        self.stmts(&block.stmts, true)
+    }
+
+    fn stmt(&mut self, s: &ast::Stmt, hoisted: &mut impl Iterator<Item = Slot>) -> Option<Stmt> {
+        let kind = match &s.kind {
+            ast::StmtKind::Let { pattern, value, .. } => {
+                let value = self.expr(value);
+                StmtKind::Let { target: self.pattern(pattern), value }
+            }
+            ast::StmtKind::Assign { target, op, value } => {
+                let value = self.expr(value);
+                let slot = self.assignable(target)?;
+                StmtKind::Assign { slot, name: target.name.clone(), op: op.map(arith), value }
+            }
+            ast::StmtKind::IndexAssign { target, indices, op, value } => {
+                let value = self.expr(value);
+                let indices = indices.iter().map(|i| self.index_arg(i)).collect();
+                let slot = self.assignable(target)?;
+                StmtKind::IndexAssign { slot, name: target.name.clone(), indices, op: op.map(arith), value }
+            }
+            ast::StmtKind::Fn(def) => {
+                let slot = hoisted.next().expect("every named fn was hoisted");
+                StmtKind::Fn { slot, code: self.function(def) }
+            }
+            ast::StmtKind::Return(value) => {
+                if self.fns == 0 {
+                    self.errors.push(Diag::new(Code::Parse, "`return` outside a function", s.span, "not inside a fn"));
+                }
+                StmtKind::Return(value.as_ref().map(|v| self.expr(v)))
+            }
+            ast::StmtKind::Break | ast::StmtKind::Continue => {
+                if self.loops == 0 {
+                    let word = if matches!(s.kind, ast::StmtKind::Break) { "break" } else { "continue" };
+                    self.errors.push(Diag::new(Code::Parse, format!("`{word}` outside a loop"), s.span, "not inside a loop"));
+                }
+                if matches!(s.kind, ast::StmtKind::Break) {
+                    StmtKind::Break
+                } else {
+                    StmtKind::Continue
+                }
+            }
+            ast::StmtKind::While { cond, body } => {
+                let cond = self.expr(cond);
+                self.loops += 1;
+                let body = self.block(body);
+                self.loops -= 1;
+                StmtKind::While { cond, body }
+            }
+            ast::StmtKind::For { var, start, end, inclusive, body } => {
+                let (start, end) = (self.expr(start), self.expr(end));
+                self.scope().blocks.push(Vec::new());
+                let slot = self.declare(&var.name);
+                self.loops += 1;
+                let body = self.block(body);
+                self.loops -= 1;
+                self.scope().blocks.pop();
+                StmtKind::For { slot, start, end, inclusive: *inclusive, body }
+            }
+            ast::StmtKind::Threads { count, body } => {
+                let count = match count {
+                    ast::ThreadCount::Auto(_) => None,
+                    ast::ThreadCount::Count(e) => Some(self.expr(e)),
+                };
+                StmtKind::Threads { count, body: body.as_ref().map(|b| self.block(b)) }
+            }
+            ast::StmtKind::Seed(e) => StmtKind::Seed(self.expr(e)),
+            ast::StmtKind::Dtype(d) => {
+                self.dtype = *d;
+                return None;
+            }
+            ast::StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)),
+        };
+        Some(Stmt { kind, span: s.span })
+    }
+
+    fn assignable(&mut self, target: &ast::Ident) -> Option<Slot> {
+        match self.lookup(&target.name) {
+            Some(slot) => Some(slot),
+            None => {
+                self.errors.push(
+                    Diag::new(Code::NameUndefined, format!("`{}` is not declared", target.name), target.span, "assigned before any `let`")
+                        .with_help(format!("declare it first: let {} = ...", target.name)),
+                );
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, p: &Pattern) -> Target {
+        match p {
+            Pattern::Name(ident) => Target::Slot(self.declare(&ident.name), ident.name.clone()),
+            Pattern::Tuple(items, span) => Target::Tuple(items.iter().map(|i| self.pattern(i)).collect(), *span),
+        }
+    }
+
+    fn function(&mut self, def: &Rc<ast::FnDef>) -> Rc<FnCode> {
+        let mut scope = FnScope { blocks: vec![Vec::new()], size: 0 };
+        for p in &def.params {
+            scope.declare(&p.name.name);
+        }
+        self.scopes.push(scope);
+        let (loops, dtype) = (self.loops, self.dtype);
+        self.loops = 0;
+        self.fns += 1;
+        let body = self.expr(&def.body);
+        self.fns -= 1;
+        self.loops = loops;
+        self.dtype = dtype;
+        let scope = self.scopes.pop().expect("pushed above");
+        Rc::new(FnCode {
+            name: def.name.as_ref().map(|n| n.name.clone()),
+            params: def.params.len(),
+            frame_size: scope.size as usize,
+            body,
+            span: def.span,
+            def: def.clone(),
+        })
+    }
+
+    fn expr(&mut self, e: &ast::Expr) -> Ir {
+        let span = e.span;
+        let kind = match &e.kind {
+            ExprKind::Int(i) => IrKind::Const(Value::Int(*i)),
+            ExprKind::Float { f64, f32 } => {
+                let value = match self.dtype {
+                    FloatDtype::F64 => Value::F64(*f64),
+                    FloatDtype::F32 => Value::F32(*f32),
+                };
+                IrKind::Float { value, f64: *f64, f32: *f32 }
+            }
+            ExprKind::Bool(b) => IrKind::Const(Value::Bool(*b)),
+            ExprKind::Str(s) => IrKind::Const(Value::Str(s.clone())),
+            ExprKind::Name(ident) => match self.lookup(&ident.name) {
+                Some(slot) => IrKind::Var(slot, ident.name.clone()),
+                None => match Prim::by_name(&ident.name) {
+                    Some(prim) => IrKind::Const(Value::Func(Rc::new(Func::Prim(prim)))),
+                    None => {
+                        self.undefined(ident);
+                        IrKind::Const(Value::Absent)
+                    }
+                },
+            },
+            ExprKind::Tensor(items) => {
+                let items = items.iter().map(|i| self.expr(i)).collect();
+                self.prim(Prim::Shape(ShapeOp::Literal), items)
+            }
+            ExprKind::Tuple(items) => IrKind::Tuple(items.iter().map(|i| self.expr(i)).collect()),
+            ExprKind::Unary { op, operand } => {
+                let x = self.expr(operand);
+                let op = match op {
+                    UnaryOp::Neg => Unary::Neg,
+                    UnaryOp::Not => Unary::Not,
+                };
+                self.prim(Prim::Unary(op), vec![x])
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.expr(lhs), self.expr(rhs));
+                match op {
+                    BinOp::And | BinOp::Or => IrKind::Logic { op: arith(*op), lhs: Box::new(a), rhs: Box::new(b) },
+                    BinOp::MatMul => self.prim(Prim::Linalg(Linalg::MatMul), vec![a, b]),
+                    _ => self.prim(Prim::Arith(arith(*op)), vec![a, b]),
+                }
+            }
+            ExprKind::Call { callee, args } => self.call(callee, args, span),
+            ExprKind::Index { target, indices } => {
+                let mut args = vec![self.expr(target)];
+                args.extend(indices.iter().map(|i| self.index_arg(i)));
+                self.prim(Prim::Shape(ShapeOp::Index), args)
+            }
+            ExprKind::Field { target, field } => {
+                let x = self.expr(target);
+                match &*field.name {
+                    "T" => self.prim(Prim::Shape(ShapeOp::Transpose), vec![x]),
+                    "shape" => self.prim(Prim::Shape(ShapeOp::Shape), vec![x]),
+                    other => {
+                        self.errors.push(
+                            Diag::new(Code::NameUndefined, format!("there is no field `.{other}`"), field.span, "unknown field")
+                                .with_help("tensors have .T and .shape"),
+                        );
+                        IrKind::Const(Value::Absent)
+                    }
+                }
+            }
+            ExprKind::If { cond, then, otherwise } => IrKind::If {
+                cond: Box::new(self.expr(cond)),
+                then: Box::new(Ir { kind: IrKind::Block(self.block(then)), span: then.span }),
+                otherwise: otherwise.as_ref().map(|o| Box::new(self.expr(o))),
+            },
+            ExprKind::Block(block) => IrKind::Block(self.block(block)),
+            ExprKind::Lambda(def) => IrKind::Lambda(self.function(def)),
+        };
+        Ir { kind, span }
+    }
+
+    fn prim(&self, prim: Prim, args: Vec<Ir>) -> IrKind {
+        IrKind::Prim { prim, args, dtype: self.dtype }
+    }
+
+    fn index_arg(&mut self, arg: &IndexArg) -> Ir {
+        match arg {
+            IndexArg::Single(e) => self.expr(e),
+            IndexArg::Slice { start, stop, step, span } => {
+                let mut part = |p: &Option<ast::Expr>| match p {
+                    Some(e) => self.expr(e),
+                    None => Ir { kind: IrKind::Const(Value::Absent), span: *span },
+                };
+                let parts = vec![part(start), part(stop), part(step)];
+                Ir { kind: IrKind::Tuple(parts), span: *span }
+            }
+        }
+    }
+
+    fn call(&mut self, callee: &ast::Expr, args: &[ast::Arg], span: Span) -> IrKind {
+        if let ExprKind::Name(ident) = &callee.kind {
+            if self.lookup(&ident.name).is_none() {
+                if let Some(prim) = Prim::by_name(&ident.name) {
+                    return match self.prim_args(prim, args, span) {
+                        Some(args) => self.prim(prim, args),
+                        None => IrKind::Const(Value::Absent),
+                    };
+                }
+            }
+        }
+        let callee = Box::new(self.expr(callee));
+        let mut lowered = Vec::with_capacity(args.len());
+        for arg in args {
+            if let Some(name) = &arg.name {
+                self.errors.push(
+                    Diag::new(Code::TypeArity, "keyword arguments are only for built-in functions", name.span, "keyword argument")
+                        .with_help("pass it by position"),
+                );
+            }
+            lowered.push(self.expr(&arg.value));
+        }
+        IrKind::Call { callee, args: lowered }
+    }
+
+    /// Puts a built-in call's arguments in the table's canonical order: the fixed parameters
+    /// (positional or by keyword; `Absent` when an optional one is left out), then the variadic.
+    fn prim_args(&mut self, prim: Prim, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
+        let info = prim.info();
+        let params = prim.params();
+        let fixed: Vec<_> = params.iter().filter(|p| !p.variadic).collect();
+        let variadic_at = params.iter().position(|p| p.variadic);
+        let positional_fixed = variadic_at.unwrap_or(fixed.len());
+        let mut slots: Vec<Option<Ir>> = (0..fixed.len()).map(|_| None).collect();
+        let mut rest = Vec::new();
+        let mut positional = 0;
+        let errors_before = self.errors.len();
+        let signature = format!("{}({})", info.name, info.params);
+        for arg in args {
+            let value = self.expr(&arg.value);
+            match &arg.name {
+                None if positional < positional_fixed => {
+                    slots[positional] = Some(value);
+                    positional += 1;
+                }
+                None if variadic_at.is_some() => rest.push(value),
+                None => {
+                    self.errors.push(
+                        Diag::new(Code::TypeArity, format!("`{}` takes at most {} arguments", info.name, fixed.len()), arg.value.span, "one too many")
+                            .with_help(signature.clone()),
+                    );
+                }
+                Some(name) => match fixed.iter().position(|p| p.name == &*name.name) {
+                    Some(i) if slots[i].is_none() => slots[i] = Some(value),
+                    Some(_) => self.errors.push(Diag::new(Code::TypeArity, format!("`{}` is given twice", name.name), name.span, "given again here")),
+                    None => {
+                        let names: Vec<&str> = fixed.iter().map(|p| p.name).collect();
+                        let mut d = Diag::new(Code::TypeArity, format!("`{}` has no parameter `{}`", info.name, name.name), name.span, "unknown keyword");
+                        d = d.with_help(match nearest(&name.name, &names) {
+                            Some(n) => format!("did you mean '{n}'? ({signature})"),
+                            None => signature.clone(),
+                        });
+                        self.errors.push(d);
+                    }
+                },
+            }
+        }
+        let mut out = Vec::with_capacity(slots.len() + rest.len());
+        for (slot, param) in slots.into_iter().zip(&fixed) {
+            match slot {
+                Some(ir) => out.push(ir),
+                None if param.optional => out.push(Ir { kind: IrKind::Const(Value::Absent), span }),
+                None => {
+                    self.errors.push(
+                        Diag::new(Code::TypeArity, format!("`{}` needs the argument `{}`", info.name, param.name), span, "missing an argument")
+                            .with_help(signature.clone()),
+                    );
+                }
+            }
+        }
+        out.extend(rest);
+        (self.errors.len() == errors_before).then_some(out)
+    }
+}
+
+/// The primitive of a binary operator.
+fn arith(op: BinOp) -> Arith {
+    match op {
+        BinOp::Pow => Arith::Pow,
+        BinOp::Mul | BinOp::MatMul => Arith::Mul,
+        BinOp::Div => Arith::Div,
+        BinOp::Rem => Arith::Rem,
+        BinOp::Add => Arith::Add,
+        BinOp::Sub => Arith::Sub,
+        BinOp::Eq => Arith::Eq,
+        BinOp::Ne => Arith::Ne,
+        BinOp::Lt => Arith::Lt,
+        BinOp::Le => Arith::Le,
+        BinOp::Gt => Arith::Gt,
+        BinOp::Ge => Arith::Ge,
+        BinOp::And => Arith::And,
+        BinOp::Or => Arith::Or,
+    }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a likely typo.
+pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= limit).min_by_key(|(d, _)| *d).map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + (ca != b[j]) as usize).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

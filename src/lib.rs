@@ -1,0 +1,68 @@
+//! TensorScript: a small, statically checked array language for numerical scripting.
+//!
+//! A script flows text → [`syntax`] (pest grammar to a spanned AST) → [`eval::lower`] (names to
+//! slots, operators and built-ins to [`prims::Prim`]) → [`eval::interp`] over values on ndarray
+//! and BLAS, with [`autodiff`] recording what `grad` differentiates. `docs/architecture.md`
+//! describes the flow in one page; [`Session`] is the one entry point that the command line, the
+//! REPL and the tests use.
+
+extern crate blas_src;
+
+pub mod autodiff;
+pub mod blas;
+pub mod diag;
+pub mod eval;
+pub mod format;
+pub mod prims;
+pub mod span;
+pub mod syntax;
+pub mod value;
+
+use diag::{Diag, SourceMap};
+use eval::{Interp, Lowerer};
+use std::io::Write;
+use value::Value;
+
+/// A running program: the sources seen so far, the top-level names, and the interpreter state.
+/// A script is one `run`; the REPL runs each entry into the same session.
+pub struct Session {
+    pub sources: SourceMap,
+    lowerer: Lowerer,
+    pub interp: Interp,
+}
+
+impl Session {
+    /// A session that prints to `out`, with `args` for `args()` and the thread policy.
+    pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: blas::ThreadPolicy) -> Session {
+        Session { sources: SourceMap::default(), lowerer: Lowerer::default(), interp: Interp::new(out, args, threads) }
+    }
+
+    /// Parses and checks `text` as a whole, then runs it; returns the value of its last
+    /// statement if that is an expression. Nothing runs if any check fails.
+    pub fn run(&mut self, name: &str, text: &str) -> Result<Option<Value>, Vec<Diag>> {
+        let stmts = self.check(name, text)?;
+        self.interp.run(&stmts, self.lowerer.global_size()).map_err(|d| vec![d])
+    }
+
+    /// Parses and checks `text` without running it, returning what would run.
+    pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+        let base = self.sources.add(name, text);
+        let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
+        self.lowerer.lower(&program)
+    }
+
+    /// The names defined at top level, with their current values (for the REPL).
+    pub fn variables(&self) -> Vec<(std::rc::Rc<str>, Value)> {
+        let slots = self.interp.globals.slots.borrow();
+        self.lowerer
+            .globals()
+            .into_iter()
+            .filter_map(|(name, index)| slots.get(index as usize).filter(|v| !matches!(v, Value::Absent)).map(|v| (name, v.clone())))
+            .collect()
+    }
+
+    /// Renders a diagnostic for a terminal (colour when it is one and `NO_COLOR` is unset).
+    pub fn report(&self, diag: Diag) -> miette::Report {
+        self.sources.report(diag)
+    }
+}

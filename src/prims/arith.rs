@@ -1,0 +1,359 @@
+//! Element-wise binary operators, comparisons and the element-wise functions of two or three
+//! arguments (`maximum`, `minimum`, `where`, `clip`), with NumPy broadcasting and the scalar rules
+//! of spec §3: scalars adapt to the tensor they meet; `int` arithmetic is checked.
+
+use super::broadcast::{zip_same, zip_to, Operand};
+use super::{family, OpError};
+use crate::diag::Code;
+use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
+use ndarray::{IxDyn, Zip};
+use num_traits::Float;
+
+family! {
+    /// Element-wise operators and functions of several operands.
+    Arith {
+        Add => Operator("+", "a, b", "Element-wise sum, broadcasting.", "[1, 2] + 1  # [2.0, 3.0]"),
+        Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0.0, 1.0]"),
+        Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3.0, 6.0]"),
+        Div => Operator("/", "a, b", "Element-wise quotient; int / int gives a float.", "7 / 2  # 3.5"),
+        Rem => Operator("%", "a, b", "Remainder with the sign of the divisor.", "-7 % 3  # 2"),
+        Pow => Operator("^", "a, b", "Element-wise power.", "[1, 2, 3] ^ 2  # [1.0, 4.0, 9.0]"),
+        Eq => Operator("==", "a, b", "Element-wise equality.", "[1, 2] == 2  # [false, true]"),
+        Ne => Operator("!=", "a, b", "Element-wise inequality.", "1 != 2  # true"),
+        Lt => Operator("<", "a, b", "Element-wise less-than.", "[1, 3] < 2  # [true, false]"),
+        Le => Operator("<=", "a, b", "Element-wise less-or-equal.", "2 <= 2  # true"),
+        Gt => Operator(">", "a, b", "Element-wise greater-than.", "3 > 2  # true"),
+        Ge => Operator(">=", "a, b", "Element-wise greater-or-equal.", "[1, 3] >= 3  # [false, true]"),
+        And => Operator("and", "a, b", "Logical and (element-wise on bool tensors).", "true and false  # false"),
+        Or => Operator("or", "a, b", "Logical or (element-wise on bool tensors).", "true or false  # true"),
+        Maximum => Function("maximum", "a, b", "Element-wise maximum; NaN wins.", "maximum([1, 5], 3)  # [3.0, 5.0]"),
+        Minimum => Function("minimum", "a, b", "Element-wise minimum; NaN wins.", "minimum([1, 5], 3)  # [1.0, 3.0]"),
+        Where => Function("where", "cond, a, b", "Picks from a where cond is true, else from b.", "where([true, false], 1, 0)  # [1.0, 0.0]"),
+        Clip => Function("clip", "x, lo, hi", "Limits values to [lo, hi].", "clip([-2, 0.5, 3], 0, 1)  # [0.0, 0.5, 1.0]"),
+    }
+}
+
+impl Arith {
+    /// Runs the operator on plain values.
+    pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
+        let mut args = args.into_iter();
+        let a = args.next().unwrap_or(Value::Absent);
+        let b = args.next().unwrap_or(Value::Absent);
+        match self {
+            Arith::Where => where_(a, b, args.next().unwrap_or(Value::Absent)),
+            Arith::Clip => {
+                let hi = args.next().unwrap_or(Value::Absent);
+                let lower = Arith::Maximum.eval(vec![a, b])?;
+                Arith::Minimum.eval(vec![lower, hi]).map_err(|e| OpError { arg: e.arg.map(|_| 2), ..e })
+            }
+            Arith::And | Arith::Or => logical(self, a, b),
+            _ => binary(self, a, b),
+        }
+    }
+
+    fn is_comparison(self) -> bool {
+        matches!(self, Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge)
+    }
+}
+
+/// The error for operands whose kinds the operator does not take.
+fn bad_operands(op: Arith, a: &Value, b: &Value) -> OpError {
+    OpError::new(
+        Code::TypeMismatch,
+        format!("`{}` cannot combine {} and {}", op.info().name, a.type_name(), b.type_name()),
+    )
+    .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()))
+}
+
+fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    match (&a, &b) {
+        (Value::Tensor(_), _) | (_, Value::Tensor(_)) => tensor_binary(op, a, b),
+        (Value::Int(x), Value::Int(y)) => int_binary(op, *x, *y),
+        (Value::Str(x), Value::Str(y)) if matches!(op, Arith::Eq | Arith::Ne) => Ok(Value::Bool((x == y) == (op == Arith::Eq))),
+        (Value::Bool(x), Value::Bool(y)) if matches!(op, Arith::Eq | Arith::Ne) => Ok(Value::Bool((x == y) == (op == Arith::Eq))),
+        _ => match (scalar_f64(&a), scalar_f64(&b)) {
+            (Some(x), Some(y)) => {
+                let f32_only = matches!((&a, &b), (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)));
+                Ok(if f32_only {
+                    match float_op(op, x as f32, y as f32) {
+                        Scalar::Bool(v) => Value::Bool(v),
+                        Scalar::Float(v) => Value::F32(v),
+                    }
+                } else {
+                    match float_op(op, x, y) {
+                        Scalar::Bool(v) => Value::Bool(v),
+                        Scalar::Float(v) => Value::F64(v),
+                    }
+                })
+            }
+            _ => Err(bad_operands(op, &a, &b)),
+        },
+    }
+}
+
+/// A numeric scalar as f64 (ints and floats; not bools).
+pub fn scalar_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::F64(x) => Some(*x),
+        Value::F32(x) => Some(*x as f64),
+        _ => None,
+    }
+}
+
+fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
+    let overflow = || {
+        OpError::new(Code::RuntimeOverflow, format!("integer overflow in {x} {} {y}", op.info().name))
+            .label("the result does not fit in a 64-bit int")
+            .help("convert to a float first, e.g. float(x)")
+    };
+    let by_zero = || OpError::new(Code::RuntimeDivisionByZero, "integer division by zero").at(1, "this is 0");
+    Ok(match op {
+        Arith::Add => Value::Int(x.checked_add(y).ok_or_else(overflow)?),
+        Arith::Sub => Value::Int(x.checked_sub(y).ok_or_else(overflow)?),
+        Arith::Mul => Value::Int(x.checked_mul(y).ok_or_else(overflow)?),
+        Arith::Div if y == 0 => return Err(by_zero()),
+        Arith::Div => Value::F64(x as f64 / y as f64),
+        Arith::Rem if y == 0 => return Err(by_zero()),
+        Arith::Rem => Value::Int(x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?),
+        Arith::Pow if y >= 0 => Value::Int(u32::try_from(y).ok().and_then(|e| x.checked_pow(e)).ok_or_else(overflow)?),
+        Arith::Pow => Value::F64((x as f64).powf(y as f64)),
+        Arith::Maximum => Value::Int(x.max(y)),
+        Arith::Minimum => Value::Int(x.min(y)),
+        Arith::Eq => Value::Bool(x == y),
+        Arith::Ne => Value::Bool(x != y),
+        Arith::Lt => Value::Bool(x < y),
+        Arith::Le => Value::Bool(x <= y),
+        Arith::Gt => Value::Bool(x > y),
+        Arith::Ge => Value::Bool(x >= y),
+        Arith::And | Arith::Or | Arith::Where | Arith::Clip => return Err(bad_operands(op, &Value::Int(x), &Value::Int(y))),
+    })
+}
+
+/// The result of a scalar kernel: arithmetic gives a float, comparison a bool.
+enum Scalar<T> {
+    Float(T),
+    Bool(bool),
+}
+
+impl<T> Scalar<T> {
+    fn float(self) -> T
+    where
+        T: Float,
+    {
+        match self {
+            Scalar::Float(v) => v,
+            Scalar::Bool(_) => T::nan(),
+        }
+    }
+}
+
+/// The scalar kernel of each operator, for any float type.
+fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
+    match op {
+        Arith::Add => Scalar::Float(x + y),
+        Arith::Sub => Scalar::Float(x - y),
+        Arith::Mul => Scalar::Float(x * y),
+        Arith::Div => Scalar::Float(x / y),
+        Arith::Rem => Scalar::Float(python_mod(x, y)),
+        Arith::Pow => Scalar::Float(power(x, y)),
+        Arith::Maximum => Scalar::Float(if x.is_nan() || y.is_nan() { T::nan() } else { x.max(y) }),
+        Arith::Minimum => Scalar::Float(if x.is_nan() || y.is_nan() { T::nan() } else { x.min(y) }),
+        Arith::Eq => Scalar::Bool(x == y),
+        Arith::Ne => Scalar::Bool(x != y),
+        Arith::Lt => Scalar::Bool(x < y),
+        Arith::Le => Scalar::Bool(x <= y),
+        Arith::Gt => Scalar::Bool(x > y),
+        Arith::Ge => Scalar::Bool(x >= y),
+        Arith::And | Arith::Or | Arith::Where | Arith::Clip => Scalar::Float(T::nan()),
+    }
+}
+
+fn python_mod<T: Float>(x: T, y: T) -> T {
+    let r = x % y;
+    if r != T::zero() && (r < T::zero()) != (y < T::zero()) {
+        r + y
+    } else {
+        r
+    }
+}
+
+fn power<T: Float>(x: T, y: T) -> T {
+    if y == T::one() + T::one() {
+        x * x
+    } else {
+        x.powf(y)
+    }
+}
+
+/// The float dtype two operands combine to when at least one is a tensor.
+fn tensor_dtype(op: Arith, a: &Value, b: &Value) -> Result<Dtype, OpError> {
+    let dt = |v: &Value| match v {
+        Value::Tensor(t) => Some(t.dtype()),
+        _ => None,
+    };
+    match (dt(a), dt(b)) {
+        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) if !matches!(op, Arith::Eq | Arith::Ne) => Err(bad_operands(op, a, b)
+            .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)")),
+        (Some(x), Some(y)) if x != y => Err(OpError::new(
+            Code::TypeDtype,
+            format!("`{}` cannot mix {} and {} tensors", op.info().name, x.name(), y.name()),
+        )
+        .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()))
+        .help(format!("convert one side with {}(...)", if x == Dtype::F32 { "f32" } else { "f64" }))),
+        (Some(x), _) | (_, Some(x)) => Ok(x),
+        (None, None) => Err(bad_operands(op, a, b)),
+    }
+}
+
+/// An operand at element type `T`: scalars convert, tensors of that dtype pass through.
+pub trait Elem: Float + Send + Sync + 'static {
+    fn operand(v: Value) -> Option<Operand<Self>>;
+    fn wrap(a: Arr<Self>) -> Value;
+}
+
+impl Elem for f64 {
+    fn operand(v: Value) -> Option<Operand<f64>> {
+        match v {
+            Value::Tensor(Tensor::F64(a)) => Some(Operand::Array(a)),
+            other => scalar_f64(&other).map(Operand::Scalar),
+        }
+    }
+    fn wrap(a: Arr<f64>) -> Value {
+        Value::Tensor(Tensor::F64(a))
+    }
+}
+
+impl Elem for f32 {
+    fn operand(v: Value) -> Option<Operand<f32>> {
+        match v {
+            Value::Tensor(Tensor::F32(a)) => Some(Operand::Array(a)),
+            Value::F32(x) => Some(Operand::Scalar(x)),
+            other => scalar_f64(&other).map(|x| Operand::Scalar(x as f32)),
+        }
+    }
+    fn wrap(a: Arr<f32>) -> Value {
+        Value::Tensor(Tensor::F32(a))
+    }
+}
+
+fn shape_error(op: Arith, (sa, sb): (Vec<usize>, Vec<usize>), a: Dtype, b: Dtype) -> OpError {
+    OpError::new(
+        Code::RuntimeShape,
+        format!("shapes {} and {} do not broadcast", shape_type(a, &sa), shape_type(b, &sb)),
+    )
+    .label(format!("{} {} {}", shape_type(a, &sa), op.info().name, shape_type(b, &sb)))
+}
+
+fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    if matches!(op, Arith::Eq | Arith::Ne) && matches!((&a, &b), (Value::Tensor(Tensor::Bool(_)), _) | (_, Value::Tensor(Tensor::Bool(_)))) {
+        return bool_compare(op, a, b);
+    }
+    match tensor_dtype(op, &a, &b)? {
+        Dtype::F64 => typed_binary::<f64>(op, a, b),
+        Dtype::F32 => typed_binary::<f32>(op, a, b),
+        Dtype::Bool => Err(bad_operands(op, &a, &b)),
+    }
+}
+
+fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    let (da, db) = (dtype_of(&a), dtype_of(&b));
+    let bad = bad_operands(op, &a, &b);
+    let (x, y) = match (T::operand(a), T::operand(b)) {
+        (Some(x), Some(y)) => (x, y),
+        _ => return Err(bad),
+    };
+    if op.is_comparison() {
+        let out = zip_to(x, y, |p, q| matches!(float_op(op, p, q), Scalar::Bool(true)));
+        return out.map(|o| Value::Tensor(Tensor::Bool(o))).map_err(|s| shape_error(op, s, da, db));
+    }
+    if op == Arith::Pow {
+        if let Operand::Scalar(e) = y {
+            if e == T::one() {
+                if let Operand::Array(x) = x {
+                    return Ok(T::wrap(x));
+                }
+            }
+        }
+    }
+    zip_same(x, y, |p, q| float_op(op, p, q).float()).map(T::wrap).map_err(|s| shape_error(op, s, da, db))
+}
+
+fn dtype_of(v: &Value) -> Dtype {
+    match v {
+        Value::Tensor(t) => t.dtype(),
+        Value::F32(_) => Dtype::F32,
+        _ => Dtype::F64,
+    }
+}
+
+fn bool_operand(v: Value) -> Option<Operand<bool>> {
+    match v {
+        Value::Bool(b) => Some(Operand::Scalar(b)),
+        Value::Tensor(Tensor::Bool(a)) => Some(Operand::Array(a)),
+        _ => None,
+    }
+}
+
+fn bool_compare(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    let bad = bad_operands(op, &a, &b);
+    let (x, y) = bool_operand(a).zip(bool_operand(b)).ok_or(bad)?;
+    let eq = op == Arith::Eq;
+    zip_to(x, y, |p, q| (p == q) == eq)
+        .map(|o| Value::Tensor(Tensor::Bool(o)))
+        .map_err(|s| shape_error(op, s, Dtype::Bool, Dtype::Bool))
+}
+
+fn logical(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    let bad = bad_operands(op, &a, &b);
+    let (x, y) = bool_operand(a).zip(bool_operand(b)).ok_or(bad)?;
+    let out = zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q })
+        .map_err(|s| shape_error(op, s, Dtype::Bool, Dtype::Bool))?;
+    Ok(if out.ndim() == 0 { Value::Bool(out[IxDyn(&[])]) } else { Value::Tensor(Tensor::Bool(out)) })
+}
+
+fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
+    let c = match cond {
+        Value::Bool(c) => return Ok(if c { a } else { b }),
+        Value::Tensor(Tensor::Bool(c)) => c,
+        other => {
+            return Err(OpError::new(Code::TypeMismatch, format!("`where` needs a bool condition, not {}", other.type_name()))
+                .at(0, other.type_name()))
+        }
+    };
+    let dtype = match (&a, &b) {
+        (Value::Tensor(x), Value::Tensor(y)) if x.dtype() != y.dtype() => {
+            return Err(OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.type_name()))
+        }
+        (Value::Tensor(x), _) | (_, Value::Tensor(x)) => x.dtype(),
+        (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)) => Dtype::F32,
+        _ => Dtype::F64,
+    };
+    match dtype {
+        Dtype::F32 => typed_where::<f32>(c, a, b),
+        _ => typed_where::<f64>(c, a, b),
+    }
+}
+
+fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpError> {
+    let (ta, tb) = (a.type_name(), b.type_name());
+    let x = T::operand(a).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {ta}")).at(1, ta.clone()))?;
+    let y = T::operand(b).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {tb}")).at(2, tb.clone()))?;
+    let shape_of = |o: &Operand<T>| match o {
+        Operand::Scalar(_) => vec![],
+        Operand::Array(a) => a.shape().to_vec(),
+    };
+    let fail = || {
+        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
+            .label("these shapes do not broadcast")
+    };
+    let ab = super::broadcast::broadcast_shape(&shape_of(&x), &shape_of(&y)).ok_or_else(fail)?;
+    let shape = super::broadcast::broadcast_shape(c.shape(), &ab).ok_or_else(fail)?;
+    let view = |o: &Operand<T>| match o {
+        Operand::Scalar(s) => Arr::from_elem(IxDyn(&shape), *s),
+        Operand::Array(a) => a.broadcast(IxDyn(&shape)).expect("checked").to_owned().into_shared(),
+    };
+    let (xa, ya) = (view(&x), view(&y));
+    let cv = c.broadcast(IxDyn(&shape)).expect("checked");
+    Ok(T::wrap(Zip::from(&cv).and(&xa).and(&ya).map_collect(|&c, &p, &q| if c { p } else { q }).into_shared()))
+}

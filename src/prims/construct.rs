@@ -1,0 +1,173 @@
+//! Constructors: `zeros ones full eye arange linspace randn rand`, in the default float dtype
+//! where the call stands. `randn`/`rand` draw from the seeded generator in order, one element
+//! after another, so the same seed gives the same numbers at every thread count.
+
+use super::arith::scalar_f64;
+use super::shape::dims_of;
+use super::{family, Ctx, OpError};
+use crate::diag::Code;
+use crate::syntax::ast::FloatDtype;
+use crate::value::{Arr, Tensor, Value};
+use ndarray::IxDyn;
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+family! {
+    /// Tensor constructors.
+    Construct {
+        Zeros => Function("zeros", "dims...", "A tensor of zeros.", "zeros(2)  # [0.0, 0.0]"),
+        Ones => Function("ones", "dims...", "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
+        Full => Function("full", "value, dims...", "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),
+        Eye => Function("eye", "n", "The n×n identity matrix.", "eye(2)  # [[1.0, 0.0], [0.0, 1.0]]"),
+        Arange => Function("arange", "start, stop, step?", "start, start+step, ... below stop.", "arange(0, 3)  # [0.0, 1.0, 2.0]"),
+        Linspace => Function("linspace", "a, b, n", "n evenly spaced values from a to b.", "linspace(0, 1, 3)  # [0.0, 0.5, 1.0]"),
+        Randn => Function("randn", "dims...", "Standard normal samples from the seeded generator.", "shape(randn(2, 3))  # (2, 3)"),
+        Rand => Function("rand", "dims...", "Uniform samples in [0, 1) from the seeded generator.", "shape(rand(4))  # (4,)"),
+    }
+}
+
+impl Construct {
+    /// Builds the tensor.
+    pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+        let dtype = ctx.dtype;
+        match self {
+            Construct::Zeros => filled(0.0, &shape(&args, 0)?, dtype),
+            Construct::Ones => filled(1.0, &shape(&args, 0)?, dtype),
+            Construct::Full => {
+                let v = number(&args[0], 0)?;
+                let dtype = if matches!(args[0], Value::F32(_)) { FloatDtype::F32 } else if matches!(args[0], Value::F64(_)) { FloatDtype::F64 } else { dtype };
+                filled(v, &shape(&args[1..], 1)?, dtype)
+            }
+            Construct::Eye => {
+                let n = shape(&args, 0)?[0];
+                let shape = checked_shape(&[n, n])?;
+                from_fn(&shape, dtype, |i| if i / n == i % n { 1.0 } else { 0.0 })
+            }
+            Construct::Arange => {
+                let start = number(&args[0], 0)?;
+                let stop = number(&args[1], 1)?;
+                let step = if matches!(args[2], Value::Absent) { 1.0 } else { number(&args[2], 2)? };
+                if step == 0.0 || !step.is_finite() {
+                    return Err(OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step"));
+                }
+                let count = ((stop - start) / step).ceil();
+                if !count.is_finite() {
+                    return Err(OpError::new(Code::RuntimeValue, "`arange` bounds must be finite").at(1, "stop"));
+                }
+                let n = count.max(0.0) as usize;
+                from_fn(&checked_shape(&[n])?, dtype, |i| start + i as f64 * step)
+            }
+            Construct::Linspace => {
+                let a = number(&args[0], 0)?;
+                let b = number(&args[1], 1)?;
+                let n = shape(&args[2..], 2)?[0];
+                let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
+                from_fn(&checked_shape(&[n])?, dtype, |i| if i + 1 == n && n > 1 { b } else { a + i as f64 * step })
+            }
+            Construct::Randn | Construct::Rand => {
+                let shape = shape(&args, 0)?;
+                let normal = self == Construct::Randn;
+                let rng = &mut ctx.rng;
+                from_fn(&shape, dtype, |_| if normal { rng.sample(StandardNormal) } else { rng.random::<f64>() })
+            }
+        }
+    }
+}
+
+fn number(v: &Value, arg: usize) -> Result<f64, OpError> {
+    scalar_f64(v).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("expected a number, not {}", v.type_name())).at(arg, v.type_name()))
+}
+
+/// Reads dims from ints, checking that each is ≥ 0 and the total is allocatable.
+fn shape(args: &[Value], first_arg: usize) -> Result<Vec<usize>, OpError> {
+    let dims = dims_of(args).map_err(|e| OpError { arg: e.arg.map(|a| a - 1 + first_arg), ..e })?;
+    if dims.is_empty() {
+        return Err(OpError::new(Code::TypeArity, "a constructor needs at least one dimension").help("e.g. zeros(3) or zeros(2, 3)"));
+    }
+    let mut out = Vec::with_capacity(dims.len());
+    for (i, &d) in dims.iter().enumerate() {
+        if d < 0 {
+            return Err(OpError::new(Code::RuntimeValue, format!("a dimension cannot be negative ({d})")).at(first_arg + i, d.to_string()));
+        }
+        out.push(d as usize);
+    }
+    checked_shape(&out)
+}
+
+fn checked_shape(shape: &[usize]) -> Result<Vec<usize>, OpError> {
+    match shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+        Some(n) => check_alloc(n, 8).map(|_| shape.to_vec()),
+        None => Err(OpError::new(Code::RuntimeAlloc, format!("a tensor of shape {shape:?} is too large to allocate"))
+            .label("more elements than fit in memory")),
+    }
+}
+
+fn filled(v: f64, shape: &[usize], dtype: FloatDtype) -> Result<Value, OpError> {
+    from_fn(shape, dtype, |_| v)
+}
+
+/// A tensor whose element `i` (row-major) is `f(i)`, in `dtype`.
+fn from_fn(shape: &[usize], dtype: FloatDtype, mut f: impl FnMut(usize) -> f64) -> Result<Value, OpError> {
+    let n: usize = shape.iter().product();
+    Ok(match dtype {
+        FloatDtype::F64 => {
+            let mut data = try_alloc::<f64>(n)?;
+            data.extend((0..n).map(&mut f));
+            Value::Tensor(Tensor::F64(Arr::from_shape_vec(IxDyn(shape), data).expect("sized")))
+        }
+        FloatDtype::F32 => {
+            let mut data = try_alloc::<f32>(n)?;
+            data.extend((0..n).map(|i| f(i) as f32));
+            Value::Tensor(Tensor::F32(Arr::from_shape_vec(IxDyn(shape), data).expect("sized")))
+        }
+    })
+}
+
+/// Reserves room for `n` elements of `T`, or reports why it cannot: more memory than the machine
+/// has (checked first, since the system may promise memory it cannot give), or a failed allocation.
+pub fn try_alloc<T>(n: usize) -> Result<Vec<T>, OpError> {
+    check_alloc(n, std::mem::size_of::<T>())?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        OpError::new(Code::RuntimeAlloc, format!("out of memory allocating {n} elements")).label("this allocation failed")
+    })?;
+    Ok(v)
+}
+
+/// Fails when `n` elements of `size` bytes exceed the machine's physical memory, so that a
+/// request such as `randn(100000, 100000)` is an error, not a crash.
+pub fn check_alloc(n: usize, size: usize) -> Result<(), OpError> {
+    let bytes = n.checked_mul(size);
+    let total = physical_memory();
+    match bytes {
+        Some(b) if b <= total => Ok(()),
+        _ => Err(OpError::new(
+            Code::RuntimeAlloc,
+            format!("a tensor of {n} elements needs {} but this machine has {}", gib(bytes), gib(Some(total))),
+        )
+        .label("too large to allocate")),
+    }
+}
+
+fn gib(bytes: Option<usize>) -> String {
+    match bytes {
+        Some(b) => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        None => "more than 2^64 bytes".into(),
+    }
+}
+
+/// Physical memory in bytes (all of the address space if the system does not say).
+fn physical_memory() -> usize {
+    extern "C" {
+        fn sysconf(name: i32) -> i64;
+    }
+    const SC_PAGESIZE: i32 = 30;
+    const SC_PHYS_PAGES: i32 = 85;
+    // SAFETY: sysconf only reads system configuration.
+    let (pages, size) = unsafe { (sysconf(SC_PHYS_PAGES), sysconf(SC_PAGESIZE)) };
+    if pages > 0 && size > 0 {
+        (pages as usize).saturating_mul(size as usize)
+    } else {
+        usize::MAX
+    }
+}

@@ -1,0 +1,249 @@
+//! The one table of built-ins. Every primitive operation of the language — operators, built-in
+//! functions and the internal operations that derivative rules are written with — is a variant of
+//! [`Prim`], grouped in families, one file each. A family file declares its rows with [`family!`]
+//! (name, parameters, one-line help, example) and holds the kernels beside them; the checker reads
+//! the type rules, `autodiff::rules` the derivative rules, and the REPL's `:help`, completion and
+//! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
+//! kernel or derivative rule does not compile.
+
+pub mod arith;
+pub mod broadcast;
+pub mod construct;
+pub mod linalg;
+pub mod reduce;
+pub mod shape;
+pub mod system;
+pub mod unary;
+
+use crate::diag::Code;
+use crate::syntax::ast::FloatDtype;
+use crate::value::Value;
+
+pub use arith::Arith;
+pub use construct::Construct;
+pub use linalg::Linalg;
+pub use reduce::Reduce;
+pub use shape::ShapeOp;
+pub use system::{Data, Diff, Sys};
+pub use unary::Unary;
+
+/// Every primitive, by family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Prim {
+    Arith(Arith),
+    Unary(Unary),
+    Reduce(Reduce),
+    Shape(ShapeOp),
+    Construct(Construct),
+    Linalg(Linalg),
+    Diff(Diff),
+    Data(Data),
+    Sys(Sys),
+}
+
+/// How a primitive is reached from the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Called by name: `sum(x)`.
+    Function,
+    /// Written as an operator or postfix form: `a + b`, `A.T`, `A[i]`.
+    Operator,
+    /// Used only by derivative rules and the evaluator; has no name in the language.
+    Internal,
+}
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Info {
+    /// The name (for operators, the symbol).
+    pub name: &'static str,
+    /// Parameters: `x, axis?, keepdims?`; `?` marks an optional one, `...` a variadic one.
+    pub params: &'static str,
+    /// What it does, in one line.
+    pub help: &'static str,
+    /// A runnable example whose comment gives the printed result.
+    pub example: &'static str,
+    pub kind: Kind,
+}
+
+/// Declares a family: the enum, its list of variants, and each variant's row of the table.
+macro_rules! family {
+    ($(#[$doc:meta])* $family:ident { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $family { $($variant,)* }
+
+        impl $family {
+            /// Every primitive of the family, in table order.
+            pub const ALL: &'static [$family] = &[$($family::$variant,)*];
+
+            /// The primitive's row of the table.
+            pub fn info(self) -> $crate::prims::Info {
+                match self {
+                    $($family::$variant => $crate::prims::Info {
+                        name: $name, params: $params, help: $help, example: $example,
+                        kind: $crate::prims::Kind::$kind,
+                    },)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use family;
+
+impl Prim {
+    /// Every primitive, family by family.
+    pub fn all() -> impl Iterator<Item = Prim> {
+        let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
+        let unary = Unary::ALL.iter().map(|&p| Prim::Unary(p));
+        let reduce = Reduce::ALL.iter().map(|&p| Prim::Reduce(p));
+        let shape = ShapeOp::ALL.iter().map(|&p| Prim::Shape(p));
+        let construct = Construct::ALL.iter().map(|&p| Prim::Construct(p));
+        let linalg = Linalg::ALL.iter().map(|&p| Prim::Linalg(p));
+        let diff = Diff::ALL.iter().map(|&p| Prim::Diff(p));
+        let data = Data::ALL.iter().map(|&p| Prim::Data(p));
+        let sys = Sys::ALL.iter().map(|&p| Prim::Sys(p));
+        arith.chain(unary).chain(reduce).chain(shape).chain(construct).chain(linalg).chain(diff).chain(data).chain(sys)
+    }
+
+    /// This primitive's row of the table.
+    pub fn info(self) -> Info {
+        match self {
+            Prim::Arith(p) => p.info(),
+            Prim::Unary(p) => p.info(),
+            Prim::Reduce(p) => p.info(),
+            Prim::Shape(p) => p.info(),
+            Prim::Construct(p) => p.info(),
+            Prim::Linalg(p) => p.info(),
+            Prim::Diff(p) => p.info(),
+            Prim::Data(p) => p.info(),
+            Prim::Sys(p) => p.info(),
+        }
+    }
+
+    /// The built-in function called `name`, if there is one.
+    pub fn by_name(name: &str) -> Option<Prim> {
+        Prim::all().find(|p| p.info().kind == Kind::Function && p.info().name == name)
+    }
+
+    /// The names of all built-in functions (for completion and "did you mean").
+    pub fn function_names() -> impl Iterator<Item = &'static str> {
+        Prim::all().filter(|p| p.info().kind == Kind::Function).map(|p| p.info().name)
+    }
+
+    /// The parsed parameter list.
+    pub fn params(self) -> Vec<Param> {
+        parse_params(self.info().params)
+    }
+
+    /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
+    /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
+    /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
+    pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+        match self {
+            Prim::Arith(p) => p.eval(args),
+            Prim::Unary(p) => p.eval(args),
+            Prim::Reduce(p) => p.eval(args, ctx),
+            Prim::Shape(p) => p.eval(args, ctx),
+            Prim::Construct(p) => p.eval(args, ctx),
+            Prim::Linalg(p) => p.eval(args),
+            Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => {
+                Err(OpError::new(Code::RuntimeValue, format!("`{}` is run by the interpreter", self.info().name)))
+            }
+        }
+    }
+}
+
+/// One parameter of a built-in's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub optional: bool,
+    pub variadic: bool,
+}
+
+fn parse_params(text: &'static str) -> Vec<Param> {
+    text.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| {
+        if let Some(name) = p.strip_suffix("...") {
+            Param { name, optional: false, variadic: true }
+        } else if let Some(name) = p.strip_suffix('?') {
+            Param { name, optional: true, variadic: false }
+        } else {
+            Param { name: p, optional: false, variadic: false }
+        }
+    }).collect()
+}
+
+/// What array primitives need from the running program.
+pub struct Ctx {
+    /// The default float dtype where the call stands (the `dtype` directive).
+    pub dtype: FloatDtype,
+    /// The seeded generator behind `randn` and `rand`.
+    pub rng: rand_pcg::Pcg64,
+}
+
+/// An error from a primitive, before the evaluator gives it the span of the call or argument.
+#[derive(Clone, Debug)]
+pub struct OpError {
+    pub code: Code,
+    pub message: String,
+    /// The argument the error is about (its span is underlined), or the whole call.
+    pub arg: Option<usize>,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl OpError {
+    /// An error about the whole call.
+    pub fn new(code: Code, message: impl Into<String>) -> OpError {
+        OpError { code, message: message.into(), arg: None, label: String::new(), help: None }
+    }
+
+    /// Points the error at argument `arg`, labelled.
+    pub fn at(mut self, arg: usize, label: impl Into<String>) -> OpError {
+        self.arg = Some(arg);
+        self.label = label.into();
+        self
+    }
+
+    /// Labels the call itself.
+    pub fn label(mut self, label: impl Into<String>) -> OpError {
+        self.label = label.into();
+        self
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, help: impl Into<String>) -> OpError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// The error for a built-in that the language lists but this build does not provide yet.
+pub fn not_built(prim: Prim) -> OpError {
+    OpError::new(Code::RuntimeNotBuilt, format!("`{}` is not built yet", prim.info().name))
+        .label("not built in this version of tscript")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let names: Vec<&str> = Prim::function_names().collect();
+        for name in &names {
+            assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name} twice");
+            assert_eq!(Prim::by_name(name).unwrap().info().name, *name);
+        }
+        assert!(Prim::by_name("sum").is_some());
+        assert!(Prim::by_name("+").is_none());
+    }
+
+    #[test]
+    fn params_parse() {
+        let p = parse_params("tensors..., axis?");
+        assert!(p[0].variadic && p[0].name == "tensors");
+        assert!(p[1].optional && p[1].name == "axis");
+    }
+}

@@ -1,0 +1,223 @@
+//! Reductions (`sum mean max min prod argmax argmin any all logsumexp norm`), each over the whole
+//! tensor or one `axis=` with `keepdims=`, and `softmax` along an axis.
+
+use super::arith::Elem;
+use super::{family, Ctx, OpError};
+use crate::diag::Code;
+use crate::syntax::ast::FloatDtype;
+use crate::value::{Arr, Tensor, Value};
+use ndarray::{ArrayView1, Axis, IxDyn};
+
+family! {
+    /// Reductions over all elements or along one axis.
+    Reduce {
+        Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6.0"),
+        Mean => Function("mean", "x, axis?, keepdims?", "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
+        Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5.0"),
+        Min => Function("min", "x, axis?, keepdims?", "Smallest element; NaN wins.", "min([[1, 5], [0, 2]], axis=1)  # [1.0, 0.0]"),
+        Prod => Function("prod", "x, axis?, keepdims?", "Product of elements.", "prod([1, 2, 3])  # 6.0"),
+        ArgMax => Function("argmax", "x, axis?, keepdims?", "Index of the largest element (first at ties).", "argmax([1, 5, 3])  # 1"),
+        ArgMin => Function("argmin", "x, axis?, keepdims?", "Index of the smallest element (first at ties).", "argmin([4, 1, 3])  # 1"),
+        Any => Function("any", "x, axis?, keepdims?", "Whether any element is true.", "any([false, true])  # true"),
+        All => Function("all", "x, axis?, keepdims?", "Whether every element is true.", "all([false, true])  # false"),
+        LogSumExp => Function("logsumexp", "x, axis?, keepdims?", "log(sum(exp(x))), computed stably.", "logsumexp([0, 0])  # 0.6931471805599453"),
+        Softmax => Function("softmax", "x, axis?", "exp(x) / sum(exp(x)) along axis (default -1).", "softmax([0, 0])  # [0.5, 0.5]"),
+        Norm => Function("norm", "x", "2-norm of a vector, Frobenius norm of a matrix.", "norm([3, 4])  # 5.0"),
+    }
+}
+
+impl Reduce {
+    /// Runs the reduction on plain values: `[x, axis, keepdims]`.
+    pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+        let mut args = args.into_iter();
+        let x = args.next().unwrap_or(Value::Absent);
+        let axis_arg = args.next().unwrap_or(Value::Absent);
+        let keepdims = match args.next().unwrap_or(Value::Absent) {
+            Value::Absent => false,
+            Value::Bool(b) => b,
+            other => return Err(OpError::new(Code::TypeMismatch, "`keepdims` must be a bool").at(2, other.type_name())),
+        };
+        let rank = match &x {
+            Value::Tensor(t) => t.shape().len(),
+            _ => 0,
+        };
+        let axis = match (self, axis_arg) {
+            (Reduce::Softmax, Value::Absent) if rank > 0 => Some(rank - 1),
+            (_, Value::Absent) => None,
+            (_, Value::Int(k)) => Some(normalize_axis(k, rank).ok_or_else(|| {
+                OpError::new(Code::RuntimeIndex, format!("axis {k} is out of range for a tensor of rank {rank}"))
+                    .at(1, format!("rank {rank} has axes 0..{rank}"))
+            })?),
+            (_, other) => return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.type_name())),
+        };
+        match x {
+            Value::Tensor(Tensor::F64(a)) => self.float(a, axis, keepdims, ctx.dtype),
+            Value::Tensor(Tensor::F32(a)) => self.float(a, axis, keepdims, ctx.dtype),
+            Value::Tensor(Tensor::Bool(a)) => self.boolean(a, axis, keepdims, ctx.dtype),
+            Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) if axis.is_none() => self.scalar(x),
+            other => Err(OpError::new(Code::TypeMismatch, format!("`{}` does not take {}", self.info().name, other.type_name()))
+                .at(0, other.type_name())),
+        }
+    }
+
+    fn scalar(self, x: Value) -> Result<Value, OpError> {
+        match (self, &x) {
+            (Reduce::ArgMax | Reduce::ArgMin, _) => Ok(Value::Int(0)),
+            (Reduce::Any | Reduce::All, Value::Bool(_)) => Ok(x),
+            (Reduce::Softmax, Value::F32(_)) => Ok(Value::F32(1.0)),
+            (Reduce::Softmax, _) => Ok(Value::F64(1.0)),
+            (Reduce::Norm, _) => super::unary::Unary::Abs.eval(vec![x]),
+            (Reduce::Any | Reduce::All, _) => Err(OpError::new(Code::TypeMismatch, format!("`{}` takes bools", self.info().name)).at(0, x.type_name())),
+            (_, Value::Bool(_)) => Err(OpError::new(Code::TypeMismatch, format!("`{}` takes numbers", self.info().name)).at(0, x.type_name())),
+            _ => Ok(x),
+        }
+    }
+
+    fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool, dtype: FloatDtype) -> Result<Value, OpError> {
+        let empty = || OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name)).at(0, "this tensor has no elements");
+        let kernel = |lane: ArrayView1<T>| -> T {
+            match self {
+                Reduce::Sum => lane.sum(),
+                Reduce::Mean => lane.sum() / T::from(lane.len()).unwrap_or(T::nan()),
+                Reduce::Prod => lane.iter().fold(T::one(), |p, &x| p * x),
+                Reduce::Max => lane.iter().fold(T::neg_infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.max(x) }),
+                Reduce::Min => lane.iter().fold(T::infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.min(x) }),
+                Reduce::ArgMax => T::from(arg_best(lane, |x, best| x > best)).unwrap_or(T::nan()),
+                Reduce::ArgMin => T::from(arg_best(lane, |x, best| x < best)).unwrap_or(T::nan()),
+                Reduce::LogSumExp => logsumexp(lane),
+                Reduce::Norm => lane.iter().fold(T::zero(), |s, &x| s + x * x).sqrt(),
+                Reduce::Any | Reduce::All | Reduce::Softmax => T::nan(),
+            }
+        };
+        if matches!(self, Reduce::Any | Reduce::All) {
+            return Err(OpError::new(Code::TypeMismatch, format!("`{}` takes a bool tensor", self.info().name))
+                .at(0, format!("{}[...]", if std::mem::size_of::<T>() == 4 { "f32" } else { "f64" }))
+                .help("compare first, e.g. any(x > 0)"));
+        }
+        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0)) {
+            return Err(empty());
+        }
+        if self == Reduce::Softmax {
+            let k = axis.unwrap_or(0);
+            let mut out = a.to_owned();
+            for mut lane in out.lanes_mut(Axis(k)) {
+                let m = lane.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
+                lane.mapv_inplace(|x| (x - m).exp());
+                let s = lane.sum();
+                lane.mapv_inplace(|x| x / s);
+            }
+            return Ok(T::wrap(out.into_shared()));
+        }
+        let index_result = matches!(self, Reduce::ArgMax | Reduce::ArgMin);
+        match axis {
+            None => {
+                let flat: Vec<T> = if self == Reduce::Sum || self == Reduce::Mean {
+                    let s = a.sum();
+                    let v = if self == Reduce::Mean { s / T::from(a.len()).unwrap_or(T::nan()) } else { s };
+                    vec![v]
+                } else {
+                    let data: Vec<T> = a.iter().copied().collect();
+                    vec![kernel(ArrayView1::from(&data[..]))]
+                };
+                let v = flat[0];
+                if index_result {
+                    Ok(Value::Int(v.to_i64().unwrap_or(0)))
+                } else if keepdims {
+                    Ok(T::wrap(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
+                } else {
+                    Ok(scalar_value(v))
+                }
+            }
+            Some(k) => {
+                let mut out = a.map_axis(Axis(k), kernel);
+                if keepdims {
+                    out.insert_axis_inplace(Axis(k));
+                }
+                let out = if index_result { cast_index(out, dtype) } else { T::wrap(out.into_shared()) };
+                Ok(scalar_if_rank0(out))
+            }
+        }
+    }
+
+    fn boolean(self, a: Arr<bool>, axis: Option<usize>, keepdims: bool, dtype: FloatDtype) -> Result<Value, OpError> {
+        match self {
+            Reduce::Any | Reduce::All => {
+                let any = self == Reduce::Any;
+                let kernel = |lane: ArrayView1<bool>| if any { lane.iter().any(|&b| b) } else { lane.iter().all(|&b| b) };
+                match axis {
+                    None => {
+                        let v = if any { a.iter().any(|&b| b) } else { a.iter().all(|&b| b) };
+                        Ok(if keepdims { Value::Tensor(Tensor::Bool(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v))) } else { Value::Bool(v) })
+                    }
+                    Some(k) => {
+                        let mut out = a.map_axis(Axis(k), kernel);
+                        if keepdims {
+                            out.insert_axis_inplace(Axis(k));
+                        }
+                        Ok(scalar_if_rank0(Value::Tensor(Tensor::Bool(out.into_shared()))))
+                    }
+                }
+            }
+            Reduce::Sum if axis.is_none() && !keepdims => Ok(Value::Int(a.iter().filter(|&&b| b).count() as i64)),
+            _ => {
+                let as_float = a.mapv(|b| if b { 1.0 } else { 0.0 }).into_shared();
+                self.float::<f64>(as_float, axis, keepdims, dtype)
+            }
+        }
+    }
+}
+
+/// Index of the first element that `better` prefers to all before it (NaN counts as best).
+fn arg_best<T: num_traits::Float>(lane: ArrayView1<T>, better: impl Fn(T, T) -> bool) -> usize {
+    let mut best = 0;
+    for (i, &x) in lane.iter().enumerate() {
+        if x.is_nan() {
+            return i;
+        }
+        if better(x, lane[best]) {
+            best = i;
+        }
+    }
+    best
+}
+
+fn logsumexp<T: num_traits::Float>(lane: ArrayView1<T>) -> T {
+    let m = lane.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
+    if m.is_infinite() {
+        return m;
+    }
+    m + lane.iter().fold(T::zero(), |s, &x| s + (x - m).exp()).ln()
+}
+
+fn cast_index<T: Elem>(out: ndarray::ArrayD<T>, dtype: FloatDtype) -> Value {
+    match dtype {
+        FloatDtype::F64 => f64::wrap(out.mapv(|x| x.to_f64().unwrap_or(f64::NAN)).into_shared()),
+        FloatDtype::F32 => f32::wrap(out.mapv(|x| x.to_f32().unwrap_or(f32::NAN)).into_shared()),
+    }
+}
+
+/// A float scalar of the element type `T`.
+pub fn scalar_value<T: Elem>(v: T) -> Value {
+    match T::wrap(Arr::from_elem(IxDyn(&[]), v)) {
+        Value::Tensor(Tensor::F32(a)) => Value::F32(a[IxDyn(&[])]),
+        Value::Tensor(Tensor::F64(a)) => Value::F64(a[IxDyn(&[])]),
+        other => other,
+    }
+}
+
+/// Turns a rank-0 tensor into the scalar it holds (the language has no rank-0 tensors).
+pub fn scalar_if_rank0(v: Value) -> Value {
+    match v {
+        Value::Tensor(Tensor::F64(a)) if a.ndim() == 0 => Value::F64(a[IxDyn(&[])]),
+        Value::Tensor(Tensor::F32(a)) if a.ndim() == 0 => Value::F32(a[IxDyn(&[])]),
+        Value::Tensor(Tensor::Bool(a)) if a.ndim() == 0 => Value::Bool(a[IxDyn(&[])]),
+        other => other,
+    }
+}
+
+/// `k` as an axis of a rank-`rank` tensor (negative counts from the end).
+pub fn normalize_axis(k: i64, rank: usize) -> Option<usize> {
+    let r = rank as i64;
+    let k = if k < 0 { k + r } else { k };
+    (0..r).contains(&k).then_some(k as usize)
+}

@@ -1,0 +1,461 @@
+//! Structural operations: shape queries, reshape, transpose, concat/stack, tensor literals,
+//! indexing and slicing (views over the same storage), functional indexed update, conversions, and
+//! the internal `broadcast_to`/`sum_to` that derivative rules use to undo broadcasting.
+
+use super::arith::{scalar_f64, Elem};
+use super::reduce::{normalize_axis, scalar_if_rank0};
+use super::{family, Ctx, OpError};
+use crate::diag::Code;
+use crate::syntax::ast::FloatDtype;
+use crate::value::{Arr, Dtype, Tensor, Value};
+use ndarray::{ArrayView, Axis, IxDyn, Slice, SliceInfo, SliceInfoElem};
+use std::rc::Rc;
+
+family! {
+    /// Structural operations and conversions.
+    ShapeOp {
+        Shape => Function("shape", "x", "The extent of each axis, as a tuple of ints (also x.shape).", "shape(zeros(2, 3))  # (2, 3)"),
+        Size => Function("size", "x", "The number of elements.", "size(zeros(2, 3))  # 6"),
+        Reshape => Function("reshape", "x, dims...", "The same elements in a new shape; one dim may be -1.", "reshape(arange(0, 6), 2, -1)  # [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"),
+        Transpose => Function("transpose", "x", "Reverses the axes (also x.T); no copy.", "transpose([[1, 2]])  # [[1.0], [2.0]]"),
+        Concat => Function("concat", "tensors..., axis?", "Joins tensors along an existing axis (default 0).", "concat([1, 2], [3])  # [1.0, 2.0, 3.0]"),
+        Stack => Function("stack", "tensors..., axis?", "Joins tensors along a new axis (default 0).", "stack([1, 2], [3, 4])  # [[1.0, 2.0], [3.0, 4.0]]"),
+        F32 => Function("f32", "x", "Converts to f32.", "f32(0.5)  # 0.5"),
+        F64 => Function("f64", "x", "Converts to f64.", "f64(f32(0.1))  # 0.10000000149011612"),
+        Int => Function("int", "x", "Converts a scalar to int, truncating toward zero.", "int(-2.7)  # -2"),
+        Float => Function("float", "x", "Converts a scalar to the default float dtype.", "float(3)  # 3.0"),
+        Str => Function("str", "x", "The text of a value, as print shows it.", "str(1.5)  # 1.5"),
+        Len => Function("len", "x", "Characters of a str, entries of a tuple, or rows of a tensor.", "len(\"abc\")  # 3"),
+        Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1.0, 2.0], [3.0, 4.0]]"),
+        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30.0"),
+        IndexSet => Internal("index_set", "x, value, indices...", "x with x[indices] replaced by value.", ""),
+        BroadcastTo => Internal("broadcast_to", "x, dims...", "x broadcast to the shape dims.", ""),
+        SumTo => Internal("sum_to", "x, dims...", "x summed down to the shape dims (undoes broadcasting).", ""),
+    }
+}
+
+impl ShapeOp {
+    /// Runs the operation on plain values.
+    pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+        let mut it = args.into_iter();
+        let x = it.next().unwrap_or(Value::Absent);
+        let rest: Vec<Value> = it.collect();
+        match self {
+            ShapeOp::Shape => match &x {
+                Value::Tensor(t) => Ok(Value::Tuple(t.shape().iter().map(|&d| Value::Int(d as i64)).collect())),
+                _ => Ok(Value::Tuple(Rc::from(Vec::new()))),
+            },
+            ShapeOp::Size => match &x {
+                Value::Tensor(t) => Ok(Value::Int(t.len() as i64)),
+                _ => Ok(Value::Int(1)),
+            },
+            ShapeOp::Reshape => reshape(x, &rest),
+            ShapeOp::Transpose => Ok(map_tensor(x, |a| a.reversed_axes(), |a| a.reversed_axes(), |a| a.reversed_axes())),
+            ShapeOp::Concat | ShapeOp::Stack => {
+                let axis = match x {
+                    Value::Absent => 0,
+                    Value::Int(k) => k,
+                    other => return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").label(other.type_name())),
+                };
+                join(self == ShapeOp::Stack, axis, rest, ctx.dtype)
+            }
+            ShapeOp::Literal => {
+                let mut items = rest;
+                items.insert(0, x);
+                literal(items, ctx.dtype)
+            }
+            ShapeOp::F32 => convert(x, Dtype::F32),
+            ShapeOp::F64 => convert(x, Dtype::F64),
+            ShapeOp::Float => convert(x, Dtype::from(ctx.dtype)),
+            ShapeOp::Int => to_int(x),
+            ShapeOp::Str => Ok(Value::Str(Rc::from(crate::value::text(&x)))),
+            ShapeOp::Len => match &x {
+                Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),
+                Value::Tuple(t) => Ok(Value::Int(t.len() as i64)),
+                Value::Tensor(t) => Ok(Value::Int(t.shape()[0] as i64)),
+                other => Err(OpError::new(Code::TypeMismatch, format!("`len` does not take {}", other.type_name())).at(0, other.type_name())),
+            },
+            ShapeOp::Index => index(x, &rest),
+            ShapeOp::IndexSet => {
+                let mut rest = rest.into_iter();
+                let value = rest.next().unwrap_or(Value::Absent);
+                index_set(x, value, &rest.collect::<Vec<_>>())
+            }
+            ShapeOp::BroadcastTo => broadcast_to(x, &dims_of(&rest)?),
+            ShapeOp::SumTo => sum_to(x, &dims_of(&rest)?),
+        }
+    }
+}
+
+/// Applies the same structural change to a tensor of any dtype.
+fn map_tensor(
+    x: Value,
+    f64s: impl FnOnce(Arr<f64>) -> Arr<f64>,
+    f32s: impl FnOnce(Arr<f32>) -> Arr<f32>,
+    bools: impl FnOnce(Arr<bool>) -> Arr<bool>,
+) -> Value {
+    match x {
+        Value::Tensor(Tensor::F64(a)) => Value::Tensor(Tensor::F64(f64s(a))),
+        Value::Tensor(Tensor::F32(a)) => Value::Tensor(Tensor::F32(f32s(a))),
+        Value::Tensor(Tensor::Bool(a)) => Value::Tensor(Tensor::Bool(bools(a))),
+        other => other,
+    }
+}
+
+/// Reads a list of int dimensions.
+pub fn dims_of(values: &[Value]) -> Result<Vec<i64>, OpError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Int(d) => Ok(*d),
+            other => Err(OpError::new(Code::TypeMismatch, format!("a dimension must be an int, not {}", other.type_name()))
+                .at(i + 1, other.type_name())),
+        })
+        .collect()
+}
+
+fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
+    let dims = dims_of(dims)?;
+    let len = match &x {
+        Value::Tensor(t) => t.len(),
+        _ => 1,
+    };
+    let known: i64 = dims.iter().filter(|&&d| d != -1).product();
+    let wildcards = dims.iter().filter(|&&d| d == -1).count();
+    let bad = |why: String| OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why);
+    if wildcards > 1 || dims.iter().any(|&d| d < -1) {
+        return Err(bad("at most one -1, and no other negative dims".into()));
+    }
+    let shape: Vec<usize> = dims
+        .iter()
+        .map(|&d| if d == -1 { if known == 0 { 0 } else { len / known as usize } } else { d as usize })
+        .collect();
+    if shape.iter().product::<usize>() != len || shape.is_empty() {
+        return Err(bad(format!("{} elements do not fill {:?}", len, shape)));
+    }
+    fn go<T: Clone>(a: Arr<T>, shape: &[usize]) -> Arr<T> {
+        let a = if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned().into_shared() };
+        a.into_shape_with_order(IxDyn(shape)).expect("sizes checked")
+    }
+    let x = match x {
+        Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) => literal(vec![x], FloatDtype::F64)?,
+        other => other,
+    };
+    Ok(map_tensor(x, |a| go(a, &shape), |a| go(a, &shape), |a| go(a, &shape)))
+}
+
+fn join(stack: bool, axis: i64, items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
+    let name = if stack { "stack" } else { "concat" };
+    if items.is_empty() {
+        return Err(OpError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
+    }
+    let items: Vec<Value> = items.into_iter().map(|v| promote_scalar(v, dtype)).collect::<Result<_, _>>()?;
+    let first = items[0].type_name();
+    let rank = match &items[0] {
+        Value::Tensor(t) => t.shape().len(),
+        _ => 0,
+    };
+    let axis = normalize_axis(axis, rank + stack as usize)
+        .ok_or_else(|| OpError::new(Code::RuntimeIndex, format!("axis {axis} is out of range for `{name}` of rank-{rank} tensors")))?;
+    macro_rules! go {
+        ($variant:ident) => {{
+            let mut views = Vec::new();
+            for (i, v) in items.iter().enumerate() {
+                match v {
+                    Value::Tensor(Tensor::$variant(a)) => views.push(a.view()),
+                    other => {
+                        return Err(OpError::new(Code::TypeDtype, format!("`{name}` cannot join {first} and {}", other.type_name()))
+                            .at(i, other.type_name()))
+                    }
+                }
+            }
+            let joined = if stack { ndarray::stack(Axis(axis), &views) } else { ndarray::concatenate(Axis(axis), &views) };
+            let shapes: Vec<String> = items.iter().map(Value::type_name).collect();
+            let out = joined.map_err(|_| {
+                OpError::new(Code::RuntimeShape, format!("`{name}` cannot join {} along axis {axis}", shapes.join(", ")))
+                    .label("shapes that differ off the joining axis")
+            })?;
+            Value::Tensor(Tensor::$variant(out.into_shared()))
+        }};
+    }
+    Ok(match &items[0] {
+        Value::Tensor(Tensor::F64(_)) => go!(F64),
+        Value::Tensor(Tensor::F32(_)) => go!(F32),
+        _ => go!(Bool),
+    })
+}
+
+/// A scalar as a one-element tensor, so that it can be stacked.
+fn promote_scalar(v: Value, dtype: FloatDtype) -> Result<Value, OpError> {
+    let one = IxDyn(&[]);
+    Ok(match v {
+        Value::Int(i) => match dtype {
+            FloatDtype::F64 => Value::Tensor(Tensor::F64(Arr::from_elem(one, i as f64))),
+            FloatDtype::F32 => Value::Tensor(Tensor::F32(Arr::from_elem(one, i as f32))),
+        },
+        Value::F64(x) => Value::Tensor(Tensor::F64(Arr::from_elem(one, x))),
+        Value::F32(x) => Value::Tensor(Tensor::F32(Arr::from_elem(one, x))),
+        Value::Bool(b) => Value::Tensor(Tensor::Bool(Arr::from_elem(one, b))),
+        t @ Value::Tensor(_) => t,
+        other => {
+            return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name())).label(other.type_name()))
+        }
+    })
+}
+
+/// `[a, b, c]`: stacks scalars or equal-shaped rows; the dtype is the widest of the items (ints
+/// take the default float dtype).
+fn literal(items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
+    if items.is_empty() {
+        return Err(OpError::new(Code::RuntimeShape, "an empty tensor literal has no shape").help("use zeros(0) for an empty tensor"));
+    }
+    let has = |d: Dtype| items.iter().any(|v| matches!(v, Value::Tensor(t) if t.dtype() == d) || matches!((v, d), (Value::F64(_), Dtype::F64) | (Value::F32(_), Dtype::F32) | (Value::Bool(_), Dtype::Bool)));
+    let all_bool = items.iter().all(|v| matches!(v, Value::Bool(_) | Value::Tensor(Tensor::Bool(_))));
+    let target = if all_bool {
+        Dtype::Bool
+    } else if has(Dtype::Bool) {
+        return Err(OpError::new(Code::TypeMismatch, "a tensor literal cannot mix bools and numbers"));
+    } else if has(Dtype::F64) {
+        Dtype::F64
+    } else if has(Dtype::F32) {
+        Dtype::F32
+    } else {
+        Dtype::from(dtype)
+    };
+    let shape0 = match &items[0] {
+        Value::Tensor(t) => t.shape().to_vec(),
+        _ => vec![],
+    };
+    let mut converted = Vec::with_capacity(items.len());
+    for (i, v) in items.into_iter().enumerate() {
+        let shape = match &v {
+            Value::Tensor(t) => t.shape().to_vec(),
+            _ => vec![],
+        };
+        if shape != shape0 {
+            return Err(OpError::new(Code::RuntimeShape, "ragged tensor literal: rows differ in shape")
+                .at(i, format!("this row has shape {shape:?}, the first {shape0:?}")));
+        }
+        let v = if matches!(v, Value::Tensor(_)) { v } else { promote_scalar(v, dtype)? };
+        converted.push(if target == Dtype::Bool { v } else { convert(v, target)? });
+    }
+    join(true, 0, converted, dtype)
+}
+
+/// Converts a scalar or tensor to another element type.
+pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
+    let bad = |x: &Value| OpError::new(Code::TypeMismatch, format!("cannot convert {} to {}", x.type_name(), to.name())).at(0, x.type_name());
+    Ok(match (x, to) {
+        (Value::Tensor(Tensor::F64(a)), Dtype::F32) => Value::Tensor(Tensor::F32(a.mapv(|v| v as f32).into_shared())),
+        (Value::Tensor(Tensor::F32(a)), Dtype::F64) => Value::Tensor(Tensor::F64(a.mapv(|v| v as f64).into_shared())),
+        (Value::Tensor(Tensor::Bool(a)), Dtype::F64) => Value::Tensor(Tensor::F64(a.mapv(|v| v as u8 as f64).into_shared())),
+        (Value::Tensor(Tensor::Bool(a)), Dtype::F32) => Value::Tensor(Tensor::F32(a.mapv(|v| v as u8 as f32).into_shared())),
+        (t @ Value::Tensor(_), _) => t,
+        (Value::Bool(b), Dtype::F64) => Value::F64(b as u8 as f64),
+        (Value::Bool(b), Dtype::F32) => Value::F32(b as u8 as f32),
+        (Value::F32(v), Dtype::F32) => Value::F32(v),
+        (x, Dtype::F64) if scalar_f64(&x).is_some() => Value::F64(scalar_f64(&x).unwrap_or(f64::NAN)),
+        (Value::F64(v), Dtype::F32) => Value::F32(v as f32),
+        (Value::Int(v), Dtype::F32) => Value::F32(v as f32),
+        (x, _) => return Err(bad(&x)),
+    })
+}
+
+fn to_int(x: Value) -> Result<Value, OpError> {
+    let from_float = |v: f64| {
+        if v.is_finite() && v.trunc() >= -9.223372036854775808e18 && v.trunc() < 9.223372036854775808e18 {
+            Ok(Value::Int(v.trunc() as i64))
+        } else {
+            Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int")).at(0, "not a finite 64-bit integer"))
+        }
+    };
+    match x {
+        Value::Int(i) => Ok(Value::Int(i)),
+        Value::Bool(b) => Ok(Value::Int(b as i64)),
+        Value::F64(v) => from_float(v),
+        Value::F32(v) => from_float(v as f64),
+        Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+            OpError::new(Code::RuntimeValue, format!("\"{s}\" is not an int")).at(0, "not an int")
+        }),
+        other => Err(OpError::new(Code::TypeMismatch, format!("`int` takes a scalar, not {}", other.type_name()))
+            .at(0, other.type_name())
+            .help("there are no int tensors; round with floats instead")),
+    }
+}
+
+/// One position of an index, as the evaluator passes it: `Int` picks, a `(start, stop, step)`
+/// tuple of ints or `Absent` slices.
+fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
+    if indices.len() > shape.len() {
+        return Err(OpError::new(Code::RuntimeIndex, format!("{} indices for a tensor of rank {}", indices.len(), shape.len()))
+            .label(format!("rank {}", shape.len())));
+    }
+    let mut elems = Vec::with_capacity(shape.len());
+    for (axis, (idx, &extent)) in indices.iter().zip(shape).enumerate() {
+        let n = extent as i64;
+        match idx {
+            Value::Int(i) => {
+                let k = if *i < 0 { i + n } else { *i };
+                if !(0..n).contains(&k) {
+                    return Err(OpError::new(Code::RuntimeIndex, format!("index {i} is out of range for axis {axis} of extent {extent}"))
+                        .at(axis + 1, format!("index {i}, extent {extent}")));
+                }
+                elems.push(SliceInfoElem::Index(k as isize));
+            }
+            Value::Tuple(parts) => {
+                let part = |j: usize| match parts.get(j) {
+                    Some(Value::Int(v)) => Ok(Some(*v)),
+                    Some(Value::Absent) | None => Ok(None),
+                    Some(other) => Err(OpError::new(Code::TypeMismatch, format!("a slice bound must be an int, not {}", other.type_name()))
+                        .at(axis + 1, other.type_name())),
+                };
+                let step = part(2)?.unwrap_or(1);
+                if step == 0 {
+                    return Err(OpError::new(Code::RuntimeIndex, "slice step cannot be zero").at(axis + 1, "step 0"));
+                }
+                let clamp = |v: i64, lo: i64, hi: i64| v.clamp(lo, hi);
+                let norm = |v: i64| if v < 0 { v + n } else { v };
+                let slice = if step > 0 {
+                    let start = part(0)?.map_or(0, |v| clamp(norm(v), 0, n));
+                    let stop = part(1)?.map_or(n, |v| clamp(norm(v), 0, n)).max(start);
+                    Slice::new(start as isize, Some(stop as isize), step as isize)
+                } else {
+                    let start = part(0)?.map_or(n - 1, |v| clamp(norm(v), -1, n - 1));
+                    let stop = part(1)?.map_or(-1, |v| clamp(norm(v), -1, n - 1));
+                    let (lo, hi) = if start > stop { (stop + 1, start + 1) } else { (0, 0) };
+                    Slice::new(lo as isize, Some(hi as isize), step as isize)
+                };
+                elems.push(slice.into());
+            }
+            other => {
+                return Err(OpError::new(Code::TypeMismatch, format!("an index must be an int, not {}", other.type_name()))
+                    .at(axis + 1, other.type_name()))
+            }
+        }
+    }
+    elems.resize(shape.len(), SliceInfoElem::from(..));
+    Ok(elems)
+}
+
+fn info(elems: Vec<SliceInfoElem>) -> SliceInfo<Vec<SliceInfoElem>, IxDyn, IxDyn> {
+    SliceInfo::try_from(elems).expect("index elements are valid for IxDyn")
+}
+
+fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
+    match x {
+        Value::Tuple(items) => match indices {
+            [Value::Int(i)] => {
+                let n = items.len() as i64;
+                let k = if *i < 0 { i + n } else { *i };
+                items.get(k as usize).filter(|_| k >= 0).cloned().ok_or_else(|| {
+                    OpError::new(Code::RuntimeIndex, format!("index {i} is out of range for a tuple of {n}")).at(1, format!("index {i}, length {n}"))
+                })
+            }
+            _ => Err(OpError::new(Code::TypeMismatch, "a tuple is indexed by one int").label("tuple")),
+        },
+        Value::Tensor(t) => {
+            let elems = slice_elems(t.shape(), indices)?;
+            let out = map_tensor(
+                Value::Tensor(t),
+                |a| a.slice_move(info(elems.clone())),
+                |a| a.slice_move(info(elems.clone())),
+                |a| a.slice_move(info(elems.clone())),
+            );
+            Ok(scalar_if_rank0(out))
+        }
+        other => Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name())).at(0, other.type_name())),
+    }
+}
+
+fn index_set(x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
+    let shape = match &x {
+        Value::Tensor(t) => t.shape().to_vec(),
+        other => return Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name())).at(0, other.type_name())),
+    };
+    let elems = slice_elems(&shape, indices)?;
+    let vt = value.type_name();
+    let mismatch = |target: String| {
+        OpError::new(Code::RuntimeShape, format!("cannot assign {vt} to a part of shape {target}")).at(1, vt.clone())
+    };
+    fn put<T: Elem>(mut a: Arr<T>, elems: Vec<SliceInfoElem>, v: Option<crate::prims::broadcast::Operand<T>>, fail: impl Fn(String) -> OpError) -> Result<Arr<T>, OpError> {
+        let mut part = a.slice_mut(info(elems));
+        match v {
+            Some(crate::prims::broadcast::Operand::Scalar(s)) => part.fill(s),
+            Some(crate::prims::broadcast::Operand::Array(b)) => match b.broadcast(part.raw_dim()) {
+                Some(bv) => part.assign(&bv),
+                None => return Err(fail(format!("{:?}", part.shape()))),
+            },
+            None => return Err(fail(format!("{:?}", part.shape()))),
+        }
+        Ok(a)
+    }
+    match x {
+        Value::Tensor(Tensor::F64(a)) => Ok(f64::wrap(put(a, elems, f64::operand(value), mismatch)?)),
+        Value::Tensor(Tensor::F32(a)) => Ok(f32::wrap(put(a, elems, f32::operand(value), mismatch)?)),
+        Value::Tensor(Tensor::Bool(mut a)) => {
+            let mut part = a.slice_mut(info(elems));
+            match value {
+                Value::Bool(b) => part.fill(b),
+                Value::Tensor(Tensor::Bool(b)) => match b.broadcast(part.raw_dim()) {
+                    Some(bv) => part.assign(&bv),
+                    None => return Err(mismatch(format!("{:?}", part.shape()))),
+                },
+                _ => return Err(mismatch(format!("{:?}", part.shape()))),
+            }
+            Ok(Value::Tensor(Tensor::Bool(a)))
+        }
+        _ => unreachable!("checked above"),
+    }
+}
+
+/// `x` broadcast to `dims` as a real tensor (a scalar becomes a filled tensor).
+pub fn broadcast_to(x: Value, dims: &[i64]) -> Result<Value, OpError> {
+    let shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    let fail = |x: &Value| OpError::new(Code::RuntimeShape, format!("cannot broadcast {} to {:?}", x.type_name(), shape));
+    fn go<T: Clone>(a: &Arr<T>, shape: &[usize]) -> Option<Arr<T>> {
+        a.broadcast(IxDyn(shape)).map(|v: ArrayView<T, IxDyn>| v.to_owned().into_shared())
+    }
+    if shape.is_empty() {
+        return Ok(x);
+    }
+    Ok(match &x {
+        Value::Tensor(Tensor::F64(a)) if a.shape() == shape.as_slice() => x,
+        Value::Tensor(Tensor::F32(a)) if a.shape() == shape.as_slice() => x,
+        Value::Tensor(Tensor::F64(a)) => Value::Tensor(Tensor::F64(go(a, &shape).ok_or_else(|| fail(&x))?)),
+        Value::Tensor(Tensor::F32(a)) => Value::Tensor(Tensor::F32(go(a, &shape).ok_or_else(|| fail(&x))?)),
+        Value::F32(v) => Value::Tensor(Tensor::F32(Arr::from_elem(IxDyn(&shape), *v))),
+        other => match scalar_f64(other) {
+            Some(v) => Value::Tensor(Tensor::F64(Arr::from_elem(IxDyn(&shape), v))),
+            None => return Err(fail(&x)),
+        },
+    })
+}
+
+/// `x` summed over the axes that broadcasting added or stretched, so that the result broadcasts
+/// to `dims` exactly as the operand did (axes are aligned from the right; a smaller `x` stays
+/// smaller, and a scalar stays a scalar).
+pub fn sum_to(x: Value, dims: &[i64]) -> Result<Value, OpError> {
+    let target: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    fn go<T: Elem>(a: Arr<T>, target: &[usize]) -> Value {
+        if a.shape() == target {
+            return T::wrap(a);
+        }
+        let mut out = a.to_owned();
+        while out.ndim() > target.len() {
+            out = out.sum_axis(Axis(0));
+        }
+        let offset = target.len() - out.ndim();
+        for k in 0..out.ndim() {
+            if target[k + offset] == 1 && out.shape()[k] != 1 {
+                out = out.sum_axis(Axis(k)).insert_axis(Axis(k));
+            }
+        }
+        scalar_if_rank0(T::wrap(out.into_shared()))
+    }
+    Ok(match x {
+        Value::Tensor(Tensor::F64(a)) => go(a, &target),
+        Value::Tensor(Tensor::F32(a)) => go(a, &target),
+        other => other,
+    })
+}

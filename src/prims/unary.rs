@@ -1,0 +1,118 @@
+//! Element-wise functions of one operand: negation, `not`, and the math functions of spec §6.
+
+use super::arith::Elem;
+use super::{family, OpError};
+use crate::diag::Code;
+use crate::value::{Arr, Tensor, Value};
+use num_traits::Float;
+
+family! {
+    /// Element-wise functions of one operand.
+    Unary {
+        Neg => Operator("-x", "x", "Negation.", "-[1, 2]  # [-1.0, -2.0]"),
+        Not => Operator("not", "x", "Logical not (element-wise on bool tensors).", "not true  # false"),
+        Abs => Function("abs", "x", "Absolute value.", "abs([-1, 2])  # [1.0, 2.0]"),
+        Sqrt => Function("sqrt", "x", "Square root.", "sqrt(4.0)  # 2.0"),
+        Exp => Function("exp", "x", "Exponential.", "exp(0.0)  # 1.0"),
+        Log => Function("log", "x", "Natural logarithm.", "log(1.0)  # 0.0"),
+        Sin => Function("sin", "x", "Sine.", "sin(0.0)  # 0.0"),
+        Cos => Function("cos", "x", "Cosine.", "cos(0.0)  # 1.0"),
+        Tanh => Function("tanh", "x", "Hyperbolic tangent.", "tanh(0.0)  # 0.0"),
+        Sigmoid => Function("sigmoid", "x", "Logistic function 1 / (1 + exp(-x)).", "sigmoid(0.0)  # 0.5"),
+        Relu => Function("relu", "x", "max(x, 0).", "relu([-1, 2])  # [0.0, 2.0]"),
+        Softplus => Function("softplus", "x", "log(1 + exp(x)), computed stably.", "softplus(0.0)  # 0.6931471805599453"),
+        Sign => Function("sign", "x", "-1, 0 or 1 by the sign of x.", "sign([-3, 0, 2])  # [-1.0, 0.0, 1.0]"),
+        IsNan => Function("isnan", "x", "Whether x is NaN.", "isnan([1.0, 0.0 / 0.0])  # [false, true]"),
+    }
+}
+
+impl Unary {
+    /// Runs the function on a plain value.
+    pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
+        let x = args.into_iter().next().unwrap_or(Value::Absent);
+        match (self, x) {
+            (Unary::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+            (Unary::Not, Value::Tensor(Tensor::Bool(mut a))) => {
+                a.mapv_inplace(|b| !b);
+                Ok(Value::Tensor(Tensor::Bool(a)))
+            }
+            (Unary::IsNan, Value::Tensor(Tensor::F64(a))) => Ok(Value::Tensor(Tensor::Bool(a.mapv(f64::is_nan).into_shared()))),
+            (Unary::IsNan, Value::Tensor(Tensor::F32(a))) => Ok(Value::Tensor(Tensor::Bool(a.mapv(f32::is_nan).into_shared()))),
+            (Unary::IsNan, Value::F64(x)) => Ok(Value::Bool(x.is_nan())),
+            (Unary::IsNan, Value::F32(x)) => Ok(Value::Bool(x.is_nan())),
+            (Unary::IsNan, Value::Int(_)) => Ok(Value::Bool(false)),
+            (Unary::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(|| overflow(i)),
+            (Unary::Abs, Value::Int(i)) => i.checked_abs().map(Value::Int).ok_or_else(|| overflow(i)),
+            (Unary::Sign, Value::Int(i)) => Ok(Value::Int(i.signum())),
+            (op, Value::Int(i)) if op != Unary::Not => Ok(Value::F64(kernel(op, i as f64))),
+            (op, Value::F64(x)) if op != Unary::Not => Ok(Value::F64(kernel(op, x))),
+            (op, Value::F32(x)) if op != Unary::Not => Ok(Value::F32(kernel(op, x))),
+            (op, Value::Tensor(Tensor::F64(a))) if op != Unary::Not => Ok(map(op, a)),
+            (op, Value::Tensor(Tensor::F32(a))) if op != Unary::Not => Ok(map(op, a)),
+            (op, x) => Err(OpError::new(
+                Code::TypeMismatch,
+                format!("`{}` does not take {}", op.info().name, x.type_name()),
+            )
+            .at(0, x.type_name())),
+        }
+    }
+}
+
+fn overflow(i: i64) -> OpError {
+    OpError::new(Code::RuntimeOverflow, format!("integer overflow negating {i}")).label("the result does not fit in a 64-bit int")
+}
+
+fn map<T: Elem>(op: Unary, mut a: Arr<T>) -> Value {
+    if a.is_unique() {
+        a.mapv_inplace(|x| kernel(op, x));
+        T::wrap(a)
+    } else {
+        T::wrap(a.mapv(|x| kernel(op, x)).into_shared())
+    }
+}
+
+/// The scalar kernel of each function.
+pub fn kernel<T: Float>(op: Unary, x: T) -> T {
+    let zero = T::zero();
+    let one = T::one();
+    match op {
+        Unary::Neg => -x,
+        Unary::Abs => x.abs(),
+        Unary::Sqrt => x.sqrt(),
+        Unary::Exp => x.exp(),
+        Unary::Log => x.ln(),
+        Unary::Sin => x.sin(),
+        Unary::Cos => x.cos(),
+        Unary::Tanh => x.tanh(),
+        Unary::Sigmoid => {
+            if x >= zero {
+                one / (one + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (one + e)
+            }
+        }
+        Unary::Relu => {
+            if x > zero {
+                x
+            } else if x.is_nan() {
+                x
+            } else {
+                zero
+            }
+        }
+        Unary::Softplus => x.max(zero) + (-x.abs()).exp().ln_1p(),
+        Unary::Sign => {
+            if x.is_nan() {
+                x
+            } else if x > zero {
+                one
+            } else if x < zero {
+                -one
+            } else {
+                zero
+            }
+        }
+        Unary::Not | Unary::IsNan => T::nan(),
+    }
+}

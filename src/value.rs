@@ -1,0 +1,209 @@
+//! Runtime values: scalars, tensors that share storage until written, tuples and functions.
+
+use crate::autodiff::Tracer;
+use crate::eval::FnCode;
+use crate::eval::Frame;
+use crate::prims::Prim;
+use crate::syntax::ast::FloatDtype;
+use ndarray::{ArcArray, IxDyn};
+use std::rc::Rc;
+
+/// A tensor's storage: shared (`Arc`) until written, then copied if still shared (ndarray's
+/// copy-on-write `ArcArray`). Transposes and slices are views over the same buffer.
+pub type Arr<T> = ArcArray<T, IxDyn>;
+
+/// A runtime value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Int(i64),
+    F64(f64),
+    F32(f32),
+    Bool(bool),
+    Str(Rc<str>),
+    Tensor(Tensor),
+    Tuple(Rc<[Value]>),
+    Func(Rc<Func>),
+    /// A value being differentiated: its primal value and its node on a tape.
+    Tracer(Rc<Tracer>),
+    /// An optional built-in argument that the call left out (never visible in the language).
+    Absent,
+}
+
+/// A tensor of rank ≥ 1 (rank 0 results become scalars).
+#[derive(Clone, Debug)]
+pub enum Tensor {
+    F64(Arr<f64>),
+    F32(Arr<f32>),
+    Bool(Arr<bool>),
+}
+
+/// A callable value.
+#[derive(Debug)]
+pub enum Func {
+    /// A function written in the script, with the frame it was defined in.
+    Closure { code: Rc<FnCode>, env: Rc<Frame> },
+    /// A built-in used as a value (`grad(sin)`).
+    Prim(Prim),
+    /// `grad(f, wrt)` or `value_and_grad(f, wrt)`.
+    Grad { f: Value, wrt: Wrt, with_value: bool },
+    /// `hessian(f)`.
+    Hessian { f: Value },
+}
+
+/// Which arguments a gradient is taken with respect to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wrt {
+    /// One argument: the gradient is a single value.
+    One(usize),
+    /// Several: the gradient is a tuple.
+    Many(Vec<usize>),
+}
+
+impl Wrt {
+    /// The argument positions, in order.
+    pub fn positions(&self) -> &[usize] {
+        match self {
+            Wrt::One(i) => std::slice::from_ref(i),
+            Wrt::Many(v) => v,
+        }
+    }
+}
+
+/// Element types of tensors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    F64,
+    F32,
+    Bool,
+}
+
+impl Dtype {
+    /// The name as written in types.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F64 => "f64",
+            Dtype::F32 => "f32",
+            Dtype::Bool => "bool",
+        }
+    }
+}
+
+impl From<FloatDtype> for Dtype {
+    fn from(d: FloatDtype) -> Dtype {
+        match d {
+            FloatDtype::F64 => Dtype::F64,
+            FloatDtype::F32 => Dtype::F32,
+        }
+    }
+}
+
+impl Tensor {
+    /// The extent of each axis.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Tensor::F64(a) => a.shape(),
+            Tensor::F32(a) => a.shape(),
+            Tensor::Bool(a) => a.shape(),
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        match self {
+            Tensor::F64(_) => Dtype::F64,
+            Tensor::F32(_) => Dtype::F32,
+            Tensor::Bool(_) => Dtype::Bool,
+        }
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Whether the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Value {
+    /// A float scalar of the given dtype.
+    pub fn float(x: f64, dtype: FloatDtype) -> Value {
+        match dtype {
+            FloatDtype::F64 => Value::F64(x),
+            FloatDtype::F32 => Value::F32(x as f32),
+        }
+    }
+
+    /// The value under any tracers: what it is numerically.
+    pub fn primal(&self) -> &Value {
+        let mut v = self;
+        while let Value::Tracer(t) = v {
+            v = &t.primal;
+        }
+        v
+    }
+
+    /// The type of this value as the language writes it, e.g. `f64[2, 3]`, `(int, str)`.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Int(_) => "int".into(),
+            Value::F64(_) => "f64".into(),
+            Value::F32(_) => "f32".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Str(_) => "str".into(),
+            Value::Tensor(t) => shape_type(t.dtype(), t.shape()),
+            Value::Tuple(items) => {
+                let inner: Vec<String> = items.iter().map(Value::type_name).collect();
+                if inner.len() == 1 {
+                    format!("({},)", inner[0])
+                } else {
+                    format!("({})", inner.join(", "))
+                }
+            }
+            Value::Func(_) => "fn".into(),
+            Value::Tracer(t) => t.primal.type_name(),
+            Value::Absent => "nothing".into(),
+        }
+    }
+}
+
+/// The written type of a tensor: `f64[2, 3]`.
+pub fn shape_type(dtype: Dtype, shape: &[usize]) -> String {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    format!("{}[{}]", dtype.name(), dims.join(", "))
+}
+
+/// The text `print` shows for a value (spec §7): strings bare, everything else as [`repr`].
+pub fn text(v: &Value) -> String {
+    match v.primal() {
+        Value::Str(s) => s.to_string(),
+        other => repr(other),
+    }
+}
+
+/// The text of a value as it appears inside a tuple or in the REPL: strings quoted.
+pub fn repr(v: &Value) -> String {
+    use crate::format::{array_text, f32_repr, f64_repr};
+    match v.primal() {
+        Value::Int(i) => i.to_string(),
+        Value::F64(x) => f64_repr(*x),
+        Value::F32(x) => f32_repr(*x),
+        Value::Bool(b) => b.to_string(),
+        Value::Str(s) => format!("{s:?}"),
+        Value::Tensor(Tensor::F64(a)) => array_text(a, |x| f64_repr(*x)),
+        Value::Tensor(Tensor::F32(a)) => array_text(a, |x| f32_repr(*x)),
+        Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| b.to_string()),
+        Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0])),
+        Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
+        Value::Func(f) => match &**f {
+            Func::Closure { code, .. } => format!("<fn {}>", code.name.as_deref().unwrap_or("anonymous")),
+            Func::Prim(p) => format!("<built-in {}>", p.info().name),
+            Func::Grad { with_value: false, .. } => "<fn grad>".into(),
+            Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),
+            Func::Hessian { .. } => "<fn hessian>".into(),
+        },
+        Value::Tracer(_) | Value::Absent => "<nothing>".into(),
+    }
+}
