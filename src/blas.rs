@@ -156,11 +156,7 @@ impl ThreadPolicy {
     /// A policy with the value of `TSCRIPT_THREADS` given rather than read (`None`: unset), so that
     /// tests need not touch the process environment.
     pub fn with_env(cli: Option<usize>, env: Option<String>) -> Self {
-        Self {
-            cli,
-            env,
-            source: Cell::new(ThreadSource::Cores),
-        }
+        Self { cli, env, source: Cell::new(ThreadSource::Cores) }
     }
 
     /// Picks the thread count a run starts with (`--threads`, else `TSCRIPT_THREADS`, else the
@@ -225,9 +221,7 @@ fn resolve_initial(cli: Option<usize>, env: Option<&str>, cores: usize) -> Initi
     let env = env.map(str::trim).filter(|text| !text.is_empty());
     let parsed = env.map(|text| parse_count(text, cores).ok_or(text));
     let env_warning = match parsed {
-        Some(Err(text)) => Some(format!(
-            "warning: ignoring {THREADS_ENV}={text:?}: not a positive integer or `auto`"
-        )),
+        Some(Err(text)) => Some(format!("warning: ignoring {THREADS_ENV}={text:?}: not a positive integer or `auto`")),
         _ => None,
     };
     let (count, source) = match (cli, parsed) {
@@ -235,11 +229,7 @@ fn resolve_initial(cli: Option<usize>, env: Option<&str>, cores: usize) -> Initi
         (None, Some(Ok(n))) => (n, ThreadSource::Environment),
         (None, _) => (cores, ThreadSource::Cores),
     };
-    InitialChoice {
-        count: count.max(1),
-        source,
-        env_warning,
-    }
+    InitialChoice { count: count.max(1), source, env_warning }
 }
 
 /// The count a `threads requested` directive gives: `cli` wins over it.
@@ -416,8 +406,7 @@ fn file_name(path: &str) -> &str {
 /// Lays out the `tscript info` report, one `label:    value` line per fact.
 fn format_info(facts: &InfoFacts) -> String {
     let mut lines = vec![format!("tscript {}", facts.version)];
-    let mut line =
-        |label: &str, value: String| lines.push(format!("{:<10}{value}", format!("{label}:")));
+    let mut line = |label: &str, value: String| lines.push(format!("{:<10}{value}", format!("{label}:")));
 
     let mut words = facts.config.split_whitespace();
     let blas_version = match (words.next(), words.next()) {
@@ -431,10 +420,7 @@ fn format_info(facts: &InfoFacts) -> String {
         other => format!("parallel mode {other}"),
     };
     match &facts.blas_path {
-        Some(path) => line(
-            "BLAS",
-            format!("{blas_version} ({}, {build})", file_name(path)),
-        ),
+        Some(path) => line("BLAS", format!("{blas_version} ({}, {build})", file_name(path))),
         None => line("BLAS", format!("{blas_version} ({build})")),
     }
     if let Some(path) = &facts.blas_path {
@@ -457,29 +443,18 @@ fn format_info(facts: &InfoFacts) -> String {
     line("kernel", facts.core_name.clone());
 
     let plural = if facts.cores == 1 { "" } else { "s" };
-    let mut threads = format!(
-        "{} (of {} core{plural}; from {}",
-        facts.threads_in_use, facts.cores, facts.source
-    );
+    let mut threads = format!("{} (of {} core{plural}; from {}", facts.threads_in_use, facts.cores, facts.source);
     if facts.blas_threads != facts.threads_in_use {
         threads.push_str(&format!("; OpenBLAS runs {}", facts.blas_threads));
     }
     if facts.blas_procs != facts.cores {
-        threads.push_str(&format!(
-            "; OpenBLAS counts {} processors",
-            facts.blas_procs
-        ));
+        threads.push_str(&format!("; OpenBLAS counts {} processors", facts.blas_procs));
     }
     threads.push(')');
     line("threads", threads);
 
     let present: Vec<&str> = facts.features.iter().filter(|f| f.1).map(|f| f.0).collect();
-    let absent: Vec<&str> = facts
-        .features
-        .iter()
-        .filter(|f| !f.1)
-        .map(|f| f.0)
-        .collect();
+    let absent: Vec<&str> = facts.features.iter().filter(|f| !f.1).map(|f| f.0).collect();
     let mut cpu = facts.arch.clone();
     if !facts.features.is_empty() {
         cpu.push_str(&format!(", features: {}", present.join(" ")));
@@ -490,10 +465,7 @@ fn format_info(facts: &InfoFacts) -> String {
     line("CPU", cpu);
 
     if let Some(coretype) = &facts.coretype_env {
-        line(
-            "note",
-            format!("{CORETYPE_ENV}={coretype} in the environment forces this kernel"),
-        );
+        line("note", format!("{CORETYPE_ENV}={coretype} in the environment forces this kernel"));
     }
     let mut report = lines.join("\n");
     report.push('\n');
@@ -527,31 +499,20 @@ mod tests {
     fn config_and_core_name_come_from_openblas() {
         assert!(config().contains("OpenBLAS"), "config: {}", config());
         assert!(!core_name().is_empty());
-        assert!(
-            config().contains(&core_name()),
-            "{} / {}",
-            config(),
-            core_name()
-        );
+        assert!(config().contains(&core_name()), "{} / {}", config(), core_name());
     }
 
     #[test]
     fn command_line_beats_environment_and_cores() {
         let choice = resolve_initial(Some(3), Some("5"), 2);
-        assert_eq!(
-            (choice.count, choice.source),
-            (3, ThreadSource::CommandLine)
-        );
+        assert_eq!((choice.count, choice.source), (3, ThreadSource::CommandLine));
         assert_eq!(choice.env_warning, None);
     }
 
     #[test]
     fn environment_beats_cores() {
         let choice = resolve_initial(None, Some(" 5 "), 2);
-        assert_eq!(
-            (choice.count, choice.source),
-            (5, ThreadSource::Environment)
-        );
+        assert_eq!((choice.count, choice.source), (5, ThreadSource::Environment));
         let auto = resolve_initial(None, Some("auto"), 7);
         assert_eq!((auto.count, auto.source), (7, ThreadSource::Environment));
     }
@@ -561,26 +522,16 @@ mod tests {
         let choice = resolve_initial(None, None, 6);
         assert_eq!((choice.count, choice.source), (6, ThreadSource::Cores));
         let empty = resolve_initial(None, Some(""), 6);
-        assert_eq!(
-            (empty.count, empty.source, empty.env_warning),
-            (6, ThreadSource::Cores, None)
-        );
+        assert_eq!((empty.count, empty.source, empty.env_warning), (6, ThreadSource::Cores, None));
     }
 
     #[test]
     fn a_bad_environment_value_is_ignored_with_a_warning() {
         for bad in ["0", "-2", "two", "1.5"] {
             let choice = resolve_initial(None, Some(bad), 4);
-            assert_eq!(
-                (choice.count, choice.source),
-                (4, ThreadSource::Cores),
-                "{bad}"
-            );
+            assert_eq!((choice.count, choice.source), (4, ThreadSource::Cores), "{bad}");
             let warning = choice.env_warning.expect("a warning");
-            assert!(
-                warning.starts_with("warning: ignoring TSCRIPT_THREADS="),
-                "{warning}"
-            );
+            assert!(warning.starts_with("warning: ignoring TSCRIPT_THREADS="), "{warning}");
             assert!(warning.contains(bad), "{warning}");
         }
         // Even with --threads given, a bad value is worth a warning.
@@ -589,10 +540,7 @@ mod tests {
 
     #[test]
     fn command_line_overrides_every_directive() {
-        assert_eq!(
-            resolve_directive(Some(1), 8),
-            (1, ThreadSource::CommandLine)
-        );
+        assert_eq!(resolve_directive(Some(1), 8), (1, ThreadSource::CommandLine));
         assert_eq!(resolve_directive(None, 8), (8, ThreadSource::Directive));
         assert_eq!(resolve_directive(None, 0), (1, ThreadSource::Directive));
     }
@@ -601,10 +549,7 @@ mod tests {
     fn injected_environment_reaches_the_policy() {
         let policy = ThreadPolicy::with_env(None, Some("3".to_string()));
         let choice = resolve_initial(policy.cli, policy.env.as_deref(), 2);
-        assert_eq!(
-            (choice.count, choice.source),
-            (3, ThreadSource::Environment)
-        );
+        assert_eq!((choice.count, choice.source), (3, ThreadSource::Environment));
         assert_eq!(policy.source(), ThreadSource::Cores);
     }
 
@@ -637,9 +582,7 @@ mod tests {
                  oversubscribed BLAS threads usually run slower"
             )
         );
-        assert!(oversubscription_warning(2, 1)
-            .unwrap()
-            .contains("the 1 core of"));
+        assert!(oversubscription_warning(2, 1).unwrap().contains("the 1 core of"));
     }
 
     #[test]
@@ -657,9 +600,7 @@ mod tests {
             core_name: "Haswell".to_string(),
             parallel: 1,
             blas_path: Some("/lib/x86_64-linux-gnu/libopenblas.so.0".to_string()),
-            blas_real_path: Some(
-                "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so".to_string(),
-            ),
+            blas_real_path: Some("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so".to_string()),
             lapack_path: Some("/lib/x86_64-linux-gnu/libopenblas.so.0".to_string()),
             lapack_version: (3, 9, 0),
             threads_in_use: 2,
@@ -710,15 +651,9 @@ note:     OPENBLAS_CORETYPE=Haswell in the environment forces this kernel
         facts.arch = "aarch64".to_string();
         facts.features.clear();
         let report = format_info(&facts);
-        assert!(
-            report.contains("BLAS:     OpenBLAS 0.3.21 (OpenMP build)\n"),
-            "{report}"
-        );
+        assert!(report.contains("BLAS:     OpenBLAS 0.3.21 (OpenMP build)\n"), "{report}");
         assert!(!report.contains("library:"), "{report}");
-        assert!(
-            report.contains("LAPACK:   3.9.0, from /usr/lib/liblapack.so.3"),
-            "{report}"
-        );
+        assert!(report.contains("LAPACK:   3.9.0, from /usr/lib/liblapack.so.3"), "{report}");
         assert!(
             report.contains(
                 "threads:  2 (of 2 cores; from --threads; OpenBLAS runs 4; \
@@ -735,10 +670,7 @@ note:     OPENBLAS_CORETYPE=Haswell in the environment forces this kernel
         let report = info_report(1, ThreadSource::Cores);
         assert!(report.starts_with("tscript "), "{report}");
         assert!(report.contains("BLAS:     OpenBLAS "), "{report}");
-        assert!(
-            report.contains(&format!("kernel:   {}\n", core_name())),
-            "{report}"
-        );
+        assert!(report.contains(&format!("kernel:   {}\n", core_name())), "{report}");
         assert!(report.contains("LAPACK:   "), "{report}");
         println!("{report}");
     }

@@ -174,8 +174,8 @@ impl SourceMap {
 
     /// Renders `diag` to a string with no colour at a fixed width (for tests and piped output).
     pub fn render_plain(&self, diag: Diag) -> String {
-        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_width(100);
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
         let report = self.report(diag);
         let mut out = String::new();
         let _ = handler.render_report(&mut out, report.as_ref());

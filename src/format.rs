@@ -47,11 +47,7 @@ pub fn f32_repr(x: f32) -> String {
 /// product of `shape`. A rank-0 shape prints its single element. Prefer [`array_text`] for big
 /// tensors: it formats only the elements that are shown.
 pub fn tensor_text(shape: &[usize], elements: &[String]) -> String {
-    assert_eq!(
-        elements.len(),
-        shape.iter().product::<usize>(),
-        "tensor_text: element count does not match the shape"
-    );
+    assert_eq!(elements.len(), shape.iter().product::<usize>(), "tensor_text: element count does not match the shape");
     layout(shape, |index| {
         let flat = index.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i);
         elements[flat].clone()
@@ -177,11 +173,7 @@ fn layout(shape: &[usize], mut text_at: impl FnMut(&[usize]) -> String) -> Strin
     let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     let padded: Vec<String> = texts.iter().map(|t| format!("{t:>width$}")).collect();
     let summarised: Vec<bool> = dims.iter().zip(shape).map(|(&d, &n)| d < n).collect();
-    let grid = Grid {
-        dims: &dims,
-        summarised: &summarised,
-        texts: &padded,
-    };
+    let grid = Grid { dims: &dims, summarised: &summarised, texts: &padded };
     grid.block(0, 0, " ", LINE_WIDTH as i64)
 }
 
@@ -217,11 +209,7 @@ impl Grid<'_> {
     fn block(&self, axis: usize, offset: usize, hanging: &str, width: i64) -> String {
         let axes_left = self.dims.len() - axis;
         let n = self.dims[axis];
-        let summary_after = if self.summarised[axis] {
-            EDGE_ITEMS
-        } else {
-            usize::MAX
-        };
+        let summary_after = if self.summarised[axis] { EDGE_ITEMS } else { usize::MAX };
         let mut s = String::new();
         if axes_left == 1 {
             // Room for an element before the separator or the closing bracket.
@@ -232,13 +220,7 @@ impl Grid<'_> {
                     extend_line(&mut s, &mut line, "...", elem_width, hanging);
                     line.push_str(", ");
                 }
-                extend_line(
-                    &mut s,
-                    &mut line,
-                    &self.texts[offset + i],
-                    elem_width,
-                    hanging,
-                );
+                extend_line(&mut s, &mut line, &self.texts[offset + i], elem_width, hanging);
                 if i + 1 < n {
                     line.push_str(", ");
                 }
@@ -290,16 +272,12 @@ mod tests {
     use std::cell::Cell;
 
     fn f64s(shape: &[usize], f: impl Fn(usize) -> f64) -> String {
-        let texts: Vec<String> = (0..shape.iter().product())
-            .map(|i| f64_repr(f(i)))
-            .collect();
+        let texts: Vec<String> = (0..shape.iter().product()).map(|i| f64_repr(f(i))).collect();
         tensor_text(shape, &texts)
     }
 
     fn f32s(shape: &[usize], f: impl Fn(usize) -> f32) -> String {
-        let texts: Vec<String> = (0..shape.iter().product())
-            .map(|i| f32_repr(f(i)))
-            .collect();
+        let texts: Vec<String> = (0..shape.iter().product()).map(|i| f32_repr(f(i))).collect();
         tensor_text(shape, &texts)
     }
 
@@ -314,9 +292,7 @@ mod tests {
         assert_eq!(got, want, "\ngot:\n{got}\nwant:\n{want}");
     }
 
-    const SPEC: [f64; 16] = [
-        2.0, 3.0, -8.0, -2.5, 7.0, -4.0, -2.0, 0.0, 5.0, 4.0, 1.0, -4.0, 100.0, -3.0, -3.0, 4.0,
-    ];
+    const SPEC: [f64; 16] = [2.0, 3.0, -8.0, -2.5, 7.0, -4.0, -2.0, 0.0, 5.0, 4.0, 1.0, -4.0, 100.0, -3.0, -3.0, 4.0];
 
     /// Python reprs of doubles; each reads back to the double whose repr it is.
     const F64_REPRS: &str = "1.0 100.0 0.1 -2.5 2.5e-05 1e+16 1.5e+16 0.0001 1e-05 -1.25e-07
@@ -355,10 +331,7 @@ mod tests {
     #[test]
     fn short_tensors_print_on_one_line() {
         check(f64s(&[2], |i| [1.0, 2.5][i]), &["[1.0, 2.5]"]);
-        check(
-            f64s(&[2, 2], |i| i as f64 + 1.0),
-            &["[[1.0, 2.0], [3.0, 4.0]]"],
-        );
+        check(f64s(&[2, 2], |i| i as f64 + 1.0), &["[[1.0, 2.0], [3.0, 4.0]]"]);
         check(bools(&[1, 1, 2], |i| i == 0), &["[[[true, false]]]"]);
         let eighty = f64s(&[16], |_| 1.0);
         assert_eq!((eighty.len(), eighty.contains('\n')), (80, false));
@@ -387,21 +360,10 @@ mod tests {
 
     #[test]
     fn array_text_follows_logical_order() {
-        let a = Array::from_iter(SPEC)
-            .into_shape_with_order(IxDyn(&[2, 2, 4]))
-            .unwrap();
-        assert_eq!(
-            array_text(&a, |x| f64_repr(*x)),
-            f64s(&[2, 2, 4], |i| SPEC[i])
-        );
-        let t = Array::from_iter(0..6)
-            .into_shape_with_order((2, 3))
-            .unwrap()
-            .reversed_axes();
-        check(
-            array_text(&t, |x| f32_repr(*x as f32)),
-            &["[[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]"],
-        );
+        let a = Array::from_iter(SPEC).into_shape_with_order(IxDyn(&[2, 2, 4])).unwrap();
+        assert_eq!(array_text(&a, |x| f64_repr(*x)), f64s(&[2, 2, 4], |i| SPEC[i]));
+        let t = Array::from_iter(0..6).into_shape_with_order((2, 3)).unwrap().reversed_axes();
+        check(array_text(&t, |x| f32_repr(*x as f32)), &["[[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]"]);
     }
 
     const BIG: &[&str] = &[
@@ -448,10 +410,7 @@ mod tests {
     fn ones_17_just_too_long() {
         check(
             f64s(&[17], |_| 1.0),
-            &[
-                "[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,",
-                " 1.0]",
-            ],
+            &["[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,", " 1.0]"],
         );
     }
 
@@ -574,10 +533,7 @@ mod tests {
 
     #[test]
     fn summarised_vector() {
-        check(
-            f64s(&[1001], |i| i as f64 * 0.5),
-            &["[  0.0,   0.5,   1.0, ..., 499.0, 499.5, 500.0]"],
-        );
+        check(f64s(&[1001], |i| i as f64 * 0.5), &["[  0.0,   0.5,   1.0, ..., 499.0, 499.5, 500.0]"]);
     }
 
     #[test]
@@ -693,10 +649,7 @@ mod tests {
 
     #[test]
     fn bools_summarised() {
-        check(
-            bools(&[1200], |i| i % 2 == 1),
-            &["[false,  true, false, ...,  true, false,  true]"],
-        );
+        check(bools(&[1200], |i| i % 2 == 1), &["[false,  true, false, ...,  true, false,  true]"]);
     }
 
     #[test]
@@ -728,9 +681,7 @@ mod tests {
     #[test]
     fn nan_inf() {
         check(
-            f64s(&[20], |i| {
-                [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, i as f64][i % 5]
-            }),
+            f64s(&[20], |i| [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, i as f64][i % 5]),
             &[
                 "[ nan,  inf, -inf, -0.0,  4.0,  nan,  inf, -inf, -0.0,  9.0,  nan,  inf, -inf,",
                 " -0.0, 14.0,  nan,  inf, -inf, -0.0, 19.0]",

@@ -57,7 +57,9 @@ impl Session {
         self.lowerer
             .globals()
             .into_iter()
-            .filter_map(|(name, index)| slots.get(index as usize).filter(|v| !matches!(v, Value::Absent)).map(|v| (name, v.clone())))
+            .filter_map(|(name, index)| {
+                slots.get(index as usize).filter(|v| !matches!(v, Value::Absent)).map(|v| (name, v.clone()))
+            })
             .collect()
     }
 

@@ -10,7 +10,12 @@ use tscript::Session;
 
 /// TensorScript: a small, statically checked array language on BLAS.
 #[derive(Parser, Debug)]
-#[command(name = "tscript", version, about, override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl")]
+#[command(
+    name = "tscript",
+    version,
+    about,
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl"
+)]
 struct Cli {
     /// Run one line of code.
     #[arg(short = 'e', value_name = "CODE")]
@@ -44,7 +49,9 @@ fn run(cli: Cli) -> u8 {
     let mut rest = cli.rest.into_iter();
     match rest.next().as_deref() {
         None | Some("repl") => {
-            eprintln!("the REPL is not built yet: run a script with `tscript FILE.tsc` or a line with `tscript -e CODE`");
+            eprintln!(
+                "the REPL is not built yet: run a script with `tscript FILE.tsc` or a line with `tscript -e CODE`"
+            );
             2
         }
         Some("info") => {
@@ -74,7 +81,8 @@ fn run(cli: Cli) -> u8 {
 /// Reads a script, or reports why it cannot be read.
 fn read(path: &str) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("cannot read {path}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("cannot read {path}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
 
 fn run_file(path: &str, args: Vec<String>, policy: ThreadPolicy) -> u8 {

@@ -146,7 +146,12 @@ pub fn backward(tape: &Rc<Tape>, output: &Value, leaves: &[Value], ctx: &mut Ctx
         .map(|leaf| {
             let (node, primal) = match leaf {
                 Value::Tracer(t) => (t.node, &t.primal),
-                other => return Err(OpError::new(Code::RuntimeGrad, format!("cannot differentiate with respect to {}", other.type_name()))),
+                other => {
+                    return Err(OpError::new(
+                        Code::RuntimeGrad,
+                        format!("cannot differentiate with respect to {}", other.type_name()),
+                    ))
+                }
             };
             let g = cotangents[node].take().unwrap_or(Value::F64(0.0));
             shape_like(g, primal, ctx)

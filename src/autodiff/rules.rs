@@ -58,7 +58,11 @@ fn arith(o: &Ops, op: Arith, k: usize, x: &[Value], out: &Value, g: Value) -> Re
         (Arith::Where, 1) => o.where_(a.clone(), g, Value::F64(0.0))?,
         (Arith::Where, _) => o.where_(a.clone(), Value::F64(0.0), g)?,
         (Arith::Clip, 0) => {
-            let inside = o.arith(Arith::And, o.arith(Arith::Ge, a.clone(), b.clone())?, o.arith(Arith::Le, a.clone(), x[2].clone())?)?;
+            let inside = o.arith(
+                Arith::And,
+                o.arith(Arith::Ge, a.clone(), b.clone())?,
+                o.arith(Arith::Le, a.clone(), x[2].clone())?,
+            )?;
             o.where_(inside, g, Value::F64(0.0))?
         }
         (Arith::Clip, 1) => o.mask(Arith::Lt, a, b, g)?,
@@ -103,7 +107,9 @@ fn reduce(o: &Ops, op: Reduce, x: &[Value], out: &Value, g: Value) -> Result<Val
             let ties = o.reduce(Reduce::Sum, mask.clone(), axis.clone(), Value::Bool(true))?;
             o.mul(o.expand(g, input, &axis, keepdims)?, o.div(mask, ties)?)
         }
-        Reduce::Prod => o.mul(o.expand(o.mul(g, out.clone())?, input, &axis, keepdims)?, o.div(Value::Int(1), input.clone())?),
+        Reduce::Prod => {
+            o.mul(o.expand(o.mul(g, out.clone())?, input, &axis, keepdims)?, o.div(Value::Int(1), input.clone())?)
+        }
         Reduce::LogSumExp => {
             let shifted = o.sub(input.clone(), o.expand(out.clone(), input, &axis, keepdims)?)?;
             o.mul(o.expand(g, input, &axis, keepdims)?, o.unary(Unary::Exp, shifted)?)
@@ -184,7 +190,13 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
             }
             _ => Ok(Value::F64(0.0)),
         },
-        ShapeOp::BroadcastTo => if k == 0 { o.sum_to(g, &x[0]) } else { Ok(Value::F64(0.0)) },
+        ShapeOp::BroadcastTo => {
+            if k == 0 {
+                o.sum_to(g, &x[0])
+            } else {
+                Ok(Value::F64(0.0))
+            }
+        }
         ShapeOp::SumTo => Ok(if k == 0 { g } else { Value::F64(0.0) }),
         ShapeOp::Shape | ShapeOp::Size | ShapeOp::Int | ShapeOp::Str | ShapeOp::Len => Ok(Value::F64(0.0)),
     }
@@ -215,16 +227,25 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
         }
         Linalg::Outer => {
             let g = o.full(g, out)?;
-            if k == 0 { o.matmul(g, b) } else { o.matmul(o.transpose(g)?, a) }
+            if k == 0 {
+                o.matmul(g, b)
+            } else {
+                o.matmul(o.transpose(g)?, a)
+            }
         }
         Linalg::Trace => {
             let n = o.dims_i64(&a)[0];
             let eye = o.run(Prim::Construct(Construct::Eye), vec![Value::Int(n)])?;
             o.mul(g, eye)
         }
-        Linalg::Inv | Linalg::Solve | Linalg::Det | Linalg::Eigh | Linalg::Svd | Linalg::Qr | Linalg::Cholesky | Linalg::Lstsq => {
-            Err(not_differentiable(Prim::Linalg(op)))
-        }
+        Linalg::Inv
+        | Linalg::Solve
+        | Linalg::Det
+        | Linalg::Eigh
+        | Linalg::Svd
+        | Linalg::Qr
+        | Linalg::Cholesky
+        | Linalg::Lstsq => Err(not_differentiable(Prim::Linalg(op))),
     }
 }
 

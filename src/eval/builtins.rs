@@ -30,8 +30,13 @@ impl Interp {
                     };
                     Err(Diag::new(Code::Assert, message, spans[0], "this is false"))
                 }
-                (other, _) => Err(Diag::new(Code::TypeMismatch, format!("`assert` needs a bool, not {}", other.type_name()), spans[0], other.type_name())
-                    .with_help("reduce a bool tensor with all(...)")),
+                (other, _) => Err(Diag::new(
+                    Code::TypeMismatch,
+                    format!("`assert` needs a bool, not {}", other.type_name()),
+                    spans[0],
+                    other.type_name(),
+                )
+                .with_help("reduce a bool tensor with all(...)")),
             },
             Sys::Clock => {
                 static START: OnceLock<Instant> = OnceLock::new();
@@ -51,7 +56,12 @@ impl Interp {
     pub fn diff(&mut self, op: Diff, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
         let f = args[0].clone();
         if !matches!(f.primal(), Value::Func(_)) {
-            return Err(Diag::new(Code::TypeMismatch, format!("`{}` takes a function, not {}", op.info().name, f.type_name()), spans[0], f.type_name()));
+            return Err(Diag::new(
+                Code::TypeMismatch,
+                format!("`{}` takes a function, not {}", op.info().name, f.type_name()),
+                spans[0],
+                f.type_name(),
+            ));
         }
         let wrap = |func: Func| Ok(Value::Func(Rc::new(func)));
         match op {
@@ -59,12 +69,19 @@ impl Interp {
                 let wrt = match &args[1] {
                     Value::Absent => Wrt::One(0),
                     Value::Int(i) if *i >= 0 => Wrt::One(*i as usize),
-                    Value::Tuple(items) if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Int(i) if *i >= 0)) => {
+                    Value::Tuple(items)
+                        if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Int(i) if *i >= 0)) =>
+                    {
                         Wrt::Many(items.iter().map(|v| if let Value::Int(i) = v { *i as usize } else { 0 }).collect())
                     }
                     other => {
-                        return Err(Diag::new(Code::TypeMismatch, "the argument positions must be an int or a tuple of ints ≥ 0", spans[1], other.type_name())
-                            .with_help("e.g. grad(f, 1) or grad(f, (0, 1))"))
+                        return Err(Diag::new(
+                            Code::TypeMismatch,
+                            "the argument positions must be an int or a tuple of ints ≥ 0",
+                            spans[1],
+                            other.type_name(),
+                        )
+                        .with_help("e.g. grad(f, 1) or grad(f, (0, 1))"))
                     }
                 };
                 wrap(Func::Grad { f, wrt, with_value: op == Diff::ValueAndGrad })
@@ -73,7 +90,9 @@ impl Interp {
             Diff::NumGrad => {
                 let eps = match &args[2] {
                     Value::Absent => 1e-6,
-                    v => crate::prims::arith::scalar_f64(v).ok_or_else(|| Diag::new(Code::TypeMismatch, "`eps` must be a number", spans[2], v.type_name()))?,
+                    v => crate::prims::arith::scalar_f64(v).ok_or_else(|| {
+                        Diag::new(Code::TypeMismatch, "`eps` must be a number", spans[2], v.type_name())
+                    })?,
                 };
                 self.numgrad(&f, args[1].clone(), eps, span, spans[1])
             }
@@ -82,8 +101,19 @@ impl Interp {
                 let n = self.numgrad(&f, args[1].clone(), 1e-6, span, spans[1])?;
                 let ctx = &mut self.ctx;
                 let diff = |ctx: &mut crate::prims::Ctx| -> Result<Value, crate::prims::OpError> {
-                    let num = apply(Prim::Unary(Unary::Abs), vec![apply(Prim::Arith(Arith::Sub), vec![g.clone(), n.clone()], ctx)?], ctx)?;
-                    let scale = apply(Prim::Arith(Arith::Maximum), vec![apply(Prim::Unary(Unary::Abs), vec![g.clone()], ctx)?, apply(Prim::Unary(Unary::Abs), vec![n.clone()], ctx)?], ctx)?;
+                    let num = apply(
+                        Prim::Unary(Unary::Abs),
+                        vec![apply(Prim::Arith(Arith::Sub), vec![g.clone(), n.clone()], ctx)?],
+                        ctx,
+                    )?;
+                    let scale = apply(
+                        Prim::Arith(Arith::Maximum),
+                        vec![
+                            apply(Prim::Unary(Unary::Abs), vec![g.clone()], ctx)?,
+                            apply(Prim::Unary(Unary::Abs), vec![n.clone()], ctx)?,
+                        ],
+                        ctx,
+                    )?;
                     let scale = apply(Prim::Arith(Arith::Maximum), vec![scale, Value::Int(1)], ctx)?;
                     let rel = apply(Prim::Arith(Arith::Div), vec![num, scale], ctx)?;
                     let worst = apply(Prim::Reduce(Reduce::Max), vec![rel, Value::Absent, Value::Absent], ctx)?;
@@ -95,16 +125,36 @@ impl Interp {
     }
 
     /// Calls `grad(f, wrt)` or `value_and_grad(f, wrt)` on `args`.
-    pub fn call_grad(&mut self, f: &Value, wrt: &Wrt, with_value: bool, mut args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+    pub fn call_grad(
+        &mut self,
+        f: &Value,
+        wrt: &Wrt,
+        with_value: bool,
+        mut args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diag> {
         let tape = Tape::new(self.grad_depth + 1);
         let mut leaves = Vec::new();
         for &i in wrt.positions() {
             let Some(arg) = args.get(i) else {
-                return Err(Diag::new(Code::TypeArity, format!("the gradient is taken with respect to argument {i}, but the call has {}", args.len()), span, "too few arguments"));
+                return Err(Diag::new(
+                    Code::TypeArity,
+                    format!("the gradient is taken with respect to argument {i}, but the call has {}", args.len()),
+                    span,
+                    "too few arguments",
+                ));
             };
             if !differentiable(arg) {
-                return Err(Diag::new(Code::TypeGrad, format!("cannot differentiate with respect to argument {i}: it is {}, not a float", arg.type_name()), span, arg.type_name())
-                    .with_help("pass a float, e.g. 2.0 rather than 2"));
+                return Err(Diag::new(
+                    Code::TypeGrad,
+                    format!(
+                        "cannot differentiate with respect to argument {i}: it is {}, not a float",
+                        arg.type_name()
+                    ),
+                    span,
+                    arg.type_name(),
+                )
+                .with_help("pass a float, e.g. 2.0 rather than 2"));
             }
             let leaf = tape.leaf(arg.clone());
             args[i] = leaf.clone();
@@ -116,8 +166,13 @@ impl Interp {
         let out = out?;
         let scalar = matches!(out.primal(), Value::F64(_) | Value::F32(_));
         if !scalar {
-            return Err(Diag::new(Code::TypeGrad, format!("`grad` needs a function that returns a float scalar, but it returned {}", out.type_name()), span, out.type_name())
-                .with_help("reduce the result first, e.g. sum(...) or mean(...)"));
+            return Err(Diag::new(
+                Code::TypeGrad,
+                format!("`grad` needs a function that returns a float scalar, but it returned {}", out.type_name()),
+                span,
+                out.type_name(),
+            )
+            .with_help("reduce the result first, e.g. sum(...) or mean(...)"));
         }
         let grads = backward(&tape, &out, &leaves, &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
         let value = match &out {
@@ -134,12 +189,26 @@ impl Interp {
     /// `hessian(f)(x)`: row `i` is the gradient of `grad(f)(x)[i]`, each by one reverse sweep
     /// over the recorded reverse sweep of `grad(f)`.
     pub fn call_hessian(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
-        let [x] = <[Value; 1]>::try_from(args).map_err(|a| Diag::new(Code::TypeArity, format!("a hessian takes 1 argument, but {} were given", a.len()), span, "one vector"))?;
+        let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
+            Diag::new(
+                Code::TypeArity,
+                format!("a hessian takes 1 argument, but {} were given", a.len()),
+                span,
+                "one vector",
+            )
+        })?;
         let inner = Value::Func(Rc::new(Func::Grad { f: f.clone(), wrt: Wrt::One(0), with_value: false }));
         let n = match x.primal() {
             Value::Tensor(t) if t.shape().len() == 1 => t.shape()[0],
             Value::F64(_) | Value::F32(_) => return self.call_grad(&inner, &Wrt::One(0), false, vec![x], span),
-            other => return Err(Diag::new(Code::TypeGrad, format!("`hessian` takes a float vector or scalar, not {}", other.type_name()), span, other.type_name())),
+            other => {
+                return Err(Diag::new(
+                    Code::TypeGrad,
+                    format!("`hessian` takes a float vector or scalar, not {}", other.type_name()),
+                    span,
+                    other.type_name(),
+                ))
+            }
         };
         let mut rows = Vec::with_capacity(n);
         for i in 0..n {
@@ -148,11 +217,13 @@ impl Interp {
             self.grad_depth += 1;
             let g = self.call(&inner, vec![leaf.clone()], span);
             self.grad_depth -= 1;
-            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g?, Value::Int(i as i64)], &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
+            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g?, Value::Int(i as i64)], &mut self.ctx)
+                .map_err(|e| op_diag(e, span, &[]))?;
             let row = backward(&tape, &gi, &[leaf], &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
             rows.extend(row);
         }
-        apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx).map_err(|e| op_diag(e, span, &[]))
+        apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx)
+            .map_err(|e| op_diag(e, span, &[]))
     }
 
     /// The central finite-difference gradient of `f` at `x`, element by element.
@@ -161,12 +232,25 @@ impl Interp {
             match interp.call(f, vec![v], span)?.primal() {
                 Value::F64(y) => Ok(*y),
                 Value::F32(y) => Ok(*y as f64),
-                other => Err(Diag::new(Code::TypeGrad, format!("`numgrad` needs a function that returns a float scalar, but it returned {}", other.type_name()), span, other.type_name())),
+                other => Err(Diag::new(
+                    Code::TypeGrad,
+                    format!(
+                        "`numgrad` needs a function that returns a float scalar, but it returned {}",
+                        other.type_name()
+                    ),
+                    span,
+                    other.type_name(),
+                )),
             }
         };
         match x.primal().clone() {
-            Value::F64(v) => Ok(Value::F64((eval_at(self, Value::F64(v + eps))? - eval_at(self, Value::F64(v - eps))?) / (2.0 * eps))),
-            Value::F32(v) => Ok(Value::F32(((eval_at(self, Value::F32(v + eps as f32))? - eval_at(self, Value::F32(v - eps as f32))?) / (2.0 * eps)) as f32)),
+            Value::F64(v) => Ok(Value::F64(
+                (eval_at(self, Value::F64(v + eps))? - eval_at(self, Value::F64(v - eps))?) / (2.0 * eps),
+            )),
+            Value::F32(v) => Ok(Value::F32(
+                ((eval_at(self, Value::F32(v + eps as f32))? - eval_at(self, Value::F32(v - eps as f32))?)
+                    / (2.0 * eps)) as f32,
+            )),
             Value::Tensor(Tensor::F64(a)) => {
                 let mut out = a.as_standard_layout().into_owned();
                 for (i, g) in out.iter_mut().enumerate() {
@@ -193,7 +277,12 @@ impl Interp {
                 }
                 Ok(Value::Tensor(Tensor::F32(out.into_shared())))
             }
-            other => Err(Diag::new(Code::TypeGrad, format!("`numgrad` takes a float scalar or tensor, not {}", other.type_name()), x_span, other.type_name())),
+            other => Err(Diag::new(
+                Code::TypeGrad,
+                format!("`numgrad` takes a float scalar or tensor, not {}", other.type_name()),
+                x_span,
+                other.type_name(),
+            )),
         }
     }
 }

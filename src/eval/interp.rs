@@ -2,7 +2,7 @@
 //! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
 //! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
 
-use super::{Frame, FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use super::{FnCode, Frame, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag};
@@ -150,7 +150,11 @@ impl Interp {
                 let result = match op {
                     None => Ok(old.clone()),
                     Some(op) => {
-                        let part = apply(Prim::Shape(crate::prims::ShapeOp::Index), [vec![old.clone()], args[2..].to_vec()].concat(), &mut self.ctx);
+                        let part = apply(
+                            Prim::Shape(crate::prims::ShapeOp::Index),
+                            [vec![old.clone()], args[2..].to_vec()].concat(),
+                            &mut self.ctx,
+                        );
                         part.and_then(|p| apply(Prim::Arith(*op), vec![p, args[1].clone()], &mut self.ctx))
                     }
                 };
@@ -208,9 +212,14 @@ impl Interp {
                     Some(e) => {
                         let n = self.int(e, frame, "a thread count")?;
                         if n < 1 {
-                            return Err(Diag::new(Code::RuntimeValue, format!("`threads` needs a count of at least 1, not {n}"), e.span, "must be ≥ 1")
-                                .with_help("use `threads auto` for all cores")
-                                .into());
+                            return Err(Diag::new(
+                                Code::RuntimeValue,
+                                format!("`threads` needs a count of at least 1, not {n}"),
+                                e.span,
+                                "must be ≥ 1",
+                            )
+                            .with_help("use `threads auto` for all cores")
+                            .into());
                         }
                         n as usize
                     }
@@ -234,7 +243,15 @@ impl Interp {
 
     /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
     /// owned tensor is updated in place; on error it is put back unchanged.
-    fn assign(&mut self, slot: Slot, name: &Rc<str>, op: Option<Arith>, value: &Ir, frame: &Rc<Frame>, span: Span) -> Result<(), Unwind> {
+    fn assign(
+        &mut self,
+        slot: Slot,
+        name: &Rc<str>,
+        op: Option<Arith>,
+        value: &Ir,
+        frame: &Rc<Frame>,
+        span: Span,
+    ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
             self.take(slot, name, frame, span)?;
@@ -251,7 +268,8 @@ impl Interp {
                     Ok(())
                 }
                 Err((old, s, g)) => {
-                    let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx).map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
+                    let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
+                        .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
                     self.finish_compound(slot, op, old, product, frame, span, value.span)
                 }
             };
@@ -262,7 +280,16 @@ impl Interp {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finish_compound(&mut self, slot: Slot, op: Arith, old: Value, v: Result<Value, Unwind>, frame: &Rc<Frame>, span: Span, value_span: Span) -> Result<(), Unwind> {
+    fn finish_compound(
+        &mut self,
+        slot: Slot,
+        op: Arith,
+        old: Value,
+        v: Result<Value, Unwind>,
+        frame: &Rc<Frame>,
+        span: Span,
+        value_span: Span,
+    ) -> Result<(), Unwind> {
         let v = match v {
             Ok(v) => v,
             Err(e) => {
@@ -341,16 +368,27 @@ impl Interp {
     fn condition(&mut self, cond: &Ir, frame: &Rc<Frame>) -> Result<bool, Unwind> {
         match self.eval(cond, frame)?.primal() {
             Value::Bool(b) => Ok(*b),
-            other => Err(Diag::new(Code::TypeMismatch, format!("a condition must be a bool, not {}", other.type_name()), cond.span, other.type_name())
-                .with_help("compare explicitly, e.g. x > 0, or reduce a bool tensor with any(...) or all(...)")
-                .into()),
+            other => Err(Diag::new(
+                Code::TypeMismatch,
+                format!("a condition must be a bool, not {}", other.type_name()),
+                cond.span,
+                other.type_name(),
+            )
+            .with_help("compare explicitly, e.g. x > 0, or reduce a bool tensor with any(...) or all(...)")
+            .into()),
         }
     }
 
     fn int(&mut self, e: &Ir, frame: &Rc<Frame>, what: &str) -> Result<i64, Unwind> {
         match self.eval(e, frame)? {
             Value::Int(i) => Ok(i),
-            other => Err(Diag::new(Code::TypeMismatch, format!("{what} must be an int, not {}", other.type_name()), e.span, other.type_name()).into()),
+            other => Err(Diag::new(
+                Code::TypeMismatch,
+                format!("{what} must be an int, not {}", other.type_name()),
+                e.span,
+                other.type_name(),
+            )
+            .into()),
         }
     }
 
@@ -360,7 +398,9 @@ impl Interp {
             IrKind::Const(v) => Ok(v.clone()),
             IrKind::Float { value, .. } => Ok(value.clone()),
             IrKind::Var(slot, name) => Ok(self.load(*slot, name, frame, ir.span)?),
-            IrKind::Tuple(items) => Ok(Value::Tuple(items.iter().map(|i| self.eval(i, frame)).collect::<Result<Vec<_>, _>>()?.into())),
+            IrKind::Tuple(items) => {
+                Ok(Value::Tuple(items.iter().map(|i| self.eval(i, frame)).collect::<Result<Vec<_>, _>>()?.into()))
+            }
             IrKind::Prim { prim, args, dtype } => self.prim(*prim, args, *dtype, frame, ir.span),
             IrKind::Call { callee, args } => {
                 let f = self.eval(callee, frame)?;
@@ -374,7 +414,8 @@ impl Interp {
                     (Arith::Or, Value::Bool(true)) => Ok(Value::Bool(true)),
                     _ => {
                         let b = self.eval(rhs, frame)?;
-                        Ok(apply(Prim::Arith(*op), vec![a, b], &mut self.ctx).map_err(|e| op_diag(e, ir.span, &[lhs.span, rhs.span]))?)
+                        Ok(apply(Prim::Arith(*op), vec![a, b], &mut self.ctx)
+                            .map_err(|e| op_diag(e, ir.span, &[lhs.span, rhs.span]))?)
                     }
                 }
             }
@@ -392,7 +433,14 @@ impl Interp {
         }
     }
 
-    fn prim(&mut self, prim: Prim, args: &[Ir], dtype: FloatDtype, frame: &Rc<Frame>, span: Span) -> Result<Value, Unwind> {
+    fn prim(
+        &mut self,
+        prim: Prim,
+        args: &[Ir],
+        dtype: FloatDtype,
+        frame: &Rc<Frame>,
+        span: Span,
+    ) -> Result<Value, Unwind> {
         let mut values = Vec::with_capacity(args.len());
         for a in args {
             values.push(self.eval(a, frame)?);
@@ -414,7 +462,12 @@ impl Interp {
     /// Calls a function value with arguments.
     pub fn call(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         let Value::Func(func) = f.primal() else {
-            return Err(Diag::new(Code::TypeMismatch, format!("{} is not a function", f.type_name()), span, format!("calling a {}", f.type_name())));
+            return Err(Diag::new(
+                Code::TypeMismatch,
+                format!("{} is not a function", f.type_name()),
+                span,
+                format!("calling a {}", f.type_name()),
+            ));
         };
         check_interrupt(span)?;
         match &**func {
@@ -444,14 +497,25 @@ impl Interp {
         }
     }
 
-    fn call_closure(&mut self, code: &Rc<FnCode>, env: &Rc<Frame>, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+    fn call_closure(
+        &mut self,
+        code: &Rc<FnCode>,
+        env: &Rc<Frame>,
+        args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diag> {
         if args.len() != code.params {
             let name = code.name.as_deref().unwrap_or("this function");
             return Err(arity(name, code.params, args.len(), span).with_label(code.def.span, "defined here"));
         }
         if self.depth >= MAX_CALL_DEPTH {
-            return Err(Diag::new(Code::RuntimeRecursion, format!("calls nested more than {MAX_CALL_DEPTH} deep"), span, "this call is too deep")
-                .with_help("does the recursion reach its base case?"));
+            return Err(Diag::new(
+                Code::RuntimeRecursion,
+                format!("calls nested more than {MAX_CALL_DEPTH} deep"),
+                span,
+                "this call is too deep",
+            )
+            .with_help("does the recursion reach its base case?"));
         }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
         {
@@ -496,11 +560,15 @@ fn scaled_add(old: Value, sign: f64, s: Value, g: Value) -> Result<Value, (Value
         _ => return Err((old, s, g)),
     };
     match (old, g) {
-        (Value::Tensor(Tensor::F64(mut w)), Value::Tensor(Tensor::F64(d))) if w.is_unique() && w.shape() == d.shape() && !matches!(s, Value::F32(_)) => {
+        (Value::Tensor(Tensor::F64(mut w)), Value::Tensor(Tensor::F64(d)))
+            if w.is_unique() && w.shape() == d.shape() && !matches!(s, Value::F32(_)) =>
+        {
             w.scaled_add(sign * scalar, &d);
             Ok(Value::Tensor(Tensor::F64(w)))
         }
-        (Value::Tensor(Tensor::F32(mut w)), Value::Tensor(Tensor::F32(d))) if w.is_unique() && w.shape() == d.shape() => {
+        (Value::Tensor(Tensor::F32(mut w)), Value::Tensor(Tensor::F32(d)))
+            if w.is_unique() && w.shape() == d.shape() =>
+        {
             w.scaled_add((sign * scalar) as f32, &d);
             Ok(Value::Tensor(Tensor::F32(w)))
         }
@@ -514,7 +582,12 @@ fn uninit(name: &str, span: Span) -> Diag {
 }
 
 fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
-    Diag::new(Code::TypeArity, format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }), span, format!("{got} arguments"))
+    Diag::new(
+        Code::TypeArity,
+        format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }),
+        span,
+        format!("{got} arguments"),
+    )
 }
 
 /// Stops with an interrupt diagnostic if Ctrl-C was pressed.

@@ -104,12 +104,14 @@ impl Cx {
     }
 
     fn undefined(&mut self, ident: &ast::Ident) {
-        let names: Vec<Rc<str>> = self.scopes.iter().flat_map(|s| s.blocks.iter().flatten().map(|(n, _)| n.clone())).collect();
+        let names: Vec<Rc<str>> =
+            self.scopes.iter().flat_map(|s| s.blocks.iter().flatten().map(|(n, _)| n.clone())).collect();
         let mut known: Vec<&str> = names.iter().map(|n| &**n).collect();
         for builtin in Prim::function_names() {
             known.push(builtin);
         }
-        let mut diag = Diag::new(Code::NameUndefined, format!("`{}` is not defined", ident.name), ident.span, "not defined here");
+        let mut diag =
+            Diag::new(Code::NameUndefined, format!("`{}` is not defined", ident.name), ident.span, "not defined here");
         if let Some(near) = nearest(&ident.name, &known) {
             diag = diag.with_help(format!("did you mean '{near}'?"));
         }
@@ -179,7 +181,12 @@ impl Cx {
             ast::StmtKind::Break | ast::StmtKind::Continue => {
                 if self.loops == 0 {
                     let word = if matches!(s.kind, ast::StmtKind::Break) { "break" } else { "continue" };
-                    self.errors.push(Diag::new(Code::Parse, format!("`{word}` outside a loop"), s.span, "not inside a loop"));
+                    self.errors.push(Diag::new(
+                        Code::Parse,
+                        format!("`{word}` outside a loop"),
+                        s.span,
+                        "not inside a loop",
+                    ));
                 }
                 if matches!(s.kind, ast::StmtKind::Break) {
                     StmtKind::Break
@@ -226,8 +233,13 @@ impl Cx {
             Some(slot) => Some(slot),
             None => {
                 self.errors.push(
-                    Diag::new(Code::NameUndefined, format!("`{}` is not declared", target.name), target.span, "assigned before any `let`")
-                        .with_help(format!("declare it first: let {} = ...", target.name)),
+                    Diag::new(
+                        Code::NameUndefined,
+                        format!("`{}` is not declared", target.name),
+                        target.span,
+                        "assigned before any `let`",
+                    )
+                    .with_help(format!("declare it first: let {} = ...", target.name)),
                 );
                 None
             }
@@ -322,8 +334,13 @@ impl Cx {
                     "shape" => self.prim(Prim::Shape(ShapeOp::Shape), vec![x]),
                     other => {
                         self.errors.push(
-                            Diag::new(Code::NameUndefined, format!("there is no field `.{other}`"), field.span, "unknown field")
-                                .with_help("tensors have .T and .shape"),
+                            Diag::new(
+                                Code::NameUndefined,
+                                format!("there is no field `.{other}`"),
+                                field.span,
+                                "unknown field",
+                            )
+                            .with_help("tensors have .T and .shape"),
                         );
                         IrKind::Const(Value::Absent)
                     }
@@ -374,8 +391,13 @@ impl Cx {
         for arg in args {
             if let Some(name) = &arg.name {
                 self.errors.push(
-                    Diag::new(Code::TypeArity, "keyword arguments are only for built-in functions", name.span, "keyword argument")
-                        .with_help("pass it by position"),
+                    Diag::new(
+                        Code::TypeArity,
+                        "keyword arguments are only for built-in functions",
+                        name.span,
+                        "keyword argument",
+                    )
+                    .with_help("pass it by position"),
                 );
             }
             lowered.push(self.expr(&arg.value));
@@ -406,16 +428,31 @@ impl Cx {
                 None if variadic_at.is_some() => rest.push(value),
                 None => {
                     self.errors.push(
-                        Diag::new(Code::TypeArity, format!("`{}` takes at most {} arguments", info.name, fixed.len()), arg.value.span, "one too many")
-                            .with_help(signature.clone()),
+                        Diag::new(
+                            Code::TypeArity,
+                            format!("`{}` takes at most {} arguments", info.name, fixed.len()),
+                            arg.value.span,
+                            "one too many",
+                        )
+                        .with_help(signature.clone()),
                     );
                 }
                 Some(name) => match fixed.iter().position(|p| p.name == &*name.name) {
                     Some(i) if slots[i].is_none() => slots[i] = Some(value),
-                    Some(_) => self.errors.push(Diag::new(Code::TypeArity, format!("`{}` is given twice", name.name), name.span, "given again here")),
+                    Some(_) => self.errors.push(Diag::new(
+                        Code::TypeArity,
+                        format!("`{}` is given twice", name.name),
+                        name.span,
+                        "given again here",
+                    )),
                     None => {
                         let names: Vec<&str> = fixed.iter().map(|p| p.name).collect();
-                        let mut d = Diag::new(Code::TypeArity, format!("`{}` has no parameter `{}`", info.name, name.name), name.span, "unknown keyword");
+                        let mut d = Diag::new(
+                            Code::TypeArity,
+                            format!("`{}` has no parameter `{}`", info.name, name.name),
+                            name.span,
+                            "unknown keyword",
+                        );
                         d = d.with_help(match nearest(&name.name, &names) {
                             Some(n) => format!("did you mean '{n}'? ({signature})"),
                             None => signature.clone(),
@@ -432,8 +469,13 @@ impl Cx {
                 None if param.optional => out.push(Ir { kind: IrKind::Const(Value::Absent), span }),
                 None => {
                     self.errors.push(
-                        Diag::new(Code::TypeArity, format!("`{}` needs the argument `{}`", info.name, param.name), span, "missing an argument")
-                            .with_help(signature.clone()),
+                        Diag::new(
+                            Code::TypeArity,
+                            format!("`{}` needs the argument `{}`", info.name, param.name),
+                            span,
+                            "missing an argument",
+                        )
+                        .with_help(signature.clone()),
                     );
                 }
             }
@@ -466,7 +508,12 @@ fn arith(op: BinOp) -> Arith {
 /// The known name closest to `name` by edit distance, if it is close enough to be a likely typo.
 pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
-    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= limit).min_by_key(|(d, _)| *d).map(|(_, k)| k)
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

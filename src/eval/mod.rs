@@ -67,17 +67,36 @@ pub enum IrKind {
     Const(Value),
     /// A float literal: its value at the default dtype where it stands, and its text read at
     /// both precisions, so that it adapts exactly to a tensor it meets (spec §3).
-    Float { value: Value, f64: f64, f32: f32 },
+    Float {
+        value: Value,
+        f64: f64,
+        f32: f32,
+    },
     Var(Slot, Rc<str>),
     Tuple(Vec<Ir>),
     /// A primitive applied to arguments in the table's canonical order (`Const(Absent)` for an
     /// optional one left out).
-    Prim { prim: Prim, args: Vec<Ir>, dtype: FloatDtype },
+    Prim {
+        prim: Prim,
+        args: Vec<Ir>,
+        dtype: FloatDtype,
+    },
     /// A call of a function value.
-    Call { callee: Box<Ir>, args: Vec<Ir> },
+    Call {
+        callee: Box<Ir>,
+        args: Vec<Ir>,
+    },
     /// Short-circuit `and` / `or` on bool scalars (element-wise on bool tensors).
-    Logic { op: Arith, lhs: Box<Ir>, rhs: Box<Ir> },
-    If { cond: Box<Ir>, then: Box<Ir>, otherwise: Option<Box<Ir>> },
+    Logic {
+        op: Arith,
+        lhs: Box<Ir>,
+        rhs: Box<Ir>,
+    },
+    If {
+        cond: Box<Ir>,
+        then: Box<Ir>,
+        otherwise: Option<Box<Ir>>,
+    },
     Block(Vec<Stmt>),
     Lambda(Rc<FnCode>),
 }
@@ -99,17 +118,46 @@ pub enum Target {
 /// The forms of a resolved statement.
 #[derive(Debug)]
 pub enum StmtKind {
-    Let { target: Target, value: Ir },
-    Assign { slot: Slot, name: Rc<str>, op: Option<Arith>, value: Ir },
-    IndexAssign { slot: Slot, name: Rc<str>, indices: Vec<Ir>, op: Option<Arith>, value: Ir },
-    Fn { slot: Slot, code: Rc<FnCode> },
+    Let {
+        target: Target,
+        value: Ir,
+    },
+    Assign {
+        slot: Slot,
+        name: Rc<str>,
+        op: Option<Arith>,
+        value: Ir,
+    },
+    IndexAssign {
+        slot: Slot,
+        name: Rc<str>,
+        indices: Vec<Ir>,
+        op: Option<Arith>,
+        value: Ir,
+    },
+    Fn {
+        slot: Slot,
+        code: Rc<FnCode>,
+    },
     Return(Option<Ir>),
     Break,
     Continue,
-    While { cond: Ir, body: Vec<Stmt> },
-    For { slot: Slot, start: Ir, end: Ir, inclusive: bool, body: Vec<Stmt> },
+    While {
+        cond: Ir,
+        body: Vec<Stmt>,
+    },
+    For {
+        slot: Slot,
+        start: Ir,
+        end: Ir,
+        inclusive: bool,
+        body: Vec<Stmt>,
+    },
     /// `threads N` (`None` for `auto`), for the rest of the block or only `body`.
-    Threads { count: Option<Ir>, body: Option<Vec<Stmt>> },
+    Threads {
+        count: Option<Ir>,
+        body: Option<Vec<Stmt>>,
+    },
     Seed(Ir),
     Expr(Ir),
 }

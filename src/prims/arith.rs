@@ -69,11 +69,16 @@ fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     match (&a, &b) {
         (Value::Tensor(_), _) | (_, Value::Tensor(_)) => tensor_binary(op, a, b),
         (Value::Int(x), Value::Int(y)) => int_binary(op, *x, *y),
-        (Value::Str(x), Value::Str(y)) if matches!(op, Arith::Eq | Arith::Ne) => Ok(Value::Bool((x == y) == (op == Arith::Eq))),
-        (Value::Bool(x), Value::Bool(y)) if matches!(op, Arith::Eq | Arith::Ne) => Ok(Value::Bool((x == y) == (op == Arith::Eq))),
+        (Value::Str(x), Value::Str(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            Ok(Value::Bool((x == y) == (op == Arith::Eq)))
+        }
+        (Value::Bool(x), Value::Bool(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            Ok(Value::Bool((x == y) == (op == Arith::Eq)))
+        }
         _ => match (scalar_f64(&a), scalar_f64(&b)) {
             (Some(x), Some(y)) => {
-                let f32_only = matches!((&a, &b), (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)));
+                let f32_only =
+                    matches!((&a, &b), (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)));
                 Ok(if f32_only {
                     match float_op(op, x as f32, y as f32) {
                         Scalar::Bool(v) => Value::Bool(v),
@@ -115,7 +120,9 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::Div if y == 0 => return Err(by_zero()),
         Arith::Div => Value::F64(x as f64 / y as f64),
         Arith::Rem if y == 0 => return Err(by_zero()),
-        Arith::Rem => Value::Int(x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?),
+        Arith::Rem => Value::Int(
+            x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?,
+        ),
         Arith::Pow if y >= 0 => Value::Int(u32::try_from(y).ok().and_then(|e| x.checked_pow(e)).ok_or_else(overflow)?),
         Arith::Pow => Value::F64((x as f64).powf(y as f64)),
         Arith::Maximum => Value::Int(x.max(y)),
@@ -126,7 +133,9 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::Le => Value::Bool(x <= y),
         Arith::Gt => Value::Bool(x > y),
         Arith::Ge => Value::Bool(x >= y),
-        Arith::And | Arith::Or | Arith::Where | Arith::Clip => return Err(bad_operands(op, &Value::Int(x), &Value::Int(y))),
+        Arith::And | Arith::Or | Arith::Where | Arith::Clip => {
+            return Err(bad_operands(op, &Value::Int(x), &Value::Int(y)))
+        }
     })
 }
 
@@ -193,8 +202,10 @@ fn tensor_dtype(op: Arith, a: &Value, b: &Value) -> Result<Dtype, OpError> {
         _ => None,
     };
     match (dt(a), dt(b)) {
-        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) if !matches!(op, Arith::Eq | Arith::Ne) => Err(bad_operands(op, a, b)
-            .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)")),
+        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) if !matches!(op, Arith::Eq | Arith::Ne) => {
+            Err(bad_operands(op, a, b)
+                .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)"))
+        }
         (Some(x), Some(y)) if x != y => Err(OpError::new(
             Code::TypeDtype,
             format!("`{}` cannot mix {} and {} tensors", op.info().name, x.name(), y.name()),
@@ -246,7 +257,9 @@ fn shape_error(op: Arith, (sa, sb): (Vec<usize>, Vec<usize>), a: Dtype, b: Dtype
 }
 
 fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    if matches!(op, Arith::Eq | Arith::Ne) && matches!((&a, &b), (Value::Tensor(Tensor::Bool(_)), _) | (_, Value::Tensor(Tensor::Bool(_)))) {
+    if matches!(op, Arith::Eq | Arith::Ne)
+        && matches!((&a, &b), (Value::Tensor(Tensor::Bool(_)), _) | (_, Value::Tensor(Tensor::Bool(_))))
+    {
         return bool_compare(op, a, b);
     }
     match tensor_dtype(op, &a, &b)? {
@@ -317,13 +330,18 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
         Value::Bool(c) => return Ok(if c { a } else { b }),
         Value::Tensor(Tensor::Bool(c)) => c,
         other => {
-            return Err(OpError::new(Code::TypeMismatch, format!("`where` needs a bool condition, not {}", other.type_name()))
-                .at(0, other.type_name()))
+            return Err(OpError::new(
+                Code::TypeMismatch,
+                format!("`where` needs a bool condition, not {}", other.type_name()),
+            )
+            .at(0, other.type_name()))
         }
     };
     let dtype = match (&a, &b) {
         (Value::Tensor(x), Value::Tensor(y)) if x.dtype() != y.dtype() => {
-            return Err(OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.type_name()))
+            return Err(
+                OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.type_name())
+            )
         }
         (Value::Tensor(x), _) | (_, Value::Tensor(x)) => x.dtype(),
         (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)) => Dtype::F32,
@@ -337,8 +355,10 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
 
 fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpError> {
     let (ta, tb) = (a.type_name(), b.type_name());
-    let x = T::operand(a).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {ta}")).at(1, ta.clone()))?;
-    let y = T::operand(b).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {tb}")).at(2, tb.clone()))?;
+    let x = T::operand(a)
+        .ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {ta}")).at(1, ta.clone()))?;
+    let y = T::operand(b)
+        .ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {tb}")).at(2, tb.clone()))?;
     let shape_of = |o: &Operand<T>| match o {
         Operand::Scalar(_) => vec![],
         Operand::Array(a) => a.shape().to_vec(),

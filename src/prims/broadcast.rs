@@ -54,7 +54,8 @@ pub fn zip_same<T: Copy + Send + Sync>(
             }
         }
         (Operand::Array(mut a), Operand::Array(mut b)) => {
-            let shape = broadcast_shape(a.shape(), b.shape()).ok_or_else(|| (a.shape().to_vec(), b.shape().to_vec()))?;
+            let shape =
+                broadcast_shape(a.shape(), b.shape()).ok_or_else(|| (a.shape().to_vec(), b.shape().to_vec()))?;
             if a.is_unique() && a.shape() == shape.as_slice() {
                 a.zip_mut_with(&b, |x, &y| *x = f(*x, y));
                 Ok(a)
@@ -82,7 +83,8 @@ pub fn zip_to<T: Copy, U: Copy>(
         (Operand::Array(a), Operand::Scalar(y)) => Ok(a.mapv(|x| f(x, y)).into_shared()),
         (Operand::Scalar(x), Operand::Array(b)) => Ok(b.mapv(|y| f(x, y)).into_shared()),
         (Operand::Array(a), Operand::Array(b)) => {
-            let shape = broadcast_shape(a.shape(), b.shape()).ok_or_else(|| (a.shape().to_vec(), b.shape().to_vec()))?;
+            let shape =
+                broadcast_shape(a.shape(), b.shape()).ok_or_else(|| (a.shape().to_vec(), b.shape().to_vec()))?;
             let av = a.broadcast(IxDyn(&shape)).expect("checked shape");
             let bv = b.broadcast(IxDyn(&shape)).expect("checked shape");
             Ok(Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y)).into_shared())

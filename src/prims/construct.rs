@@ -35,7 +35,13 @@ impl Construct {
             Construct::Ones => filled(1.0, &shape(&args, 0)?, dtype),
             Construct::Full => {
                 let v = number(&args[0], 0)?;
-                let dtype = if matches!(args[0], Value::F32(_)) { FloatDtype::F32 } else if matches!(args[0], Value::F64(_)) { FloatDtype::F64 } else { dtype };
+                let dtype = if matches!(args[0], Value::F32(_)) {
+                    FloatDtype::F32
+                } else if matches!(args[0], Value::F64(_)) {
+                    FloatDtype::F64
+                } else {
+                    dtype
+                };
                 filled(v, &shape(&args[1..], 1)?, dtype)
             }
             Construct::Eye => {
@@ -48,7 +54,9 @@ impl Construct {
                 let stop = number(&args[1], 1)?;
                 let step = if matches!(args[2], Value::Absent) { 1.0 } else { number(&args[2], 2)? };
                 if step == 0.0 || !step.is_finite() {
-                    return Err(OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step"));
+                    return Err(
+                        OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step")
+                    );
                 }
                 let count = ((stop - start) / step).ceil();
                 if !count.is_finite() {
@@ -75,19 +83,23 @@ impl Construct {
 }
 
 fn number(v: &Value, arg: usize) -> Result<f64, OpError> {
-    scalar_f64(v).ok_or_else(|| OpError::new(Code::TypeMismatch, format!("expected a number, not {}", v.type_name())).at(arg, v.type_name()))
+    scalar_f64(v).ok_or_else(|| {
+        OpError::new(Code::TypeMismatch, format!("expected a number, not {}", v.type_name())).at(arg, v.type_name())
+    })
 }
 
 /// Reads dims from ints, checking that each is ≥ 0 and the total is allocatable.
 fn shape(args: &[Value], first_arg: usize) -> Result<Vec<usize>, OpError> {
     let dims = dims_of(args).map_err(|e| OpError { arg: e.arg.map(|a| a - 1 + first_arg), ..e })?;
     if dims.is_empty() {
-        return Err(OpError::new(Code::TypeArity, "a constructor needs at least one dimension").help("e.g. zeros(3) or zeros(2, 3)"));
+        return Err(OpError::new(Code::TypeArity, "a constructor needs at least one dimension")
+            .help("e.g. zeros(3) or zeros(2, 3)"));
     }
     let mut out = Vec::with_capacity(dims.len());
     for (i, &d) in dims.iter().enumerate() {
         if d < 0 {
-            return Err(OpError::new(Code::RuntimeValue, format!("a dimension cannot be negative ({d})")).at(first_arg + i, d.to_string()));
+            return Err(OpError::new(Code::RuntimeValue, format!("a dimension cannot be negative ({d})"))
+                .at(first_arg + i, d.to_string()));
         }
         out.push(d as usize);
     }
@@ -129,7 +141,8 @@ pub fn try_alloc<T>(n: usize) -> Result<Vec<T>, OpError> {
     check_alloc(n, std::mem::size_of::<T>())?;
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| {
-        OpError::new(Code::RuntimeAlloc, format!("out of memory allocating {n} elements")).label("this allocation failed")
+        OpError::new(Code::RuntimeAlloc, format!("out of memory allocating {n} elements"))
+            .label("this allocation failed")
     })?;
     Ok(v)
 }

@@ -39,17 +39,25 @@ impl Linalg {
             Linalg::Dot => {
                 let (ra, rb) = (rank(&a), rank(&b));
                 if ra != 1 || rb != 1 {
-                    return Err(OpError::new(Code::TypeShape, format!("`dot` takes two vectors, not {} and {}", a.type_name(), b.type_name()))
-                        .at(if ra != 1 { 0 } else { 1 }, "not a vector")
-                        .help("use @ for matrix products"));
+                    return Err(OpError::new(
+                        Code::TypeShape,
+                        format!("`dot` takes two vectors, not {} and {}", a.type_name(), b.type_name()),
+                    )
+                    .at(if ra != 1 { 0 } else { 1 }, "not a vector")
+                    .help("use @ for matrix products"));
                 }
                 matmul(a, b)
             }
             Linalg::Outer => outer(a, b),
             Linalg::Trace => trace(a),
-            Linalg::Inv | Linalg::Solve | Linalg::Det | Linalg::Eigh | Linalg::Svd | Linalg::Qr | Linalg::Cholesky | Linalg::Lstsq => {
-                Err(not_built(Prim::Linalg(self)))
-            }
+            Linalg::Inv
+            | Linalg::Solve
+            | Linalg::Det
+            | Linalg::Eigh
+            | Linalg::Svd
+            | Linalg::Qr
+            | Linalg::Cholesky
+            | Linalg::Lstsq => Err(not_built(Prim::Linalg(self))),
         }
     }
 }
@@ -62,8 +70,11 @@ fn rank(v: &Value) -> usize {
 }
 
 fn operands_error(name: &str, a: &Value, b: &Value) -> OpError {
-    OpError::new(Code::TypeMismatch, format!("`{name}` takes two float tensors of one dtype, not {} and {}", a.type_name(), b.type_name()))
-        .label(format!("{} {name} {}", a.type_name(), b.type_name()))
+    OpError::new(
+        Code::TypeMismatch,
+        format!("`{name}` takes two float tensors of one dtype, not {} and {}", a.type_name(), b.type_name()),
+    )
+    .label(format!("{} {name} {}", a.type_name(), b.type_name()))
 }
 
 /// NumPy's `matmul` for ranks 1 and 2.
@@ -74,7 +85,10 @@ pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
         (a, b) => {
             let mut e = operands_error("@", &a, &b);
             if let (Value::Tensor(x), Value::Tensor(y)) = (&a, &b) {
-                if x.dtype() != y.dtype() && x.dtype() != crate::value::Dtype::Bool && y.dtype() != crate::value::Dtype::Bool {
+                if x.dtype() != y.dtype()
+                    && x.dtype() != crate::value::Dtype::Bool
+                    && y.dtype() != crate::value::Dtype::Bool
+                {
                     e.code = Code::TypeDtype;
                     e = e.help(format!("convert one side with {}(...)", x.dtype().name()));
                 }
@@ -89,15 +103,24 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
     let dtype = T::wrap(Arr::zeros(ndarray::IxDyn(&[1]))).type_name();
     let dtype = &dtype[..3];
     if sa.len() > 2 || sb.len() > 2 {
-        return Err(OpError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2")
-            .label(format!("{} @ {}", shape_type_of(dtype, &sa), shape_type_of(dtype, &sb))));
+        return Err(OpError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2").label(format!(
+            "{} @ {}",
+            shape_type_of(dtype, &sa),
+            shape_type_of(dtype, &sb)
+        )));
     }
     let inner_a = *sa.last().unwrap_or(&0);
     let inner_b = if sb.len() == 2 { sb[0] } else { sb[0] };
     if inner_a != inner_b {
         let mut e = OpError::new(
             Code::RuntimeShape,
-            format!("`@` needs matching inner dimensions, but {} has {} columns and {} has {} rows", shape_type_of(dtype, &sa), inner_a, shape_type_of(dtype, &sb), inner_b),
+            format!(
+                "`@` needs matching inner dimensions, but {} has {} columns and {} has {} rows",
+                shape_type_of(dtype, &sa),
+                inner_a,
+                shape_type_of(dtype, &sb),
+                inner_b
+            ),
         )
         .label(format!("{} @ {}", shape_type_of(dtype, &sa), shape_type_of(dtype, &sb)));
         if sb.len() == 2 && inner_a == sb[1] {
@@ -154,7 +177,11 @@ fn outer(a: Value, b: Value) -> Result<Value, OpError> {
 fn trace(a: Value) -> Result<Value, OpError> {
     fn go<T: Elem>(x: Arr<T>) -> Result<Value, OpError> {
         if x.ndim() != 2 || x.shape()[0] != x.shape()[1] {
-            return Err(OpError::new(Code::TypeShape, format!("`trace` takes a square matrix, not shape {:?}", x.shape())).at(0, "not square"));
+            return Err(OpError::new(
+                Code::TypeShape,
+                format!("`trace` takes a square matrix, not shape {:?}", x.shape()),
+            )
+            .at(0, "not square"));
         }
         let m = x.view().into_dimensionality::<Ix2>().expect("rank 2");
         Ok(scalar_value(m.diag().iter().fold(T::zero(), |s, &v| s + v)))
@@ -162,6 +189,9 @@ fn trace(a: Value) -> Result<Value, OpError> {
     match a {
         Value::Tensor(Tensor::F64(x)) => go(x),
         Value::Tensor(Tensor::F32(x)) => go(x),
-        other => Err(OpError::new(Code::TypeMismatch, format!("`trace` takes a float matrix, not {}", other.type_name())).at(0, other.type_name())),
+        other => {
+            Err(OpError::new(Code::TypeMismatch, format!("`trace` takes a float matrix, not {}", other.type_name()))
+                .at(0, other.type_name()))
+        }
     }
 }

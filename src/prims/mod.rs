@@ -163,15 +163,19 @@ pub struct Param {
 }
 
 fn parse_params(text: &'static str) -> Vec<Param> {
-    text.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| {
-        if let Some(name) = p.strip_suffix("...") {
-            Param { name, optional: false, variadic: true }
-        } else if let Some(name) = p.strip_suffix('?') {
-            Param { name, optional: true, variadic: false }
-        } else {
-            Param { name: p, optional: false, variadic: false }
-        }
-    }).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if let Some(name) = p.strip_suffix("...") {
+                Param { name, optional: false, variadic: true }
+            } else if let Some(name) = p.strip_suffix('?') {
+                Param { name, optional: true, variadic: false }
+            } else {
+                Param { name: p, optional: false, variadic: false }
+            }
+        })
+        .collect()
 }
 
 /// What array primitives need from the running program.

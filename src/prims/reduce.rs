@@ -48,15 +48,20 @@ impl Reduce {
                 OpError::new(Code::RuntimeIndex, format!("axis {k} is out of range for a tensor of rank {rank}"))
                     .at(1, format!("rank {rank} has axes 0..{rank}"))
             })?),
-            (_, other) => return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.type_name())),
+            (_, other) => {
+                return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.type_name()))
+            }
         };
         match x {
             Value::Tensor(Tensor::F64(a)) => self.float(a, axis, keepdims, ctx.dtype),
             Value::Tensor(Tensor::F32(a)) => self.float(a, axis, keepdims, ctx.dtype),
             Value::Tensor(Tensor::Bool(a)) => self.boolean(a, axis, keepdims, ctx.dtype),
             Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) if axis.is_none() => self.scalar(x),
-            other => Err(OpError::new(Code::TypeMismatch, format!("`{}` does not take {}", self.info().name, other.type_name()))
-                .at(0, other.type_name())),
+            other => Err(OpError::new(
+                Code::TypeMismatch,
+                format!("`{}` does not take {}", self.info().name, other.type_name()),
+            )
+            .at(0, other.type_name())),
         }
     }
 
@@ -67,21 +72,41 @@ impl Reduce {
             (Reduce::Softmax, Value::F32(_)) => Ok(Value::F32(1.0)),
             (Reduce::Softmax, _) => Ok(Value::F64(1.0)),
             (Reduce::Norm, _) => super::unary::Unary::Abs.eval(vec![x]),
-            (Reduce::Any | Reduce::All, _) => Err(OpError::new(Code::TypeMismatch, format!("`{}` takes bools", self.info().name)).at(0, x.type_name())),
-            (_, Value::Bool(_)) => Err(OpError::new(Code::TypeMismatch, format!("`{}` takes numbers", self.info().name)).at(0, x.type_name())),
+            (Reduce::Any | Reduce::All, _) => {
+                Err(OpError::new(Code::TypeMismatch, format!("`{}` takes bools", self.info().name))
+                    .at(0, x.type_name()))
+            }
+            (_, Value::Bool(_)) => {
+                Err(OpError::new(Code::TypeMismatch, format!("`{}` takes numbers", self.info().name))
+                    .at(0, x.type_name()))
+            }
             _ => Ok(x),
         }
     }
 
-    fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool, dtype: FloatDtype) -> Result<Value, OpError> {
-        let empty = || OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name)).at(0, "this tensor has no elements");
+    fn float<T: Elem>(
+        self,
+        a: Arr<T>,
+        axis: Option<usize>,
+        keepdims: bool,
+        dtype: FloatDtype,
+    ) -> Result<Value, OpError> {
+        let empty = || {
+            OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
+                .at(0, "this tensor has no elements")
+        };
         let kernel = |lane: ArrayView1<T>| -> T {
             match self {
                 Reduce::Sum => lane.sum(),
                 Reduce::Mean => lane.sum() / T::from(lane.len()).unwrap_or(T::nan()),
                 Reduce::Prod => lane.iter().fold(T::one(), |p, &x| p * x),
-                Reduce::Max => lane.iter().fold(T::neg_infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.max(x) }),
-                Reduce::Min => lane.iter().fold(T::infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.min(x) }),
+                Reduce::Max => {
+                    lane.iter()
+                        .fold(T::neg_infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.max(x) })
+                }
+                Reduce::Min => {
+                    lane.iter().fold(T::infinity(), |m, &x| if x.is_nan() || m.is_nan() { T::nan() } else { m.min(x) })
+                }
                 Reduce::ArgMax => T::from(arg_best(lane, |x, best| x > best)).unwrap_or(T::nan()),
                 Reduce::ArgMin => T::from(arg_best(lane, |x, best| x < best)).unwrap_or(T::nan()),
                 Reduce::LogSumExp => logsumexp(lane),
@@ -94,7 +119,9 @@ impl Reduce {
                 .at(0, format!("{}[...]", if std::mem::size_of::<T>() == 4 { "f32" } else { "f64" }))
                 .help("compare first, e.g. any(x > 0)"));
         }
-        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0)) {
+        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin)
+            && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0))
+        {
             return Err(empty());
         }
         if self == Reduce::Softmax {
@@ -143,11 +170,16 @@ impl Reduce {
         match self {
             Reduce::Any | Reduce::All => {
                 let any = self == Reduce::Any;
-                let kernel = |lane: ArrayView1<bool>| if any { lane.iter().any(|&b| b) } else { lane.iter().all(|&b| b) };
+                let kernel =
+                    |lane: ArrayView1<bool>| if any { lane.iter().any(|&b| b) } else { lane.iter().all(|&b| b) };
                 match axis {
                     None => {
                         let v = if any { a.iter().any(|&b| b) } else { a.iter().all(|&b| b) };
-                        Ok(if keepdims { Value::Tensor(Tensor::Bool(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v))) } else { Value::Bool(v) })
+                        Ok(if keepdims {
+                            Value::Tensor(Tensor::Bool(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
+                        } else {
+                            Value::Bool(v)
+                        })
                     }
                     Some(k) => {
                         let mut out = a.map_axis(Axis(k), kernel);

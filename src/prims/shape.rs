@@ -50,12 +50,16 @@ impl ShapeOp {
                 _ => Ok(Value::Int(1)),
             },
             ShapeOp::Reshape => reshape(x, &rest),
-            ShapeOp::Transpose => Ok(map_tensor(x, |a| a.reversed_axes(), |a| a.reversed_axes(), |a| a.reversed_axes())),
+            ShapeOp::Transpose => {
+                Ok(map_tensor(x, |a| a.reversed_axes(), |a| a.reversed_axes(), |a| a.reversed_axes()))
+            }
             ShapeOp::Concat | ShapeOp::Stack => {
                 let axis = match x {
                     Value::Absent => 0,
                     Value::Int(k) => k,
-                    other => return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").label(other.type_name())),
+                    other => {
+                        return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").label(other.type_name()))
+                    }
                 };
                 join(self == ShapeOp::Stack, axis, rest, ctx.dtype)
             }
@@ -73,7 +77,8 @@ impl ShapeOp {
                 Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),
                 Value::Tuple(t) => Ok(Value::Int(t.len() as i64)),
                 Value::Tensor(t) => Ok(Value::Int(t.shape()[0] as i64)),
-                other => Err(OpError::new(Code::TypeMismatch, format!("`len` does not take {}", other.type_name())).at(0, other.type_name())),
+                other => Err(OpError::new(Code::TypeMismatch, format!("`len` does not take {}", other.type_name()))
+                    .at(0, other.type_name())),
             },
             ShapeOp::Index => index(x, &rest),
             ShapeOp::IndexSet => {
@@ -109,8 +114,10 @@ pub fn dims_of(values: &[Value]) -> Result<Vec<i64>, OpError> {
         .enumerate()
         .map(|(i, v)| match v {
             Value::Int(d) => Ok(*d),
-            other => Err(OpError::new(Code::TypeMismatch, format!("a dimension must be an int, not {}", other.type_name()))
-                .at(i + 1, other.type_name())),
+            other => {
+                Err(OpError::new(Code::TypeMismatch, format!("a dimension must be an int, not {}", other.type_name()))
+                    .at(i + 1, other.type_name()))
+            }
         })
         .collect()
 }
@@ -123,13 +130,25 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
     };
     let known: i64 = dims.iter().filter(|&&d| d != -1).product();
     let wildcards = dims.iter().filter(|&&d| d == -1).count();
-    let bad = |why: String| OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why);
+    let bad = |why: String| {
+        OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why)
+    };
     if wildcards > 1 || dims.iter().any(|&d| d < -1) {
         return Err(bad("at most one -1, and no other negative dims".into()));
     }
     let shape: Vec<usize> = dims
         .iter()
-        .map(|&d| if d == -1 { if known == 0 { 0 } else { len / known as usize } } else { d as usize })
+        .map(|&d| {
+            if d == -1 {
+                if known == 0 {
+                    0
+                } else {
+                    len / known as usize
+                }
+            } else {
+                d as usize
+            }
+        })
         .collect();
     if shape.iter().product::<usize>() != len || shape.is_empty() {
         return Err(bad(format!("{} elements do not fill {:?}", len, shape)));
@@ -156,8 +175,9 @@ fn join(stack: bool, axis: i64, items: Vec<Value>, dtype: FloatDtype) -> Result<
         Value::Tensor(t) => t.shape().len(),
         _ => 0,
     };
-    let axis = normalize_axis(axis, rank + stack as usize)
-        .ok_or_else(|| OpError::new(Code::RuntimeIndex, format!("axis {axis} is out of range for `{name}` of rank-{rank} tensors")))?;
+    let axis = normalize_axis(axis, rank + stack as usize).ok_or_else(|| {
+        OpError::new(Code::RuntimeIndex, format!("axis {axis} is out of range for `{name}` of rank-{rank} tensors"))
+    })?;
     macro_rules! go {
         ($variant:ident) => {{
             let mut views = Vec::new();
@@ -165,16 +185,23 @@ fn join(stack: bool, axis: i64, items: Vec<Value>, dtype: FloatDtype) -> Result<
                 match v {
                     Value::Tensor(Tensor::$variant(a)) => views.push(a.view()),
                     other => {
-                        return Err(OpError::new(Code::TypeDtype, format!("`{name}` cannot join {first} and {}", other.type_name()))
-                            .at(i, other.type_name()))
+                        return Err(OpError::new(
+                            Code::TypeDtype,
+                            format!("`{name}` cannot join {first} and {}", other.type_name()),
+                        )
+                        .at(i, other.type_name()))
                     }
                 }
             }
-            let joined = if stack { ndarray::stack(Axis(axis), &views) } else { ndarray::concatenate(Axis(axis), &views) };
+            let joined =
+                if stack { ndarray::stack(Axis(axis), &views) } else { ndarray::concatenate(Axis(axis), &views) };
             let shapes: Vec<String> = items.iter().map(Value::type_name).collect();
             let out = joined.map_err(|_| {
-                OpError::new(Code::RuntimeShape, format!("`{name}` cannot join {} along axis {axis}", shapes.join(", ")))
-                    .label("shapes that differ off the joining axis")
+                OpError::new(
+                    Code::RuntimeShape,
+                    format!("`{name}` cannot join {} along axis {axis}", shapes.join(", ")),
+                )
+                .label("shapes that differ off the joining axis")
             })?;
             Value::Tensor(Tensor::$variant(out.into_shared()))
         }};
@@ -199,7 +226,8 @@ fn promote_scalar(v: Value, dtype: FloatDtype) -> Result<Value, OpError> {
         Value::Bool(b) => Value::Tensor(Tensor::Bool(Arr::from_elem(one, b))),
         t @ Value::Tensor(_) => t,
         other => {
-            return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name())).label(other.type_name()))
+            return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name()))
+                .label(other.type_name()))
         }
     })
 }
@@ -208,9 +236,18 @@ fn promote_scalar(v: Value, dtype: FloatDtype) -> Result<Value, OpError> {
 /// take the default float dtype).
 fn literal(items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
     if items.is_empty() {
-        return Err(OpError::new(Code::RuntimeShape, "an empty tensor literal has no shape").help("use zeros(0) for an empty tensor"));
+        return Err(OpError::new(Code::RuntimeShape, "an empty tensor literal has no shape")
+            .help("use zeros(0) for an empty tensor"));
     }
-    let has = |d: Dtype| items.iter().any(|v| matches!(v, Value::Tensor(t) if t.dtype() == d) || matches!((v, d), (Value::F64(_), Dtype::F64) | (Value::F32(_), Dtype::F32) | (Value::Bool(_), Dtype::Bool)));
+    let has = |d: Dtype| {
+        items.iter().any(|v| {
+            matches!(v, Value::Tensor(t) if t.dtype() == d)
+                || matches!(
+                    (v, d),
+                    (Value::F64(_), Dtype::F64) | (Value::F32(_), Dtype::F32) | (Value::Bool(_), Dtype::Bool)
+                )
+        })
+    };
     let all_bool = items.iter().all(|v| matches!(v, Value::Bool(_) | Value::Tensor(Tensor::Bool(_))));
     let target = if all_bool {
         Dtype::Bool
@@ -245,12 +282,19 @@ fn literal(items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
 
 /// Converts a scalar or tensor to another element type.
 pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
-    let bad = |x: &Value| OpError::new(Code::TypeMismatch, format!("cannot convert {} to {}", x.type_name(), to.name())).at(0, x.type_name());
+    let bad = |x: &Value| {
+        OpError::new(Code::TypeMismatch, format!("cannot convert {} to {}", x.type_name(), to.name()))
+            .at(0, x.type_name())
+    };
     Ok(match (x, to) {
         (Value::Tensor(Tensor::F64(a)), Dtype::F32) => Value::Tensor(Tensor::F32(a.mapv(|v| v as f32).into_shared())),
         (Value::Tensor(Tensor::F32(a)), Dtype::F64) => Value::Tensor(Tensor::F64(a.mapv(|v| v as f64).into_shared())),
-        (Value::Tensor(Tensor::Bool(a)), Dtype::F64) => Value::Tensor(Tensor::F64(a.mapv(|v| v as u8 as f64).into_shared())),
-        (Value::Tensor(Tensor::Bool(a)), Dtype::F32) => Value::Tensor(Tensor::F32(a.mapv(|v| v as u8 as f32).into_shared())),
+        (Value::Tensor(Tensor::Bool(a)), Dtype::F64) => {
+            Value::Tensor(Tensor::F64(a.mapv(|v| v as u8 as f64).into_shared()))
+        }
+        (Value::Tensor(Tensor::Bool(a)), Dtype::F32) => {
+            Value::Tensor(Tensor::F32(a.mapv(|v| v as u8 as f32).into_shared()))
+        }
         (t @ Value::Tensor(_), _) => t,
         (Value::Bool(b), Dtype::F64) => Value::F64(b as u8 as f64),
         (Value::Bool(b), Dtype::F32) => Value::F32(b as u8 as f32),
@@ -267,7 +311,8 @@ fn to_int(x: Value) -> Result<Value, OpError> {
         if v.is_finite() && v.trunc() >= -9.223372036854775808e18 && v.trunc() < 9.223372036854775808e18 {
             Ok(Value::Int(v.trunc() as i64))
         } else {
-            Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int")).at(0, "not a finite 64-bit integer"))
+            Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int"))
+                .at(0, "not a finite 64-bit integer"))
         }
     };
     match x {
@@ -275,9 +320,11 @@ fn to_int(x: Value) -> Result<Value, OpError> {
         Value::Bool(b) => Ok(Value::Int(b as i64)),
         Value::F64(v) => from_float(v),
         Value::F32(v) => from_float(v as f64),
-        Value::Str(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
-            OpError::new(Code::RuntimeValue, format!("\"{s}\" is not an int")).at(0, "not an int")
-        }),
+        Value::Str(s) => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| OpError::new(Code::RuntimeValue, format!("\"{s}\" is not an int")).at(0, "not an int")),
         other => Err(OpError::new(Code::TypeMismatch, format!("`int` takes a scalar, not {}", other.type_name()))
             .at(0, other.type_name())
             .help("there are no int tensors; round with floats instead")),
@@ -288,8 +335,11 @@ fn to_int(x: Value) -> Result<Value, OpError> {
 /// tuple of ints or `Absent` slices.
 fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
     if indices.len() > shape.len() {
-        return Err(OpError::new(Code::RuntimeIndex, format!("{} indices for a tensor of rank {}", indices.len(), shape.len()))
-            .label(format!("rank {}", shape.len())));
+        return Err(OpError::new(
+            Code::RuntimeIndex,
+            format!("{} indices for a tensor of rank {}", indices.len(), shape.len()),
+        )
+        .label(format!("rank {}", shape.len())));
     }
     let mut elems = Vec::with_capacity(shape.len());
     for (axis, (idx, &extent)) in indices.iter().zip(shape).enumerate() {
@@ -298,8 +348,11 @@ fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>,
             Value::Int(i) => {
                 let k = if *i < 0 { i + n } else { *i };
                 if !(0..n).contains(&k) {
-                    return Err(OpError::new(Code::RuntimeIndex, format!("index {i} is out of range for axis {axis} of extent {extent}"))
-                        .at(axis + 1, format!("index {i}, extent {extent}")));
+                    return Err(OpError::new(
+                        Code::RuntimeIndex,
+                        format!("index {i} is out of range for axis {axis} of extent {extent}"),
+                    )
+                    .at(axis + 1, format!("index {i}, extent {extent}")));
                 }
                 elems.push(SliceInfoElem::Index(k as isize));
             }
@@ -307,8 +360,11 @@ fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>,
                 let part = |j: usize| match parts.get(j) {
                     Some(Value::Int(v)) => Ok(Some(*v)),
                     Some(Value::Absent) | None => Ok(None),
-                    Some(other) => Err(OpError::new(Code::TypeMismatch, format!("a slice bound must be an int, not {}", other.type_name()))
-                        .at(axis + 1, other.type_name())),
+                    Some(other) => Err(OpError::new(
+                        Code::TypeMismatch,
+                        format!("a slice bound must be an int, not {}", other.type_name()),
+                    )
+                    .at(axis + 1, other.type_name())),
                 };
                 let step = part(2)?.unwrap_or(1);
                 if step == 0 {
@@ -329,8 +385,11 @@ fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>,
                 elems.push(slice.into());
             }
             other => {
-                return Err(OpError::new(Code::TypeMismatch, format!("an index must be an int, not {}", other.type_name()))
-                    .at(axis + 1, other.type_name()))
+                return Err(OpError::new(
+                    Code::TypeMismatch,
+                    format!("an index must be an int, not {}", other.type_name()),
+                )
+                .at(axis + 1, other.type_name()))
             }
         }
     }
@@ -349,7 +408,8 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
                 let n = items.len() as i64;
                 let k = if *i < 0 { i + n } else { *i };
                 items.get(k as usize).filter(|_| k >= 0).cloned().ok_or_else(|| {
-                    OpError::new(Code::RuntimeIndex, format!("index {i} is out of range for a tuple of {n}")).at(1, format!("index {i}, length {n}"))
+                    OpError::new(Code::RuntimeIndex, format!("index {i} is out of range for a tuple of {n}"))
+                        .at(1, format!("index {i}, length {n}"))
                 })
             }
             _ => Err(OpError::new(Code::TypeMismatch, "a tuple is indexed by one int").label("tuple")),
@@ -364,21 +424,30 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
             );
             Ok(scalar_if_rank0(out))
         }
-        other => Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name())).at(0, other.type_name())),
+        other => Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
+            .at(0, other.type_name())),
     }
 }
 
 fn index_set(x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
     let shape = match &x {
         Value::Tensor(t) => t.shape().to_vec(),
-        other => return Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name())).at(0, other.type_name())),
+        other => {
+            return Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
+                .at(0, other.type_name()))
+        }
     };
     let elems = slice_elems(&shape, indices)?;
     let vt = value.type_name();
     let mismatch = |target: String| {
         OpError::new(Code::RuntimeShape, format!("cannot assign {vt} to a part of shape {target}")).at(1, vt.clone())
     };
-    fn put<T: Elem>(mut a: Arr<T>, elems: Vec<SliceInfoElem>, v: Option<crate::prims::broadcast::Operand<T>>, fail: impl Fn(String) -> OpError) -> Result<Arr<T>, OpError> {
+    fn put<T: Elem>(
+        mut a: Arr<T>,
+        elems: Vec<SliceInfoElem>,
+        v: Option<crate::prims::broadcast::Operand<T>>,
+        fail: impl Fn(String) -> OpError,
+    ) -> Result<Arr<T>, OpError> {
         let mut part = a.slice_mut(info(elems));
         match v {
             Some(crate::prims::broadcast::Operand::Scalar(s)) => part.fill(s),
@@ -412,7 +481,8 @@ fn index_set(x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError
 /// `x` broadcast to `dims` as a real tensor (a scalar becomes a filled tensor).
 pub fn broadcast_to(x: Value, dims: &[i64]) -> Result<Value, OpError> {
     let shape: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
-    let fail = |x: &Value| OpError::new(Code::RuntimeShape, format!("cannot broadcast {} to {:?}", x.type_name(), shape));
+    let fail =
+        |x: &Value| OpError::new(Code::RuntimeShape, format!("cannot broadcast {} to {:?}", x.type_name(), shape));
     fn go<T: Clone>(a: &Arr<T>, shape: &[usize]) -> Option<Arr<T>> {
         a.broadcast(IxDyn(shape)).map(|v: ArrayView<T, IxDyn>| v.to_owned().into_shared())
     }

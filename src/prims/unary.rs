@@ -36,8 +36,12 @@ impl Unary {
                 a.mapv_inplace(|b| !b);
                 Ok(Value::Tensor(Tensor::Bool(a)))
             }
-            (Unary::IsNan, Value::Tensor(Tensor::F64(a))) => Ok(Value::Tensor(Tensor::Bool(a.mapv(f64::is_nan).into_shared()))),
-            (Unary::IsNan, Value::Tensor(Tensor::F32(a))) => Ok(Value::Tensor(Tensor::Bool(a.mapv(f32::is_nan).into_shared()))),
+            (Unary::IsNan, Value::Tensor(Tensor::F64(a))) => {
+                Ok(Value::Tensor(Tensor::Bool(a.mapv(f64::is_nan).into_shared())))
+            }
+            (Unary::IsNan, Value::Tensor(Tensor::F32(a))) => {
+                Ok(Value::Tensor(Tensor::Bool(a.mapv(f32::is_nan).into_shared())))
+            }
             (Unary::IsNan, Value::F64(x)) => Ok(Value::Bool(x.is_nan())),
             (Unary::IsNan, Value::F32(x)) => Ok(Value::Bool(x.is_nan())),
             (Unary::IsNan, Value::Int(_)) => Ok(Value::Bool(false)),
@@ -49,17 +53,17 @@ impl Unary {
             (op, Value::F32(x)) if op != Unary::Not => Ok(Value::F32(kernel(op, x))),
             (op, Value::Tensor(Tensor::F64(a))) if op != Unary::Not => Ok(map(op, a)),
             (op, Value::Tensor(Tensor::F32(a))) if op != Unary::Not => Ok(map(op, a)),
-            (op, x) => Err(OpError::new(
-                Code::TypeMismatch,
-                format!("`{}` does not take {}", op.info().name, x.type_name()),
-            )
-            .at(0, x.type_name())),
+            (op, x) => {
+                Err(OpError::new(Code::TypeMismatch, format!("`{}` does not take {}", op.info().name, x.type_name()))
+                    .at(0, x.type_name()))
+            }
         }
     }
 }
 
 fn overflow(i: i64) -> OpError {
-    OpError::new(Code::RuntimeOverflow, format!("integer overflow negating {i}")).label("the result does not fit in a 64-bit int")
+    OpError::new(Code::RuntimeOverflow, format!("integer overflow negating {i}"))
+        .label("the result does not fit in a 64-bit int")
 }
 
 fn map<T: Elem>(op: Unary, mut a: Arr<T>) -> Value {

@@ -28,11 +28,24 @@ pub struct Stmt {
 #[derive(Clone, Debug)]
 pub enum StmtKind {
     /// `let NAME = EXPR`, `let NAME: TYPE = EXPR`, `let (a, b) = EXPR`.
-    Let { pattern: Pattern, ty: Option<TypeExpr>, value: Expr },
+    Let {
+        pattern: Pattern,
+        ty: Option<TypeExpr>,
+        value: Expr,
+    },
     /// `NAME = EXPR`, `NAME += EXPR`, ... (`op` is `None` for plain `=`).
-    Assign { target: Ident, op: Option<BinOp>, value: Expr },
+    Assign {
+        target: Ident,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     /// `A[i, j] = EXPR`, `A[0:10, :] += EXPR`.
-    IndexAssign { target: Ident, indices: Vec<IndexArg>, op: Option<BinOp>, value: Expr },
+    IndexAssign {
+        target: Ident,
+        indices: Vec<IndexArg>,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     /// `fn NAME(PARAMS) = EXPR` or `fn NAME(PARAMS) { BODY }`.
     Fn(Rc<FnDef>),
     /// `return` or `return EXPR`.
@@ -40,11 +53,23 @@ pub enum StmtKind {
     Break,
     Continue,
     /// `while COND { BODY }`.
-    While { cond: Expr, body: Block },
+    While {
+        cond: Expr,
+        body: Block,
+    },
     /// `for VAR in START..END { BODY }` (`inclusive` for `..=`).
-    For { var: Ident, start: Expr, end: Expr, inclusive: bool, body: Block },
+    For {
+        var: Ident,
+        start: Expr,
+        end: Expr,
+        inclusive: bool,
+        body: Block,
+    },
     /// `threads N`, `threads auto`, `threads N { BODY }`.
-    Threads { count: ThreadCount, body: Option<Block> },
+    Threads {
+        count: ThreadCount,
+        body: Option<Block>,
+    },
     /// `seed N`.
     Seed(Expr),
     /// `dtype f32` / `dtype f64`.
@@ -115,9 +140,15 @@ pub enum TypeExprKind {
     Bool,
     Str,
     /// `f64[d0, d1]`, `bool[?]`: `dtype` is `None` for `bool`.
-    Tensor { dtype: Option<FloatDtype>, dims: Vec<DimExpr> },
+    Tensor {
+        dtype: Option<FloatDtype>,
+        dims: Vec<DimExpr>,
+    },
     Tuple(Vec<TypeExpr>),
-    Fn { params: Vec<TypeExpr>, ret: Box<TypeExpr> },
+    Fn {
+        params: Vec<TypeExpr>,
+        ret: Box<TypeExpr>,
+    },
 }
 
 /// One dimension of a written tensor type.
@@ -141,7 +172,10 @@ pub enum ExprKind {
     Int(i64),
     /// A float literal, parsed from its text at both precisions (spec §3: a literal that meets a
     /// tensor is read at that tensor's precision).
-    Float { f64: f64, f32: f32 },
+    Float {
+        f64: f64,
+        f32: f32,
+    },
     Bool(bool),
     Str(Rc<str>),
     Name(Ident),
@@ -149,15 +183,35 @@ pub enum ExprKind {
     Tensor(Vec<Expr>),
     /// `(a, b)` or `(a,)`.
     Tuple(Vec<Expr>),
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     /// Binary operators, including the short-circuit `and`/`or`.
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Call { callee: Box<Expr>, args: Vec<Arg> },
-    Index { target: Box<Expr>, indices: Vec<IndexArg> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    Index {
+        target: Box<Expr>,
+        indices: Vec<IndexArg>,
+    },
     /// `A.T` or `A.shape`.
-    Field { target: Box<Expr>, field: Ident },
+    Field {
+        target: Box<Expr>,
+        field: Ident,
+    },
     /// `if c { } else if c { } else { }`; `otherwise` is a `Block` or another `If` expression.
-    If { cond: Box<Expr>, then: Block, otherwise: Option<Box<Expr>> },
+    If {
+        cond: Box<Expr>,
+        then: Block,
+        otherwise: Option<Box<Expr>>,
+    },
     Block(Block),
     Lambda(Rc<FnDef>),
 }

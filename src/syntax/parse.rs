@@ -44,17 +44,50 @@ pub fn parse(source: &str, base: u32) -> Result<Program, Diag> {
         let message = format!("the script is larger than 64 MiB ({} bytes)", source.len());
         return Err(Diag::new(Code::ParseTooLarge, message, at, "").with_help("split it into several files"));
     }
-    let scan = Scan::run(source.as_bytes()).map_err(|(at, len)| {
-        too_deep(Span::new(at, at + len).shift(base))
-    })?;
+    let scan = Scan::run(source.as_bytes()).map_err(|(at, len)| too_deep(Span::new(at, at + len).shift(base)))?;
+    if scan.max_depth <= INLINE_DEPTH {
+        return parse_scanned(source, scan, base);
+    }
+    // pest and the builder recurse once per level of nesting, with large frames in debug builds:
+    // deep code is parsed on a thread of its own with a stack big enough for 256 levels.
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().stack_size(PARSER_STACK_BYTES);
+        match thread.spawn_scoped(scope, || Handoff(parse_scanned(source, scan, base))) {
+            Ok(handle) => match handle.join() {
+                Ok(Handoff(result)) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(e) => {
+                let message = format!("cannot start a thread to parse deeply nested code: {e}");
+                Err(Diag::new(Code::ParseTooDeep, message, Span { start: base, end: base }, ""))
+            }
+        }
+    })
+}
+
+/// Deeper nesting than this is parsed on a thread of its own (see [`parse`]).
+const INLINE_DEPTH: u32 = 32;
+
+/// The stack of the parsing thread for deeply nested code.
+const PARSER_STACK_BYTES: usize = 64 << 20;
+
+/// The result of parsing, moved from the parsing thread to the caller.
+struct Handoff(Result<Program, Diag>);
+
+// SAFETY: `Program` is not `Send` only because it holds `Rc`s. The parsing thread creates every
+// one of them and keeps no clone: once `join` returns, the thread is gone and the caller holds
+// the only references, so no reference count is ever touched from two threads.
+unsafe impl Send for Handoff {}
+
+/// Parses the top-level statements the scan found.
+fn parse_scanned(source: &str, scan: Scan, base: u32) -> Result<Program, Diag> {
     // The scan only replaces `\n` bytes with spaces, so the text stays UTF-8.
     let text = String::from_utf8(scan.text).expect("the scan keeps UTF-8");
     let mut stmts = Vec::new();
     for &(start, end) in &scan.stmts {
-        let chunk = &text[start..end];
         let builder = Builder { off: base + start as u32 };
-        let mut pairs = Grammar::parse(Rule::line, chunk)
-            .map_err(|e| syntax_error(e, source, start, end, base))?;
+        let mut pairs =
+            Grammar::parse(Rule::line, &text[start..end]).map_err(|e| syntax_error(e, source, start, end, base))?;
         let line = pairs.next().expect("pest returns the `line` pair");
         stmts.extend(builder.stmts(line.into_inner(), 0)?.0);
     }
@@ -116,6 +149,7 @@ struct Scan {
     /// Open brackets, each with the depth it adds.
     open: Vec<(Open, u32)>,
     depth: u32,
+    max_depth: u32,
     last: Last,
     /// Where the current top-level statement starts, and whether it has a token yet.
     start: usize,
@@ -136,6 +170,7 @@ impl Scan {
             stmts: Vec::new(),
             open: Vec::new(),
             depth: 0,
+            max_depth: 0,
             last: Last::None,
             start: 0,
             has_token: false,
@@ -151,7 +186,7 @@ impl Scan {
                 b'\n' => s.newline(src, i),
                 b';' => s.end_stmt(i),
                 b'"' => {
-                    next = string_end(src, i);
+                    next = string_end(src, i).0;
                     s.token(Last::Other);
                 }
                 b'(' => s.push(Open::Paren, i, 1)?,
@@ -201,6 +236,7 @@ impl Scan {
         if self.depth > MAX_NESTING {
             return Err((at, len));
         }
+        self.max_depth = self.max_depth.max(self.depth);
         self.open.push((kind, weight));
         self.token(Last::Other);
         Ok(())
@@ -267,18 +303,19 @@ fn line_end(src: &[u8], at: usize) -> usize {
     src[at..].iter().position(|&b| b == b'\n').map_or(src.len(), |n| at + n)
 }
 
-/// The offset just past the string starting at `at`, or of the newline or end that cuts it off.
-fn string_end(src: &[u8], at: usize) -> usize {
+/// The offset just past the string starting at `at` (or of the newline or end that cuts it off),
+/// and whether the string is closed.
+fn string_end(src: &[u8], at: usize) -> (usize, bool) {
     let mut j = at + 1;
     while j < src.len() {
         match src[j] {
-            b'"' => return j + 1,
-            b'\n' => return j,
+            b'"' => return (j + 1, true),
+            b'\n' => return (j, false),
             b'\\' if src.get(j + 1).is_some_and(|&b| b != b'\n') => j += 2,
             _ => j += 1,
         }
     }
-    src.len()
+    (src.len(), false)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,7 +628,7 @@ impl Builder {
     fn params(&self, p: P, level: u32) -> Res<Vec<Param>> {
         let inner = self.enter(level, self.head(&p))?;
         let mut params = Vec::new();
-        for q in p.into_inner() {
+        for q in p.into_inner().filter(|q| q.as_rule() == Rule::param) {
             let mut it = q.into_inner();
             let name = self.ident(it.next().unwrap());
             let ty = it.next().map(|t| self.type_expr(t, inner)).transpose()?;
@@ -640,7 +677,7 @@ impl Builder {
                     _ => None,
                 };
                 let mut dims = Vec::new();
-                for d in it {
+                for d in it.filter(|d| d.as_rule() != Rule::trail) {
                     let at = self.span(&d);
                     dims.push(match d.as_rule() {
                         Rule::int => DimExpr::Known(self.int(&d)?, at),
@@ -789,7 +826,7 @@ impl Builder {
             Rule::call_args => {
                 let inner = self.enter(level, open)?;
                 let mut args = Vec::new();
-                for a in p.into_inner() {
+                for a in p.into_inner().filter(|a| a.as_rule() != Rule::trail) {
                     let (name, value) = match a.as_rule() {
                         Rule::kwarg => {
                             let mut it = a.into_inner();
@@ -807,7 +844,7 @@ impl Builder {
             _ => {
                 let inner = self.enter(level, open)?;
                 let mut indices = Vec::new();
-                for a in p.into_inner() {
+                for a in p.into_inner().filter(|a| a.as_rule() != Rule::trail) {
                     let (index, d) = self.index_arg(a, inner)?;
                     depth = depth.max(d);
                     indices.push(index);
@@ -978,12 +1015,265 @@ fn syntax_error(err: pest::error::Error<Rule>, source: &str, start: usize, end: 
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((p, _)) => p,
         };
-    let at = Span::new(pos, (pos + 1).min(source.len())).shift(base);
-    pest::set_error_detail(true);
-    let e2 = Grammar::parse(Rule::line, &source[start..end]).unwrap_err();
-    pest::set_error_detail(false);
-    let a = e2.parse_attempts().unwrap();
-    Diag::new(Code::Parse, format!("{:?} {end} || max {} exp {:?} stacks {:?}", err.variant, a.max_position, a.expected_tokens().iter().map(|t| t.to_string()).collect::<Vec<_>>(), a.call_stacks()), at, "")
+    let positives = match err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
+        // pest's own guard against a stack overflow; the scan should make it unreachable.
+        pest::error::ErrorVariant::CustomError { .. } => return too_deep(Span::new(pos, pos).shift(base)),
+    };
+    let src = source.as_bytes();
+    let (found, found_span) = found_token(src, pos, end);
+    let at = found_span.shift(base);
+    if src.get(pos) == Some(&b'"') && !string_end(src, pos).1 {
+        return Diag::new(Code::Parse, "this string is never closed", at, "the string starts here")
+            .with_help(r#"end it with `"` on the same line (write `\n` for a line break)"#);
+    }
+    let want = Expected::from(&positives);
+    let open = innermost_open(src, start, pos);
+    let closer = open.map(|(bracket, _)| closing(bracket));
+    let found_closer = matches!(src.get(pos), Some(b')' | b']' | b'}')) && pos < end;
+    let after_comma = src[start..pos].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b',');
+    let closer_fits = want.op || want.comma || want.stmt || after_comma;
+    if let (Some((bracket, open_at)), Some(close), true) = (open, closer, closer_fits) {
+        if pos >= end || (found_closer && src[pos] != close) {
+            let message = format!("expected `{}` to close this `{}`", close as char, bracket as char);
+            let opened = Span::new(open_at, open_at + 1).shift(base);
+            let label = if pos >= end { format!("found {found}") } else { format!("found {found} instead") };
+            return Diag::new(Code::Parse, message, at, label).with_label(opened, "opened here");
+        }
+    }
+    if found_closer && open.is_none() && (want.op || want.end || want.stmt) {
+        let message = format!("unexpected {found}");
+        let label = format!("no `{}` is open here", opening(src[pos]) as char);
+        return Diag::new(Code::Parse, message, at, label);
+    }
+    let mut items = want.items();
+    let in_list = open.is_some_and(|(b, _)| b != b'{');
+    if want.comma || (want.op && in_list) {
+        items.push("`,`".into());
+    }
+    if want.end || (want.op && open.is_some_and(|(b, _)| b == b'{')) {
+        items.push("the end of the statement".into());
+    }
+    if let (Some(close), true) = (closer, closer_fits) {
+        items.push(format!("`{}`", close as char));
+    }
+    let list = join_or(&items);
+    let diag = Diag::new(Code::Parse, format!("expected {list}, found {found}"), at, format!("expected {list}"));
+    match help(src, pos, &want, &found) {
+        Some(help) => diag.with_help(help),
+        None => diag,
+    }
+}
+
+/// What pest was ready to accept where it failed, in readable categories.
+#[derive(Default)]
+struct Expected {
+    stmt: bool,
+    expr: bool,
+    name: bool,
+    ty: bool,
+    /// An operator (or a call, index or field): the expression before the error is complete.
+    op: bool,
+    comma: bool,
+    end: bool,
+    /// Single tokens, already quoted.
+    tokens: Vec<&'static str>,
+}
+
+impl Expected {
+    fn from(rules: &[Rule]) -> Expected {
+        let mut want = Expected::default();
+        for &rule in rules {
+            match rule {
+                Rule::line
+                | Rule::let_stmt
+                | Rule::fn_stmt
+                | Rule::return_stmt
+                | Rule::while_stmt
+                | Rule::for_stmt
+                | Rule::threads_stmt
+                | Rule::seed_stmt
+                | Rule::dtype_stmt
+                | Rule::kw_let
+                | Rule::kw_fn
+                | Rule::kw_return
+                | Rule::kw_for
+                | Rule::kw_while
+                | Rule::kw_break
+                | Rule::kw_continue
+                | Rule::kw_threads
+                | Rule::kw_seed
+                | Rule::kw_dtype => want.stmt = true,
+                Rule::ident | Rule::tuple_pat | Rule::param => want.name = true,
+                Rule::infix | Rule::call_args | Rule::index_args | Rule::field | Rule::assign_op => want.op = true,
+                Rule::type_expr
+                | Rule::fn_type_head
+                | Rule::tensor_type
+                | Rule::elem_type
+                | Rule::scalar_type
+                | Rule::tuple_type
+                | Rule::unknown_dim => want.ty = true,
+                Rule::trail => want.comma = true,
+                Rule::EOI => want.end = true,
+                Rule::eq => want.tokens.push("`=`"),
+                Rule::block => want.tokens.push("`{`"),
+                Rule::kw_in => want.tokens.push("`in`"),
+                Rule::kw_else => want.tokens.push("`else`"),
+                Rule::range_op => want.tokens.extend(["`..`", "`..=`"]),
+                Rule::kw_if => want.tokens.push("`if`"),
+                Rule::float_dtype => want.tokens.push("`f32` or `f64`"),
+                Rule::kw_auto => want.tokens.push("`auto`"),
+                Rule::colon => want.tokens.push("`:`"),
+                Rule::params => want.tokens.push("`(`"),
+                Rule::index_arg => want.tokens.push("an index"),
+                _ => want.expr = true,
+            }
+        }
+        // `ident` beside other expression starts is one of them; `=` beside operators is the
+        // `=` of a keyword argument, and a `:` beside operators starts a slice.
+        if want.expr || want.stmt {
+            want.name = false;
+        }
+        if want.op {
+            want.tokens.retain(|t| *t != "`=`" && *t != "`:`");
+        }
+        if want.expr {
+            want.tokens.retain(|t| *t != "`if`");
+        }
+        want.tokens.dedup();
+        want
+    }
+
+    fn items(&self) -> Vec<String> {
+        let mut items: Vec<String> = Vec::new();
+        if self.stmt {
+            items.push("a statement".into());
+        } else if self.expr {
+            items.push("an expression".into());
+        }
+        if self.name {
+            items.push("a name".into());
+        }
+        if self.ty {
+            items.push("a type".into());
+        }
+        items.extend(self.tokens.iter().map(|t| t.to_string()));
+        if self.op {
+            items.push("an operator".into());
+        }
+        items
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => "something else".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The token at `pos` as the user wrote it (quoted), and its span.
+fn found_token(src: &[u8], pos: usize, end: usize) -> (String, Span) {
+    if pos >= end {
+        return match src.get(end) {
+            None => ("the end of the input".into(), Span::new(src.len(), src.len())),
+            Some(b'\n') => ("the end of the line".into(), Span::new(end, end + 1)),
+            Some(_) => ("`;`".into(), Span::new(end, end + 1)),
+        };
+    }
+    let c = src[pos];
+    let len = if c == b'\n' {
+        return ("the end of the line".into(), Span::new(pos, pos + 1));
+    } else if c == b'"' {
+        return ("a string".into(), Span::new(pos, string_end(src, pos).0));
+    } else if is_ident_byte(c) {
+        src[pos..].iter().position(|&b| !is_ident_byte(b)).unwrap_or(src.len() - pos)
+    } else {
+        const OPERATORS: [&str; 11] = ["..=", "==", "!=", "<=", ">=", "->", "..", "+=", "-=", "*=", "/="];
+        match OPERATORS.iter().find(|op| src[pos..].starts_with(op.as_bytes())) {
+            Some(op) => op.len(),
+            None => (1..=4).find(|&n| std::str::from_utf8(src.get(pos..pos + n).unwrap_or(&[])).is_ok()).unwrap_or(1),
+        }
+    };
+    let text = String::from_utf8_lossy(&src[pos..pos + len]);
+    (format!("`{text}`"), Span::new(pos, pos + len))
+}
+
+/// A help line for common slips.
+fn help(src: &[u8], pos: usize, want: &Expected, found: &str) -> Option<String> {
+    let before = src[..pos].iter().rev().find(|b| !b.is_ascii_whitespace());
+    if found == "`=`" && want.op {
+        return Some("use `==` to compare".into());
+    }
+    if found == "`*`" && before == Some(&b'*') {
+        return Some("use `^` for powers".into());
+    }
+    if found == "`{`" && want.stmt {
+        return Some("a block `{ ... }` follows `if`, `while`, `for`, `fn` or `threads`".into());
+    }
+    let word = found.trim_matches('`');
+    const KEYWORDS: [&str; 18] = [
+        "let", "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "true", "false", "and", "or",
+        "not", "threads", "seed", "dtype",
+    ];
+    if want.name && KEYWORDS.contains(&word) {
+        return Some(format!("`{word}` is a keyword and cannot be a name"));
+    }
+    if want.ty {
+        return Some(
+            "types are `int`, `f64`, `f32`, `bool`, `str`, `f64[K, N]`, `(int, f64)` and `fn(f64) -> f64`".into(),
+        );
+    }
+    None
+}
+
+/// The innermost bracket still open at `pos` in the statement starting at `start`, with its offset.
+fn innermost_open(src: &[u8], start: usize, pos: usize) -> Option<(u8, usize)> {
+    let mut open = Vec::new();
+    let mut i = start;
+    while i < pos {
+        match src[i] {
+            b'#' => i = line_end(src, i),
+            b'"' => i = string_end(src, i).0,
+            c @ (b'(' | b'[' | b'{') => {
+                open.push((c, i));
+                i += 1;
+            }
+            // `|` only delimits lambda parameters: the first opens, the second closes.
+            b'|' => {
+                match open.last() {
+                    Some((b'|', _)) => _ = open.pop(),
+                    _ => open.push((b'|', i)),
+                }
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                open.pop();
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    open.pop()
+}
+
+fn closing(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        b'|' => b'|',
+        _ => b'}',
+    }
+}
+
+fn opening(close: u8) -> u8 {
+    match close {
+        b')' => b'(',
+        b']' => b'[',
+        _ => b'{',
+    }
 }
 
 #[cfg(test)]

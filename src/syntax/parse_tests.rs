@@ -175,10 +175,29 @@ fn err(src: &str) -> Diag {
 
 #[test]
 fn scratch() {
-    for src in ["x y", "{ a b }", "fn f() { a b }", "fn f(x y) = 1", "let x: = 1", "let x: foo = 1", "dtype f16", "threads", "for i in 0 {}", "while x {", "A[]", "[1, 2", "f(1,", "1 + (2", "x.", "|x y| x", "fn f(x) -> { }", "if x { 1 } else", "let (a, b = t", "print(\"a\\q\")", "x = )", "}", ")", "f(1]", "a ** b", "let x == 1", "if x {\n} \n y", "return return", "let in = 2", "f(x=)", "x +", "fn (x) = 1", "A[1:2:3:4]", "x = [1, 2}", "let x = 1 2", "if x { 1 } else { 2 } 3", "while x == 1 { } else { }", "let f = |x| { x } + 1", "3 = x", "x.T = 1"] {
-        match parse(src, 0) {
-            Ok(prog) => println!("{src:?} => {}", sexp_program(&prog)),
-            Err(d) => println!("{src:?} => ERR {} {:?}", d.message, d.span()),
-        }
-    }
+    let kb: usize = std::env::var("KB").unwrap().parse().unwrap();
+    let n: usize = std::env::var("N").unwrap().parse().unwrap();
+    let which = std::env::var("W").unwrap();
+    let (open, close) = match which.as_str() {
+        "t" => ("[", "]"),
+        "p" => ("(", ")"),
+        "c" => ("f(", ")"),
+        "i" => ("if c {", "}"),
+        "l" => ("|x| {", "}"),
+        "x" => ("a[", "]"),
+        _ => ("-(", ")"),
+    };
+    let src = format!("{}1{}", open.repeat(n), close.repeat(n));
+    let full = std::env::var("FULL").is_ok();
+    let h = std::thread::Builder::new()
+        .stack_size(kb * 1024)
+        .spawn(move || {
+            if full {
+                format!("{:?}", parse(&src, 0).err().map(|d| d.message))
+            } else {
+                format!("{:?}", Grammar::parse(Rule::line, &src).err())
+            }
+        })
+        .unwrap();
+    println!("RESULT {}", h.join().unwrap());
 }
