@@ -57,6 +57,8 @@ pub enum Code {
     Io,
     /// A singular or non-definite matrix.
     LinalgSingular,
+    /// A command used the wrong way: an unknown REPL command, a missing argument.
+    Usage,
 }
 
 impl Code {
@@ -87,6 +89,7 @@ impl Code {
             Code::Assert => "tscript::assert",
             Code::Io => "tscript::io",
             Code::LinalgSingular => "tscript::linalg::singular",
+            Code::Usage => "tscript::usage",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod diag;
 pub mod eval;
 pub mod format;
 pub mod prims;
+pub mod repl;
 pub mod span;
 pub mod syntax;
 pub mod value;
@@ -63,8 +64,45 @@ impl Session {
             .collect()
     }
 
+    /// The type of the expression `text` without running it (the REPL's `:type`). The text is
+    /// parsed and its names resolved against the session, which it leaves unchanged.
+    pub fn type_of(&mut self, name: &str, text: &str) -> Result<String, Vec<Diag>> {
+        let base = self.sources.add(name, text);
+        let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
+        self.lowerer.clone().lower(&program)?;
+        let span = span::Span { start: base, end: base + text.len() as u32 };
+        Err(vec![Diag::new(diag::Code::RuntimeNotBuilt, "`:type` needs the type checker, which is not built yet", span, "this expression")])
+    }
+
+    /// Everything an entry can change (top-level names, their values, the default dtype, the
+    /// random generator), for [`Session::restore`] after an interrupted REPL entry.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            lowerer: self.lowerer.clone(),
+            slots: self.interp.globals.slots.borrow().clone(),
+            dtype: self.interp.ctx.dtype,
+            rng: self.interp.ctx.rng.clone(),
+        }
+    }
+
+    /// Puts the session back as it was when `snapshot` was taken. Values are shared, not copied.
+    pub fn restore(&mut self, snapshot: Snapshot) {
+        self.lowerer = snapshot.lowerer;
+        *self.interp.globals.slots.borrow_mut() = snapshot.slots;
+        self.interp.ctx.dtype = snapshot.dtype;
+        self.interp.ctx.rng = snapshot.rng;
+    }
+
     /// Renders a diagnostic for a terminal (colour when it is one and `NO_COLOR` is unset).
     pub fn report(&self, diag: Diag) -> miette::Report {
         self.sources.report(diag)
     }
+}
+
+/// A session's state at one moment (see [`Session::snapshot`]).
+pub struct Snapshot {
+    lowerer: Lowerer,
+    slots: Vec<Value>,
+    dtype: syntax::ast::FloatDtype,
+    rng: rand_pcg::Pcg64,
 }

@@ -448,13 +448,13 @@ impl Interp {
         if let Prim::Arith(_) = prim {
             adapt_literals(args, &mut values);
         }
-        let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
         self.ctx.dtype = dtype;
+        let spans = || args.iter().map(|a| a.span).collect::<Vec<Span>>();
         let result = match prim {
-            Prim::Diff(op) => self.diff(op, values, span, &spans),
-            Prim::Data(op) => self.data(op, values, span, &spans),
-            Prim::Sys(op) => self.sys(op, values, span, &spans),
-            _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans)),
+            Prim::Diff(op) => self.diff(op, values, span, &spans()),
+            Prim::Data(op) => self.data(op, values, span, &spans()),
+            Prim::Sys(op) => self.sys(op, values, span, &spans()),
+            _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
         };
         Ok(result?)
     }

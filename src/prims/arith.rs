@@ -271,10 +271,12 @@ fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 
 fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (da, db) = (dtype_of(&a), dtype_of(&b));
-    let bad = bad_operands(op, &a, &b);
+    if !numeric(&a) || !numeric(&b) {
+        return Err(bad_operands(op, &a, &b));
+    }
     let (x, y) = match (T::operand(a), T::operand(b)) {
         (Some(x), Some(y)) => (x, y),
-        _ => return Err(bad),
+        _ => return Err(OpError::new(Code::TypeDtype, format!("`{}` needs operands of one dtype", op.info().name))),
     };
     if op.is_comparison() {
         let out = zip_to(x, y, |p, q| matches!(float_op(op, p, q), Scalar::Bool(true)));
@@ -308,9 +310,25 @@ fn bool_operand(v: Value) -> Option<Operand<bool>> {
     }
 }
 
+/// Whether a value takes part in float arithmetic (an int or float scalar or float tensor).
+fn numeric(v: &Value) -> bool {
+    matches!(v, Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)))
+}
+
+fn is_bool(v: &Value) -> bool {
+    matches!(v, Value::Bool(_) | Value::Tensor(Tensor::Bool(_)))
+}
+
+/// Both operands as bools, or the error naming them.
+fn bool_operands(op: Arith, a: Value, b: Value) -> Result<(Operand<bool>, Operand<bool>), OpError> {
+    if !is_bool(&a) || !is_bool(&b) {
+        return Err(bad_operands(op, &a, &b));
+    }
+    bool_operand(a).zip(bool_operand(b)).ok_or_else(|| OpError::new(Code::TypeMismatch, "expected bools"))
+}
+
 fn bool_compare(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    let bad = bad_operands(op, &a, &b);
-    let (x, y) = bool_operand(a).zip(bool_operand(b)).ok_or(bad)?;
+    let (x, y) = bool_operands(op, a, b)?;
     let eq = op == Arith::Eq;
     zip_to(x, y, |p, q| (p == q) == eq)
         .map(|o| Value::Tensor(Tensor::Bool(o)))
@@ -318,8 +336,7 @@ fn bool_compare(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 }
 
 fn logical(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    let bad = bad_operands(op, &a, &b);
-    let (x, y) = bool_operand(a).zip(bool_operand(b)).ok_or(bad)?;
+    let (x, y) = bool_operands(op, a, b)?;
     let out = zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q })
         .map_err(|s| shape_error(op, s, Dtype::Bool, Dtype::Bool))?;
     Ok(if out.ndim() == 0 { Value::Bool(out[IxDyn(&[])]) } else { Value::Tensor(Tensor::Bool(out)) })
@@ -354,17 +371,22 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
 }
 
 fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpError> {
-    let (ta, tb) = (a.type_name(), b.type_name());
-    let x = T::operand(a)
-        .ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {ta}")).at(1, ta.clone()))?;
-    let y = T::operand(b)
-        .ok_or_else(|| OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {tb}")).at(2, tb.clone()))?;
+    for (i, v) in [(1, &a), (2, &b)] {
+        if !numeric(v) {
+            let t = v.type_name();
+            return Err(OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t));
+        }
+    }
+    let (ta, tb) = (dtype_of(&a), dtype_of(&b));
+    let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {} and {}", ta.name(), tb.name()));
+    let x = T::operand(a).ok_or_else(mismatch)?;
+    let y = T::operand(b).ok_or_else(mismatch)?;
     let shape_of = |o: &Operand<T>| match o {
         Operand::Scalar(_) => vec![],
         Operand::Array(a) => a.shape().to_vec(),
     };
     let fail = || {
-        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
+        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {}, {}", c.shape(), ta.name(), tb.name()))
             .label("these shapes do not broadcast")
     };
     let ab = super::broadcast::broadcast_shape(&shape_of(&x), &shape_of(&y)).ok_or_else(fail)?;
