@@ -10,6 +10,8 @@ extern crate blas_src;
 
 pub mod autodiff;
 pub mod blas;
+pub mod data;
+pub mod check;
 pub mod diag;
 pub mod eval;
 pub mod format;
@@ -17,6 +19,7 @@ pub mod prims;
 pub mod repl;
 pub mod span;
 pub mod syntax;
+pub mod types;
 pub mod value;
 
 use diag::{Diag, SourceMap};
@@ -29,13 +32,19 @@ use value::Value;
 pub struct Session {
     pub sources: SourceMap,
     lowerer: Lowerer,
+    checker: check::Checker,
     pub interp: Interp,
 }
 
 impl Session {
     /// A session that prints to `out`, with `args` for `args()` and the thread policy.
     pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: blas::ThreadPolicy) -> Session {
-        Session { sources: SourceMap::default(), lowerer: Lowerer::default(), interp: Interp::new(out, args, threads) }
+        Session {
+            sources: SourceMap::default(),
+            lowerer: Lowerer::default(),
+            checker: check::Checker::default(),
+            interp: Interp::new(out, args, threads),
+        }
     }
 
     /// Parses and checks `text` as a whole, then runs it; returns the value of its last
@@ -45,11 +54,25 @@ impl Session {
         self.interp.run(&stmts, self.lowerer.global_size()).map_err(|d| vec![d])
     }
 
-    /// Parses and checks `text` without running it, returning what would run.
+    /// Parses, lowers and type-checks `text` without running it, returning what would run. Every
+    /// diagnostic found is returned; on error the session's names and types stay as they were.
     pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+        self.check_typed(name, text).map(|(stmts, _)| stmts)
+    }
+
+    /// [`Session::check`], also returning the type of the value of the last statement.
+    fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<eval::Stmt>, types::Type), Vec<Diag>> {
         let base = self.sources.add(name, text);
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
-        self.lowerer.lower(&program)
+        let before = self.lowerer.clone();
+        let stmts = self.lowerer.lower(&program)?;
+        match self.checker.check(&stmts, self.lowerer.global_size(), &self.sources) {
+            Ok(t) => Ok((stmts, t)),
+            Err(diags) => {
+                self.lowerer = before;
+                Err(diags)
+            }
+        }
     }
 
     /// The names defined at top level, with their current values (for the REPL).
@@ -65,13 +88,13 @@ impl Session {
     }
 
     /// The type of the expression `text` without running it (the REPL's `:type`). The text is
-    /// parsed and its names resolved against the session, which it leaves unchanged.
+    /// parsed, lowered and checked against the session, which it leaves unchanged.
     pub fn type_of(&mut self, name: &str, text: &str) -> Result<String, Vec<Diag>> {
-        let base = self.sources.add(name, text);
-        let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
-        self.lowerer.clone().lower(&program)?;
-        let span = span::Span { start: base, end: base + text.len() as u32 };
-        Err(vec![Diag::new(diag::Code::RuntimeNotBuilt, "`:type` needs the type checker, which is not built yet", span, "this expression")])
+        let (lowerer, types) = (self.lowerer.clone(), self.checker.snapshot());
+        let result = self.check_typed(name, text);
+        self.lowerer = lowerer;
+        self.checker.restore(types);
+        result.map(|(_, t)| t.to_string())
     }
 
     /// Everything an entry can change (top-level names, their values, the default dtype, the
@@ -79,6 +102,7 @@ impl Session {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             lowerer: self.lowerer.clone(),
+            types: self.checker.snapshot(),
             slots: self.interp.globals.slots.borrow().clone(),
             dtype: self.interp.ctx.dtype,
             rng: self.interp.ctx.rng.clone(),
@@ -88,6 +112,7 @@ impl Session {
     /// Puts the session back as it was when `snapshot` was taken. Values are shared, not copied.
     pub fn restore(&mut self, snapshot: Snapshot) {
         self.lowerer = snapshot.lowerer;
+        self.checker.restore(snapshot.types);
         *self.interp.globals.slots.borrow_mut() = snapshot.slots;
         self.interp.ctx.dtype = snapshot.dtype;
         self.interp.ctx.rng = snapshot.rng;
@@ -102,6 +127,7 @@ impl Session {
 /// A session's state at one moment (see [`Session::snapshot`]).
 pub struct Snapshot {
     lowerer: Lowerer,
+    types: Vec<Option<types::Type>>,
     slots: Vec<Value>,
     dtype: syntax::ast::FloatDtype,
     rng: rand_pcg::Pcg64,

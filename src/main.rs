@@ -2,6 +2,7 @@
 //! configuration, or open the REPL (spec §10).
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use tscript::blas::{self, ThreadPolicy};
 use tscript::diag::Diag;
@@ -48,12 +49,14 @@ fn run(cli: Cli) -> u8 {
     }
     let mut rest = cli.rest.into_iter();
     match rest.next().as_deref() {
-        None | Some("repl") => {
-            eprintln!(
-                "the REPL is not built yet: run a script with `tscript FILE.tsc` or a line with `tscript -e CODE`"
-            );
-            2
-        }
+        None | Some("repl") if std::io::stdin().is_terminal() => tscript::repl::run(cli.threads.map(|n| n as usize)),
+        None | Some("repl") => match std::io::read_to_string(std::io::stdin()) {
+            Ok(text) => run_text("<stdin>", &text, rest.collect(), policy),
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(FileError(format!("cannot read standard input: {e}"))));
+                1
+            }
+        },
         Some("info") => {
             let n = policy.initial();
             print!("{}", blas::info_report(n, policy.source()));
@@ -74,6 +77,10 @@ fn run(cli: Cli) -> u8 {
                 2
             }
         },
+        Some(option) if option.starts_with('-') && option.len() > 1 => {
+            eprintln!("error: unknown option '{option}'\n\nFor more information, try '--help'.");
+            2
+        }
         Some(file) => run_file(file, rest.collect(), policy),
     }
 }

@@ -570,8 +570,11 @@ impl Completer for ReplHelper {
         if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
             return Ok((start, Vec::new()));
         }
-        let names = self.names.iter().map(String::as_str).chain(Prim::function_names()).chain(KEYWORDS.iter().copied());
-        Ok((start, sorted(names.filter(|n| n.starts_with(word)).map(pair).collect())))
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        for name in Prim::function_names().chain(KEYWORDS.iter().copied()) {
+            names.push(name);
+        }
+        Ok((start, sorted(names.into_iter().filter(|n| n.starts_with(word)).map(pair).collect())))
     }
 }
 

@@ -5,11 +5,13 @@
 //! are written with [`apply`] too, so the sweep of an inner `grad` is itself recorded on the
 //! outer tape, and `grad(grad(f))` and `hessian` need no second engine (JAX's nesting, PyTorch's
 //! `create_graph`). Gradients accumulate in a side table indexed by node, not on the nodes.
+//! `docs/autodiff.md` describes the design and the choices at kinks.
 
 pub mod rules;
 
-use crate::diag::Code;
+use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
+use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -17,8 +19,11 @@ use std::rc::Rc;
 /// A value being differentiated: its primal value and the node that made it.
 #[derive(Debug)]
 pub struct Tracer {
+    /// The tape the value is recorded on.
     pub tape: Rc<Tape>,
+    /// The node on that tape that produced the value.
     pub node: usize,
+    /// The value itself (a tracer of a lower level when `grad`s are nested).
     pub primal: Value,
 }
 
@@ -26,19 +31,22 @@ pub struct Tracer {
 /// operation records on the highest active level among its operands.
 #[derive(Debug)]
 pub struct Tape {
+    /// How many `grad` calls enclose this one (1 for the outermost).
     pub level: u32,
     nodes: RefCell<Vec<Node>>,
     active: Cell<bool>,
 }
 
-/// One recorded operation: the primitive, its operands (as primals at this tape's level), the
-/// tape nodes they came from, and its result.
+/// One recorded operation: the primitive (none for a leaf), its operands (as primals at this
+/// tape's level), the tape nodes they came from, its result, and the span of the operation in
+/// the script (so that a derivative error can point at it).
 #[derive(Debug)]
 struct Node {
     prim: Option<Prim>,
     inputs: Vec<Value>,
     parents: Vec<Option<usize>>,
     output: Value,
+    site: Span,
 }
 
 impl Tape {
@@ -49,14 +57,46 @@ impl Tape {
 
     /// Makes `value` an input of the differentiated function: a leaf of this tape.
     pub fn leaf(self: &Rc<Tape>, value: Value) -> Value {
-        let node = self.push(Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value.clone() });
-        Value::Tracer(Rc::new(Tracer { tape: self.clone(), node, primal: value }))
+        let leaf = Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value, site: Span::default() };
+        self.tracer(leaf)
     }
 
-    fn push(&self, node: Node) -> usize {
+    /// Stops recording: from now on the tape's tracers are plain values. [`backward`] closes
+    /// the tape; a `grad` whose function fails closes it too, so that no tracer it leaked
+    /// (into a global, say) keeps recording.
+    pub fn close(&self) {
+        self.active.set(false);
+    }
+
+    /// Records `node` and returns its result as a tracer.
+    fn tracer(self: &Rc<Tape>, node: Node) -> Value {
+        let primal = node.output.clone();
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(node);
-        nodes.len() - 1
+        Value::Tracer(Rc::new(Tracer { tape: self.clone(), node: nodes.len() - 1, primal }))
+    }
+
+    /// Records `node`, whose result is a tuple (`eigh`, `svd`, `qr`): the tuple itself is not a
+    /// tracer, but each float item is, as the result of indexing the recorded tuple. The
+    /// cotangent of the tuple is then a tuple, one cotangent per item.
+    fn tuple(self: &Rc<Tape>, node: Node) -> Value {
+        let (site, whole) = (node.site, node.output.clone());
+        let Value::Tracer(t) = self.tracer(node) else { return whole };
+        let Value::Tuple(items) = &whole else { return whole };
+        let traced = items.iter().enumerate().map(|(i, item)| {
+            if !carries_gradient(item) {
+                return item.clone();
+            }
+            let project = Node {
+                prim: Some(Prim::Shape(ShapeOp::Index)),
+                inputs: vec![whole.clone(), Value::Int(i as i64)],
+                parents: vec![Some(t.node), None],
+                output: item.clone(),
+                site,
+            };
+            self.tracer(project)
+        });
+        Value::Tuple(traced.collect())
     }
 }
 
@@ -73,9 +113,16 @@ fn top_tape(args: &[Value]) -> Option<Rc<Tape>> {
     top.cloned()
 }
 
-/// Whether values of this kind carry derivatives (float scalars and float tensors).
-fn is_float(v: &Value) -> bool {
-    matches!(v.primal(), Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)))
+/// Whether a result carries derivatives: a float scalar or tensor, or a tuple holding one.
+/// Everything else (ints, bools, strings) is a constant to `grad`, as integer and boolean
+/// results are in JAX: comparisons, `argmax`, `int(x)` and `shape(x)` cut no error, they
+/// contribute nothing.
+fn carries_gradient(v: &Value) -> bool {
+    match v.primal() {
+        Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)) => true,
+        Value::Tuple(items) => items.iter().any(carries_gradient),
+        _ => false,
+    }
 }
 
 /// Applies an array primitive to values that may be tracers: computes the result on the primals
@@ -99,11 +146,11 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
         }
     }
     let output = apply(prim, inputs.clone(), ctx)?;
-    if !is_float(&output) {
+    if !carries_gradient(&output) {
         return Ok(output);
     }
-    let node = tape.push(Node { prim: Some(prim), inputs, parents, output: output.clone() });
-    Ok(Value::Tracer(Rc::new(Tracer { tape, node, primal: output })))
+    let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
+    Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
 }
 
 /// A tracer whose `grad` has finished is just its value.
@@ -116,47 +163,74 @@ fn strip_inactive(v: Value) -> Value {
 
 /// Ends recording on `tape` and sweeps back from `output`, returning the gradient for each of
 /// `leaves` (each shaped and typed like its leaf). An output that does not depend on the tape
-/// gives zero gradients.
-pub fn backward(tape: &Rc<Tape>, output: &Value, leaves: &[Value], ctx: &mut Ctx) -> Result<Vec<Value>, OpError> {
-    tape.active.set(false);
+/// gives zero gradients. A rule's error points at the operation it belongs to, and at `call`,
+/// the `grad` being computed.
+pub fn backward(
+    tape: &Rc<Tape>,
+    output: &Value,
+    leaves: &[Value],
+    call: Span,
+    ctx: &mut Ctx,
+) -> Result<Vec<Value>, Diag> {
+    tape.close();
     let nodes = tape.nodes.borrow();
     let mut cotangents: Vec<Option<Value>> = vec![None; nodes.len()];
-    let seed = match output {
-        Value::Tracer(t) if Rc::ptr_eq(&t.tape, tape) => Some(t.node),
-        _ => None,
+    let at = |e: OpError, site: Span| {
+        let site = if site.is_empty() { call } else { site };
+        let label = if e.label.is_empty() { "differentiating this operation".to_string() } else { e.label };
+        let mut d = Diag::new(e.code, e.message, site, label);
+        if site != call {
+            d = d.with_label(call, "while computing this gradient");
+        }
+        d.help = e.help;
+        d
     };
-    if let Some(root) = seed {
-        cotangents[root] = Some(one_like(&nodes[root].output));
-        for index in (0..=root).rev() {
-            let node = &nodes[index];
-            let Some(prim) = node.prim else { continue };
-            let Some(g) = cotangents[index].take() else { continue };
-            for (k, parent) in node.parents.iter().enumerate() {
-                let Some(p) = *parent else { continue };
-                let contribution = rules::vjp(prim, k, &node.inputs, &node.output, g.clone(), ctx)?;
-                cotangents[p] = Some(match cotangents[p].take() {
-                    None => contribution,
-                    Some(sum) => apply(Prim::Arith(Arith::Add), vec![sum, contribution], ctx)?,
-                });
+    if let Value::Tracer(t) = output {
+        if Rc::ptr_eq(&t.tape, tape) {
+            let root = t.node;
+            cotangents[root] = Some(one_like(&nodes[root].output));
+            for index in (0..=root).rev() {
+                let node = &nodes[index];
+                let Some(prim) = node.prim else { continue };
+                let Some(g) = cotangents[index].take() else { continue };
+                ctx.site = node.site;
+                for (k, parent) in node.parents.iter().enumerate() {
+                    let Some(p) = *parent else { continue };
+                    let contribution = rules::vjp(prim, k, &node.inputs, &node.output, g.clone(), ctx)
+                        .map_err(|e| at(e, node.site))?;
+                    if matches!(contribution, Value::Absent) {
+                        continue;
+                    }
+                    cotangents[p] = Some(match cotangents[p].take() {
+                        None => contribution,
+                        Some(sum) => accumulate(sum, contribution, ctx).map_err(|e| at(e, node.site))?,
+                    });
+                }
             }
         }
     }
     leaves
         .iter()
         .map(|leaf| {
-            let (node, primal) = match leaf {
-                Value::Tracer(t) => (t.node, &t.primal),
-                other => {
-                    return Err(OpError::new(
-                        Code::RuntimeGrad,
-                        format!("cannot differentiate with respect to {}", other.type_name()),
-                    ))
-                }
+            let Value::Tracer(t) = leaf else {
+                let message = format!("cannot differentiate with respect to {}", leaf.type_name());
+                return Err(Diag::new(Code::RuntimeGrad, message, call, leaf.type_name()));
             };
-            let g = cotangents[node].take().unwrap_or(Value::F64(0.0));
-            shape_like(g, primal, ctx)
+            let g = cotangents[t.node].take().unwrap_or(Value::F64(0.0));
+            shape_like(g, &t.primal, ctx).map_err(|e| at(e, call))
         })
         .collect()
+}
+
+/// The sum of two cotangents of one value (item by item for a tuple's).
+fn accumulate(a: Value, b: Value, ctx: &mut Ctx) -> Result<Value, OpError> {
+    match (a, b) {
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            let items = x.iter().zip(y.iter()).map(|(p, q)| accumulate(p.clone(), q.clone(), ctx));
+            Ok(Value::Tuple(items.collect::<Result<Vec<_>, _>>()?.into()))
+        }
+        (a, b) => apply(Prim::Arith(Arith::Add), vec![a, b], ctx),
+    }
 }
 
 /// The seed cotangent 1 in the output's dtype.
@@ -167,7 +241,8 @@ fn one_like(v: &Value) -> Value {
     }
 }
 
-/// A gradient made to have exactly its argument's shape and dtype.
+/// A gradient made to have exactly its argument's shape and dtype. Each step returns its input
+/// unchanged, without a copy, when it already has the right shape or dtype.
 fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
     let dims: Vec<Value> = match like.primal() {
         Value::Tensor(t) => t.shape().iter().map(|&d| Value::Int(d as i64)).collect(),
@@ -184,5 +259,5 @@ fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
 
 /// Whether a value can be differentiated with respect to (a float scalar or float tensor).
 pub fn differentiable(v: &Value) -> bool {
-    is_float(v)
+    matches!(v.primal(), Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)))
 }

@@ -4,14 +4,21 @@
 //!
 //! A cotangent may be smaller than its value as long as it broadcasts to it (the gradient of
 //! `sum` is the scalar `g`, not a tensor of copies); `sum_to` undoes broadcasting, as JAX's
-//! `_unbroadcast` does. At kinks the rules choose: `relu'(0) = 0`, `abs'(0) = 0`, and `maximum`,
-//! `minimum` and `max`/`min` split ties evenly (reductions) or give them to the first operand.
+//! `_unbroadcast` does. A rule returns [`ZERO`] for an operand that gets no contribution.
+//!
+//! At kinks the rules choose (`docs/autodiff.md`): `relu'(0) = 0`, `abs'(0) = sign(0) = 0`,
+//! `norm'(0) = 0`; `maximum`, `minimum` and the `max`/`min` reductions split ties evenly;
+//! `clip` gives the boundary to `x`; `prod` is exact at zeros; constant-valued operations
+//! (`sign`, comparisons, `argmax`, `int`) have derivative zero.
 
 use super::apply;
 use crate::diag::Code;
 use crate::prims::{Arith, Construct, Ctx, Linalg, OpError, Prim, Reduce, ShapeOp, Unary};
 use crate::value::{Tensor, Value};
 use std::cell::RefCell;
+
+/// The cotangent of an operand that gets no contribution (the sweep skips it).
+pub const ZERO: Value = Value::Absent;
 
 /// The cotangent of operand `k` of `prim`, given its operands `x`, its result `out` and the
 /// cotangent `g` of the result.
@@ -36,41 +43,42 @@ fn not_differentiable(prim: Prim) -> OpError {
 fn arith(o: &Ops, op: Arith, k: usize, x: &[Value], out: &Value, g: Value) -> Result<Value, OpError> {
     let (a, b) = (&x[0], x.get(1).unwrap_or(&Value::Absent));
     let d = match (op, k) {
-        (Arith::Add, _) => g,
-        (Arith::Sub, 0) => g,
+        (Arith::Add, _) | (Arith::Sub, 0) | (Arith::Rem, 0) => g,
         (Arith::Sub, _) => o.neg(g)?,
         (Arith::Mul, 0) => o.mul(g, b.clone())?,
         (Arith::Mul, _) => o.mul(g, a.clone())?,
         (Arith::Div, 0) => o.div(g, b.clone())?,
+        // a / b: b̄ = -g (a / b) / b.
         (Arith::Div, _) => o.neg(o.div(o.mul(g, out.clone())?, b.clone())?)?,
-        (Arith::Rem, 0) => g,
+        // a % b = a - b floor(a / b): b̄ = -g floor(a / b) = -g (a - out) / b.
         (Arith::Rem, _) => o.neg(o.mul(g, o.div(o.sub(a.clone(), out.clone())?, b.clone())?)?)?,
-        (Arith::Pow, 0) => {
-            let scale = o.mul(g, b.clone())?;
-            o.mul(scale, o.pow(a.clone(), o.sub(b.clone(), Value::Int(1))?)?)?
+        // a ^ b: ā = g b a^(b-1).
+        (Arith::Pow, 0) => o.mul(o.mul(g, b.clone())?, o.pow(a.clone(), o.sub(b.clone(), Value::Int(1))?)?)?,
+        // b̄ = g a^b log(a), with log(0) read as 0 (the term vanishes there), as JAX does.
+        (Arith::Pow, _) => {
+            let base = o.where_(o.arith(Arith::Eq, a.clone(), Value::Int(0))?, Value::Int(1), a.clone())?;
+            o.mul(o.mul(g, out.clone())?, o.unary(Unary::Log, base)?)?
         }
-        (Arith::Pow, _) => o.mul(o.mul(g, out.clone())?, o.unary(Unary::Log, a.clone())?)?,
-        (Arith::Maximum, 0) => o.mask(Arith::Ge, a, b, g)?,
-        (Arith::Maximum, _) => o.mask(Arith::Lt, a, b, g)?,
-        (Arith::Minimum, 0) => o.mask(Arith::Le, a, b, g)?,
-        (Arith::Minimum, _) => o.mask(Arith::Gt, a, b, g)?,
-        (Arith::Where, 0) => return Ok(Value::F64(0.0)),
-        (Arith::Where, 1) => o.where_(a.clone(), g, Value::F64(0.0))?,
-        (Arith::Where, _) => o.where_(a.clone(), Value::F64(0.0), g)?,
+        (Arith::Maximum, 0) | (Arith::Minimum, 1) => o.share(Arith::Gt, a, b, g)?,
+        (Arith::Maximum, _) | (Arith::Minimum, _) => o.share(Arith::Lt, a, b, g)?,
+        (Arith::Where, 1) => o.where_(a.clone(), g, Value::Int(0))?,
+        (Arith::Where, 2) => o.where_(a.clone(), Value::Int(0), g)?,
+        // clip(x, lo, hi): x gets g on [lo, hi] including its ends (PyTorch's choice).
         (Arith::Clip, 0) => {
-            let inside = o.arith(
-                Arith::And,
-                o.arith(Arith::Ge, a.clone(), b.clone())?,
-                o.arith(Arith::Le, a.clone(), x[2].clone())?,
-            )?;
-            o.where_(inside, g, Value::F64(0.0))?
+            let above = o.arith(Arith::Ge, a.clone(), b.clone())?;
+            let inside = o.arith(Arith::And, above, o.arith(Arith::Le, a.clone(), x[2].clone())?)?;
+            o.where_(inside, g, Value::Int(0))?
         }
-        (Arith::Clip, 1) => o.mask(Arith::Lt, a, b, g)?,
-        (Arith::Clip, _) => o.mask(Arith::Gt, a, &x[2], g)?,
-        (Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge | Arith::And | Arith::Or, _) => {
-            return Ok(Value::F64(0.0))
+        (Arith::Clip, 1) => o.where_(o.arith(Arith::Lt, a.clone(), b.clone())?, g, Value::Int(0))?,
+        (Arith::Clip, _) => o.where_(o.arith(Arith::Gt, a.clone(), x[2].clone())?, g, Value::Int(0))?,
+        (Arith::Where, _)
+        | (Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge | Arith::And | Arith::Or, _) => {
+            return Ok(ZERO)
         }
     };
+    // `d` may be smaller than the result (a scalar from `sum`); when broadcasting made the
+    // result larger than this operand, each broadcast copy must be counted before summing.
+    let d = if o.dims_i64(&x[k]) != o.dims_i64(out) { o.full(d, out)? } else { d };
     o.sum_to(d, &x[k])
 }
 
@@ -86,61 +94,73 @@ fn unary(o: &Ops, op: Unary, x: &[Value], out: &Value, g: Value) -> Result<Value
         Unary::Cos => o.neg(o.mul(g, o.unary(Unary::Sin, x)?)?),
         Unary::Tanh => o.mul(g, o.sub(Value::Int(1), o.mul(out.clone(), out.clone())?)?),
         Unary::Sigmoid => o.mul(g, o.mul(out.clone(), o.sub(Value::Int(1), out.clone())?)?),
-        Unary::Relu => o.where_(o.arith(Arith::Gt, x, Value::Int(0))?, g, Value::F64(0.0)),
+        Unary::Relu => o.where_(o.arith(Arith::Gt, x, Value::Int(0))?, g, Value::Int(0)),
         Unary::Softplus => o.mul(g, o.unary(Unary::Sigmoid, x)?),
-        Unary::Sign | Unary::Not | Unary::IsNan => Ok(Value::F64(0.0)),
+        Unary::Sign | Unary::Not | Unary::IsNan => Ok(ZERO),
     }
 }
 
 fn reduce(o: &Ops, op: Reduce, x: &[Value], out: &Value, g: Value) -> Result<Value, OpError> {
-    let (input, axis) = (&x[0], x[1].clone());
+    let (input, axis) = (&x[0], x.get(1).cloned().unwrap_or(Value::Absent));
     let keepdims = matches!(x.get(2), Some(Value::Bool(true)));
+    let scalar = o.dims(input).is_empty();
     match op {
         Reduce::Sum => o.expand(g, input, &axis, keepdims),
         Reduce::Mean => {
             let count = o.size(input) / o.size(out).max(1);
             o.div(o.expand(g, input, &axis, keepdims)?, Value::Int(count as i64))
         }
+        // The elements equal to the result share g evenly.
         Reduce::Max | Reduce::Min => {
             let hit = o.arith(Arith::Eq, input.clone(), o.expand(out.clone(), input, &axis, keepdims)?)?;
-            let mask = o.where_(hit, Value::F64(1.0), Value::F64(0.0))?;
-            let ties = o.reduce(Reduce::Sum, mask.clone(), axis.clone(), Value::Bool(true))?;
-            o.mul(o.expand(g, input, &axis, keepdims)?, o.div(mask, ties)?)
+            let share = o.cast_like(o.where_(hit, Value::Int(1), Value::Int(0))?, input)?;
+            let ties = o.reduce(Reduce::Sum, share.clone(), axis.clone(), Value::Bool(true))?;
+            o.mul(o.expand(g, input, &axis, keepdims)?, o.div(share, ties)?)
         }
+        Reduce::Prod if scalar => Ok(g),
+        // ∂prod(x)/∂xᵢ is the product of the other elements. Without dividing by zero: with p
+        // the product of a lane's non-zero elements and z its number of zeros, it is p / xᵢ
+        // when z = 0, p at the zero when z = 1, and 0 otherwise.
         Reduce::Prod => {
-            o.mul(o.expand(o.mul(g, out.clone())?, input, &axis, keepdims)?, o.div(Value::Int(1), input.clone())?)
+            let zero = o.arith(Arith::Eq, input.clone(), Value::Int(0))?;
+            let nonzero = o.where_(zero.clone(), Value::Int(1), input.clone())?;
+            let p = o.reduce(Reduce::Prod, nonzero.clone(), axis.clone(), Value::Bool(true))?;
+            let z = o.reduce(Reduce::Sum, zero.clone(), axis.clone(), Value::Bool(true))?;
+            let none =
+                o.where_(o.arith(Arith::Eq, z.clone(), Value::Int(0))?, o.div(p.clone(), nonzero)?, Value::Int(0))?;
+            let one = o.where_(o.arith(Arith::Eq, z, Value::Int(1))?, p, Value::Int(0))?;
+            o.mul(o.expand(g, input, &axis, keepdims)?, o.where_(zero, one, none)?)
         }
         Reduce::LogSumExp => {
             let shifted = o.sub(input.clone(), o.expand(out.clone(), input, &axis, keepdims)?)?;
             o.mul(o.expand(g, input, &axis, keepdims)?, o.unary(Unary::Exp, shifted)?)
         }
+        Reduce::Softmax if scalar => Ok(ZERO),
+        // y = softmax(x) along the axis (the last by default): x̄ = y (g - sum(g y)).
         Reduce::Softmax => {
-            let gs = o.mul(g.clone(), out.clone())?;
-            let total = o.reduce(Reduce::Sum, gs, axis, Value::Bool(true))?;
+            let axis = if matches!(axis, Value::Absent) { Value::Int(-1) } else { axis };
+            let total = o.reduce(Reduce::Sum, o.mul(g.clone(), out.clone())?, axis, Value::Bool(true))?;
             o.mul(out.clone(), o.sub(g, total)?)
         }
-        Reduce::Norm => o.mul(g, o.div(input.clone(), out.clone())?),
-        Reduce::ArgMax | Reduce::ArgMin | Reduce::Any | Reduce::All => Ok(Value::F64(0.0)),
+        // x / norm(x); 0 at x = 0, dividing by 1 there so that no NaN reaches a second derivative.
+        Reduce::Norm => {
+            let safe = o.where_(o.arith(Arith::Eq, out.clone(), Value::Int(0))?, Value::Int(1), out.clone())?;
+            o.mul(g, o.div(input.clone(), safe)?)
+        }
+        Reduce::ArgMax | Reduce::ArgMin | Reduce::Any | Reduce::All => Ok(ZERO),
     }
 }
 
 fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> Result<Value, OpError> {
+    let scalar_g = o.dims(&g).is_empty();
     match op {
-        ShapeOp::Reshape => {
-            let g = o.full(g, out)?;
-            o.shape_op(ShapeOp::Reshape, [vec![g], o.dims(&x[0])].concat())
-        }
-        ShapeOp::Transpose => o.shape_op(ShapeOp::Transpose, vec![o.full(g, out)?]),
-        ShapeOp::Concat => {
-            if k == 0 {
-                return Ok(Value::F64(0.0));
-            }
-            let axis = match &x[0] {
-                Value::Int(a) => *a,
-                _ => 0,
-            };
-            let rank = o.dims(out).len() as i64;
-            let axis = if axis < 0 { axis + rank } else { axis } as usize;
+        // A scalar cotangent broadcasts to any shape, so it passes through unchanged.
+        ShapeOp::Reshape | ShapeOp::Transpose if scalar_g => Ok(g),
+        ShapeOp::Reshape => o.shape_op(ShapeOp::Reshape, [vec![o.full(g, out)?], o.dims(&x[0])].concat()),
+        ShapeOp::Transpose => o.transpose(o.full(g, out)?),
+        // Operand k (after the axis) is the slice of g along the axis where it was placed.
+        ShapeOp::Concat if k > 0 => {
+            let axis = o.axis(&x[0], o.dims(out).len());
             let start: i64 = x[1..k].iter().map(|v| o.dims_i64(v)[axis]).sum();
             let stop = start + o.dims_i64(&x[k])[axis];
             let mut idx = vec![o.full(g, out)?];
@@ -148,64 +168,88 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
             idx.push(span(Value::Int(start), Value::Int(stop)));
             o.shape_op(ShapeOp::Index, idx)
         }
-        ShapeOp::Stack | ShapeOp::Literal => {
-            let (axis, item) = if op == ShapeOp::Stack {
-                if k == 0 {
-                    return Ok(Value::F64(0.0));
-                }
-                let rank = o.dims(out).len() as i64;
-                let a = match &x[0] {
-                    Value::Int(a) if *a < 0 => *a + rank,
-                    Value::Int(a) => *a,
-                    _ => 0,
-                };
-                (a as usize, k - 1)
-            } else {
-                (0, k)
-            };
+        ShapeOp::Stack | ShapeOp::Literal if op == ShapeOp::Literal || k > 0 => {
+            let (axis, item) = if op == ShapeOp::Stack { (o.axis(&x[0], o.dims(out).len()), k - 1) } else { (0, k) };
             let mut idx = vec![o.full(g, out)?];
             idx.extend((0..axis).map(|_| all()));
             idx.push(Value::Int(item as i64));
             o.shape_op(ShapeOp::Index, idx)
         }
-        ShapeOp::F32 | ShapeOp::F64 | ShapeOp::Float => {
-            let back = match x[0].primal() {
-                Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
-                _ => ShapeOp::F64,
-            };
-            o.shape_op(back, vec![g])
+        ShapeOp::F32 | ShapeOp::F64 | ShapeOp::Float => o.cast_like(g, &x[0]),
+        // Indexing a recorded tuple (`eigh(A)[0]`): g for that item, zeros for the others.
+        ShapeOp::Index if k == 0 && matches!(x[0], Value::Tuple(_)) => {
+            let (Value::Tuple(items), Value::Int(i)) = (&x[0], &x[1]) else { return Ok(ZERO) };
+            let i = if *i < 0 { *i + items.len() as i64 } else { *i };
+            let mut g = Some(g);
+            let parts = items.iter().enumerate().map(|(j, item)| match g.take_if(|_| j as i64 == i) {
+                Some(g) => Ok(g),
+                None => o.zeros_like(item),
+            });
+            Ok(Value::Tuple(parts.collect::<Result<Vec<_>, _>>()?.into()))
         }
-        ShapeOp::Index => {
-            if k > 0 {
-                return Ok(Value::F64(0.0));
-            }
-            let zero = o.zeros_like(&x[0])?;
-            o.shape_op(ShapeOp::IndexSet, [vec![zero, g], x[1..].to_vec()].concat())
+        // x[idx]: g scattered into zeros of x's shape.
+        ShapeOp::Index if k == 0 => {
+            o.shape_op(ShapeOp::IndexSet, [vec![o.zeros_like(&x[0])?, g], x[1..].to_vec()].concat())
         }
-        ShapeOp::IndexSet => match k {
-            0 => o.shape_op(ShapeOp::IndexSet, [vec![o.full(g, out)?, Value::F64(0.0)], x[2..].to_vec()].concat()),
-            1 => {
-                let part = o.shape_op(ShapeOp::Index, [vec![o.full(g, out)?], x[2..].to_vec()].concat())?;
-                o.sum_to(part, &x[1])
-            }
-            _ => Ok(Value::F64(0.0)),
-        },
-        ShapeOp::BroadcastTo => {
-            if k == 0 {
-                o.sum_to(g, &x[0])
-            } else {
-                Ok(Value::F64(0.0))
-            }
+        // index_set(x, v, idx): x gets g with the overwritten part zeroed, v gets that part.
+        ShapeOp::IndexSet if k == 0 => {
+            o.shape_op(ShapeOp::IndexSet, [vec![o.full(g, out)?, Value::Int(0)], x[2..].to_vec()].concat())
         }
-        ShapeOp::SumTo => Ok(if k == 0 { g } else { Value::F64(0.0) }),
-        ShapeOp::Shape | ShapeOp::Size | ShapeOp::Int | ShapeOp::Str | ShapeOp::Len => Ok(Value::F64(0.0)),
+        ShapeOp::IndexSet if k == 1 => {
+            let part = o.shape_op(ShapeOp::Index, [vec![o.full(g, out)?], x[2..].to_vec()].concat())?;
+            o.sum_to(part, &x[1])
+        }
+        ShapeOp::BroadcastTo if k == 0 => o.sum_to(o.full(g, out)?, &x[0]),
+        // A cotangent of the summed shape broadcasts back to the operand's.
+        ShapeOp::SumTo if k == 0 => Ok(g),
+        ShapeOp::Concat
+        | ShapeOp::Stack
+        | ShapeOp::Index
+        | ShapeOp::IndexSet
+        | ShapeOp::BroadcastTo
+        | ShapeOp::SumTo
+        | ShapeOp::Literal
+        | ShapeOp::Shape
+        | ShapeOp::Size
+        | ShapeOp::Int
+        | ShapeOp::Str
+        | ShapeOp::Len => Ok(ZERO),
     }
 }
 
 fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<Value, OpError> {
+    let total = |weights: Option<Value>| {
+        let g = o.full(g.clone(), out)?;
+        let g = match weights {
+            Some(w) => o.mul(g, o.cast_like(w, out)?)?,
+            None => g,
+        };
+        o.reduce(Reduce::Sum, g, Value::Absent, Value::Absent)
+    };
+    let n = Value::Int(o.size(out) as i64);
     match (op, k) {
-        (Construct::Full, 0) => o.reduce(Reduce::Sum, o.full(g, out)?, Value::Absent, Value::Absent),
-        _ => Ok(Value::F64(0.0)),
+        // full(v, dims...) and arange's start: every element moves with the operand.
+        (Construct::Full, 0) | (Construct::Arange, 0) => total(None),
+        // arange(start, stop, step)[i] = start + i step.
+        (Construct::Arange, 2) => {
+            total(Some(o.run(Prim::Construct(Construct::Arange), vec![Value::Int(0), n, Value::Absent])?))
+        }
+        // linspace(a, b, n)[i] = a (1 - tᵢ) + b tᵢ with t = linspace(0, 1, n).
+        (Construct::Linspace, 0 | 1) => {
+            let t = o.run(Prim::Construct(Construct::Linspace), vec![Value::Int(0), Value::Int(1), n])?;
+            total(Some(if k == 0 { o.sub(Value::Int(1), t)? } else { t }))
+        }
+        (
+            Construct::Full
+            | Construct::Arange
+            | Construct::Linspace
+            | Construct::Zeros
+            | Construct::Ones
+            | Construct::Eye
+            | Construct::Randn
+            | Construct::Rand,
+            _,
+        ) => Ok(ZERO),
     }
 }
 
@@ -238,14 +282,54 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
             let eye = o.run(Prim::Construct(Construct::Eye), vec![Value::Int(n)])?;
             o.mul(g, eye)
         }
-        Linalg::Inv
-        | Linalg::Solve
-        | Linalg::Det
-        | Linalg::Eigh
-        | Linalg::Svd
-        | Linalg::Qr
-        | Linalg::Cholesky
-        | Linalg::Lstsq => Err(not_differentiable(Prim::Linalg(op))),
+        Linalg::Inv => {
+            // d(A⁻¹) = -A⁻¹ dA A⁻¹, so Ā = -A⁻ᵀ G A⁻ᵀ.
+            let t = o.transpose(out.clone())?;
+            o.neg(o.matmul(o.matmul(t.clone(), o.full(g, out)?)?, t)?)
+        }
+        Linalg::Solve => {
+            // x = A⁻¹ b: b̄ = A⁻ᵀ g and Ā = -b̄ xᵀ.
+            let db = o.linalg(Linalg::Solve, o.transpose(a)?, o.full(g, out)?)?;
+            if k == 1 {
+                Ok(db)
+            } else {
+                o.neg(o.outer_t(db, out.clone())?)
+            }
+        }
+        // d det(A) = det(A) tr(A⁻¹ dA): Ā = g det(A) A⁻ᵀ (an error at a singular A).
+        Linalg::Det => o.mul(o.mul(g, out.clone())?, o.transpose(o.linalg1(Linalg::Inv, a)?)?),
+        Linalg::Cholesky => {
+            // Murray (2016), as PyTorch writes it: P = tril(Lᵀ Ḡ), S = (P + tril(P, -1)ᵀ) / 2,
+            // Ā = L⁻ᵀ S L⁻¹ (symmetric, like the `(A + Aᵀ) / 2` the forward pass reads).
+            let lt = o.transpose(out.clone())?;
+            let p = o.mul(o.matmul(lt.clone(), o.full(g, out)?)?, o.lower_mask(out, false))?;
+            let strict = o.mul(p.clone(), o.lower_mask(out, true))?;
+            let s = o.div(o.arith(Arith::Add, p, o.transpose(strict)?)?, Value::Int(2))?;
+            let left = o.linalg(Linalg::Solve, lt.clone(), s)?;
+            o.transpose(o.linalg(Linalg::Solve, lt, o.transpose(left)?)?)
+        }
+        Linalg::Lstsq => {
+            // x = A⁺ b, differentiated through Golub and Pereyra's derivative of the
+            // pseudo-inverse (exact where A's rank does not change), without forming A⁺:
+            // u = A⁺ᵀ g, v = A⁺ u, w = g - A⁺ A g, y = A⁺ᵀ x, r = b - A x;
+            // b̄ = u and Ā = r vᵀ - u xᵀ + y wᵀ.
+            let (g, x) = (o.full(g, out)?, out.clone());
+            let at = o.transpose(a.clone())?;
+            let u = o.linalg(Linalg::Lstsq, at.clone(), g.clone())?;
+            if k == 1 {
+                return Ok(u);
+            }
+            let r = o.sub(b, o.matmul(a.clone(), x.clone())?)?;
+            let v = o.linalg(Linalg::Lstsq, a.clone(), u.clone())?;
+            let w = o.sub(g.clone(), o.linalg(Linalg::Lstsq, a.clone(), o.matmul(a, g)?)?)?;
+            let y = o.linalg(Linalg::Lstsq, at, x.clone())?;
+            let first = o.sub(o.outer_t(r, v)?, o.outer_t(u, x)?)?;
+            o.arith(Arith::Add, first, o.outer_t(y, w)?)
+        }
+        Linalg::Eigh | Linalg::Svd | Linalg::Qr => {
+            Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable yet", op.info().name))
+                .label("differentiation does not go through tuple results yet"))
+        }
     }
 }
 
@@ -292,10 +376,30 @@ impl Ops<'_> {
     fn where_(&self, c: Value, a: Value, b: Value) -> Result<Value, OpError> {
         self.run(Prim::Arith(Arith::Where), vec![c, a, b])
     }
-    /// `g` where `a cmp b` holds, else 0.
-    fn mask(&self, cmp: Arith, a: &Value, b: &Value, g: Value) -> Result<Value, OpError> {
-        let c = self.arith(cmp, a.clone(), b.clone())?;
-        self.where_(c, g, Value::F64(0.0))
+    /// `g` where `a cmp b` holds, half of it where `a == b` (a tie), else 0.
+    fn share(&self, cmp: Arith, a: &Value, b: &Value, g: Value) -> Result<Value, OpError> {
+        let tie = self.where_(
+            self.arith(Arith::Eq, a.clone(), b.clone())?,
+            self.div(g.clone(), Value::Int(2))?,
+            Value::Int(0),
+        )?;
+        self.where_(self.arith(cmp, a.clone(), b.clone())?, g, tie)
+    }
+    /// `v` converted to the float dtype of `like`.
+    fn cast_like(&self, v: Value, like: &Value) -> Result<Value, OpError> {
+        let to = match like.primal() {
+            Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
+            _ => ShapeOp::F64,
+        };
+        self.shape_op(to, vec![v])
+    }
+    /// An `axis=` operand as an axis of a rank-`rank` result (0 when left out).
+    fn axis(&self, axis: &Value, rank: usize) -> usize {
+        match axis {
+            Value::Int(a) if *a < 0 => (*a + rank as i64).max(0) as usize,
+            Value::Int(a) => *a as usize,
+            _ => 0,
+        }
     }
     fn reduce(&self, op: Reduce, x: Value, axis: Value, keepdims: Value) -> Result<Value, OpError> {
         self.run(Prim::Reduce(op), vec![x, axis, keepdims])
@@ -359,6 +463,31 @@ impl Ops<'_> {
             return Ok(Value::F64(0.0));
         }
         self.shape_op(ShapeOp::BroadcastTo, [vec![Value::F64(0.0)], dims].concat())
+    }
+    /// `linalg` of one operand.
+    fn linalg1(&self, op: Linalg, a: Value) -> Result<Value, OpError> {
+        self.run(Prim::Linalg(op), vec![a])
+    }
+    /// `a bᵀ` for matrices, the outer product for vectors.
+    fn outer_t(&self, a: Value, b: Value) -> Result<Value, OpError> {
+        if self.dims(&a).len() == 1 {
+            self.linalg(Linalg::Outer, a, b)
+        } else {
+            self.matmul(a, self.transpose(b)?)
+        }
+    }
+    /// A constant square matrix typed like `like`, with ones on and below the diagonal
+    /// (`strict`: below only) and zeros elsewhere.
+    fn lower_mask(&self, like: &Value, strict: bool) -> Value {
+        let n = self.dims_i64(like).first().copied().unwrap_or(0) as usize;
+        let keep = |(i, j): (usize, usize)| i > j || (!strict && i == j);
+        let mask = ndarray::Array2::from_shape_fn((n, n), |ij| if keep(ij) { 1.0 } else { 0.0 });
+        match like.primal() {
+            Value::Tensor(Tensor::F32(_)) => {
+                Value::Tensor(Tensor::F32(mask.mapv(|v| v as f32).into_dyn().into_shared()))
+            }
+            _ => Value::Tensor(Tensor::F64(mask.into_dyn().into_shared())),
+        }
     }
     /// Zeros shaped and typed like `v`.
     fn zeros_like(&self, v: &Value) -> Result<Value, OpError> {

@@ -4,7 +4,7 @@
 use super::interp::{op_diag, Interp};
 use crate::autodiff::{apply, backward, differentiable, Tape};
 use crate::diag::{Code, Diag};
-use crate::prims::{not_built, Arith, Data, Diff, Prim, Reduce, ShapeOp, Sys, Unary};
+use crate::prims::{Data, Diff, Prim, ShapeOp, Sys};
 use crate::span::Span;
 use crate::value::{text, Func, Tensor, Value, Wrt};
 use std::rc::Rc;
@@ -47,9 +47,37 @@ impl Interp {
         }
     }
 
-    /// Runs a data built-in.
-    pub fn data(&mut self, op: Data, _args: Vec<Value>, span: Span, _spans: &[Span]) -> Result<Value, Diag> {
-        Err(op_diag(not_built(Prim::Data(op)), span, &[]))
+    /// Runs a data built-in (`crate::data`); paths are relative to the working directory.
+    pub fn data(&mut self, op: Data, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        let path = match args[0].primal() {
+            Value::Str(p) => std::path::PathBuf::from(&**p),
+            other => {
+                return Err(Diag::new(
+                    Code::TypeMismatch,
+                    format!("`{}` takes a path as a str, not {}", op.info().name, other.type_name()),
+                    spans[0],
+                    other.type_name(),
+                ))
+            }
+        };
+        let done = match op {
+            Data::Load => crate::data::load_npy(&path),
+            Data::Save => crate::data::save_npy(&path, &args[1]).map(|()| super::interp::unit()),
+            Data::LoadCsv => match args[1].primal() {
+                Value::Absent => crate::data::load_csv(&path, false, self.ctx.dtype),
+                Value::Bool(header) => crate::data::load_csv(&path, *header, self.ctx.dtype),
+                other => {
+                    return Err(Diag::new(
+                        Code::TypeMismatch,
+                        format!("`header` must be true or false, not {}", other.type_name()),
+                        spans[1],
+                        other.type_name(),
+                    ))
+                }
+            },
+            Data::SaveCsv => crate::data::save_csv(&path, &args[1]).map(|()| super::interp::unit()),
+        };
+        done.map_err(|e| op_diag(e, span, spans))
     }
 
     /// Runs a differentiation built-in.
@@ -90,41 +118,39 @@ impl Interp {
             Diff::NumGrad => {
                 let eps = match &args[2] {
                     Value::Absent => 1e-6,
-                    v => crate::prims::arith::scalar_f64(v).ok_or_else(|| {
-                        Diag::new(Code::TypeMismatch, "`eps` must be a number", spans[2], v.type_name())
-                    })?,
+                    v => match crate::prims::arith::scalar_f64(v.primal()) {
+                        Some(e) if e > 0.0 && e.is_finite() => e,
+                        _ => {
+                            return Err(Diag::new(
+                                Code::TypeMismatch,
+                                "`eps` must be a positive number",
+                                spans[2],
+                                v.type_name(),
+                            ))
+                        }
+                    },
                 };
                 self.numgrad(&f, args[1].clone(), eps, span, spans[1])
             }
             Diff::GradCheck => {
                 let g = self.call_grad(&f, &Wrt::One(0), false, vec![args[1].clone()], span)?;
                 let n = self.numgrad(&f, args[1].clone(), 1e-6, span, spans[1])?;
-                let ctx = &mut self.ctx;
-                let diff = |ctx: &mut crate::prims::Ctx| -> Result<Value, crate::prims::OpError> {
-                    let num = apply(
-                        Prim::Unary(Unary::Abs),
-                        vec![apply(Prim::Arith(Arith::Sub), vec![g.clone(), n.clone()], ctx)?],
-                        ctx,
-                    )?;
-                    let scale = apply(
-                        Prim::Arith(Arith::Maximum),
-                        vec![
-                            apply(Prim::Unary(Unary::Abs), vec![g.clone()], ctx)?,
-                            apply(Prim::Unary(Unary::Abs), vec![n.clone()], ctx)?,
-                        ],
-                        ctx,
-                    )?;
-                    let scale = apply(Prim::Arith(Arith::Maximum), vec![scale, Value::Int(1)], ctx)?;
-                    let rel = apply(Prim::Arith(Arith::Div), vec![num, scale], ctx)?;
-                    let worst = apply(Prim::Reduce(Reduce::Max), vec![rel, Value::Absent, Value::Absent], ctx)?;
-                    apply(Prim::Shape(ShapeOp::F64), vec![worst], ctx)
-                };
-                diff(ctx).map_err(|e| op_diag(e, span, spans))
+                let (g, n) = (floats(&g), floats(&n));
+                let worst = g.iter().zip(&n).fold(0.0f64, |worst, (&g, &n)| {
+                    let rel = (g - n).abs() / 1f64.max(g.abs()).max(n.abs());
+                    if rel.is_nan() || worst.is_nan() {
+                        f64::NAN
+                    } else {
+                        worst.max(rel)
+                    }
+                });
+                Ok(Value::F64(worst))
             }
         }
     }
 
-    /// Calls `grad(f, wrt)` or `value_and_grad(f, wrt)` on `args`.
+    /// Calls `grad(f, wrt)` or `value_and_grad(f, wrt)` on `args`: one forward pass that records
+    /// on a fresh tape, one reverse sweep.
     pub fn call_grad(
         &mut self,
         f: &Value,
@@ -160,21 +186,8 @@ impl Interp {
             args[i] = leaf.clone();
             leaves.push(leaf);
         }
-        self.grad_depth += 1;
-        let out = self.call(f, args, span);
-        self.grad_depth -= 1;
-        let out = out?;
-        let scalar = matches!(out.primal(), Value::F64(_) | Value::F32(_));
-        if !scalar {
-            return Err(Diag::new(
-                Code::TypeGrad,
-                format!("`grad` needs a function that returns a float scalar, but it returned {}", out.type_name()),
-                span,
-                out.type_name(),
-            )
-            .with_help("reduce the result first, e.g. sum(...) or mean(...)"));
-        }
-        let grads = backward(&tape, &out, &leaves, &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
+        let out = self.traced_call(&tape, f, args, span)?;
+        let grads = backward(&tape, &out, &leaves, span, &mut self.ctx)?;
         let value = match &out {
             Value::Tracer(t) if Rc::ptr_eq(&t.tape, &tape) => t.primal.clone(),
             other => other.clone(),
@@ -184,6 +197,26 @@ impl Interp {
             Wrt::Many(_) => Value::Tuple(grads.into()),
         };
         Ok(if with_value { Value::Tuple(vec![value, grad].into()) } else { grad })
+    }
+
+    /// Calls `f` with arguments recorded on `tape` (one `grad` level deeper), checking that it
+    /// returns a float scalar; the tape is closed if it does not.
+    fn traced_call(&mut self, tape: &Tape, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        self.grad_depth += 1;
+        let out = self.call(f, args, span);
+        self.grad_depth -= 1;
+        let out = out.inspect_err(|_| tape.close())?;
+        if !matches!(out.primal(), Value::F64(_) | Value::F32(_)) {
+            tape.close();
+            return Err(Diag::new(
+                Code::TypeGrad,
+                format!("`grad` needs a function that returns a float scalar, but it returned {}", out.type_name()),
+                span,
+                out.type_name(),
+            )
+            .with_help("reduce the result first, e.g. sum(...) or mean(...)"));
+        }
+        Ok(out)
     }
 
     /// `hessian(f)(x)`: row `i` is the gradient of `grad(f)(x)[i]`, each by one reverse sweep
@@ -199,7 +232,8 @@ impl Interp {
         })?;
         let inner = Value::Func(Rc::new(Func::Grad { f: f.clone(), wrt: Wrt::One(0), with_value: false }));
         let n = match x.primal() {
-            Value::Tensor(t) if t.shape().len() == 1 => t.shape()[0],
+            Value::Tensor(Tensor::F64(t)) if t.ndim() == 1 => t.len(),
+            Value::Tensor(Tensor::F32(t)) if t.ndim() == 1 => t.len(),
             Value::F64(_) | Value::F32(_) => return self.call_grad(&inner, &Wrt::One(0), false, vec![x], span),
             other => {
                 return Err(Diag::new(
@@ -207,7 +241,8 @@ impl Interp {
                     format!("`hessian` takes a float vector or scalar, not {}", other.type_name()),
                     span,
                     other.type_name(),
-                ))
+                )
+                .with_help("flatten a matrix argument with reshape(x, -1)"))
             }
         };
         let mut rows = Vec::with_capacity(n);
@@ -217,19 +252,20 @@ impl Interp {
             self.grad_depth += 1;
             let g = self.call(&inner, vec![leaf.clone()], span);
             self.grad_depth -= 1;
-            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g?, Value::Int(i as i64)], &mut self.ctx)
+            let g = g.inspect_err(|_| tape.close())?;
+            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g, Value::Int(i as i64)], &mut self.ctx)
                 .map_err(|e| op_diag(e, span, &[]))?;
-            let row = backward(&tape, &gi, &[leaf], &mut self.ctx).map_err(|e| op_diag(e, span, &[]))?;
-            rows.extend(row);
+            rows.extend(backward(&tape, &gi, &[leaf], span, &mut self.ctx)?);
         }
         apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx)
             .map_err(|e| op_diag(e, span, &[]))
     }
 
-    /// The central finite-difference gradient of `f` at `x`, element by element.
+    /// The central finite-difference gradient of `f` at `x`, element by element:
+    /// `(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`, computed in f64 and given `x`'s dtype.
     fn numgrad(&mut self, f: &Value, x: Value, eps: f64, span: Span, x_span: Span) -> Result<Value, Diag> {
-        let eval_at = |interp: &mut Interp, v: Value| -> Result<f64, Diag> {
-            match interp.call(f, vec![v], span)?.primal() {
+        let mut eval_at = |v: Value| -> Result<f64, Diag> {
+            match self.call(f, vec![v], span)?.primal() {
                 Value::F64(y) => Ok(*y),
                 Value::F32(y) => Ok(*y as f64),
                 other => Err(Diag::new(
@@ -243,37 +279,36 @@ impl Interp {
                 )),
             }
         };
+        let central = |hi: f64, lo: f64| (hi - lo) / (2.0 * eps);
         match x.primal().clone() {
-            Value::F64(v) => Ok(Value::F64(
-                (eval_at(self, Value::F64(v + eps))? - eval_at(self, Value::F64(v - eps))?) / (2.0 * eps),
-            )),
-            Value::F32(v) => Ok(Value::F32(
-                ((eval_at(self, Value::F32(v + eps as f32))? - eval_at(self, Value::F32(v - eps as f32))?)
-                    / (2.0 * eps)) as f32,
-            )),
+            Value::F64(v) => Ok(Value::F64(central(eval_at(Value::F64(v + eps))?, eval_at(Value::F64(v - eps))?))),
+            Value::F32(v) => {
+                let (hi, lo) = (eval_at(Value::F32(v + eps as f32))?, eval_at(Value::F32(v - eps as f32))?);
+                Ok(Value::F32(central(hi, lo) as f32))
+            }
             Value::Tensor(Tensor::F64(a)) => {
-                let mut out = a.as_standard_layout().into_owned();
+                let base = a.as_standard_layout().into_owned().into_shared();
+                let mut out = base.to_owned();
                 for (i, g) in out.iter_mut().enumerate() {
-                    let mut plus = a.as_standard_layout().into_owned();
-                    let mut minus = a.as_standard_layout().into_owned();
-                    plus.as_slice_mut().expect("standard layout")[i] += eps;
-                    minus.as_slice_mut().expect("standard layout")[i] -= eps;
-                    let hi = eval_at(self, Value::Tensor(Tensor::F64(plus.into_shared())))?;
-                    let lo = eval_at(self, Value::Tensor(Tensor::F64(minus.into_shared())))?;
-                    *g = (hi - lo) / (2.0 * eps);
+                    let mut step = |delta: f64| {
+                        let mut moved = base.clone();
+                        moved.as_slice_mut().expect("standard layout")[i] += delta;
+                        eval_at(Value::Tensor(Tensor::F64(moved)))
+                    };
+                    *g = central(step(eps)?, step(-eps)?);
                 }
                 Ok(Value::Tensor(Tensor::F64(out.into_shared())))
             }
             Value::Tensor(Tensor::F32(a)) => {
-                let mut out = a.as_standard_layout().into_owned();
+                let base = a.as_standard_layout().into_owned().into_shared();
+                let mut out = base.to_owned();
                 for (i, g) in out.iter_mut().enumerate() {
-                    let mut plus = a.as_standard_layout().into_owned();
-                    let mut minus = a.as_standard_layout().into_owned();
-                    plus.as_slice_mut().expect("standard layout")[i] += eps as f32;
-                    minus.as_slice_mut().expect("standard layout")[i] -= eps as f32;
-                    let hi = eval_at(self, Value::Tensor(Tensor::F32(plus.into_shared())))?;
-                    let lo = eval_at(self, Value::Tensor(Tensor::F32(minus.into_shared())))?;
-                    *g = ((hi - lo) / (2.0 * eps)) as f32;
+                    let mut step = |delta: f32| {
+                        let mut moved = base.clone();
+                        moved.as_slice_mut().expect("standard layout")[i] += delta;
+                        eval_at(Value::Tensor(Tensor::F32(moved)))
+                    };
+                    *g = central(step(eps as f32)?, step(-eps as f32)?) as f32;
                 }
                 Ok(Value::Tensor(Tensor::F32(out.into_shared())))
             }
@@ -282,7 +317,19 @@ impl Interp {
                 format!("`numgrad` takes a float scalar or tensor, not {}", other.type_name()),
                 x_span,
                 other.type_name(),
-            )),
+            )
+            .with_help("pass a float, e.g. 2.0 rather than 2")),
         }
+    }
+}
+
+/// The elements of a float scalar or tensor, in f64, row-major.
+fn floats(v: &Value) -> Vec<f64> {
+    match v.primal() {
+        Value::F64(x) => vec![*x],
+        Value::F32(x) => vec![*x as f64],
+        Value::Tensor(Tensor::F64(a)) => a.iter().copied().collect(),
+        Value::Tensor(Tensor::F32(a)) => a.iter().map(|&x| x as f64).collect(),
+        _ => Vec::new(),
     }
 }

@@ -78,7 +78,7 @@ impl Interp {
         threads.initial();
         Interp {
             globals: Frame::new(0, None),
-            ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0) },
+            ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0), site: Span::default() },
             out,
             args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
             threads,
@@ -133,7 +133,7 @@ impl Interp {
 
     fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
         match &stmt.kind {
-            StmtKind::Let { target, value } => {
+            StmtKind::Let { target, value, .. } => {
                 let v = self.eval(value, frame)?;
                 self.bind(target, v, frame, value.span)?;
             }
@@ -147,8 +147,9 @@ impl Interp {
                     args.push(self.eval(i, frame)?);
                 }
                 let old = self.take(*slot, name, frame, stmt.span)?;
+                self.ctx.site = stmt.span;
                 let result = match op {
-                    None => Ok(old.clone()),
+                    None => Ok(args[1].clone()),
                     Some(op) => {
                         let part = apply(
                             Prim::Shape(crate::prims::ShapeOp::Index),
@@ -298,6 +299,7 @@ impl Interp {
             }
         };
         let keep = old.clone();
+        self.ctx.site = span;
         match apply(Prim::Arith(op), vec![old, v], &mut self.ctx) {
             Ok(result) => {
                 self.store(slot, result, frame);
@@ -449,6 +451,7 @@ impl Interp {
             adapt_literals(args, &mut values);
         }
         self.ctx.dtype = dtype;
+        self.ctx.site = span;
         let spans = || args.iter().map(|a| a.span).collect::<Vec<Span>>();
         let result = match prim {
             Prim::Diff(op) => self.diff(op, values, span, &spans()),
@@ -489,7 +492,10 @@ impl Interp {
                     Prim::Diff(op) => self.diff(*op, args, span, &spans),
                     Prim::Data(op) => self.data(*op, args, span, &spans),
                     Prim::Sys(op) => self.sys(*op, args, span, &spans),
-                    _ => apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans)),
+                    _ => {
+                        self.ctx.site = span;
+                        apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans))
+                    }
                 }
             }
             Func::Grad { f, wrt, with_value } => self.call_grad(f, wrt, *with_value, args, span),

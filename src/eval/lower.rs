@@ -2,7 +2,7 @@
 //! anything runs. Reports every undefined name (with the nearest known one as help), misplaced
 //! `break`/`continue`/`return`, and built-in calls whose arguments do not fit the table.
 
-use super::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use super::{DimAnn, FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
@@ -153,9 +153,10 @@ impl Cx {
 
     fn stmt(&mut self, s: &ast::Stmt, hoisted: &mut impl Iterator<Item = Slot>) -> Option<Stmt> {
         let kind = match &s.kind {
-            ast::StmtKind::Let { pattern, value, .. } => {
+            ast::StmtKind::Let { pattern, ty, value } => {
                 let value = self.expr(value);
-                StmtKind::Let { target: self.pattern(pattern), value }
+                let ty = ty.as_ref().map(|t| self.type_ann(t));
+                StmtKind::Let { target: self.pattern(pattern), ty, value }
             }
             ast::StmtKind::Assign { target, op, value } => {
                 let value = self.expr(value);
@@ -262,6 +263,8 @@ impl Cx {
         let (loops, dtype) = (self.loops, self.dtype);
         self.loops = 0;
         self.fns += 1;
+        let param_types = def.params.iter().map(|p| p.ty.as_ref().map(|t| self.type_ann(t))).collect();
+        let ret = def.ret.as_ref().map(|t| self.type_ann(t));
         let body = self.expr(&def.body);
         self.fns -= 1;
         self.loops = loops;
@@ -274,7 +277,43 @@ impl Cx {
             body,
             span: def.span,
             def: def.clone(),
+            param_types,
+            ret,
         })
+    }
+
+    /// Resolves the names in a written type's dimensions.
+    fn type_ann(&mut self, t: &ast::TypeExpr) -> TypeAnn {
+        use ast::{DimExpr, TypeExprKind as K};
+        let kind = match &t.kind {
+            K::Int => TypeAnnKind::Int,
+            K::Float(d) => TypeAnnKind::Float(*d),
+            K::Bool => TypeAnnKind::Bool,
+            K::Str => TypeAnnKind::Str,
+            K::Tensor { dtype, dims } => {
+                let dims = dims
+                    .iter()
+                    .map(|d| match d {
+                        DimExpr::Known(n, span) => DimAnn::Known(*n, *span),
+                        DimExpr::Unknown(_) => DimAnn::Unknown,
+                        DimExpr::Name(ident) => match self.lookup(&ident.name) {
+                            Some(slot) => DimAnn::Name(slot, ident.name.clone(), ident.span),
+                            None => {
+                                self.undefined(ident);
+                                DimAnn::Unknown
+                            }
+                        },
+                    })
+                    .collect();
+                TypeAnnKind::Tensor { dtype: *dtype, dims }
+            }
+            K::Tuple(items) => TypeAnnKind::Tuple(items.iter().map(|i| self.type_ann(i)).collect()),
+            K::Fn { params, ret } => TypeAnnKind::Fn {
+                params: params.iter().map(|p| self.type_ann(p)).collect(),
+                ret: Box::new(self.type_ann(ret)),
+            },
+        };
+        TypeAnn { kind, span: t.span }
     }
 
     fn expr(&mut self, e: &ast::Expr) -> Ir {
@@ -517,16 +556,21 @@ pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + (ca != b[j]) as usize).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    // Optimal string alignment: insertions, deletions, substitutions and swaps of two
+    // neighbouring characters each cost 1 (`maen` is one step from `mean`).
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = (a[i - 1] != b[j - 1]) as usize;
+            row[j] = (prev[j - 1] + cost).min(row[j - 1] + 1).min(prev[j] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut prev, row);
     }
-    row[b.len()]
+    prev[b.len()]
 }

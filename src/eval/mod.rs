@@ -50,8 +50,47 @@ pub struct FnCode {
     /// Where the function's own name is bound inside its frame (for recursion of nested
     /// functions), if it has one.
     pub span: Span,
-    /// The syntax it came from (the checker reads parameter and result types there).
+    /// The syntax it came from.
     pub def: Rc<FnDef>,
+    /// The written type of each parameter, if any, resolved inside the function's scope.
+    pub param_types: Vec<Option<TypeAnn>>,
+    /// The written result type (`-> T`), if any.
+    pub ret: Option<TypeAnn>,
+}
+
+/// A written type (`f64[K, ?]`, `(int, str)`) with the names in its dimensions resolved to slots;
+/// the checker reads it.
+#[derive(Clone, Debug)]
+pub struct TypeAnn {
+    pub kind: TypeAnnKind,
+    pub span: Span,
+}
+
+/// The forms of a written type.
+#[derive(Clone, Debug)]
+pub enum TypeAnnKind {
+    Int,
+    Float(FloatDtype),
+    Bool,
+    Str,
+    /// `f64[d0, d1]`; `dtype` is `None` for `bool`.
+    Tensor {
+        dtype: Option<FloatDtype>,
+        dims: Vec<DimAnn>,
+    },
+    Tuple(Vec<TypeAnn>),
+    Fn {
+        params: Vec<TypeAnn>,
+        ret: Box<TypeAnn>,
+    },
+}
+
+/// One dimension of a written tensor type: an int, the name of an int constant, or `?`.
+#[derive(Clone, Debug)]
+pub enum DimAnn {
+    Known(i64, Span),
+    Name(Slot, Rc<str>, Span),
+    Unknown,
 }
 
 /// A resolved expression.
@@ -120,6 +159,8 @@ pub enum Target {
 pub enum StmtKind {
     Let {
         target: Target,
+        /// The written type, if any (`let x: f64[3] = ...`).
+        ty: Option<TypeAnn>,
         value: Ir,
     },
     Assign {

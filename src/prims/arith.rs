@@ -8,6 +8,8 @@ use crate::diag::Code;
 use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::Float;
+use crate::syntax::ast::FloatDtype::{F32, F64};
+use crate::types::{broadcast_dims, Dim, Type, TypeError};
 
 family! {
     /// Element-wise operators and functions of several operands.
@@ -182,6 +184,9 @@ fn python_mod<T: Float>(x: T, y: T) -> T {
     let r = x % y;
     if r != T::zero() && (r < T::zero()) != (y < T::zero()) {
         r + y
+    } else if r == T::zero() {
+        // A zero remainder takes the divisor's sign too, as in Python and NumPy.
+        T::zero() * y.signum()
     } else {
         r
     }
@@ -398,4 +403,148 @@ fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpErr
     let (xa, ya) = (view(&x), view(&y));
     let cv = c.broadcast(IxDyn(&shape)).expect("checked");
     Ok(T::wrap(Zip::from(&cv).and(&xa).and(&ya).map_collect(|&c, &p, &q| if c { p } else { q }).into_shared()))
+}
+
+impl Arith {
+    /// The type rule, as the kernels above decide: scalars adapt to a tensor, two tensors must
+    /// share a dtype and broadcast, `int` arithmetic on known values stays known.
+    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+        let a = args.first().unwrap_or(&Type::Absent);
+        let b = args.get(1).unwrap_or(&Type::Absent);
+        match self {
+            Arith::Where => where_type(a, b, args.get(2).unwrap_or(&Type::Absent)),
+            Arith::Clip => {
+                let lower = Arith::Maximum.type_rule(&[a.clone(), b.clone()])?;
+                let hi = args.get(2).unwrap_or(&Type::Absent);
+                Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
+            }
+            Arith::And | Arith::Or => bool_type(self, a, b),
+            _ => binary_type(self, a, b),
+        }
+    }
+}
+
+fn bad_types(op: Arith, a: &Type, b: &Type) -> TypeError {
+    TypeError::new(Code::TypeMismatch, format!("`{}` cannot combine {a} and {b}", op.info().name))
+        .label(format!("{a} {} {b}", op.info().name))
+}
+
+fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
+    let cmp = op.is_comparison();
+    match (a, b) {
+        (Type::Tensor { .. }, _) | (_, Type::Tensor { .. }) => tensor_type(op, a, b),
+        (Type::Int(x), Type::Int(y)) => Ok(int_type(op, *x, *y)),
+        (Type::Str, Type::Str) | (Type::Bool(_), Type::Bool(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            Ok(Type::Bool(None))
+        }
+        _ if a.is_number() && b.is_number() => Ok(if cmp {
+            Type::Bool(None)
+        } else if matches!((a, b), (Type::Float(F32), Type::Float(F32) | Type::Int(_)) | (Type::Int(_), Type::Float(F32)))
+        {
+            Type::Float(F32)
+        } else {
+            Type::Float(F64)
+        }),
+        _ => Err(bad_types(op, a, b)),
+    }
+}
+
+/// `int op int`: the value when both are known and the result fits (an overflow or a division
+/// by zero is left to the runtime, which reports it with the values).
+fn int_type(op: Arith, x: Option<i64>, y: Option<i64>) -> Type {
+    let fold = |f: fn(i64, i64) -> Option<i64>| Type::Int(x.zip(y).and_then(|(x, y)| f(x, y)));
+    match op {
+        Arith::Add => fold(i64::checked_add),
+        Arith::Sub => fold(i64::checked_sub),
+        Arith::Mul => fold(i64::checked_mul),
+        Arith::Div => Type::Float(F64),
+        Arith::Rem => fold(|x, y| x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })),
+        Arith::Pow => match y {
+            Some(e) if e >= 0 => Type::Int(x.and_then(|x| u32::try_from(e).ok().and_then(|e| x.checked_pow(e)))),
+            Some(_) => Type::Float(F64),
+            None => Type::Any,
+        },
+        Arith::Maximum => fold(|x, y| Some(x.max(y))),
+        Arith::Minimum => fold(|x, y| Some(x.min(y))),
+        Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge => Type::Bool(None),
+        Arith::And | Arith::Or | Arith::Where | Arith::Clip => Type::Any,
+    }
+}
+
+fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
+    let dt = |t: &Type| if let Type::Tensor { dtype, .. } = t { Some(*dtype) } else { None };
+    let is_bool = |t: &Type| matches!(t, Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. });
+    if matches!(op, Arith::Eq | Arith::Ne) && (dt(a) == Some(Dtype::Bool) || dt(b) == Some(Dtype::Bool)) {
+        return bool_type(op, a, b);
+    }
+    let dtype = match (dt(a), dt(b)) {
+        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) => {
+            return Err(bad_types(op, a, b)
+                .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)"))
+        }
+        (Some(x), Some(y)) if x != y => {
+            return Err(TypeError::new(
+                Code::TypeDtype,
+                format!("`{}` cannot mix {} and {} tensors", op.info().name, x.name(), y.name()),
+            )
+            .label(format!("{a} {} {b}", op.info().name))
+            .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
+        }
+        (Some(x), _) | (_, Some(x)) => x,
+        (None, None) => return Err(bad_types(op, a, b)),
+    };
+    if is_bool(a) || is_bool(b) || !(a.is_number() || a.is_float_tensor()) || !(b.is_number() || b.is_float_tensor()) {
+        return Err(bad_types(op, a, b));
+    }
+    let dims = shape_type_rule(op, a, b)?;
+    Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
+}
+
+fn shape_type_rule(op: Arith, a: &Type, b: &Type) -> Result<Vec<Dim>, TypeError> {
+    broadcast_dims(a.dims(), b.dims()).ok_or_else(|| {
+        TypeError::new(Code::TypeShape, format!("shapes {a} and {b} do not broadcast"))
+            .label(format!("{a} {} {b}", op.info().name))
+    })
+}
+
+/// `and`, `or`, and `==`/`!=` with a bool tensor: both sides bools.
+fn bool_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
+    let is_bool = |t: &Type| matches!(t, Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. });
+    if !is_bool(a) || !is_bool(b) {
+        return Err(bad_types(op, a, b));
+    }
+    Ok(Type::tensor(Dtype::Bool, shape_type_rule(op, a, b)?))
+}
+
+fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
+    let cdims = match cond {
+        Type::Bool(_) => return Ok(a.join(b)),
+        Type::Tensor { dtype: Dtype::Bool, dims } => dims,
+        other => {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`where` needs a bool condition, not {other}"))
+                .at(0, other.to_string()))
+        }
+    };
+    let dtype = match (a, b) {
+        (Type::Tensor { dtype: x, .. }, Type::Tensor { dtype: y, .. }) if x != y => {
+            return Err(
+                TypeError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.to_string())
+            )
+        }
+        (Type::Tensor { dtype, .. }, _) | (_, Type::Tensor { dtype, .. }) => *dtype,
+        (Type::Float(F32), Type::Float(F32) | Type::Int(_)) | (Type::Int(_), Type::Float(F32)) => Dtype::F32,
+        _ => Dtype::F64,
+    };
+    for (i, t) in [(1, a), (2, b)] {
+        if !(t.is_number() || t.is_float_tensor()) {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string()));
+        }
+    }
+    let fail = || {
+        TypeError::new(Code::TypeShape, format!("`where` operands do not broadcast: {cond}, {a}, {b}"))
+            .label("these shapes do not broadcast")
+    };
+    let ab = broadcast_dims(a.dims(), b.dims()).ok_or_else(fail)?;
+    let dims = broadcast_dims(cdims, &ab).ok_or_else(fail)?;
+    Ok(Type::tensor(dtype, dims))
 }

@@ -11,6 +11,9 @@ use crate::value::{Arr, Tensor, Value};
 use ndarray::IxDyn;
 use rand::Rng;
 use rand_distr::StandardNormal;
+use super::shape::dims_type;
+use crate::types::{Dim, Type, TypeError};
+use crate::value::Dtype;
 
 family! {
     /// Tensor constructors.
@@ -182,5 +185,66 @@ fn physical_memory() -> usize {
         (pages as usize).saturating_mul(size as usize)
     } else {
         usize::MAX
+    }
+}
+
+impl Construct {
+    /// The type rule: a tensor of the default dtype whose dims are the known int arguments.
+    pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+        let number = |i: usize| match args.get(i).unwrap_or(&Type::Absent) {
+            t if t.is_number() => Ok(()),
+            other => Err(TypeError::new(Code::TypeMismatch, format!("expected a number, not {other}")).at(i, other.to_string())),
+        };
+        let float = Dtype::from(dtype);
+        let shape = |first: usize| -> Result<Vec<Dim>, TypeError> {
+            let dims = dims_type(args.get(first..).unwrap_or(&[]), first)?;
+            if dims.is_empty() {
+                return Err(TypeError::new(Code::TypeArity, "a constructor needs at least one dimension")
+                    .help("e.g. zeros(3) or zeros(2, 3)"));
+            }
+            Ok(dims)
+        };
+        Ok(match self {
+            Construct::Zeros | Construct::Ones | Construct::Randn | Construct::Rand => Type::Tensor { dtype: float, dims: shape(0)? },
+            Construct::Full => {
+                number(0)?;
+                let dtype = match &args[0] {
+                    Type::Float(d) => Dtype::from(*d),
+                    _ => float,
+                };
+                Type::Tensor { dtype, dims: shape(1)? }
+            }
+            Construct::Eye => {
+                let n = shape(0)?[0];
+                Type::Tensor { dtype: float, dims: vec![n, n] }
+            }
+            Construct::Arange => {
+                number(0)?;
+                number(1)?;
+                let step = match args.get(2).unwrap_or(&Type::Absent) {
+                    Type::Absent => Some(1),
+                    Type::Int(Some(0)) => {
+                        return Err(TypeError::new(Code::TypeShape, "`arange` needs a finite, non-zero step").at(2, "step 0"))
+                    }
+                    Type::Int(s) => *s,
+                    _ => {
+                        number(2)?;
+                        None
+                    }
+                };
+                let n = match (&args[0], &args[1], step) {
+                    (Type::Int(Some(a)), Type::Int(Some(b)), Some(s)) => {
+                        Dim::Known(((*b as f64 - *a as f64) / s as f64).ceil().max(0.0) as usize)
+                    }
+                    _ => Dim::Unknown,
+                };
+                Type::Tensor { dtype: float, dims: vec![n] }
+            }
+            Construct::Linspace => {
+                number(0)?;
+                number(1)?;
+                Type::Tensor { dtype: float, dims: vec![shape(2)?[0]] }
+            }
+        })
     }
 }

@@ -16,6 +16,7 @@ pub mod system;
 pub mod unary;
 
 use crate::diag::Code;
+use crate::types::{Type, TypeCx, TypeError};
 use crate::syntax::ast::FloatDtype;
 use crate::value::Value;
 
@@ -154,6 +155,27 @@ impl Prim {
     }
 }
 
+impl Prim {
+    /// The primitive's type rule (spec §8): the result type for arguments of these types, in the
+    /// same canonical order as [`Prim::eval`] takes values. An argument of unknown type makes
+    /// the result of an array primitive unknown; it is never an error.
+    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+        let unknown = args.iter().any(|a| *a == Type::Any);
+        match self {
+            Prim::Diff(p) => p.type_rule(args, cx),
+            Prim::Sys(p) => p.type_rule(args),
+            _ if unknown => Ok(Type::Any),
+            Prim::Arith(p) => p.type_rule(args),
+            Prim::Unary(p) => p.type_rule(args),
+            Prim::Reduce(p) => p.type_rule(args, cx.dtype()),
+            Prim::Shape(p) => p.type_rule(args, cx.dtype()),
+            Prim::Construct(p) => p.type_rule(args, cx.dtype()),
+            Prim::Linalg(p) => p.type_rule(args),
+            Prim::Data(p) => p.type_rule(args),
+        }
+    }
+}
+
 /// One parameter of a built-in's signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
@@ -184,6 +206,9 @@ pub struct Ctx {
     pub dtype: FloatDtype,
     /// The seeded generator behind `randn` and `rand`.
     pub rng: rand_pcg::Pcg64,
+    /// The span of the operation being run; `grad` records it with each operation so that a
+    /// derivative error can point at it.
+    pub site: crate::span::Span,
 }
 
 /// An error from a primitive, before the evaluator gives it the span of the call or argument.

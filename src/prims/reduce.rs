@@ -7,6 +7,8 @@ use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};
+use crate::types::{Dim, Type, TypeError};
+use crate::value::Dtype;
 
 family! {
     /// Reductions over all elements or along one axis.
@@ -252,4 +254,96 @@ pub fn normalize_axis(k: i64, rank: usize) -> Option<usize> {
     let r = rank as i64;
     let k = if k < 0 { k + r } else { k };
     (0..r).contains(&k).then_some(k as usize)
+}
+
+impl Reduce {
+    /// The type rule, `[x, axis, keepdims]`: with a known `axis` the exact result shape, with an
+    /// unknown one the rank; `argmax`/`argmin` without `axis` an `int`.
+    pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+        let x = args.first().unwrap_or(&Type::Absent);
+        let axis = args.get(1).unwrap_or(&Type::Absent);
+        let keepdims = match args.get(2).unwrap_or(&Type::Absent) {
+            Type::Absent => Some(false),
+            Type::Bool(b) => *b,
+            other => return Err(TypeError::new(Code::TypeMismatch, "`keepdims` must be a bool").at(2, other.to_string())),
+        };
+        let rank = x.dims().len();
+        let bad = || TypeError::takes(&format!("`{}`", self.info().name), 0, x);
+        // `None`: whole tensor; `Some(None)`: an axis not known statically.
+        let axis = match axis {
+            Type::Absent if self == Reduce::Softmax && rank > 0 => Some(Some(rank - 1)),
+            Type::Absent => None,
+            Type::Int(Some(k)) => Some(Some(normalize_axis(*k, rank).ok_or_else(|| {
+                TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {rank}"))
+                    .at(1, format!("rank {rank} has axes 0..{rank}"))
+            })?)),
+            Type::Int(None) if rank == 0 => {
+                return Err(TypeError::new(Code::TypeShape, format!("{x} has no axes to reduce along"))
+                    .at(1, "a scalar has rank 0"))
+            }
+            Type::Int(None) => Some(None),
+            other => return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
+        };
+        let (elem, dims) = match x {
+            Type::Tensor { dtype, dims } => (*dtype, dims),
+            Type::Int(_) | Type::Float(_) | Type::Bool(_) if axis.is_none() => return self.scalar_type(x, bad),
+            _ => return Err(bad()),
+        };
+        if elem == Dtype::Bool {
+            match self {
+                Reduce::Any | Reduce::All => return Ok(reduced(Dtype::Bool, dims, axis, keepdims)),
+                Reduce::Sum if axis.is_none() => {
+                    return Ok(match keepdims {
+                        Some(false) => Type::Int(None),
+                        Some(true) => reduced(Dtype::F64, dims, axis, Some(true)),
+                        None => Type::Any,
+                    })
+                }
+                _ => {}
+            }
+        } else if matches!(self, Reduce::Any | Reduce::All) {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`{}` takes a bool tensor", self.info().name))
+                .at(0, x.to_string())
+                .help("compare first, e.g. any(x > 0)"));
+        }
+        let elem = if elem == Dtype::Bool { Dtype::F64 } else { elem };
+        Ok(match self {
+            Reduce::Softmax => Type::Tensor { dtype: elem, dims: dims.clone() },
+            Reduce::ArgMax | Reduce::ArgMin if axis.is_none() => Type::Int(None),
+            Reduce::ArgMax | Reduce::ArgMin => reduced(Dtype::from(dtype), dims, axis, keepdims),
+            _ => reduced(elem, dims, axis, keepdims),
+        })
+    }
+
+    /// A reduction of a scalar (no axis): the scalar kernel's rule.
+    fn scalar_type(self, x: &Type, bad: impl Fn() -> TypeError) -> Result<Type, TypeError> {
+        match (self, x) {
+            (Reduce::ArgMax | Reduce::ArgMin, _) => Ok(Type::Int(Some(0))),
+            (Reduce::Any | Reduce::All, Type::Bool(_)) => Ok(x.clone()),
+            (Reduce::Softmax, Type::Float(FloatDtype::F32)) => Ok(Type::Float(FloatDtype::F32)),
+            (Reduce::Softmax, _) => Ok(Type::Float(FloatDtype::F64)),
+            (Reduce::Norm, _) => super::unary::Unary::Abs.type_rule(std::slice::from_ref(x)),
+            (Reduce::Any | Reduce::All, _) | (_, Type::Bool(_)) => Err(bad()),
+            _ => Ok(x.clone()),
+        }
+    }
+}
+
+/// The type of reducing `dims` along `axis` (`None`: all of them; `Some(None)`: one not known).
+fn reduced(dtype: Dtype, dims: &[Dim], axis: Option<Option<usize>>, keepdims: Option<bool>) -> Type {
+    match (axis, keepdims) {
+        (None, Some(false)) => Type::scalar(dtype),
+        (None, Some(true)) => Type::Tensor { dtype, dims: vec![Dim::Known(1); dims.len()] },
+        (Some(Some(k)), Some(keep)) => {
+            let mut out = dims.to_vec();
+            if keep {
+                out[k] = Dim::Known(1);
+            } else {
+                out.remove(k);
+            }
+            Type::tensor(dtype, out)
+        }
+        (Some(None), Some(keep)) => Type::tensor(dtype, vec![Dim::Unknown; dims.len() - usize::from(!keep)]),
+        (_, None) => Type::Any,
+    }
 }

@@ -3,6 +3,10 @@
 //! the table; their implementations are in `eval::builtins` and `autodiff`.
 
 use super::family;
+use crate::diag::Code;
+use crate::syntax::ast::FloatDtype;
+use crate::types::{FnType, Type, TypeCx, TypeError};
+use crate::value::{Dtype, Wrt};
 
 family! {
     /// Differentiation (spec §6).
@@ -33,5 +37,165 @@ family! {
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
         Args => Function("args", "", "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
         NThreads => Function("nthreads", "", "The number of BLAS threads in use.", "nthreads() >= 1  # true"),
+    }
+}
+
+impl Diff {
+    /// The type rule: `grad`, `value_and_grad` and `hessian` make function types that are checked
+    /// when called ([`grad_call_type`]); `numgrad` and `gradcheck` call `f` at once.
+    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+        let f = args.first().unwrap_or(&Type::Absent);
+        if !matches!(f, Type::Fn(_) | Type::Any) {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`{}` takes a function, not {f}", self.info().name))
+                .at(0, f.to_string()));
+        }
+        let boxed = Box::new(f.clone());
+        match self {
+            Diff::Grad | Diff::ValueAndGrad => {
+                let wrt = match args.get(1).unwrap_or(&Type::Absent) {
+                    Type::Absent => Some(Wrt::One(0)),
+                    Type::Int(Some(i)) if *i >= 0 => Some(Wrt::One(*i as usize)),
+                    Type::Int(None) | Type::Any => None,
+                    Type::Tuple(items) if !items.is_empty() && items.iter().all(|t| matches!(t, Type::Int(_))) => {
+                        let known: Option<Vec<usize>> = items
+                            .iter()
+                            .map(|t| match t {
+                                Type::Int(Some(i)) => usize::try_from(*i).ok(),
+                                _ => None,
+                            })
+                            .collect();
+                        known.map(Wrt::Many)
+                    }
+                    other => {
+                        return Err(TypeError::new(
+                            Code::TypeMismatch,
+                            "the argument positions must be an int or a tuple of ints ≥ 0",
+                        )
+                        .at(1, other.to_string())
+                        .help("e.g. grad(f, 1) or grad(f, (0, 1))"))
+                    }
+                };
+                Ok(Type::Fn(FnType::Grad { f: boxed, wrt, with_value: self == Diff::ValueAndGrad }))
+            }
+            Diff::Hessian => Ok(Type::Fn(FnType::Hessian { f: boxed })),
+            Diff::NumGrad | Diff::GradCheck => {
+                let x = args.get(1).unwrap_or(&Type::Absent);
+                if !matches!(args.get(2), None | Some(Type::Absent | Type::Int(_) | Type::Float(_) | Type::Any)) {
+                    return Err(TypeError::new(Code::TypeMismatch, "`eps` must be a number").at(2, args[2].to_string()));
+                }
+                if !(x.is_float() || *x == Type::Any) {
+                    return Err(TypeError::new(
+                        Code::TypeGrad,
+                        format!("`{}` takes a float scalar or tensor, not {x}", self.info().name),
+                    )
+                    .at(1, x.to_string())
+                    .help("pass a float, e.g. 2.0 rather than 2"));
+                }
+                let out = cx.call(f, std::slice::from_ref(x)).map_err(|e| TypeError { arg: Some(0), ..e })?;
+                scalar_result(self.info().name, &out)?;
+                Ok(if self == Diff::GradCheck { Type::Float(FloatDtype::F64) } else { x.clone() })
+            }
+        }
+    }
+}
+
+/// `f` must return a float scalar to be differentiated.
+fn scalar_result(name: &str, out: &Type) -> Result<(), TypeError> {
+    if matches!(out, Type::Float(_) | Type::Any) {
+        return Ok(());
+    }
+    Err(TypeError::new(Code::TypeGrad, format!("`{name}` needs a function that returns a float scalar, but it returns {out}"))
+        .label(format!("returns {out}"))
+        .help("reduce the result first, e.g. sum(...) or mean(...)"))
+}
+
+/// The type of calling `grad(f, wrt)` (or `value_and_grad`) with arguments `args`: each
+/// argument differentiated must be a float, `f` must return a float scalar, and each gradient
+/// has its argument's type.
+pub fn grad_call_type(
+    f: &Type,
+    wrt: Option<&Wrt>,
+    with_value: bool,
+    args: &[Type],
+    cx: &mut dyn TypeCx,
+) -> Result<Type, TypeError> {
+    let positions = wrt.map_or(&[][..], Wrt::positions);
+    for &i in positions {
+        let Some(arg) = args.get(i) else {
+            return Err(TypeError::new(
+                Code::TypeArity,
+                format!("the gradient is taken with respect to argument {i}, but the call has {}", args.len()),
+            )
+            .label("too few arguments"));
+        };
+        if !(arg.is_float() || *arg == Type::Any) {
+            return Err(TypeError::new(
+                Code::TypeGrad,
+                format!("cannot differentiate with respect to argument {i}: it is {arg}, not a float"),
+            )
+            .at(i, arg.to_string())
+            .help("pass a float, e.g. 2.0 rather than 2"));
+        }
+    }
+    let out = cx.call(f, args)?;
+    scalar_result("grad", &out)?;
+    let grad = match wrt {
+        Some(Wrt::One(i)) => args[*i].clone(),
+        Some(Wrt::Many(v)) => Type::Tuple(v.iter().map(|&i| args[i].clone()).collect()),
+        None => Type::Any,
+    };
+    Ok(if with_value { Type::Tuple(vec![out, grad]) } else { grad })
+}
+
+/// The type of calling `hessian(f)` with `args`: one float vector `x` gives a square matrix of
+/// its dtype, a float scalar a float scalar.
+pub fn hessian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+    let [x] = args else {
+        return Err(TypeError::new(Code::TypeArity, format!("a hessian takes 1 argument, but {} were given", args.len()))
+            .label("one vector"));
+    };
+    match x {
+        Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } if dims.len() == 1 => {
+            grad_call_type(f, Some(&Wrt::One(0)), false, args, cx)?;
+            Ok(Type::Tensor { dtype: *dtype, dims: vec![dims[0], dims[0]] })
+        }
+        Type::Float(_) | Type::Any => grad_call_type(f, Some(&Wrt::One(0)), false, args, cx),
+        other => Err(TypeError::new(Code::TypeGrad, format!("`hessian` takes a float vector or scalar, not {other}"))
+            .at(0, other.to_string())),
+    }
+}
+
+impl Data {
+    /// The type rule: paths are `str`; what a file holds is known only when it is read.
+    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+        let path = args.first().unwrap_or(&Type::Absent);
+        if !matches!(path, Type::Str | Type::Any) {
+            return Err(TypeError::new(Code::TypeMismatch, format!("a path must be a str, not {path}")).at(0, path.to_string()));
+        }
+        if let (Data::LoadCsv, Some(h)) = (self, args.get(1)) {
+            if !matches!(h, Type::Bool(_) | Type::Absent | Type::Any) {
+                return Err(TypeError::new(Code::TypeMismatch, "`header` must be a bool").at(1, h.to_string()));
+            }
+        }
+        Ok(Type::Any)
+    }
+}
+
+impl Sys {
+    /// The type rule: `print` gives the unit value, `assert` needs a bool, `args()` is a tuple of
+    /// `str` of unknown length.
+    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+        match self {
+            Sys::Print => Ok(Type::unit()),
+            Sys::Assert => match args.first().unwrap_or(&Type::Absent) {
+                Type::Bool(_) | Type::Any => Ok(Type::unit()),
+                other => Err(TypeError::new(Code::TypeMismatch, format!("`assert` needs a bool, not {other}"))
+                    .at(0, other.to_string())
+                    .help("reduce a bool tensor with all(...)")),
+            },
+            Sys::Clock => Ok(Type::Float(FloatDtype::F64)),
+            Sys::Args => Ok(Type::Seq(Box::new(Type::Str))),
+            Sys::NThreads => Ok(Type::Int(None)),
+        }
     }
 }

@@ -5,6 +5,9 @@ use super::{family, OpError};
 use crate::diag::Code;
 use crate::value::{Arr, Tensor, Value};
 use num_traits::Float;
+use crate::syntax::ast::FloatDtype;
+use crate::types::{Type, TypeError};
+use crate::value::Dtype;
 
 family! {
     /// Element-wise functions of one operand.
@@ -118,5 +121,30 @@ pub fn kernel<T: Float>(op: Unary, x: T) -> T {
             }
         }
         Unary::Not | Unary::IsNan => T::nan(),
+    }
+}
+
+impl Unary {
+    /// The type rule: `not` on bools, `isnan` from floats to bools, the rest keep a float's type
+    /// (an `int` gives `f64`, except that `-`, `abs` and `sign` keep it an `int`).
+    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+        let x = args.first().unwrap_or(&Type::Absent);
+        let bad = || TypeError::takes(&format!("`{}`", self.info().name), 0, x);
+        match (self, x) {
+            (Unary::Not, Type::Bool(b)) => Ok(Type::Bool(b.map(|b| !b))),
+            (Unary::Not, Type::Tensor { dtype: Dtype::Bool, .. }) => Ok(x.clone()),
+            (Unary::Not, _) => Err(bad()),
+            (Unary::IsNan, Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims }) => {
+                Ok(Type::Tensor { dtype: Dtype::Bool, dims: dims.clone() })
+            }
+            (Unary::IsNan, Type::Float(_) | Type::Int(_)) => Ok(Type::Bool(None)),
+            (Unary::Neg, Type::Int(i)) => Ok(Type::Int(i.and_then(i64::checked_neg))),
+            (Unary::Abs, Type::Int(i)) => Ok(Type::Int(i.and_then(i64::checked_abs))),
+            (Unary::Sign, Type::Int(i)) => Ok(Type::Int(i.map(i64::signum))),
+            (_, Type::Int(_)) if self != Unary::IsNan => Ok(Type::Float(FloatDtype::F64)),
+            (_, Type::Float(_)) if self != Unary::IsNan => Ok(x.clone()),
+            (_, Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. }) if self != Unary::IsNan => Ok(x.clone()),
+            _ => Err(bad()),
+        }
     }
 }

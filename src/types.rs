@@ -1,0 +1,440 @@
+//! The static types of spec §3 as the checker ([`crate::check`]) infers them: scalars (an `int`
+//! whose value is known is a constant), tensors whose dimensions are known or `?`, tuples,
+//! functions (a known closure with the types its enclosing frames had, a built-in, or a `grad`
+//! of one) and [`Type::Any`], which the checker uses whenever it has lost track and which
+//! combines with everything silently. Each primitive's type rule (`type_rule` in its family file)
+//! maps argument types to a result type or a [`TypeError`].
+
+use crate::diag::Code;
+use crate::eval::FnCode;
+use crate::prims::{broadcast, Prim};
+use crate::syntax::ast::FloatDtype;
+use crate::value::{Dtype, Wrt};
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+/// One dimension of a tensor type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dim {
+    Known(usize),
+    /// `?`: known only when the script runs.
+    Unknown,
+}
+
+/// A static type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    /// An `int`, with its value when it is a known constant.
+    Int(Option<i64>),
+    Float(FloatDtype),
+    /// A `bool`, with its value when it is a literal (`keepdims=true`).
+    Bool(Option<bool>),
+    Str,
+    /// A tensor of known rank (≥ 1).
+    Tensor { dtype: Dtype, dims: Vec<Dim> },
+    /// A tuple; the empty tuple is the unit value of statements and `print`.
+    Tuple(Vec<Type>),
+    /// A tuple of unknown length whose items all have one type (`args()`).
+    Seq(Box<Type>),
+    Fn(FnType),
+    /// An optional built-in argument that the call left out.
+    Absent,
+    /// Unknown: accepted everywhere, never the cause of an error.
+    Any,
+}
+
+/// The type of a function value.
+#[derive(Clone)]
+pub enum FnType {
+    /// A function of the script, with the types of the frame it was defined in.
+    Closure { code: Rc<FnCode>, env: Rc<Env> },
+    /// A built-in used as a value.
+    Prim(Prim),
+    /// `grad(f, wrt)` / `value_and_grad(f, wrt)`; `wrt` is `None` when it is not a constant.
+    Grad { f: Box<Type>, wrt: Option<Wrt>, with_value: bool },
+    /// `hessian(f)`.
+    Hessian { f: Box<Type> },
+}
+
+impl PartialEq for FnType {
+    fn eq(&self, other: &FnType) -> bool {
+        match (self, other) {
+            (FnType::Closure { code: a, env: x }, FnType::Closure { code: b, env: y }) => {
+                Rc::ptr_eq(a, b) && Rc::ptr_eq(x, y)
+            }
+            (FnType::Prim(a), FnType::Prim(b)) => a == b,
+            (FnType::Grad { f: a, wrt: x, with_value: v }, FnType::Grad { f: b, wrt: y, with_value: w }) => {
+                a == b && x == y && v == w
+            }
+            (FnType::Hessian { f: a }, FnType::Hessian { f: b }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for FnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Type::Fn(self.clone()))
+    }
+}
+
+/// The types of one frame's slots while checking (`None`: not bound yet), with the frame the
+/// function was defined in as parent — the static image of `eval::Frame`.
+pub struct Env {
+    pub slots: RefCell<Vec<Option<Type>>>,
+    pub parent: Option<Rc<Env>>,
+}
+
+impl Env {
+    /// A frame of `size` unbound slots.
+    pub fn new(size: usize, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env { slots: RefCell::new(vec![None; size]), parent })
+    }
+}
+
+/// What a type rule needs from the checker: the default float dtype where the call stands and
+/// a way to call a function value (for the built-ins that do, such as `numgrad`).
+pub trait TypeCx {
+    /// The default float dtype (the `dtype` directive) at the call.
+    fn dtype(&self) -> FloatDtype;
+    /// The result type of calling `f` with arguments of these types; errors inside the
+    /// function's body are reported by the checker itself.
+    fn call(&mut self, f: &Type, args: &[Type]) -> Result<Type, TypeError>;
+}
+
+/// An error from a type rule, before the checker gives it the span of the call or argument
+/// (it mirrors `prims::OpError`). A help text may name an argument's source text as `{0}`, `{1}`.
+#[derive(Clone, Debug)]
+pub struct TypeError {
+    pub code: Code,
+    pub message: String,
+    /// The argument the error is about (its span is underlined), or the whole call.
+    pub arg: Option<usize>,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl TypeError {
+    /// An error about the whole call.
+    pub fn new(code: Code, message: impl Into<String>) -> TypeError {
+        TypeError { code, message: message.into(), arg: None, label: String::new(), help: None }
+    }
+
+    /// Points the error at argument `arg`, labelled.
+    pub fn at(mut self, arg: usize, label: impl Into<String>) -> TypeError {
+        self.arg = Some(arg);
+        self.label = label.into();
+        self
+    }
+
+    /// Labels the call itself.
+    pub fn label(mut self, label: impl Into<String>) -> TypeError {
+        self.label = label.into();
+        self
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, help: impl Into<String>) -> TypeError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `what` cannot take a value of type `t` (argument `arg`).
+    pub fn takes(what: &str, arg: usize, t: &Type) -> TypeError {
+        TypeError::new(Code::TypeMismatch, format!("{what} does not take {t}")).at(arg, t.to_string())
+    }
+}
+
+impl Type {
+    /// The unit value: the empty tuple.
+    pub fn unit() -> Type {
+        Type::Tuple(Vec::new())
+    }
+
+    /// A tensor of `dtype` with these dims, or the scalar of that dtype when there are none.
+    pub fn tensor(dtype: Dtype, dims: Vec<Dim>) -> Type {
+        if dims.is_empty() {
+            Type::scalar(dtype)
+        } else {
+            Type::Tensor { dtype, dims }
+        }
+    }
+
+    /// A tensor whose dims are all known.
+    pub fn known(dtype: Dtype, dims: &[usize]) -> Type {
+        Type::tensor(dtype, dims.iter().map(|&d| Dim::Known(d)).collect())
+    }
+
+    /// The scalar type of a tensor's elements.
+    pub fn scalar(dtype: Dtype) -> Type {
+        match dtype {
+            Dtype::F64 => Type::Float(FloatDtype::F64),
+            Dtype::F32 => Type::Float(FloatDtype::F32),
+            Dtype::Bool => Type::Bool(None),
+        }
+    }
+
+    /// The dims of a tensor; a scalar has none.
+    pub fn dims(&self) -> &[Dim] {
+        match self {
+            Type::Tensor { dims, .. } => dims,
+            _ => &[],
+        }
+    }
+
+    /// Whether this is a numeric scalar: `int`, `f64` or `f32`.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Type::Int(_) | Type::Float(_))
+    }
+
+    /// Whether this is a float tensor.
+    pub fn is_float_tensor(&self) -> bool {
+        matches!(self, Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. })
+    }
+
+    /// Whether this is a float scalar or float tensor (what `grad` differentiates).
+    pub fn is_float(&self) -> bool {
+        matches!(self, Type::Float(_)) || self.is_float_tensor()
+    }
+
+    /// Forgets constant values and known dims: the type of every value this one could become.
+    pub fn widen(&self) -> Type {
+        match self {
+            Type::Int(_) => Type::Int(None),
+            Type::Bool(_) => Type::Bool(None),
+            Type::Tensor { dtype, dims } => Type::Tensor { dtype: *dtype, dims: vec![Dim::Unknown; dims.len()] },
+            Type::Tuple(items) => Type::Tuple(items.iter().map(Type::widen).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// Forgets constant values only (the type of a variable that is assigned to).
+    pub fn variable(&self) -> Type {
+        match self {
+            Type::Int(_) => Type::Int(None),
+            Type::Bool(_) => Type::Bool(None),
+            Type::Tuple(items) => Type::Tuple(items.iter().map(Type::variable).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// The type of a value that is one of `self` or `other` (branches of an `if`).
+    pub fn join(&self, other: &Type) -> Type {
+        match (self, other) {
+            (a, b) if a == b => a.clone(),
+            (Type::Int(_), Type::Int(_)) => Type::Int(None),
+            (Type::Bool(_), Type::Bool(_)) => Type::Bool(None),
+            (Type::Tensor { dtype: a, dims: x }, Type::Tensor { dtype: b, dims: y })
+                if a == b && x.len() == y.len() =>
+            {
+                let dims = x.iter().zip(y).map(|(p, q)| if p == q { *p } else { Dim::Unknown }).collect();
+                Type::Tensor { dtype: *a, dims }
+            }
+            (Type::Tuple(x), Type::Tuple(y)) if x.len() == y.len() => {
+                Type::Tuple(x.iter().zip(y).map(|(p, q)| p.join(q)).collect())
+            }
+            _ => Type::Any,
+        }
+    }
+
+    /// Whether a value of type `self` may be stored where `expected` is declared: the same kind,
+    /// dtype and rank, and every dimension known on both sides equal (int values do not count).
+    pub fn fits(&self, expected: &Type) -> bool {
+        match (self, expected) {
+            (Type::Any, _) | (_, Type::Any) => true,
+            (Type::Int(_), Type::Int(_)) | (Type::Bool(_), Type::Bool(_)) | (Type::Str, Type::Str) => true,
+            (Type::Float(a), Type::Float(b)) => a == b,
+            (Type::Tensor { dtype: a, dims: x }, Type::Tensor { dtype: b, dims: y }) => {
+                a == b
+                    && x.len() == y.len()
+                    && x.iter().zip(y).all(|(p, q)| !matches!((p, q), (Dim::Known(m), Dim::Known(n)) if m != n))
+            }
+            (Type::Tuple(x), Type::Tuple(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.fits(q)),
+            (Type::Seq(t), Type::Tuple(y)) => y.iter().all(|q| t.fits(q)),
+            (Type::Tuple(x), Type::Seq(t)) => x.iter().all(|p| p.fits(t)),
+            (Type::Seq(a), Type::Seq(b)) => a.fits(b),
+            (Type::Fn(_), Type::Fn(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// What a variable declared with type `declared` and given a value of type `self` is known
+    /// to be: the declared type, keeping an int's constant value and what the declaration leaves
+    /// unsaid (a function's type).
+    pub fn refine(&self, declared: &Type) -> Type {
+        match (self, declared) {
+            (_, Type::Any) | (Type::Int(_), Type::Int(_)) | (Type::Bool(_), Type::Bool(_)) => self.clone(),
+            (Type::Tuple(x), Type::Tuple(y)) if x.len() == y.len() => {
+                Type::Tuple(x.iter().zip(y).map(|(p, q)| p.refine(q)).collect())
+            }
+            _ => declared.clone(),
+        }
+    }
+}
+
+/// The element count of a shape, when every dim is known (and the product fits).
+pub fn known_len(dims: &[Dim]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |acc, d| match d {
+        Dim::Known(n) => acc.checked_mul(*n),
+        Dim::Unknown => None,
+    })
+}
+
+/// The dims two shapes broadcast to (NumPy's rules), or `None` when known dims conflict. An
+/// unknown dim against a known one gives the known one unless that is 1.
+pub fn broadcast_dims(a: &[Dim], b: &[Dim]) -> Option<Vec<Dim>> {
+    let rank = a.len().max(b.len());
+    let at = |s: &[Dim], i: usize| if i < rank - s.len() { Dim::Known(1) } else { s[i - (rank - s.len())] };
+    (0..rank)
+        .map(|i| match (at(a, i), at(b, i)) {
+            (x, y) if x == y => Some(x),
+            (Dim::Known(1), y) => Some(y),
+            (x, Dim::Known(1)) => Some(x),
+            (Dim::Known(_), Dim::Known(_)) => None,
+            (Dim::Unknown, Dim::Known(n)) | (Dim::Known(n), Dim::Unknown) => Some(Dim::Known(n)),
+            (Dim::Unknown, Dim::Unknown) => Some(Dim::Unknown),
+        })
+        .collect()
+}
+
+/// Whether a value of shape `from` may be broadcast to exactly `to` (indexed assignment).
+pub fn broadcasts_to(from: &[Dim], to: &[Dim]) -> bool {
+    from.len() <= to.len()
+        && from.iter().rev().zip(to.iter().rev()).all(|(f, t)| match (f, t) {
+            (Dim::Known(x), Dim::Known(y)) => x == y || *x == 1,
+            _ => true,
+        })
+}
+
+/// The dims as plain sizes when all are known (for the runtime's own shape helpers).
+pub fn all_known(dims: &[Dim]) -> Option<Vec<usize>> {
+    dims.iter().map(|d| if let Dim::Known(n) = d { Some(*n) } else { None }).collect()
+}
+
+/// Whether two known-rank shapes could be equal.
+pub fn same_shape(a: &[Dim], b: &[Dim]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(p, q)| !matches!((p, q), (Dim::Known(m), Dim::Known(n)) if m != n))
+}
+
+/// Whether `a` and `b` broadcast, using the runtime's rule when both are fully known.
+pub fn broadcast_known(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    broadcast::broadcast_shape(a, b)
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dim::Known(n) => write!(f, "{n}"),
+            Dim::Unknown => f.write_str("?"),
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Int(_) => f.write_str("int"),
+            Type::Float(FloatDtype::F64) => f.write_str("f64"),
+            Type::Float(FloatDtype::F32) => f.write_str("f32"),
+            Type::Bool(_) => f.write_str("bool"),
+            Type::Str => f.write_str("str"),
+            Type::Tensor { dtype, dims } => {
+                let dims: Vec<String> = dims.iter().map(Dim::to_string).collect();
+                write!(f, "{}[{}]", dtype.name(), dims.join(", "))
+            }
+            Type::Tuple(items) if items.len() == 1 => write!(f, "({},)", items[0]),
+            Type::Tuple(items) => {
+                let items: Vec<String> = items.iter().map(Type::to_string).collect();
+                write!(f, "({})", items.join(", "))
+            }
+            Type::Seq(item) => write!(f, "({item}, ...)"),
+            Type::Fn(FnType::Closure { code, .. }) => {
+                let params: Vec<String> = (0..code.params)
+                    .map(|i| match code.def.params.get(i).and_then(|p| p.ty.as_ref()) {
+                        Some(_) => format!("{}: {}", code.def.params[i].name.name, written(code, i)),
+                        None => code.def.params.get(i).map_or("_".into(), |p| p.name.name.to_string()),
+                    })
+                    .collect();
+                write!(f, "fn {}({})", code.name.as_deref().unwrap_or(""), params.join(", "))
+            }
+            Type::Fn(FnType::Prim(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
+            Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
+                write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })
+            }
+            Type::Fn(FnType::Hessian { f: inner }) => write!(f, "hessian({inner})"),
+            Type::Absent => f.write_str("nothing"),
+            Type::Any => f.write_str("_"),
+        }
+    }
+}
+
+/// The written type of parameter `i` of a function, as its source spells it.
+fn written(code: &FnCode, i: usize) -> String {
+    use crate::syntax::ast::{DimExpr, TypeExpr, TypeExprKind as K};
+    fn go(t: &TypeExpr) -> String {
+        match &t.kind {
+            K::Int => "int".into(),
+            K::Float(FloatDtype::F64) => "f64".into(),
+            K::Float(FloatDtype::F32) => "f32".into(),
+            K::Bool => "bool".into(),
+            K::Str => "str".into(),
+            K::Tensor { dtype, dims } => {
+                let dims: Vec<String> = dims
+                    .iter()
+                    .map(|d| match d {
+                        DimExpr::Known(n, _) => n.to_string(),
+                        DimExpr::Name(id) => id.name.to_string(),
+                        DimExpr::Unknown(_) => "?".into(),
+                    })
+                    .collect();
+                let dtype = match dtype {
+                    Some(FloatDtype::F64) => "f64",
+                    Some(FloatDtype::F32) => "f32",
+                    None => "bool",
+                };
+                format!("{dtype}[{}]", dims.join(", "))
+            }
+            K::Tuple(items) => format!("({})", items.iter().map(go).collect::<Vec<_>>().join(", ")),
+            K::Fn { params, ret } => {
+                format!("fn({}) -> {}", params.iter().map(go).collect::<Vec<_>>().join(", "), go(ret))
+            }
+        }
+    }
+    code.def.params.get(i).and_then(|p| p.ty.as_ref()).map_or_else(|| "_".into(), go)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_print_as_written() {
+        let t = Type::Tensor { dtype: Dtype::F64, dims: vec![Dim::Known(2000), Dim::Unknown] };
+        assert_eq!(t.to_string(), "f64[2000, ?]");
+        assert_eq!(Type::Tuple(vec![Type::Int(Some(1)), Type::Str]).to_string(), "(int, str)");
+        assert_eq!(Type::Tuple(vec![Type::Int(None)]).to_string(), "(int,)");
+        assert_eq!(Type::Seq(Box::new(Type::Str)).to_string(), "(str, ...)");
+    }
+
+    #[test]
+    fn broadcasting_with_unknown_dims() {
+        let k = Dim::Known;
+        assert_eq!(broadcast_dims(&[k(2), k(3)], &[k(3)]), Some(vec![k(2), k(3)]));
+        assert_eq!(broadcast_dims(&[k(3)], &[k(4)]), None);
+        assert_eq!(broadcast_dims(&[Dim::Unknown], &[k(4)]), Some(vec![k(4)]));
+        assert_eq!(broadcast_dims(&[Dim::Unknown], &[k(1)]), Some(vec![Dim::Unknown]));
+    }
+
+    #[test]
+    fn join_and_fits() {
+        let a = Type::known(Dtype::F64, &[3, 4]);
+        let b = Type::known(Dtype::F64, &[5, 4]);
+        assert_eq!(a.join(&b).to_string(), "f64[?, 4]");
+        assert!(a.fits(&a.join(&b)));
+        assert!(!a.fits(&b));
+        assert!(!a.fits(&Type::known(Dtype::F32, &[3, 4])));
+        assert!(Type::Int(Some(1)).fits(&Type::Int(Some(2))));
+    }
+}

@@ -1,0 +1,253 @@
+//! Error cases through the real binary. Each `tests/errors/NAME.tsc` is a script that must fail;
+//! its header says how:
+//!
+//! ```text
+//! # error: tscript::runtime::index at 6:7     the code, and where miette points (line:col)
+//! # stdout: [1.0, 2.0, 3.0]                   each line printed before the error (in order)
+//! # stderr: index 3, extent 3                 text the diagnostic must contain
+//! ```
+//!
+//! The run must exit with status 1, print the code and `[tests/errors/NAME.tsc:LINE:COL]` on
+//! standard error, and nothing on standard output beyond the `# stdout:` lines. Cases that need a
+//! generated file (deep nesting, a huge script, bytes that are not UTF-8) and the command line's
+//! usage errors are tests of their own below.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The crate root, where the binary runs so that paths in diagnostics are `tests/errors/...`.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `tscript ARGS...` from the crate root, without colour.
+fn tscript(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tscript"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("TSCRIPT_THREADS")
+        .output()
+        .expect("the tscript binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// What a script's header expects.
+struct Expect {
+    code: String,
+    at: Option<String>,
+    stdout: String,
+    stderr: Vec<String>,
+}
+
+fn header(script: &str) -> Expect {
+    let mut expect = Expect { code: String::new(), at: None, stdout: String::new(), stderr: Vec::new() };
+    for line in script.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(rest) = line.strip_prefix("# error: ") {
+            let mut parts = rest.split(" at ");
+            expect.code = parts.next().unwrap_or_default().trim().to_string();
+            expect.at = parts.next().map(|s| s.trim().to_string());
+        } else if let Some(rest) = line.strip_prefix("# stdout: ") {
+            expect.stdout.push_str(rest);
+            expect.stdout.push('\n');
+        } else if let Some(rest) = line.strip_prefix("# stderr: ") {
+            expect.stderr.push(rest.to_string());
+        }
+    }
+    expect
+}
+
+/// Checks one failing run against its expectations; returns what went wrong, if anything.
+fn verify(
+    name: &str,
+    out: &Output,
+    status: i32,
+    code: &str,
+    place: Option<&str>,
+    stdout: &str,
+    stderr: &[String],
+) -> Vec<String> {
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    let mut problems = Vec::new();
+    if out.status.code() != Some(status) {
+        problems.push(format!("{name}: exit status {:?}, expected {status}", out.status.code()));
+    }
+    if !se.contains(code) {
+        problems.push(format!("{name}: stderr lacks the code {code}"));
+    }
+    if let Some(place) = place {
+        if !se.contains(place) {
+            problems.push(format!("{name}: stderr lacks {place}"));
+        }
+    }
+    for want in stderr {
+        if !se.contains(want.as_str()) {
+            problems.push(format!("{name}: stderr lacks {want:?}"));
+        }
+    }
+    if so != stdout {
+        problems.push(format!("{name}: stdout {so:?}, expected {stdout:?}"));
+    }
+    if !problems.is_empty() {
+        problems.push(format!("--- stderr of {name}:\n{se}"));
+    }
+    problems
+}
+
+#[test]
+fn every_error_script_fails_as_its_header_says() {
+    let dir = root().join("tests/errors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/errors exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tsc"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "expected the error scripts in tests/errors, found {}", files.len());
+    let mut problems = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let script = std::fs::read_to_string(path).expect("readable script");
+        let expect = header(&script);
+        assert!(expect.code.starts_with("tscript::"), "{name} has no `# error: CODE` header");
+        let relative = format!("tests/errors/{name}");
+        let place = expect.at.as_ref().map(|at| format!("[{relative}:{at}]"));
+        let out = tscript(&[&relative]);
+        problems.extend(verify(&name, &out, 1, &expect.code, place.as_deref(), &expect.stdout, &expect.stderr));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A fresh directory for generated scripts.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tscript-errors-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write a scratch file");
+    path.to_string_lossy().into_owned()
+}
+
+fn assert_fails(out: &Output, status: i32, code: &str, stderr: &[&str]) {
+    let wanted: Vec<String> = stderr.iter().map(|s| s.to_string()).collect();
+    let problems = verify("run", out, status, code, None, "", &wanted);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn nesting_300_deep_is_a_parse_error_not_a_stack_overflow() {
+    let dir = scratch("deep");
+    let brackets = format!("print({}1{})\n", "[".repeat(300), "]".repeat(300));
+    let calls = format!("print({}1{})\n", "abs(".repeat(300), ")".repeat(300));
+    let blocks = format!("{}1{}\n", "if true { ".repeat(300), " }".repeat(300));
+    let parens = format!("let x = {}1{}\n", "(".repeat(300), ")".repeat(300));
+    let negations = format!("let x = {}1\n", "-".repeat(300));
+    for (i, src) in [brackets, calls, blocks, parens, negations].iter().enumerate() {
+        let path = write(&dir, &format!("deep{i}.tsc"), src);
+        assert_fails(&tscript(&[&path]), 1, "tscript::parse::too_deep", &[]);
+    }
+    // 200 levels is within the limit and runs.
+    let ok = write(&dir, "ok.tsc", format!("print({}1{})\n", "(".repeat(200), ")".repeat(200)));
+    let out = tscript(&[&ok]);
+    assert_eq!(text(&out.stdout), "1\n", "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_script_over_64_mib_is_a_parse_error() {
+    let dir = scratch("large");
+    let line = format!("# {}\n", "x".repeat(1021));
+    let path = write(&dir, "large.tsc", line.repeat(65 * 1024 + 1));
+    assert_fails(&tscript(&[&path]), 1, "tscript::parse::too_large", &[]);
+    std::fs::remove_file(&path).expect("remove the large script");
+}
+
+#[test]
+fn a_missing_or_non_utf8_script_is_an_io_error() {
+    assert_fails(&tscript(&["tests/errors/no_such_file.tsc"]), 1, "tscript::io", &["no_such_file.tsc"]);
+    let dir = scratch("utf8");
+    let path = write(&dir, "latin1.tsc", b"print(\"caf\xe9\")\n");
+    assert_fails(&tscript(&[&path]), 1, "tscript::io", &["UTF-8"]);
+    assert_fails(&tscript(&["check", &path]), 1, "tscript::io", &[]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let good = "tests/lang/statements.tsc";
+    for args in [
+        vec!["--threads", "0", good],
+        vec!["--threads", "many", good],
+        vec!["--bogus", good],
+        vec!["--bogus"],
+        vec!["check"],
+        vec!["run"],
+    ] {
+        let out = tscript(&args);
+        assert_eq!(out.status.code(), Some(2), "tscript {args:?}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "tscript {args:?} printed {}", text(&out.stdout));
+        assert!(!out.stderr.is_empty(), "tscript {args:?} says nothing on stderr");
+    }
+}
+
+#[test]
+fn check_reports_without_running() {
+    let dir = scratch("check");
+    let good = write(&dir, "good.tsc", "print(\"ran\")\nlet x = zeros(2) + 1\n");
+    let out = tscript(&["check", &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "check ran the script: {}", text(&out.stdout));
+    let bad = write(&dir, "bad.tsc", "print(\"ran\")\nlet x = maen(1)\nlet y = (1 +\n");
+    let out = tscript(&["check", &good, &bad]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "check ran the script: {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("tscript::parse"), "{}", text(&out.stderr));
+    let bad = write(&dir, "undefined.tsc", "print(\"ran\")\nlet x = maen(1)\n");
+    let out = tscript(&["check", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("tscript::name::undefined"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn one_line_of_code_runs_with_e() {
+    let out = tscript(&["-e", "print(1+1)"]);
+    assert_eq!(text(&out.stdout), "2\n", "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
+    let out = tscript(&["-e", "print(1 / len(args()))"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("tscript::runtime::division_by_zero"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn info_names_the_blas_library_and_its_kernel() {
+    let out = tscript(&["info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let info = text(&out.stdout);
+    assert!(info.lines().any(|l| l.contains("OpenBLAS")), "{info}");
+    assert!(info.lines().any(|l| l.to_lowercase().contains("kernel")), "{info}");
+}
+
+#[test]
+fn arguments_reach_args() {
+    let dir = scratch("args");
+    let script = write(&dir, "args.tsc", "print(args())\nprint(len(args()), args()[0])\n");
+    let out = tscript(&[&script, "first", "-x", "3"]);
+    assert_eq!(text(&out.stdout), "(\"first\", \"-x\", \"3\")\n3 first\n", "{}", text(&out.stderr));
+    let out = tscript(&["run", &script, "only"]);
+    assert_eq!(text(&out.stdout), "(\"only\",)\n1 only\n", "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_threads_option_overrides_every_directive() {
+    let dir = scratch("threads");
+    let script = write(&dir, "threads.tsc", "threads 1\nprint(nthreads())\nthreads 2 { print(nthreads()) }\n");
+    let out = tscript(&["--threads", "3", &script]);
+    assert_eq!(text(&out.stdout), "3\n3\n", "{}", text(&out.stderr));
+    let out = tscript(&[&script]);
+    assert_eq!(text(&out.stdout), "1\n2\n", "{}", text(&out.stderr));
+}

@@ -1,0 +1,286 @@
+//! The REPL (spec §11), driven through a pseudo-terminal as a user would drive it, and piped
+//! input run as a script. Every wait is bounded, so a failure cannot hang the test run.
+
+use expectrl::{ControlCode, Eof, Session};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The longest any one expected output may take (generous: CI machines are loaded).
+const TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A folder of its own for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("tscript-repl-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A REPL on a pseudo-terminal, waiting at its first prompt.
+struct Repl {
+    session: Session,
+}
+
+impl Repl {
+    /// Starts `tscript` with the history kept in `history`.
+    fn start(history: &Path) -> Repl {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tscript"));
+        command.env("NO_COLOR", "1").env("TERM", "xterm").env("TSCRIPT_HISTORY", history).env("TSCRIPT_THREADS", "1");
+        let mut session = Session::spawn(command).expect("spawn tscript on a pty");
+        session.set_expect_timeout(Some(TIMEOUT));
+        let mut repl = Repl { session };
+        repl.expect("ts> ");
+        repl
+    }
+
+    /// Waits for `text`; returns what came before it.
+    fn expect(&mut self, text: &str) -> String {
+        match self.session.expect(text) {
+            Ok(found) => String::from_utf8_lossy(found.before()).into_owned(),
+            Err(e) => panic!("expected {text:?} from the REPL: {e}"),
+        }
+    }
+
+    /// Types `line` and Enter.
+    fn send_line(&mut self, line: &str) {
+        self.session.send_line(line).expect("write to the pty");
+    }
+
+    /// Types `line` and waits for the next prompt; returns the output before it.
+    fn run(&mut self, line: &str) -> String {
+        self.send_line(line);
+        self.expect("ts> ")
+    }
+
+    /// Types `line`, waits for the output `expected`, then for the next prompt; returns the
+    /// output before `expected`.
+    fn enter(&mut self, line: &str, expected: &str) -> String {
+        self.send_line(line);
+        let before = self.expect(expected);
+        self.expect("ts> ");
+        before
+    }
+
+    /// Leaves with Ctrl-D and returns the exit status.
+    fn quit(mut self) -> i32 {
+        self.session.send(ControlCode::EndOfTransmission).expect("send Ctrl-D");
+        if let Err(e) = self.session.expect(Eof) {
+            panic!("the REPL did not leave on Ctrl-D: {e}");
+        }
+        match self.session.get_process().wait() {
+            Ok(expectrl::WaitStatus::Exited(_, code)) => code,
+            other => panic!("the REPL did not exit normally: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn values_print_with_their_types() {
+    let dir = TempDir::new("values");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.enter("1 + 2", "3 : int");
+    repl.enter("[1.0, 2.0]", "[1.0, 2.0] : f64[2]");
+    repl.run("let x = 2.5");
+    let before = repl.enter("x * 2", "5.0 : f64");
+    assert!(!before.contains(" : "), "a let printed a value: {before:?}");
+    repl.enter("(1, \"a\")", "(1, \"a\") : (int, str)");
+    repl.enter("print(40 + 2)", "42");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn multi_line_function() {
+    let dir = TempDir::new("multiline");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.send_line("fn sq(x) {");
+    repl.expect("..> ");
+    repl.send_line("let y = x *");
+    repl.expect("..> ");
+    repl.send_line("  x");
+    repl.expect("..> ");
+    repl.send_line("y }");
+    repl.expect("ts> ");
+    repl.enter("sq(7)", "49 : int");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn an_error_keeps_the_variables() {
+    let dir = TempDir::new("error");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let a = 10");
+    repl.send_line("a = 11; nosuch + 1");
+    repl.expect("tscript::name::undefined");
+    repl.expect("ts> ");
+    repl.enter("a", "10 : int");
+    repl.send_line("a = 12; assert(a < 0, \"boom\")");
+    repl.expect("tscript::assert");
+    repl.expect("<repl 4>:1:");
+    repl.expect("ts> ");
+    repl.enter("a", "12 : int");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn ctrl_c_stops_a_loop_and_restores_the_variables() {
+    let dir = TempDir::new("interrupt");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let k = 5");
+    repl.send_line("k = 100; print(1000 + 234); while true { k += 1 }");
+    repl.expect("1234");
+    repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
+    repl.expect("tscript::runtime::interrupted");
+    repl.expect("ts> ");
+    repl.enter("k", "5 : int");
+    repl.send_line("unfinished(");
+    repl.expect("..> ");
+    repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
+    repl.expect("ts> ");
+    repl.enter("k + 1", "6 : int");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn tab_completes_variables_builtins_and_commands() {
+    let dir = TempDir::new("complete");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let learning_rate = 0.5");
+    repl.session.send("learn\t").expect("type");
+    repl.expect("learning_rate");
+    repl.enter(" * 2", "1.0 : f64");
+    repl.session.send("linsp\t").expect("type");
+    repl.expect("linspace");
+    repl.enter("(0, 1, 3)", "[0.0, 0.5, 1.0] : f64[3]");
+    repl.session.send(":he\t").expect("type");
+    repl.expect(":help");
+    repl.enter(" norm", "norm(");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn history_is_kept_between_sessions() {
+    let dir = TempDir::new("history");
+    let history = dir.0.join("deep").join("history");
+    let mut first = Repl::start(&history);
+    first.run("let zebra = 41");
+    assert_eq!(first.quit(), 0);
+    let saved = std::fs::read_to_string(&history).expect("the history file");
+    assert!(saved.contains("let zebra = 41"), "history file: {saved:?}");
+
+    let mut second = Repl::start(&history);
+    second.session.send("\x1b[A").expect("type Up");
+    second.expect("let zebra = 41");
+    second.run("");
+    second.enter("zebra + 1", "42 : int");
+    assert_eq!(second.quit(), 0);
+}
+
+#[test]
+fn type_does_not_run_the_expression() {
+    let dir = TempDir::new("type");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let n = 1");
+    repl.send_line(":type { n = 2; print(777); n }");
+    let before = repl.expect("ts> ");
+    assert!(!before.contains("777\r"), "`:type` ran its expression: {before:?}");
+    repl.enter("n", "1 : int");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn time_reports_wall_time_and_gflops() {
+    let dir = TempDir::new("time");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let A = ones(40, 30)");
+    repl.run("let B = ones(30, 20)");
+    repl.send_line(":time A @ B");
+    repl.expect(" : f64[40, 20]");
+    repl.expect("time: ");
+    let line = repl.expect("GFLOP/s");
+    assert!(line.contains("s, "), "time line: {line:?}");
+    repl.expect("ts> ");
+    repl.send_line(":time 1 + 1");
+    repl.expect("2 : int");
+    let line = repl.expect("ts> ");
+    assert!(line.contains("time: ") && !line.contains("GFLOP"), "time line: {line:?}");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn help_shows_a_builtin_from_the_table() {
+    let dir = TempDir::new("help");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.send_line(":help grad");
+    repl.expect("grad(f, wrt?)");
+    repl.expect("example: grad(|x| x ^ 2)(3.0)");
+    repl.expect("ts> ");
+    repl.send_line(":help");
+    repl.expect("linear algebra:");
+    repl.expect(":quit");
+    repl.expect("ts> ");
+    repl.send_line(":help gradd");
+    repl.expect("did you mean 'grad'?");
+    repl.expect("ts> ");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn commands_vars_load_reset_quit() {
+    let dir = TempDir::new("commands");
+    let script = dir.0.join("setup.tsc");
+    std::fs::write(&script, "let W = zeros(256, 4)\nlet count = 3\n").expect("write script");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run(&format!(":load {}", script.display()));
+    repl.send_line(":vars");
+    repl.expect("W      f64[256, 4]  8.0 KiB");
+    repl.expect("count  int");
+    repl.expect("ts> ");
+    repl.enter(":info", "threads");
+    repl.enter(":reset", "fresh session");
+    repl.send_line("count");
+    repl.expect("tscript::name::undefined");
+    repl.expect("ts> ");
+    repl.send_line(":nonsense");
+    repl.expect("tscript::usage");
+    repl.expect("ts> ");
+    repl.send_line(":quit");
+    repl.session.expect(Eof).expect("`:quit` leaves");
+}
+
+#[test]
+fn piped_input_runs_as_a_script() {
+    let run = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tscript"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tscript");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("tscript output");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, out, err) = run("print(1+1)\n");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2\n", ""));
+
+    let (code, out, _) = run("let x = [1.0,\n 2.0]\nx\nprint(sum(x))\n");
+    assert_eq!((code, out.as_str()), (Some(0), "3.0\n"), "no prompts and no echo of values");
+
+    let (code, out, err) = run("print(1)\nprint(nosuch)\n");
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "", "the script is checked as a whole before it runs");
+    assert!(err.contains("tscript::name::undefined") && err.contains("<stdin>:2:"), "{err}");
+}
