@@ -1,5 +1,5 @@
 //! The REPL (spec §11): `tscript` with no arguments on a terminal. Each entry is read with
-//! rustyline (prompt `ts> `, `..> ` while [`is_incomplete`] says the entry goes on), run into
+//! rustyline (prompt `ts> `, `..> ` while [`is_incomplete`](crate::syntax::parse::is_incomplete) says the entry goes on), run into
 //! one [`Session`] under the name `<repl N>` so that diagnostics show the entry's own line
 //! numbers, and an expression's value is printed with its type. Ctrl-C while an entry runs
 //! stops it and puts the session back as it was before the entry ([`Session::snapshot`]); any
@@ -7,27 +7,19 @@
 //! commands. History lives in `TSCRIPT_HISTORY`, else `$XDG_DATA_HOME/tscript/history`, else
 //! `~/.local/share/tscript/history`. Piped input is not handled here: `main.rs` runs it as a script.
 
+mod input;
+
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
 use crate::eval::interp::INTERRUPTED;
 use crate::eval::lower::nearest;
 use crate::prims::{Kind, Prim};
 use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
-use crate::syntax::parse::{is_incomplete, parse};
+use crate::syntax::parse::parse;
 use crate::value::{repr, Tensor, Value};
 use crate::Session;
-use rustyline::completion::{Completer, FilenameCompleter, Pair};
-use rustyline::config::{ColorMode, CompletionType, Config};
-use rustyline::error::ReadlineError;
-use rustyline::highlight::{CmdKind, Highlighter};
-use rustyline::hint::Hinter;
-use rustyline::history::DefaultHistory;
-use rustyline::validate::Validator;
-use rustyline::{Context, Editor, Helper};
-use std::borrow::Cow;
-use std::cell::Cell;
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use input::{Input, Read};
+use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -35,7 +27,7 @@ use std::time::Instant;
 pub const COMMANDS: &[(&str, &str)] = &[
     (":help", "list the built-ins; `:help NAME` shows one"),
     (":type", "`:type EXPR` shows the type of EXPR without running it"),
-    (":time", "`:time EXPR` runs EXPR and shows the wall time (and GFLOP/s for `A @ B`)"),
+    (":time", "`:time EXPR` runs EXPR, shows the wall time (and GFLOP/s for `A @ B`)"),
     (":vars", "the variables, their types and memory"),
     (":info", "the BLAS library, its CPU kernel and threads (as `tscript info`)"),
     (":load", "`:load FILE` runs a script into the session"),
@@ -43,43 +35,21 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":quit", "leaves (as does Ctrl-D)"),
 ];
 
-/// The language's keywords (spec §2), for completion and highlighting.
-pub const KEYWORDS: &[&str] = &[
-    "let", "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "true", "false", "and", "or",
-    "not", "threads", "seed", "dtype",
-];
-
 /// Runs the interactive REPL until Ctrl-D or `:quit`; returns the exit status (0, or 1 when
 /// the terminal cannot be used). `threads` is `--threads N`, kept for `:reset`.
 pub fn run(threads: Option<usize>) -> u8 {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let config = Config::builder()
-        .max_history_size(1000)
-        .and_then(|b| b.history_ignore_dups(true))
-        .map(|b| {
-            b.auto_add_history(false)
-                .completion_type(CompletionType::List)
-                .color_mode(if colour { ColorMode::Enabled } else { ColorMode::Disabled })
-                .build()
-        });
-    let editor = config.and_then(Editor::<ReplHelper, DefaultHistory>::with_config);
-    let mut editor = match editor {
-        Ok(editor) => editor,
+    let mut input = match Input::new() {
+        Ok(input) => input,
         Err(e) => {
             let diag = Diag::unplaced(Code::Io, format!("cannot use the terminal: {e}"));
             eprintln!("{:?}", crate::diag::SourceMap::default().report(diag));
             return 1;
         }
     };
-    editor.set_helper(Some(ReplHelper::default()));
-    let history = history_path();
-    if let Some(path) = &history {
-        let _ = editor.load_history(path);
-    }
     println!("TensorScript {} — `:help` for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
     let mut repl = Repl { session: new_session(threads), threads, entries: 0 };
     loop {
-        let text = match read_entry(&mut editor) {
+        let text = match input.read_entry() {
             Read::Entry(text) => text,
             Read::Cleared => continue,
             Read::End => {
@@ -88,84 +58,18 @@ pub fn run(threads: Option<usize>) -> u8 {
             }
         };
         if !text.trim().is_empty() {
-            let _ = editor.add_history_entry(text.as_str());
-            save_history(&mut editor, history.as_deref());
+            input.remember(&text);
         }
         if repl.entry(&text) == Flow::Quit {
             return 0;
         }
-        let names = repl.session.variables().into_iter().map(|(name, _)| name.to_string()).collect();
-        if let Some(helper) = editor.helper_mut() {
-            helper.names = names;
-        }
+        input.names = repl.session.variables().into_iter().map(|(name, _)| name.to_string()).collect();
     }
 }
 
 /// A session that prints to standard output, with the thread policy of `--threads`.
 fn new_session(threads: Option<usize>) -> Session {
     Session::new(Box::new(std::io::stdout()), Vec::new(), ThreadPolicy::new(threads))
-}
-
-/// What reading one entry gave.
-enum Read {
-    /// A complete entry (possibly several lines).
-    Entry(String),
-    /// Ctrl-C at a prompt: the entry so far is dropped.
-    Cleared,
-    /// Ctrl-D on an empty line, or the input ended.
-    End,
-}
-
-/// Reads lines until the entry is complete: a `:` command is one line; code goes on while
-/// brackets are open or a line ends in an operator.
-fn read_entry(editor: &mut Editor<ReplHelper, DefaultHistory>) -> Read {
-    let mut text = String::new();
-    let mut prompt = "ts> ";
-    loop {
-        match editor.readline(prompt) {
-            Ok(line) => {
-                if !text.is_empty() {
-                    text.push('\n');
-                }
-                text.push_str(&line);
-                if text.trim_start().starts_with(':') || !is_incomplete(&text) {
-                    return Read::Entry(text);
-                }
-                prompt = "..> ";
-            }
-            Err(ReadlineError::Interrupted) => return Read::Cleared,
-            Err(ReadlineError::Eof) => return Read::End,
-            Err(e) => {
-                eprintln!("cannot read the terminal: {e}");
-                return Read::End;
-            }
-        }
-    }
-}
-
-/// Appends the new history entries to the history file, creating its folder; warns once if
-/// that fails.
-fn save_history(editor: &mut Editor<ReplHelper, DefaultHistory>, path: Option<&std::path::Path>) {
-    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    let Some(path) = path else { return };
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Err(e) = editor.append_history(path) {
-        if !WARNED.swap(true, Ordering::Relaxed) {
-            eprintln!("warning: cannot save the history to {}: {e}", path.display());
-        }
-    }
-}
-
-/// Where the history is kept: `TSCRIPT_HISTORY`, else the XDG data directory.
-pub fn history_path() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(path) = var("TSCRIPT_HISTORY") {
-        return Some(path);
-    }
-    let data = var("XDG_DATA_HOME").filter(|p| p.is_absolute()).or_else(|| var("HOME").map(|h| h.join(".local").join("share")))?;
-    Some(data.join("tscript").join("history"))
 }
 
 /// Whether the REPL goes on after an entry.
@@ -264,7 +168,8 @@ impl Repl {
             print!("{}", help_list());
             return;
         }
-        let found = Prim::by_name(name).or_else(|| Prim::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name));
+        let found = Prim::by_name(name)
+            .or_else(|| Prim::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name));
         match found {
             Some(prim) => print!("{}", help_entry(prim)),
             None => {
@@ -291,7 +196,9 @@ impl Repl {
             show(value);
         }
         match flops {
-            Some(flops) if seconds > 0.0 => println!("time: {}, {:.1} GFLOP/s", duration_text(seconds), flops / seconds / 1e9),
+            Some(flops) if seconds > 0.0 => {
+                println!("time: {}, {} GFLOP/s", duration_text(seconds), rate_text(flops / seconds / 1e9))
+            }
             _ => println!("time: {}", duration_text(seconds)),
         }
     }
@@ -335,7 +242,11 @@ impl Repl {
             .iter()
             .map(|(name, v)| {
                 let bytes = memory(v);
-                (name.to_string(), v.type_name(), if bytes > 0 || is_tensor(v) { bytes_text(bytes) } else { String::new() })
+                (
+                    name.to_string(),
+                    v.type_name(),
+                    if bytes > 0 || is_tensor(v) { bytes_text(bytes) } else { String::new() },
+                )
             })
             .collect();
         let name_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
@@ -351,7 +262,9 @@ impl Repl {
         let text = match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
-                Err(_) => return self.report(vec![Diag::unplaced(Code::Io, format!("cannot read {path}: not UTF-8 text"))]),
+                Err(_) => {
+                    return self.report(vec![Diag::unplaced(Code::Io, format!("cannot read {path}: not UTF-8 text"))])
+                }
             },
             Err(e) => {
                 let diag = Diag::unplaced(Code::Io, format!("cannot read {path}: {e}")).with_help("check the path");
@@ -376,9 +289,11 @@ fn usage(name: &str, arg: &str) -> Diag {
     let known = COMMANDS.iter().find(|(c, _)| &c[1..] == name);
     match known {
         Some((command, what)) if arg.is_empty() => {
-            Diag::unplaced(Code::Usage, format!("`{command}` needs an argument")).with_help(format!("{command}: {what}"))
+            Diag::unplaced(Code::Usage, format!("`{command}` needs an argument"))
+                .with_help(format!("{command}: {what}"))
         }
-        Some((command, what)) => Diag::unplaced(Code::Usage, format!("`{command}` takes no argument")).with_help(format!("{command}: {what}")),
+        Some((command, what)) => Diag::unplaced(Code::Usage, format!("`{command}` takes no argument"))
+            .with_help(format!("{command}: {what}")),
         None => {
             let names: Vec<&str> = COMMANDS.iter().map(|(c, _)| &c[1..]).collect();
             let help = match nearest(name, &names) {
@@ -488,6 +403,15 @@ pub fn duration_text(seconds: f64) -> String {
     }
 }
 
+/// A rate with three significant digits at most: `0.00123`, `4.56`, `123.4`.
+pub fn rate_text(rate: f64) -> String {
+    match rate {
+        r if r >= 100.0 => format!("{r:.1}"),
+        r if r >= 1.0 => format!("{r:.2}"),
+        r => format!("{:.*}", (2 - r.log10().floor() as i64).clamp(2, 9) as usize, r),
+    }
+}
+
 /// Whether a value is a tensor.
 fn is_tensor(v: &Value) -> bool {
     matches!(v.primal(), Value::Tensor(_))
@@ -524,180 +448,99 @@ pub fn bytes_text(bytes: usize) -> String {
     }
 }
 
-/// Rustyline's helper: Tab completion, syntax highlighting and bracket matching.
-#[derive(Default)]
-pub struct ReplHelper {
-    /// The session's variable names, refreshed after each entry.
-    pub names: Vec<String>,
-    /// Whether the next repaint shows the bracket matching the one at the cursor (not on the
-    /// final repaint of an entered line).
-    brackets: Cell<bool>,
-    files: FilenameCompleter,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Helper for ReplHelper {}
-
-impl Hinter for ReplHelper {
-    type Hint = String;
-}
-
-impl Validator for ReplHelper {}
-
-impl Completer for ReplHelper {
-    type Candidate = Pair;
-
-    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let before = &line[..pos];
-        let lead = before.len() - before.trim_start().len();
-        if let Some(command) = before.trim_start().strip_prefix(':') {
-            match command.split_once(char::is_whitespace) {
-                None => {
-                    let found = COMMANDS.iter().map(|(c, _)| *c).filter(|c| c.starts_with(before.trim_start()));
-                    return Ok((lead, found.map(pair).collect()));
-                }
-                Some(("load", _)) => return self.files.complete(line, pos, ctx),
-                Some(("help", _)) => {
-                    let start = word_start(before);
-                    let word = &before[start..];
-                    let found = Prim::function_names().filter(|n| n.starts_with(word));
-                    return Ok((start, sorted(found.map(pair).collect())));
-                }
-                Some(_) => {}
-            }
+    #[test]
+    fn help_lists_the_table_by_family_and_shows_one_row() {
+        let list = help_list();
+        for name in Prim::function_names() {
+            assert!(list.contains(name), "{name} missing from :help");
         }
-        let start = word_start(before);
-        let word = &before[start..];
-        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
-            return Ok((start, Vec::new()));
-        }
-        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        for name in Prim::function_names().chain(KEYWORDS.iter().copied()) {
-            names.push(name);
-        }
-        Ok((start, sorted(names.into_iter().filter(|n| n.starts_with(word)).map(pair).collect())))
-    }
-}
-
-/// A completion candidate shown and inserted as `text`.
-fn pair(text: &str) -> Pair {
-    Pair { display: text.to_string(), replacement: text.to_string() }
-}
-
-/// Candidates in order, each once.
-fn sorted(mut pairs: Vec<Pair>) -> Vec<Pair> {
-    pairs.sort_by(|a, b| a.replacement.cmp(&b.replacement));
-    pairs.dedup_by(|a, b| a.replacement == b.replacement);
-    pairs
-}
-
-/// Where the identifier that ends at the end of `text` starts.
-fn word_start(text: &str) -> usize {
-    text.char_indices().rev().take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_').last().map_or(text.len(), |(i, _)| i)
-}
-
-impl Highlighter for ReplHelper {
-    fn highlight<'l>(&self, line: &'l str, pos: usize) -> Cow<'l, str> {
-        let bracket = if self.brackets.get() { matching_bracket(line, pos) } else { None };
-        Cow::Owned(highlight(line, bracket))
+        assert!(list.contains("  linear algebra: dot outer trace"), "{list}");
+        assert!(list.lines().all(|l| l.chars().count() <= 80), "{list}");
+        assert!(list.contains(":quit"));
+        let grad = help_entry(Prim::by_name("grad").unwrap());
+        assert!(grad.starts_with("grad(f, wrt?)\n  The gradient function"), "{grad}");
+        assert!(grad.ends_with("  example: grad(|x| x ^ 2)(3.0)  # 6.0\n"), "{grad}");
+        let matmul = Prim::all().find(|p| p.info().name == "@").unwrap();
+        assert!(help_entry(matmul).starts_with("operator @ (a, b)\n"));
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
-        self.brackets.set(kind != CmdKind::ForcedRefresh);
-        true
+    #[test]
+    fn wrap_breaks_at_the_width() {
+        let words = ["alpha", "beta", "gamma", "delta"];
+        assert_eq!(wrap("  x: ", &words, 16), "  x: alpha beta\n    gamma delta\n");
+        assert_eq!(wrap("  x: ", &[], 16), "  x:\n");
     }
-}
 
-/// ANSI colours of the highlighter.
-const KEYWORD: &str = "\x1b[35m";
-const BUILTIN: &str = "\x1b[34m";
-const NUMBER: &str = "\x1b[33m";
-const STRING: &str = "\x1b[32m";
-const COMMENT: &str = "\x1b[90m";
-const BRACKET: &str = "\x1b[1;4m";
-const RESET: &str = "\x1b[0m";
-
-/// `line` with keywords, built-ins, numbers, strings and comments coloured, and the bracket
-/// at byte `bracket` (the match of the one at the cursor) in bold. Only escape codes are
-/// added, so the text keeps its width.
-pub fn highlight(line: &str, bracket: Option<usize>) -> String {
-    let mut out = String::with_capacity(line.len() * 2);
-    let mut rest = line.char_indices().peekable();
-    let paint = |out: &mut String, colour: &str, text: &str| {
-        out.push_str(colour);
-        out.push_str(text);
-        out.push_str(RESET);
-    };
-    while let Some((i, c)) = rest.next() {
-        let end_of = |pred: &dyn Fn(char, char) -> bool, rest: &mut std::iter::Peekable<std::str::CharIndices>| {
-            let mut prev = c;
-            while let Some(&(_, next)) = rest.peek() {
-                if !pred(prev, next) {
-                    break;
-                }
-                prev = next;
-                rest.next();
-            }
-            rest.peek().map_or(line.len(), |&(j, _)| j)
-        };
-        if c == '#' {
-            paint(&mut out, COMMENT, &line[i..]);
-            break;
-        } else if c == '"' {
-            let mut escaped = false;
-            let mut end = line.len();
-            for (j, d) in rest.by_ref() {
-                if d == '"' && !escaped {
-                    end = j + 1;
-                    break;
-                }
-                escaped = d == '\\' && !escaped;
-            }
-            paint(&mut out, STRING, &line[i..end]);
-        } else if c.is_ascii_digit() {
-            let end = end_of(&|prev, d| d.is_ascii_alphanumeric() || d == '_' || d == '.' || ((d == '+' || d == '-') && (prev == 'e' || prev == 'E')), &mut rest);
-            paint(&mut out, NUMBER, &line[i..end]);
-        } else if c.is_ascii_alphabetic() || c == '_' {
-            let end = end_of(&|_, d| d.is_ascii_alphanumeric() || d == '_', &mut rest);
-            let word = &line[i..end];
-            if KEYWORDS.contains(&word) {
-                paint(&mut out, KEYWORD, word);
-            } else if Prim::by_name(word).is_some() {
-                paint(&mut out, BUILTIN, word);
-            } else {
-                out.push_str(word);
-            }
-        } else if Some(i) == bracket {
-            paint(&mut out, BRACKET, &line[i..i + c.len_utf8()]);
-        } else {
-            out.push(c);
-        }
+    #[test]
+    fn matmul_flops_from_shapes() {
+        assert_eq!(matmul_flops(&[2, 3], &[3, 4]), Some(48.0));
+        assert_eq!(matmul_flops(&[3], &[3, 4]), Some(24.0));
+        assert_eq!(matmul_flops(&[2, 3], &[3]), Some(12.0));
+        assert_eq!(matmul_flops(&[3], &[3]), Some(6.0));
+        assert_eq!(matmul_flops(&[2, 3], &[2, 3]), None);
+        assert_eq!(matmul_flops(&[2, 3, 4], &[4, 1]), None);
     }
-    out
-}
 
-/// The byte index of the bracket matching the one just before or at the cursor `pos`.
-pub fn matching_bracket(line: &str, pos: usize) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let at = [pos.checked_sub(1), Some(pos)].into_iter().flatten().find(|&i| bytes.get(i).is_some_and(|b| b"()[]{}".contains(b)))?;
-    let (open, close, forward) = match bytes[at] {
-        b'(' => (b'(', b')', true),
-        b'[' => (b'[', b']', true),
-        b'{' => (b'{', b'}', true),
-        b')' => (b'(', b')', false),
-        b']' => (b'[', b']', false),
-        _ => (b'{', b'}', false),
-    };
-    let mut depth = 0usize;
-    let indices: Box<dyn Iterator<Item = usize>> = if forward { Box::new(at..bytes.len()) } else { Box::new((0..=at).rev()) };
-    for i in indices {
-        if bytes[i] == open {
-            depth = if forward { depth + 1 } else { depth.checked_sub(1)? };
-        } else if bytes[i] == close {
-            depth = if forward { depth.checked_sub(1)? } else { depth + 1 };
-        }
-        if depth == 0 {
-            return Some(i);
-        }
+    #[test]
+    fn sizes_and_durations_for_people() {
+        assert_eq!(duration_text(4e-7), "400 ns");
+        assert_eq!(duration_text(1.25e-5), "12.5 µs");
+        assert_eq!(duration_text(0.004561), "4.56 ms");
+        assert_eq!(duration_text(2.5), "2.500 s");
+        assert_eq!(rate_text(123.45), "123.5");
+        assert_eq!(rate_text(4.567), "4.57");
+        assert_eq!(rate_text(0.0123), "0.0123");
+        assert_eq!(bytes_text(96), "96 B");
+        assert_eq!(bytes_text(8192), "8.0 KiB");
+        assert_eq!(bytes_text(32 << 20), "32.0 MiB");
+        assert_eq!(bytes_text(3 << 30), "3.0 GiB");
     }
-    None
+
+    #[test]
+    fn memory_counts_tensor_data() {
+        let f64s = Value::Tensor(Tensor::F64(ndarray::ArcArray::zeros(ndarray::IxDyn(&[4, 8]))));
+        let f32s = Value::Tensor(Tensor::F32(ndarray::ArcArray::zeros(ndarray::IxDyn(&[10]))));
+        assert_eq!(memory(&f64s), 256);
+        assert_eq!(memory(&f32s), 40);
+        assert_eq!(memory(&Value::Tuple(std::rc::Rc::from(vec![f64s, f32s, Value::Int(1)]))), 296);
+        assert_eq!(memory(&Value::F64(1.0)), 0);
+    }
+
+    #[test]
+    fn usage_errors_name_the_command() {
+        let d = usage("tpye", "x");
+        assert_eq!((d.code, d.message.as_str()), (Code::Usage, "there is no command `:tpye`"));
+        assert_eq!(d.help.as_deref(), Some("did you mean ':type'?"));
+        assert_eq!(usage("load", "").message, "`:load` needs an argument");
+        assert_eq!(usage("vars", "x").message, "`:vars` takes no argument");
+    }
+
+    #[test]
+    fn time_finds_the_operands_of_a_product() {
+        let mut repl = Repl { session: new_session(Some(1)), threads: Some(1), entries: 0 };
+        assert!(repl.session.run("t", "let A = ones(5, 3)\nlet B = ones(5, 2)\nlet k = 2").is_ok());
+        assert_eq!(repl.matmul_flops("A.T @ B"), Some(60.0));
+        assert_eq!(repl.matmul_flops("B.T @ A"), Some(60.0));
+        assert_eq!(repl.matmul_flops("A @ B"), None, "shapes that do not fit");
+        assert_eq!(repl.matmul_flops("A.T @ (B + 1)"), None, "only variables and their transposes");
+        assert_eq!(repl.matmul_flops("k @ k"), None);
+        assert_eq!(repl.matmul_flops("A.T @ B; 1"), None);
+    }
+
+    #[test]
+    fn an_interrupted_entry_leaves_the_session_as_it_was() {
+        let mut repl = Repl { session: new_session(Some(1)), threads: Some(1), entries: 0 };
+        assert!(repl.session.run("a", "let k = 5").is_ok());
+        let before = repl.session.snapshot();
+        let ran = repl.session.run("b", "k = 7\nlet fresh = 1\nk");
+        assert_eq!(ran.ok().flatten().map(|v| repr(&v)), Some("7".to_string()));
+        repl.session.restore(before);
+        let vars: Vec<String> = repl.session.variables().iter().map(|(n, v)| format!("{n}={}", repr(v))).collect();
+        assert_eq!(vars, ["k=5"]);
+        assert!(repl.session.run("c", "fresh").is_err(), "a name declared by the entry is gone");
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::diag::Code;
 use crate::eval::FnCode;
-use crate::prims::{broadcast, Prim};
+use crate::prims::Prim;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Dtype, Wrt};
 use std::cell::RefCell;
@@ -305,22 +305,6 @@ pub fn broadcasts_to(from: &[Dim], to: &[Dim]) -> bool {
             (Dim::Known(x), Dim::Known(y)) => x == y || *x == 1,
             _ => true,
         })
-}
-
-/// The dims as plain sizes when all are known (for the runtime's own shape helpers).
-pub fn all_known(dims: &[Dim]) -> Option<Vec<usize>> {
-    dims.iter().map(|d| if let Dim::Known(n) = d { Some(*n) } else { None }).collect()
-}
-
-/// Whether two known-rank shapes could be equal.
-pub fn same_shape(a: &[Dim], b: &[Dim]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(p, q)| !matches!((p, q), (Dim::Known(m), Dim::Known(n)) if m != n))
-}
-
-/// Whether `a` and `b` broadcast, using the runtime's rule when both are fully known.
-pub fn broadcast_known(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    broadcast::broadcast_shape(a, b)
 }
 
 impl fmt::Display for Dim {

@@ -46,7 +46,8 @@ fn run(src: &str) -> Outcome {
         let d = diags.remove(0);
         (d.clone(), session.sources.render_plain(d))
     });
-    Outcome { printed: String::from_utf8(buf.borrow().clone()).expect("utf-8 output"), last }
+    let printed = String::from_utf8(buf.borrow().clone()).expect("utf-8 output");
+    Outcome { printed, last }
 }
 
 /// The printed output of `src`, which must run without error.

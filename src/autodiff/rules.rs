@@ -156,6 +156,8 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
     match op {
         // A scalar cotangent broadcasts to any shape, so it passes through unchanged.
         ShapeOp::Reshape | ShapeOp::Transpose if scalar_g => Ok(g),
+        // Reshaping a scalar (into one element): its cotangent is that element.
+        ShapeOp::Reshape if o.dims(&x[0]).is_empty() => o.sum_to(g, &x[0]),
         ShapeOp::Reshape => o.shape_op(ShapeOp::Reshape, [vec![o.full(g, out)?], o.dims(&x[0])].concat()),
         ShapeOp::Transpose => o.transpose(o.full(g, out)?),
         // Operand k (after the axis) is the slice of g along the axis where it was placed.

@@ -6,7 +6,8 @@ use super::{FnCode, Frame, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag};
-use crate::prims::{Arith, Ctx, OpError, Prim};
+use crate::prims::shape::index_assign;
+use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Func, Tensor, Value};
@@ -139,39 +140,30 @@ impl Interp {
             }
             StmtKind::Assign { slot, name, op, value } => self.assign(*slot, name, *op, value, frame, stmt.span)?,
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
-                let v = self.eval(value, frame)?;
-                let mut args = Vec::with_capacity(indices.len() + 2);
-                args.push(Value::Absent);
-                args.push(v);
+                let mut v = self.eval(value, frame)?;
+                let mut index_values = Vec::with_capacity(indices.len());
                 for i in indices {
-                    args.push(self.eval(i, frame)?);
+                    index_values.push(self.eval(i, frame)?);
                 }
-                let old = self.take(*slot, name, frame, stmt.span)?;
                 self.ctx.site = stmt.span;
-                let result = match op {
-                    None => Ok(args[1].clone()),
-                    Some(op) => {
-                        let part = apply(
-                            Prim::Shape(crate::prims::ShapeOp::Index),
-                            [vec![old.clone()], args[2..].to_vec()].concat(),
-                            &mut self.ctx,
-                        );
-                        part.and_then(|p| apply(Prim::Arith(*op), vec![p, args[1].clone()], &mut self.ctx))
-                    }
-                };
-                let result = result.and_then(|v| {
-                    args[1] = v;
-                    args[0] = old.clone();
-                    apply(Prim::Shape(crate::prims::ShapeOp::IndexSet), args, &mut self.ctx)
-                });
-                let mut spans: Vec<Span> = vec![stmt.span, value.span];
-                spans.extend(indices.iter().map(|i| i.span));
-                match result {
-                    Ok(v) => self.store(*slot, v, frame),
-                    Err(e) => {
-                        self.store(*slot, old, frame);
-                        return Err(op_diag(e, stmt.span, &spans).into());
-                    }
+                let spans = || [vec![stmt.span, value.span], indices.iter().map(|i| i.span).collect()].concat();
+                let current = self.load(*slot, name, frame, stmt.span)?;
+                if let Some(op) = op {
+                    let part = apply(Prim::Shape(ShapeOp::Index), [vec![current.clone()], index_values.clone()].concat(), &mut self.ctx);
+                    v = part
+                        .and_then(|p| apply(Prim::Arith(*op), vec![p, v], &mut self.ctx))
+                        .map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                }
+                let traced = matches!(current, Value::Tracer(_)) || matches!(v, Value::Tracer(_));
+                if traced {
+                    let args = [vec![current, v], index_values].concat();
+                    let updated = apply(Prim::Shape(ShapeOp::IndexSet), args, &mut self.ctx).map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                    self.store(*slot, updated, frame);
+                } else {
+                    drop(current);
+                    let target = Self::frame_at(frame, slot.depth);
+                    let mut slots = target.slots.borrow_mut();
+                    index_assign(&mut slots[slot.index as usize], v, &index_values).map_err(|e| op_diag(e, stmt.span, &spans()))?;
                 }
             }
             StmtKind::Fn { slot, code } => {

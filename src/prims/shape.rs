@@ -3,6 +3,7 @@
 //! the internal `broadcast_to`/`sum_to` that derivative rules use to undo broadcasting.
 
 use super::arith::{scalar_f64, Elem};
+use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
@@ -430,8 +431,15 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
     }
 }
 
-fn index_set(x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
-    let shape = match &x {
+fn index_set(mut x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
+    index_assign(&mut x, value, indices)?;
+    Ok(x)
+}
+
+/// `x[indices] = value`, written into `x`'s own buffer when it is uniquely owned (copied first
+/// when shared). Everything is checked before anything is written, so on error `x` is unchanged.
+pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<(), OpError> {
+    let shape = match &*x {
         Value::Tensor(t) => t.shape().to_vec(),
         other => {
             return Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
@@ -439,43 +447,40 @@ fn index_set(x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError
         }
     };
     let elems = slice_elems(&shape, indices)?;
-    let vt = value.type_name();
-    let mismatch = |target: String| {
-        OpError::new(Code::RuntimeShape, format!("cannot assign {vt} to a part of shape {target}")).at(1, vt.clone())
+    let mismatch = |value: &Value, part: &[usize]| {
+        let vt = value.type_name();
+        OpError::new(Code::RuntimeShape, format!("cannot assign {vt} to a part of shape {part:?}")).at(1, vt)
     };
-    fn put<T: Elem>(
-        mut a: Arr<T>,
-        elems: Vec<SliceInfoElem>,
-        v: Option<crate::prims::broadcast::Operand<T>>,
-        fail: impl Fn(String) -> OpError,
-    ) -> Result<Arr<T>, OpError> {
-        let mut part = a.slice_mut(info(elems));
+    fn put<T: Clone>(a: &mut Arr<T>, elems: Vec<SliceInfoElem>, v: Operand<T>) -> Result<(), Vec<usize>> {
+        let part_shape = a.slice(info(elems.clone())).shape().to_vec();
         match v {
-            Some(crate::prims::broadcast::Operand::Scalar(s)) => part.fill(s),
-            Some(crate::prims::broadcast::Operand::Array(b)) => match b.broadcast(part.raw_dim()) {
-                Some(bv) => part.assign(&bv),
-                None => return Err(fail(format!("{:?}", part.shape()))),
+            Operand::Scalar(s) => a.slice_mut(info(elems)).fill(s),
+            Operand::Array(b) => match b.broadcast(IxDyn(&part_shape)) {
+                Some(bv) => a.slice_mut(info(elems)).assign(&bv),
+                None => return Err(part_shape),
             },
-            None => return Err(fail(format!("{:?}", part.shape()))),
         }
-        Ok(a)
+        Ok(())
     }
+    let operand_error = |value: &Value| mismatch(value, &shape);
     match x {
-        Value::Tensor(Tensor::F64(a)) => Ok(f64::wrap(put(a, elems, f64::operand(value), mismatch)?)),
-        Value::Tensor(Tensor::F32(a)) => Ok(f32::wrap(put(a, elems, f32::operand(value), mismatch)?)),
-        Value::Tensor(Tensor::Bool(mut a)) => {
-            let mut part = a.slice_mut(info(elems));
-            match value {
-                Value::Bool(b) => part.fill(b),
-                Value::Tensor(Tensor::Bool(b)) => match b.broadcast(part.raw_dim()) {
-                    Some(bv) => part.assign(&bv),
-                    None => return Err(mismatch(format!("{:?}", part.shape()))),
-                },
-                _ => return Err(mismatch(format!("{:?}", part.shape()))),
-            }
-            Ok(Value::Tensor(Tensor::Bool(a)))
+        Value::Tensor(Tensor::F64(a)) => {
+            let v = f64::operand(value.clone()).ok_or_else(|| operand_error(&value))?;
+            put(a, elems, v).map_err(|part| mismatch(&value, &part))
         }
-        _ => unreachable!("checked above"),
+        Value::Tensor(Tensor::F32(a)) => {
+            let v = f32::operand(value.clone()).ok_or_else(|| operand_error(&value))?;
+            put(a, elems, v).map_err(|part| mismatch(&value, &part))
+        }
+        Value::Tensor(Tensor::Bool(a)) => {
+            let v = match &value {
+                Value::Bool(b) => Operand::Scalar(*b),
+                Value::Tensor(Tensor::Bool(b)) => Operand::Array(b.clone()),
+                _ => return Err(operand_error(&value)),
+            };
+            put(a, elems, v).map_err(|part| mismatch(&value, &part))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -51,13 +51,13 @@ pub fn parse(source: &str, base: u32) -> Result<Program, Diag> {
     }
     let scan = Scan::run(source.as_bytes()).map_err(|at| too_deep(at.shift(base)))?;
     if scan.max_depth <= INLINE_DEPTH {
-        return parse_scanned(source, scan, base);
+        return parse_scanned(scan, base);
     }
     // pest and the builder recurse once per level of nesting, with large frames in debug builds:
     // deep code is parsed on a thread of its own, whose stack holds 256 levels with room to spare.
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new().name("tscript-parse".into()).stack_size(PARSER_STACK_BYTES);
-        match thread.spawn_scoped(scope, || Handoff(parse_scanned(source, scan, base))) {
+        match thread.spawn_scoped(scope, || Handoff(parse_scanned(scan, base))) {
             Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).0,
             Err(e) => {
                 let message = format!("cannot start a thread to parse deeply nested code: {e}");
@@ -73,8 +73,9 @@ pub fn is_incomplete(source: &str) -> bool {
     Scan::run(source.as_bytes()).is_ok_and(|scan| scan.incomplete())
 }
 
-/// Nesting deeper than this is parsed on a thread of its own (see [`parse`]).
-const INLINE_DEPTH: u32 = 32;
+/// Nesting deeper than this is parsed on a thread of its own (see [`parse`]). A level costs about
+/// 25 KiB of stack in a debug build (a tenth of that optimized).
+const INLINE_DEPTH: u32 = 8;
 
 /// The stack of that thread.
 const PARSER_STACK_BYTES: usize = 64 << 20;
@@ -88,13 +89,13 @@ struct Handoff(Result<Program, Diag>);
 unsafe impl Send for Handoff {}
 
 /// Parses the top-level statements that the scan found.
-fn parse_scanned(source: &str, scan: Scan, base: u32) -> Result<Program, Diag> {
+fn parse_scanned(scan: Scan, base: u32) -> Result<Program, Diag> {
     // The scan only turns ASCII bytes into spaces, so the text stays UTF-8.
     let text = String::from_utf8(scan.text).expect("the scan keeps UTF-8");
     let mut stmts = Vec::new();
     for &(start, end) in &scan.stmts {
         let pairs = Grammar::parse(Rule::line, &text[start..end]);
-        let line = pairs.map_err(|e| syntax_error(e, source, start, end, base))?.next().expect("a `line` pair");
+        let line = pairs.map_err(|e| syntax_error(e, &text, start, end, base))?.next().expect("a `line` pair");
         let builder = Builder { off: base + start as u32 };
         stmts.extend(builder.stmts(line.into_inner(), 0)?.0);
     }
@@ -736,15 +737,16 @@ impl Builder {
 // ---------------------------------------------------------------------------------------------
 // Step 2's errors: pest's failure to a readable diagnostic (worded in `parse/errors.rs`).
 
-/// Converts pest's error for the statement `source[start..end]` into a diagnostic.
-fn syntax_error(err: pest::error::Error<Rule>, source: &str, start: usize, end: usize, base: u32) -> Diag {
+/// Converts pest's error for the statement `text[start..end]` into a diagnostic (`text` as the
+/// scan left it: the tokens are the source's, comments are blank).
+fn syntax_error(err: pest::error::Error<Rule>, text: &str, start: usize, end: usize, base: u32) -> Diag {
     let pos = start
         + match err.location {
             pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
         };
     match err.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            errors::describe(source.as_bytes(), start, end, pos, &expected(&positives), base)
+            errors::describe(text.as_bytes(), start, end, pos, &expected(&positives), base)
         }
         // pest's own guard against a stack overflow: the scan should keep it from firing.
         pest::error::ErrorVariant::CustomError { .. } => too_deep(Span::new(pos, pos).shift(base)),

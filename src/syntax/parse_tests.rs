@@ -500,6 +500,7 @@ fn newline_rules() {
     assert_eq!(p("if c {\n  1\n}\nelse {\n  2\n}"), "(if c {1} {2})");
     assert_eq!(p("if c { 1 }\n\n# why\nelse if d { 2 }\nelse { 3 }"), "(if c {1} (if d {2} {3}))");
     assert_eq!(p("elsewhere\nelse_x"), "elsewhere else_x");
+    assert_eq!(p("if c { 1 } else\n{ 2 }"), "(if c {1} {2})");
     assert_eq!(p("while c {\n  x = (1 +\n  2)\n  y\n}"), "(while c {(= x (+ 1 2)) y})");
     assert_eq!(p("A[1,\n 2]"), "(index A 1 2)");
     assert_eq!(p("x = \"(\"\ny = 1"), "(= x \"(\") (= y 1)");
@@ -600,7 +601,7 @@ fn base_offsets_every_span() {
     let e = expr_of("x");
     assert_eq!(e.span, span(0, 1));
     let d = parse("x = ", 50).unwrap_err();
-    assert_eq!(d.span(), Some(span(54, 54)));
+    assert_eq!(d.span(), Some(span(52, 53)));
     let d = parse("let a = 1\nlet b = 99999999999999999999", 1000).unwrap_err();
     assert_eq!(d.span(), Some(span(1018, 1038)));
 }
@@ -622,13 +623,27 @@ fn nesting_256_levels_parses_and_257_does_not() {
         assert_eq!(d.span().unwrap().start as usize, at, "257 levels of {open}");
     }
     // Shallow code is parsed on the calling thread, deep code on a thread of its own.
-    assert_eq!(p(&nested("[", "1", "]", 32)).len(), 65);
-    assert_eq!(p(&nested("[", "1", "]", 33)).len(), 67);
+    assert_eq!(p(&nested("[", "1", "]", INLINE_DEPTH as usize)), format!("{}1{}", "[".repeat(8), "]".repeat(8)));
+    assert_eq!(p(&nested("[", "1", "]", INLINE_DEPTH as usize + 1)).len(), 19);
     assert_eq!(p(&nested("-", "x", "", 256)).matches("neg").count(), 256);
     assert_eq!(err(&nested("-", "x", "", 257)).code, Code::ParseTooDeep);
     assert_eq!(p(&nested("a^", "a", "", 256)).matches('^').count(), 256);
     assert_eq!(err(&nested("a^", "a", "", 257)).code, Code::ParseTooDeep);
     assert_eq!(err(&nested("not ", "a", "", 257)).span(), Some(span(1024, 1027)));
+}
+
+#[test]
+fn small_stacks_suffice() {
+    // Up to `INLINE_DEPTH` levels are parsed on the caller's stack; deeper code on a thread of its
+    // own, so even 256 levels need little of the caller's stack.
+    let run = |src: String| {
+        let thread = std::thread::Builder::new().stack_size(384 << 10);
+        thread.spawn(move || parse(&src, 0).map(|p| p.stmts.len()).map_err(|d| d.message)).unwrap().join().unwrap()
+    };
+    for (open, close) in [("f(", ")"), ("a[", "]"), ("if c {", "}"), ("(", ")")] {
+        assert_eq!(run(nested(open, "1", close, INLINE_DEPTH as usize)), Ok(1), "{open}");
+        assert_eq!(run(nested(open, "1", close, 256)), Ok(1), "{open}");
+    }
 }
 
 #[test]
@@ -703,15 +718,15 @@ fn sources_over_64_mib_are_rejected() {
 #[test]
 fn error_messages_and_spans() {
     let cases: &[(&str, &str, (u32, u32))] = &[
-        ("let x = ", "expected an expression, found the end of the input", (8, 8)),
+        ("let x = ", "expected an expression, found the end of the input", (6, 7)),
         ("let x = )", "expected an expression, found `)`", (8, 9)),
         ("f(a b)", "expected an operator, `,` or `)`, found `b`", (4, 5)),
         ("x y", "expected an operator or the end of the statement, found `y`", (2, 3)),
         ("let x = 1 2\n", "expected an operator or the end of the statement, found `2`", (10, 11)),
         ("fn f() {\n  a b\n}", "expected an operator, the end of the statement or `}`, found `b`", (13, 14)),
-        ("x = (1, 2", "expected `)` to close this `(`", (9, 9)),
+        ("x = (1, 2", "expected `)` to close this `(`", (8, 9)),
         ("f(1]", "expected `)` to close this `(`", (3, 4)),
-        ("while x {\n  y\n", "expected `}` to close this `{`", (14, 14)),
+        ("while x {\n  y\n", "expected `}` to close this `{`", (12, 13)),
         ("}", "unexpected `}`", (0, 1)),
         ("x = 1)", "unexpected `)`", (5, 6)),
         ("let s = \"abc", "this string is never closed", (8, 12)),
@@ -725,15 +740,15 @@ fn error_messages_and_spans() {
         ("for i in 0 {}", "expected `..`, `..=` or an operator, found `{`", (11, 12)),
         ("fn f(x y) = 1", "expected `,` or `)`, found `y`", (7, 8)),
         ("|x y| x", "expected `,` or `|`, found `y`", (3, 4)),
-        ("if x { 1 } else", "expected `{` or `if`, found the end of the input", (15, 15)),
+        ("if x { 1 } else", "expected `{` or `if`, found the end of the input", (14, 15)),
         ("A[]", "expected an index, found `]`", (2, 3)),
-        ("x.", "expected a name, found the end of the input", (2, 2)),
-        ("threads", "expected an expression or `auto`, found the end of the input", (7, 7)),
+        ("x.", "expected a name, found the end of the input", (1, 2)),
+        ("threads", "expected an expression or `auto`, found the end of the input", (6, 7)),
         ("let x == 1", "expected `=`, found `==`", (6, 8)),
         ("3 = x", "cannot assign to this expression", (0, 1)),
         ("A[i][j] = 1", "cannot assign to this expression", (0, 7)),
         ("x.T = 1", "cannot assign to this expression", (0, 3)),
-        ("a = 1\nb = (2 +\n\n", "expected an expression, found the end of the input", (16, 16)),
+        ("a = 1\nb = (2 +\n\n", "expected an expression, found the end of the input", (13, 14)),
         ("a andb", "expected an operator or the end of the statement, found `andb`", (2, 6)),
         ("let x: f64[2.5] = y", "a dimension is an int, a name or `?`", (11, 14)),
         ("x = 1\n  else { }", "expected an operator or the end of the statement, found `else`", (8, 12)),
@@ -759,6 +774,22 @@ fn errors_carry_help_where_a_fix_is_likely() {
     assert!(help("print(\"a\\qb\")").contains(r"`\n`"));
     assert!(help("3 = x").contains("A[i] = ..."));
     assert!(help("let s = \"abc").contains("same line"));
+}
+
+#[test]
+fn errors_at_the_end_point_at_the_last_character() {
+    let d = err("let x = 1 +  # more to come\n\n");
+    assert_eq!(d.message, "expected an expression, found the end of the input");
+    assert_eq!(d.labels[0], (span(10, 11), "expected an expression after this".to_string()));
+    let d = err("let x = \"é\" +");
+    assert_eq!(d.span(), Some(span(13, 14)));
+    let d = err("let x = é");
+    assert_eq!(d.message, "expected an expression, found `é`");
+    assert_eq!(d.span(), Some(span(8, 10)));
+    let d = err("x = 1 +\nlet y = 2");
+    assert_eq!(d.message, "expected an expression, found `let`");
+    let d = err("let x = (1 +;");
+    assert_eq!(d.message, "expected an expression, found `;`");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! offending token underlined, the unclosed bracket pointed at, and a help line for common slips.
 //! No pest types here: `parse.rs` sorts pest's rules into an [`Expected`] first.
 
-use super::scan::{is_ident_byte, line_end, string_end, word_end};
+use super::scan::{is_ident_byte, string_end, word_end};
 use super::Shift;
 use crate::diag::{Code, Diag};
 use crate::span::Span;
@@ -82,7 +82,8 @@ impl Expected {
 }
 
 /// The diagnostic for a parse that failed at `pos`, in the statement `src[start..end]`, where the
-/// parser expected `want`. Spans are shifted by `base`.
+/// parser expected `want`. `src` is the text as the scan left it (comments blank). Spans are
+/// shifted by `base`.
 pub(super) fn describe(src: &[u8], start: usize, end: usize, pos: usize, want: &Expected, base: u32) -> Diag {
     let (found, found_span) = found_token(src, pos, end);
     let at = found_span.shift(base);
@@ -123,7 +124,8 @@ pub(super) fn describe(src: &[u8], start: usize, end: usize, pos: usize, want: &
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     };
-    let diag = Diag::new(Code::Parse, format!("expected {list}, found {found}"), at, format!("expected {list}"));
+    let label = if pos >= end { format!("expected {list} after this") } else { format!("expected {list}") };
+    let diag = Diag::new(Code::Parse, format!("expected {list}, found {found}"), at, label);
     match want.help(src, pos, &found) {
         Some(help) => diag.with_help(help),
         None => diag,
@@ -134,11 +136,17 @@ pub(super) fn describe(src: &[u8], start: usize, end: usize, pos: usize, want: &
 /// the statement being parsed ends.
 fn found_token(src: &[u8], pos: usize, end: usize) -> (String, Span) {
     if pos >= end {
-        return match src.get(end) {
-            None => ("the end of the input".into(), Span::new(src.len(), src.len())),
-            Some(b'\n') => ("the end of the line".into(), Span::new(end, end + 1)),
-            Some(_) => ("`;`".into(), Span::new(end, end + 1)),
+        // Point at the statement's last character (comments are blank): a label at the very end
+        // of a text or after its final newline does not show.
+        let last = src[..end].iter().rposition(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        let last = (0..=last).rev().find(|&i| src[i] & 0xC0 != 0x80).unwrap_or(0);
+        let what = match src.get(end) {
+            None => "the end of the input",
+            Some(b'\n') => "the end of the line",
+            Some(_) => "`;`",
         };
+        let len = std::str::from_utf8(&src[last..]).map_or(1, |s| s.chars().next().map_or(0, char::len_utf8));
+        return (what.into(), Span::new(last, last + len));
     }
     const OPERATORS: [&str; 11] = ["..=", "==", "!=", "<=", ">=", "->", "..", "+=", "-=", "*=", "/="];
     let len = match src[pos] {
@@ -162,7 +170,6 @@ fn innermost_open(src: &[u8], start: usize, pos: usize) -> Option<(u8, usize)> {
     let mut i = start;
     while i < pos {
         match src[i] {
-            b'#' => i = line_end(src, i),
             b'"' => i = string_end(src, i).0,
             c => {
                 match c {

@@ -20,7 +20,7 @@ enum Open {
 enum Last {
     /// Nothing yet in this statement.
     None,
-    /// A binary operator, `,`, `=`, `|`, `and`, `or` or `not`: a newline after it goes on.
+    /// A binary operator, `,`, `=`, `|`, `and`, `or`, `not` or `else`: a newline after it goes on.
     Continues,
     Other,
 }
@@ -93,7 +93,7 @@ impl Scan {
                     if word == b"if" {
                         s.push(Open::If, i, 2)?;
                     }
-                    let continues = matches!(word, b"and" | b"or" | b"not");
+                    let continues = matches!(word, b"and" | b"or" | b"not" | b"else");
                     s.token(if continues { Last::Continues } else { Last::Other });
                 }
                 _ => s.token(Last::Other),
@@ -192,7 +192,7 @@ pub(super) fn word_end(src: &[u8], at: usize) -> usize {
 }
 
 /// The offset of the newline ending the line that contains `at` (or the end of the text).
-pub(super) fn line_end(src: &[u8], at: usize) -> usize {
+fn line_end(src: &[u8], at: usize) -> usize {
     src[at..].iter().position(|&b| b == b'\n').map_or(src.len(), |n| at + n)
 }
 

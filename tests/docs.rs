@@ -1,0 +1,232 @@
+//! The documentation cannot drift from the program:
+//! - every ```` ```tsc ```` block in `docs/*.md` and `README.md` runs through the real binary and,
+//!   when an ```` ```output ```` block follows it, prints exactly that (a ```` ```tsc,error ````
+//!   block must fail instead);
+//! - `docs/builtins.md` is generated from the one table of built-ins (`Prim::all()`) and must
+//!   equal what the table says now (`UPDATE_DOCS=1 cargo test --test docs` rewrites it);
+//! - every built-in's example runs and prints what its comment says (the `Data` family's
+//!   examples, which touch files, are only checked).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tscript::prims::{Kind, Prim};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh scratch directory for this test run.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tscript-docs-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `tscript ARGS...` from the crate root, without colour.
+fn tscript(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tscript"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("TSCRIPT_THREADS")
+        .output()
+        .expect("the tscript binary runs")
+}
+
+/// One ```` ```tsc ```` block: where it is, its code, the output block after it, and whether it
+/// is marked to fail.
+struct Example {
+    place: String,
+    code: String,
+    output: Option<String>,
+    fails: bool,
+}
+
+/// The fenced blocks of a markdown text, as (info string, first line number, body).
+fn fences(text: &str) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    let mut open: Option<(String, usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        match open.take() {
+            None => {
+                if let Some(info) = trimmed.strip_prefix("```") {
+                    open = Some((info.trim().to_string(), i + 1, String::new()));
+                }
+            }
+            Some((info, at, mut body)) => {
+                if trimmed.starts_with("```") {
+                    out.push((info, at, body));
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                    open = Some((info, at, body));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn examples(path: &Path) -> Vec<Example> {
+    let text = std::fs::read_to_string(path).expect("readable markdown");
+    let blocks = fences(&text);
+    let name = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let mut out = Vec::new();
+    for (k, (info, line, body)) in blocks.iter().enumerate() {
+        let tags: Vec<&str> = info.split(',').map(str::trim).collect();
+        if tags.first() != Some(&"tsc") {
+            continue;
+        }
+        let output = blocks.get(k + 1).filter(|(i, _, _)| i == "output").map(|(_, _, b)| b.clone());
+        out.push(Example {
+            place: format!("{name}:{line}"),
+            code: body.clone(),
+            output,
+            fails: tags.contains(&"error"),
+        });
+    }
+    out
+}
+
+fn markdown_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .expect("docs/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    let readme = root().join("README.md");
+    if readme.exists() {
+        files.push(readme);
+    }
+    files
+}
+
+#[test]
+fn every_tsc_block_in_the_docs_runs_as_shown() {
+    let dir = scratch("blocks");
+    let mut count = 0;
+    let mut failures = Vec::new();
+    for file in markdown_files() {
+        for ex in examples(&file) {
+            count += 1;
+            let script = dir.join(format!("example{count}.tsc"));
+            std::fs::write(&script, &ex.code).expect("write the example");
+            let out = tscript(&[&script.to_string_lossy()]);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if ex.fails {
+                if out.status.code() != Some(1) || !stderr.contains("tscript::") {
+                    failures.push(format!("{}: marked `error` but exited {:?}", ex.place, out.status.code()));
+                }
+            } else if !out.status.success() {
+                failures.push(format!("{}: exited {:?}:\n{stderr}", ex.place, out.status.code()));
+            }
+            if let Some(expected) = &ex.output {
+                if stdout != *expected {
+                    failures.push(format!("{}: printed\n{stdout}but the docs show\n{expected}", ex.place));
+                }
+            }
+        }
+    }
+    assert!(count >= 20, "expected the examples of docs/language.md, found {count} blocks");
+    assert!(failures.is_empty(), "{} of {count} examples failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The family a primitive belongs to, with its heading in `docs/builtins.md`.
+fn family(p: Prim) -> &'static str {
+    match p {
+        Prim::Arith(_) => "Element-wise operators and functions",
+        Prim::Unary(_) => "Element-wise functions of one argument",
+        Prim::Reduce(_) => "Reductions",
+        Prim::Shape(_) => "Shapes, indexing and conversions",
+        Prim::Construct(_) => "Constructors",
+        Prim::Linalg(_) => "Linear algebra",
+        Prim::Diff(_) => "Differentiation",
+        Prim::Data(_) => "Data files",
+        Prim::Sys(_) => "Output, assertions, time, arguments and threads",
+    }
+}
+
+/// What `docs/builtins.md` must say, generated from the table.
+fn builtins_markdown() -> String {
+    let mut md = String::from(
+        "# Built-in functions and operators\n\n\
+         Generated from the one table of built-ins (`src/prims/`) by `tests/docs.rs`; do not edit by\n\
+         hand. After changing the table, run `UPDATE_DOCS=1 cargo test --test docs`. Each example's\n\
+         comment gives what it prints, and the tests check that it does. `?` marks an optional\n\
+         parameter, which may also be given by name (`axis=0`); `...` any number of arguments.\n",
+    );
+    let mut current = "";
+    for p in Prim::all() {
+        let info = p.info();
+        if info.kind == Kind::Internal {
+            continue;
+        }
+        if family(p) != current {
+            current = family(p);
+            md.push_str(&format!("\n## {current}\n\n"));
+        }
+        let signature = match info.kind {
+            Kind::Function => format!("{}({})", info.name, info.params),
+            _ => format!("{} (operator; operands: {})", info.name, info.params),
+        };
+        md.push_str(&format!("- `{signature}`: {}", info.help));
+        if !info.example.is_empty() {
+            md.push_str(&format!(" Example: `{}`", info.example));
+        }
+        md.push('\n');
+    }
+    md
+}
+
+#[test]
+fn builtins_md_is_generated_from_the_table() {
+    let path = root().join("docs/builtins.md");
+    let expected = builtins_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).expect("write docs/builtins.md");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/builtins.md differs from the table of built-ins; run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn every_builtin_example_prints_its_comment() {
+    let dir = scratch("builtins");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for p in Prim::all() {
+        let info = p.info();
+        if info.kind == Kind::Internal || info.example.is_empty() {
+            continue;
+        }
+        count += 1;
+        let (code, expected) = match info.example.split_once("  # ") {
+            Some((code, result)) => (code.trim(), Some(result.trim())),
+            None => (info.example.trim(), None),
+        };
+        let script = dir.join(format!("{count}.tsc"));
+        let text = match expected {
+            Some(_) if !code.starts_with("print(") => format!("print({code})\n"),
+            _ => format!("{code}\n"),
+        };
+        std::fs::write(&script, &text).expect("write the example");
+        let path = script.to_string_lossy();
+        let out = if matches!(p, Prim::Data(_)) { tscript(&["check", &path]) } else { tscript(&[&path]) };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            failures.push(format!("`{}`: {text}{}", info.name, String::from_utf8_lossy(&out.stderr)));
+        } else if let Some(expected) = expected {
+            if stdout.trim_end_matches('\n') != expected {
+                failures.push(format!("`{}`: {code} printed {stdout:?}, the table says {expected:?}", info.name));
+            }
+        }
+    }
+    assert!(count >= 60, "expected an example for most built-ins, found {count}");
+    assert!(failures.is_empty(), "{} of {count} examples failed:\n{}", failures.len(), failures.join("\n"));
+}
