@@ -1,11 +1,12 @@
 //! The REPL (spec §11): `tscript` with no arguments on a terminal. Each entry is read with
-//! rustyline (prompt `ts> `, `..> ` while [`is_incomplete`](crate::syntax::parse::is_incomplete) says the entry goes on), run into
-//! one [`Session`] under the name `<repl N>` so that diagnostics show the entry's own line
-//! numbers, and an expression's value is printed with its type. Ctrl-C while an entry runs
-//! stops it and puts the session back as it was before the entry ([`Session::snapshot`]); any
-//! other error keeps what the entry did before it failed. Lines starting with `:` are
-//! commands. History lives in `TSCRIPT_HISTORY`, else `$XDG_DATA_HOME/tscript/history`, else
-//! `~/.local/share/tscript/history`. Piped input is not handled here: `main.rs` runs it as a script.
+//! rustyline (prompt `ts> `, then `..> ` while
+//! [`is_incomplete`](crate::syntax::parse::is_incomplete) says the entry goes on), run into one
+//! [`Session`] under the name `<repl N>` so that diagnostics show the entry's own line numbers,
+//! and an expression's value is printed with its type. Ctrl-C while an entry runs stops it and
+//! puts the session back as it was before the entry ([`Session::snapshot`]); any other error
+//! keeps what the entry did before it failed. Lines starting with `:` are commands. Reading
+//! lines, history, completion and highlighting live in `input`. Piped input is not handled
+//! here: `main.rs` runs it as one script.
 
 mod input;
 
@@ -185,7 +186,7 @@ impl Repl {
     }
 
     /// `:time EXPR`: runs the entry, prints its value and the wall time, and the GFLOP/s rate
-    /// when it is a matrix product of two variables (`A @ B`, `A.T @ B`).
+    /// when it is a matrix product of two variables (`A @ B`, `let C = A.T @ B`).
     fn time(&mut self, text: &str) {
         let flops = self.matmul_flops(text);
         let name = self.next_name();
@@ -203,12 +204,17 @@ impl Repl {
         }
     }
 
-    /// The floating-point operations of `text` when it is `A @ B` with each side a variable or
-    /// a variable's transpose: `2 m k n`.
+    /// The floating-point operations of `text` when it is `A @ B`, `let C = A @ B` or
+    /// `C = A @ B` with each side a variable or a variable's transpose: `2 m k n`.
     fn matmul_flops(&self, text: &str) -> Option<f64> {
         let program = parse(text, 0).ok()?;
         let [stmt] = &program.stmts[..] else { return None };
-        let StmtKind::Expr(expr) = &stmt.kind else { return None };
+        let expr = match &stmt.kind {
+            StmtKind::Expr(expr)
+            | StmtKind::Let { value: expr, .. }
+            | StmtKind::Assign { op: None, value: expr, .. } => expr,
+            _ => return None,
+        };
         let ExprKind::Binary { op: BinOp::MatMul, lhs, rhs } = &expr.kind else { return None };
         let vars = self.session.variables();
         let shape_of = |e: &crate::syntax::ast::Expr| -> Option<Vec<usize>> {
@@ -529,6 +535,8 @@ mod tests {
         assert_eq!(repl.matmul_flops("A.T @ (B + 1)"), None, "only variables and their transposes");
         assert_eq!(repl.matmul_flops("k @ k"), None);
         assert_eq!(repl.matmul_flops("A.T @ B; 1"), None);
+        assert_eq!(repl.matmul_flops("let C = A.T @ B"), Some(60.0));
+        assert_eq!(repl.matmul_flops("C += A.T @ B"), None);
     }
 
     #[test]

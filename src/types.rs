@@ -32,7 +32,10 @@ pub enum Type {
     Bool(Option<bool>),
     Str,
     /// A tensor of known rank (≥ 1).
-    Tensor { dtype: Dtype, dims: Vec<Dim> },
+    Tensor {
+        dtype: Dtype,
+        dims: Vec<Dim>,
+    },
     /// A tuple; the empty tuple is the unit value of statements and `print`.
     Tuple(Vec<Type>),
     /// A tuple of unknown length whose items all have one type (`args()`).

@@ -99,10 +99,8 @@ fn check_failing(path: &Path) -> Result<(), String> {
 fn ill_typed_scripts_are_rejected_before_anything_runs() {
     let files = scripts("tests/check/fail");
     assert!(files.len() >= 40, "only {} ill-typed scripts", files.len());
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|p| check_failing(p).err().map(|e| format!("{}: {e}", p.display())))
-        .collect();
+    let failures: Vec<String> =
+        files.iter().filter_map(|p| check_failing(p).err().map(|e| format!("{}: {e}", p.display()))).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -124,7 +122,8 @@ fn well_typed_scripts_and_examples_are_accepted() {
 
 #[test]
 fn the_marker_reader_finds_line_and_column() {
-    let text = "print(1)\nlet y = a + b\n#       ^^^^^ error: tscript::type::shape\n# error: tscript::type::dtype at 7:3\n";
+    let text =
+        "print(1)\nlet y = a + b\n#       ^^^^^ error: tscript::type::shape\n# error: tscript::type::dtype at 7:3\n";
     assert_eq!(
         expectations(text),
         vec![

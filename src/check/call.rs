@@ -61,7 +61,13 @@ impl Cx<'_> {
         }
     }
 
-    fn closure(&mut self, code: &Rc<FnCode>, env: &Rc<Env>, args: &[Type], site: Option<Span>) -> Result<Type, TypeError> {
+    fn closure(
+        &mut self,
+        code: &Rc<FnCode>,
+        env: &Rc<Env>,
+        args: &[Type],
+        site: Option<Span>,
+    ) -> Result<Type, TypeError> {
         let name = code.name.as_deref().unwrap_or("this function");
         if args.len() != code.params {
             return Err(arity(name, code.params, args.len()));

@@ -91,13 +91,16 @@ struct Active {
     declared: Option<Type>,
 }
 
+/// The argument types a function body was checked with, and its result type.
+type Checked = (Vec<Type>, Type);
+
 /// The state of one checking pass.
 pub(crate) struct Cx<'a> {
     sources: &'a SourceMap,
     errors: Vec<Diag>,
     seen: HashSet<(Span, Code)>,
     /// Result types of function bodies already checked: (code, env) → (argument types, result).
-    memo: HashMap<(usize, usize), Vec<(Vec<Type>, Type)>>,
+    memo: HashMap<(usize, usize), Vec<Checked>>,
     active: Vec<Active>,
     /// Slots that some statement assigns to, by (frame, index): their int values are not constant.
     mutated: HashSet<(usize, u32)>,

@@ -11,7 +11,7 @@ use crate::value::{Arr, Tensor, Value};
 use ndarray::IxDyn;
 use rand::Rng;
 use rand_distr::StandardNormal;
-use super::shape::dims_type;
+use super::shape_rules::dims_type;
 use crate::types::{Dim, Type, TypeError};
 use crate::value::Dtype;
 

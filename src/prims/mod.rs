@@ -12,6 +12,7 @@ pub mod construct;
 pub mod linalg;
 pub mod reduce;
 pub mod shape;
+pub mod shape_rules;
 pub mod system;
 pub mod unary;
 
@@ -160,7 +161,7 @@ impl Prim {
     /// same canonical order as [`Prim::eval`] takes values. An argument of unknown type makes
     /// the result of an array primitive unknown; it is never an error.
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
-        let unknown = args.iter().any(|a| *a == Type::Any);
+        let unknown = args.contains(&Type::Any);
         match self {
             Prim::Diff(p) => p.type_rule(args, cx),
             Prim::Sys(p) => p.type_rule(args),

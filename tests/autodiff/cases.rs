@@ -124,10 +124,9 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Reduce::Min => reduction("min", Odd, m, n),
             Reduce::Prod => reduction("prod", Away, m, n),
             Reduce::LogSumExp => reduction("logsumexp", Any, m, n),
-            Reduce::ArgMax => vec![
-                c("x[argmax(x)] ^ 2", (&[n + 2], Odd), &[]),
-                w("x * argmax(x, axis=0)", (mn, Odd), &[], mn),
-            ],
+            Reduce::ArgMax => {
+                vec![c("x[argmax(x)] ^ 2", (&[n + 2], Odd), &[]), w("x * argmax(x, axis=0)", (mn, Odd), &[], mn)]
+            }
             Reduce::ArgMin => vec![
                 c("x[argmin(x)] ^ 2", (&[n + 2], Odd), &[]),
                 w("x * argmin(x, axis=1, keepdims=true)", (mn, Odd), &[], mn),
@@ -305,7 +304,12 @@ fn reduction(name: &str, dom: Dom, m: usize, n: usize) -> Vec<Case> {
 /// A comparison `cond` of `x` (odd tenths) with `C` (even tenths, broadcast along rows)
 /// choosing between two smooth branches: the comparison itself contributes nothing.
 fn compare(cond: &str) -> Vec<Case> {
-    vec![Case::weighted(&format!("where({cond}, x * x, 3.0 * x)"), (&[2, 3], Dom::Odd), &[("C", &[3], Dom::Even)], &[2, 3])]
+    vec![Case::weighted(
+        &format!("where({cond}, x * x, 3.0 * x)"),
+        (&[2, 3], Dom::Odd),
+        &[("C", &[3], Dom::Even)],
+        &[2, 3],
+    )]
 }
 
 /// NumPy's broadcast shape of two shapes that broadcast.

@@ -60,8 +60,7 @@ print(all(hessian(|x| x @ A @ x)([0.3, -1.0, 2.0]) == A + A.T))
 print(hessian(|x| x ^ 3)(2.0))
 print(hessian(|x| sum(x ^ 3))([1.0, 2.0]))
 ";
-    prints(
-src, "true\n48.0\n4.0\ntrue\n12.0\n[[6.0, 0.0], [0.0, 12.0]]\n");
+    prints(src, "true\n48.0\n4.0\ntrue\n12.0\n[[6.0, 0.0], [0.0, 12.0]]\n");
 }
 
 #[test]
@@ -163,10 +162,7 @@ print(grad(|w| sum(where(w > 1.5, w, 0.0)))(v))
 print(grad(|w| max(w) + sum(softmax(w)) + prod(w))(v))
 print(gradcheck(|x| sum(sin(x)), [1.0, 2.0]) < 1e-9, gradcheck(|x| x ^ 3, 0.5) < 1e-9)
 ";
-    prints(
-        src,
-        "[2.0, 4.0] [true, true]\n[true, true]\n3.0\n[1.5, 4.0]\n[0.0, 1.0]\n[2.0, 2.0]\ntrue true\n",
-    );
+    prints(src, "[2.0, 4.0] [true, true]\n[true, true]\n3.0\n[1.5, 4.0]\n[0.0, 1.0]\n[2.0, 2.0]\ntrue true\n");
 }
 
 #[test]

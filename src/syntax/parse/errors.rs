@@ -145,8 +145,7 @@ fn found_token(src: &[u8], pos: usize, end: usize) -> (String, Span) {
             Some(b'\n') => "the end of the line",
             Some(_) => "`;`",
         };
-        let len = std::str::from_utf8(&src[last..]).map_or(1, |s| s.chars().next().map_or(0, char::len_utf8));
-        return (what.into(), Span::new(last, last + len));
+        return (what.into(), Span::new(last, last + char_len(src[last])));
     }
     const OPERATORS: [&str; 11] = ["..=", "==", "!=", "<=", ">=", "->", "..", "+=", "-=", "*=", "/="];
     let len = match src[pos] {
@@ -155,12 +154,15 @@ fn found_token(src: &[u8], pos: usize, end: usize) -> (String, Span) {
         c if is_ident_byte(c) => word_end(src, pos) - pos,
         _ => match OPERATORS.iter().find(|op| src[pos..].starts_with(op.as_bytes())) {
             Some(op) => op.len(),
-            None => {
-                (1..=4).find(|&n| src.get(pos..pos + n).is_some_and(|s| std::str::from_utf8(s).is_ok())).unwrap_or(1)
-            }
+            None => char_len(src[pos]),
         },
     };
     (format!("`{}`", String::from_utf8_lossy(&src[pos..pos + len])), Span::new(pos, pos + len))
+}
+
+/// The length of the UTF-8 character whose first byte is `first`.
+fn char_len(first: u8) -> usize {
+    first.leading_ones().max(1) as usize
 }
 
 /// The innermost bracket (or lambda `|`) still open at `pos` in the statement starting at `start`,
@@ -169,20 +171,17 @@ fn innermost_open(src: &[u8], start: usize, pos: usize) -> Option<(u8, usize)> {
     let mut open = Vec::new();
     let mut i = start;
     while i < pos {
-        match src[i] {
-            b'"' => i = string_end(src, i).0,
-            c => {
-                match c {
-                    b'(' | b'[' | b'{' => open.push((c, i)),
-                    b')' | b']' | b'}' => _ = open.pop(),
-                    // `|` only delimits lambda parameters: the first opens, the second closes.
-                    b'|' if matches!(open.last(), Some((b'|', _))) => _ = open.pop(),
-                    b'|' => open.push((c, i)),
-                    _ => {}
-                }
-                i += 1;
-            }
+        let c = src[i];
+        match c {
+            b'"' => i = string_end(src, i).0 - 1,
+            b'(' | b'[' | b'{' => open.push((c, i)),
+            b')' | b']' | b'}' => _ = open.pop(),
+            // `|` only delimits lambda parameters: the first opens, the second closes.
+            b'|' if matches!(open.last(), Some((b'|', _))) => _ = open.pop(),
+            b'|' => open.push((c, i)),
+            _ => {}
         }
+        i += 1;
     }
     open.pop()
 }
