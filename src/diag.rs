@@ -215,18 +215,19 @@ impl miette::Diagnostic for Placed {
         if self.len == u32::MAX {
             return None;
         }
-        let labels = self.diag.labels.iter().enumerate().filter(|(_, (s, _))| s.start >= self.base).map(|(i, (s, text))| {
-            let start = (s.start - self.base).min(self.len);
-            let end = (s.end - self.base).min(self.len).max(start);
-            let label = if text.is_empty() { None } else { Some(text.clone()) };
-            // The first label is the primary one: miette puts its line and column in the header.
-            let span = (start as usize, (end - start) as usize);
-            if i == 0 {
-                miette::LabeledSpan::new_primary_with_span(label, span)
-            } else {
-                miette::LabeledSpan::new_with_span(label, span)
-            }
-        });
+        let labels =
+            self.diag.labels.iter().enumerate().filter(|(_, (s, _))| s.start >= self.base).map(|(i, (s, text))| {
+                let start = (s.start - self.base).min(self.len);
+                let end = (s.end - self.base).min(self.len).max(start);
+                let label = if text.is_empty() { None } else { Some(text.clone()) };
+                // The first label is the primary one: miette puts its line and column in the header.
+                let span = (start as usize, (end - start) as usize);
+                if i == 0 {
+                    miette::LabeledSpan::new_primary_with_span(label, span)
+                } else {
+                    miette::LabeledSpan::new_with_span(label, span)
+                }
+            });
         Some(Box::new(labels.collect::<Vec<_>>().into_iter()))
     }
 }

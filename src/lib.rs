@@ -10,8 +10,8 @@ extern crate blas_src;
 
 pub mod autodiff;
 pub mod blas;
-pub mod data;
 pub mod check;
+pub mod data;
 pub mod diag;
 pub mod eval;
 pub mod format;

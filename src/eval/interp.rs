@@ -149,7 +149,11 @@ impl Interp {
                 let spans = || [vec![stmt.span, value.span], indices.iter().map(|i| i.span).collect()].concat();
                 let current = self.load(*slot, name, frame, stmt.span)?;
                 if let Some(op) = op {
-                    let part = apply(Prim::Shape(ShapeOp::Index), [vec![current.clone()], index_values.clone()].concat(), &mut self.ctx);
+                    let part = apply(
+                        Prim::Shape(ShapeOp::Index),
+                        [vec![current.clone()], index_values.clone()].concat(),
+                        &mut self.ctx,
+                    );
                     v = part
                         .and_then(|p| apply(Prim::Arith(*op), vec![p, v], &mut self.ctx))
                         .map_err(|e| op_diag(e, stmt.span, &spans()))?;
@@ -157,13 +161,15 @@ impl Interp {
                 let traced = matches!(current, Value::Tracer(_)) || matches!(v, Value::Tracer(_));
                 if traced {
                     let args = [vec![current, v], index_values].concat();
-                    let updated = apply(Prim::Shape(ShapeOp::IndexSet), args, &mut self.ctx).map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                    let updated = apply(Prim::Shape(ShapeOp::IndexSet), args, &mut self.ctx)
+                        .map_err(|e| op_diag(e, stmt.span, &spans()))?;
                     self.store(*slot, updated, frame);
                 } else {
                     drop(current);
                     let target = Self::frame_at(frame, slot.depth);
                     let mut slots = target.slots.borrow_mut();
-                    index_assign(&mut slots[slot.index as usize], v, &index_values).map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                    index_assign(&mut slots[slot.index as usize], v, &index_values)
+                        .map_err(|e| op_diag(e, stmt.span, &spans()))?;
                 }
             }
             StmtKind::Fn { slot, code } => {

@@ -5,11 +5,11 @@
 use super::broadcast::{zip_same, zip_to, Operand};
 use super::{family, OpError};
 use crate::diag::Code;
+use crate::syntax::ast::FloatDtype::{F32, F64};
+use crate::types::{broadcast_dims, Dim, Type, TypeError};
 use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::Float;
-use crate::syntax::ast::FloatDtype::{F32, F64};
-use crate::types::{broadcast_dims, Dim, Type, TypeError};
 
 family! {
     /// Element-wise operators and functions of several operands.
@@ -391,8 +391,11 @@ fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpErr
         Operand::Array(a) => a.shape().to_vec(),
     };
     let fail = || {
-        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {}, {}", c.shape(), ta.name(), tb.name()))
-            .label("these shapes do not broadcast")
+        OpError::new(
+            Code::RuntimeShape,
+            format!("`where` operands do not broadcast: bool{:?}, {}, {}", c.shape(), ta.name(), tb.name()),
+        )
+        .label("these shapes do not broadcast")
     };
     let ab = super::broadcast::broadcast_shape(&shape_of(&x), &shape_of(&y)).ok_or_else(fail)?;
     let shape = super::broadcast::broadcast_shape(c.shape(), &ab).ok_or_else(fail)?;
@@ -439,8 +442,10 @@ fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
         }
         _ if a.is_number() && b.is_number() => Ok(if cmp {
             Type::Bool(None)
-        } else if matches!((a, b), (Type::Float(F32), Type::Float(F32) | Type::Int(_)) | (Type::Int(_), Type::Float(F32)))
-        {
+        } else if matches!(
+            (a, b),
+            (Type::Float(F32), Type::Float(F32) | Type::Int(_)) | (Type::Int(_), Type::Float(F32))
+        ) {
             Type::Float(F32)
         } else {
             Type::Float(F64)
@@ -537,7 +542,9 @@ fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
     };
     for (i, t) in [(1, a), (2, b)] {
         if !(t.is_number() || t.is_float_tensor()) {
-            return Err(TypeError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string()));
+            return Err(
+                TypeError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+            );
         }
     }
     let fail = || {

@@ -4,16 +4,16 @@
 
 use super::arith::scalar_f64;
 use super::shape::dims_of;
+use super::shape_rules::dims_type;
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
+use crate::types::{Dim, Type, TypeError};
+use crate::value::Dtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::IxDyn;
 use rand::Rng;
 use rand_distr::StandardNormal;
-use super::shape_rules::dims_type;
-use crate::types::{Dim, Type, TypeError};
-use crate::value::Dtype;
 
 family! {
     /// Tensor constructors.
@@ -191,10 +191,12 @@ fn physical_memory() -> usize {
 impl Construct {
     /// The type rule: a tensor of the default dtype whose dims are the known int arguments.
     pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
-        let number = |i: usize| match args.get(i).unwrap_or(&Type::Absent) {
-            t if t.is_number() => Ok(()),
-            other => Err(TypeError::new(Code::TypeMismatch, format!("expected a number, not {other}")).at(i, other.to_string())),
-        };
+        let number =
+            |i: usize| match args.get(i).unwrap_or(&Type::Absent) {
+                t if t.is_number() => Ok(()),
+                other => Err(TypeError::new(Code::TypeMismatch, format!("expected a number, not {other}"))
+                    .at(i, other.to_string())),
+            };
         let float = Dtype::from(dtype);
         let shape = |first: usize| -> Result<Vec<Dim>, TypeError> {
             let dims = dims_type(args.get(first..).unwrap_or(&[]), first)?;
@@ -205,7 +207,9 @@ impl Construct {
             Ok(dims)
         };
         Ok(match self {
-            Construct::Zeros | Construct::Ones | Construct::Randn | Construct::Rand => Type::Tensor { dtype: float, dims: shape(0)? },
+            Construct::Zeros | Construct::Ones | Construct::Randn | Construct::Rand => {
+                Type::Tensor { dtype: float, dims: shape(0)? }
+            }
             Construct::Full => {
                 number(0)?;
                 let dtype = match &args[0] {
@@ -224,7 +228,9 @@ impl Construct {
                 let step = match args.get(2).unwrap_or(&Type::Absent) {
                     Type::Absent => Some(1),
                     Type::Int(Some(0)) => {
-                        return Err(TypeError::new(Code::TypeShape, "`arange` needs a finite, non-zero step").at(2, "step 0"))
+                        return Err(
+                            TypeError::new(Code::TypeShape, "`arange` needs a finite, non-zero step").at(2, "step 0")
+                        )
                     }
                     Type::Int(s) => *s,
                     _ => {

@@ -535,9 +535,12 @@ impl Linalg {
                 (Type::Tensor { dtype: x, .. }, Type::Tensor { dtype: y, .. })
                     if x != y && *x != Dtype::Bool && *y != Dtype::Bool =>
                 {
-                    Err(TypeError::new(Code::TypeDtype, format!("`{name}` takes two tensors of one dtype, not {a} and {b}"))
-                        .label(format!("{a} {name} {b}"))
-                        .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
+                    Err(TypeError::new(
+                        Code::TypeDtype,
+                        format!("`{name}` takes two tensors of one dtype, not {a} and {b}"),
+                    )
+                    .label(format!("{a} {name} {b}"))
+                    .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
                 }
                 _ => Ok((float(a, 0)?.0, float(a, 0)?.1, float(b, 1)?.1)),
             }
@@ -546,7 +549,8 @@ impl Linalg {
         let equal = |p: Dim, q: Dim| matches!((p, q), (Dim::Known(m), Dim::Known(n)) if m == n);
         let matrix = |dims: &[Dim], i: usize, square: bool| {
             if dims.len() != 2 {
-                Err(TypeError::new(Code::TypeShape, format!("`{name}` takes a matrix, not {}", args[i])).at(i, "not a matrix"))
+                Err(TypeError::new(Code::TypeShape, format!("`{name}` takes a matrix, not {}", args[i]))
+                    .at(i, "not a matrix"))
             } else if square && differ(dims[0], dims[1]) {
                 Err(TypeError::new(Code::TypeShape, format!("`{name}` takes a square matrix, not {}", args[i]))
                     .at(i, format!("{} is not square", args[i])))
@@ -568,7 +572,9 @@ impl Linalg {
                         .help("use @ for matrix products"));
                 }
                 if x.len() > 2 || y.len() > 2 {
-                    return Err(TypeError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2").label(format!("{a} @ {b}")));
+                    return Err(
+                        TypeError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2").label(format!("{a} @ {b}"))
+                    );
                 }
                 let (inner_a, inner_b) = (x[x.len() - 1], y[0]);
                 if differ(inner_a, inner_b) {
@@ -626,7 +632,10 @@ impl Linalg {
                 let (dtype, x) = float(a, 0)?;
                 let (m, n) = matrix(&x, 0, false)?;
                 let k = min(m, n);
-                Ok(Type::Tuple(vec![Type::Tensor { dtype, dims: vec![m, k] }, Type::Tensor { dtype, dims: vec![k, n] }]))
+                Ok(Type::Tuple(vec![
+                    Type::Tensor { dtype, dims: vec![m, k] },
+                    Type::Tensor { dtype, dims: vec![k, n] },
+                ]))
             }
             Linalg::Solve | Linalg::Lstsq => {
                 let (dtype, x, y) = pair()?;

@@ -17,8 +17,8 @@ pub mod system;
 pub mod unary;
 
 use crate::diag::Code;
-use crate::types::{Type, TypeCx, TypeError};
 use crate::syntax::ast::FloatDtype;
+use crate::types::{Type, TypeCx, TypeError};
 use crate::value::Value;
 
 pub use arith::Arith;

@@ -5,10 +5,10 @@ use super::arith::Elem;
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
-use crate::value::{Arr, Tensor, Value};
-use ndarray::{ArrayView1, Axis, IxDyn};
 use crate::types::{Dim, Type, TypeError};
 use crate::value::Dtype;
+use crate::value::{Arr, Tensor, Value};
+use ndarray::{ArrayView1, Axis, IxDyn};
 
 family! {
     /// Reductions over all elements or along one axis.
@@ -265,7 +265,9 @@ impl Reduce {
         let keepdims = match args.get(2).unwrap_or(&Type::Absent) {
             Type::Absent => Some(false),
             Type::Bool(b) => *b,
-            other => return Err(TypeError::new(Code::TypeMismatch, "`keepdims` must be a bool").at(2, other.to_string())),
+            other => {
+                return Err(TypeError::new(Code::TypeMismatch, "`keepdims` must be a bool").at(2, other.to_string()))
+            }
         };
         let rank = x.dims().len();
         let bad = || TypeError::takes(&format!("`{}`", self.info().name), 0, x);

@@ -5,14 +5,14 @@
 use super::arith::{scalar_f64, Elem};
 use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};
+use super::shape_rules::{assign_part, convert_type, dims_type, index_type, join_type, literal_type, reshape_type};
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
+use crate::types::{known_len, Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView, Axis, IxDyn, Slice, SliceInfo, SliceInfoElem};
 use std::rc::Rc;
-use super::shape_rules::{convert_type, dims_type, index_type, join_type, literal_type, reshape_type, assign_part};
-use crate::types::{known_len, Dim, Type, TypeError};
 
 family! {
     /// Structural operations and conversions.
@@ -552,14 +552,18 @@ impl ShapeOp {
             }),
             ShapeOp::Reshape => reshape_type(x, rest),
             ShapeOp::Transpose => Ok(match x {
-                Type::Tensor { dtype, dims } => Type::Tensor { dtype: *dtype, dims: dims.iter().rev().copied().collect() },
+                Type::Tensor { dtype, dims } => {
+                    Type::Tensor { dtype: *dtype, dims: dims.iter().rev().copied().collect() }
+                }
                 other => other.clone(),
             }),
             ShapeOp::Concat | ShapeOp::Stack => {
                 let axis = match x {
                     Type::Absent => Some(0),
                     Type::Int(k) => *k,
-                    other => return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").label(other.to_string())),
+                    other => {
+                        return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").label(other.to_string()))
+                    }
                 };
                 join_type(self == ShapeOp::Stack, axis, rest, dtype)
             }
@@ -571,7 +575,9 @@ impl ShapeOp {
                 Type::Int(_) => Ok(x.clone()),
                 Type::Bool(b) => Ok(Type::Int(b.map(i64::from))),
                 Type::Float(_) | Type::Str => Ok(Type::Int(None)),
-                other => Err(TypeError::takes("`int`", 0, other).help("there are no int tensors; round with floats instead")),
+                other => {
+                    Err(TypeError::takes("`int`", 0, other).help("there are no int tensors; round with floats instead"))
+                }
             },
             ShapeOp::Str => Ok(Type::Str),
             ShapeOp::Len => match x {
@@ -584,7 +590,8 @@ impl ShapeOp {
             ShapeOp::IndexSet => {
                 let value = rest.first().unwrap_or(&Type::Absent);
                 let indices = rest.get(1..).unwrap_or(&[]);
-                let part = index_type(x, indices).map_err(|e| TypeError { arg: e.arg.map(|a| if a == 0 { 0 } else { a + 1 }), ..e })?;
+                let part = index_type(x, indices)
+                    .map_err(|e| TypeError { arg: e.arg.map(|a| if a == 0 { 0 } else { a + 1 }), ..e })?;
                 assign_part(x, &part, value)?;
                 Ok(x.clone())
             }
@@ -594,8 +601,12 @@ impl ShapeOp {
                     _ if dims.is_empty() => x.clone(),
                     Type::Tensor { dims: from, .. } if *from == dims => x.clone(),
                     Type::Tensor { dtype, .. } if self == ShapeOp::BroadcastTo => Type::Tensor { dtype: *dtype, dims },
-                    Type::Float(FloatDtype::F32) if self == ShapeOp::BroadcastTo => Type::Tensor { dtype: Dtype::F32, dims },
-                    Type::Int(_) | Type::Float(_) if self == ShapeOp::BroadcastTo => Type::Tensor { dtype: Dtype::F64, dims },
+                    Type::Float(FloatDtype::F32) if self == ShapeOp::BroadcastTo => {
+                        Type::Tensor { dtype: Dtype::F32, dims }
+                    }
+                    Type::Int(_) | Type::Float(_) if self == ShapeOp::BroadcastTo => {
+                        Type::Tensor { dtype: Dtype::F64, dims }
+                    }
                     Type::Tensor { .. } => Type::Any,
                     other if self == ShapeOp::SumTo => other.clone(),
                     other => return Err(TypeError::takes("`broadcast_to`", 0, other)),

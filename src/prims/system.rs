@@ -46,8 +46,11 @@ impl Diff {
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
         let f = args.first().unwrap_or(&Type::Absent);
         if !matches!(f, Type::Fn(_) | Type::Any) {
-            return Err(TypeError::new(Code::TypeMismatch, format!("`{}` takes a function, not {f}", self.info().name))
-                .at(0, f.to_string()));
+            return Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`{}` takes a function, not {f}", self.info().name),
+            )
+            .at(0, f.to_string()));
         }
         let boxed = Box::new(f.clone());
         match self {
@@ -104,9 +107,12 @@ fn scalar_result(name: &str, out: &Type) -> Result<(), TypeError> {
     if matches!(out, Type::Float(_) | Type::Any) {
         return Ok(());
     }
-    Err(TypeError::new(Code::TypeGrad, format!("`{name}` needs a function that returns a float scalar, but it returns {out}"))
-        .label(format!("returns {out}"))
-        .help("reduce the result first, e.g. sum(...) or mean(...)"))
+    Err(TypeError::new(
+        Code::TypeGrad,
+        format!("`{name}` needs a function that returns a float scalar, but it returns {out}"),
+    )
+    .label(format!("returns {out}"))
+    .help("reduce the result first, e.g. sum(...) or mean(...)"))
 }
 
 /// The type of calling `grad(f, wrt)` (or `value_and_grad`) with arguments `args`: each
@@ -151,8 +157,11 @@ pub fn grad_call_type(
 /// its dtype, a float scalar a float scalar.
 pub fn hessian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
     let [x] = args else {
-        return Err(TypeError::new(Code::TypeArity, format!("a hessian takes 1 argument, but {} were given", args.len()))
-            .label("one vector"));
+        return Err(TypeError::new(
+            Code::TypeArity,
+            format!("a hessian takes 1 argument, but {} were given", args.len()),
+        )
+        .label("one vector"));
     };
     match x {
         Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } if dims.len() == 1 => {
@@ -170,7 +179,9 @@ impl Data {
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         let path = args.first().unwrap_or(&Type::Absent);
         if !matches!(path, Type::Str | Type::Any) {
-            return Err(TypeError::new(Code::TypeMismatch, format!("a path must be a str, not {path}")).at(0, path.to_string()));
+            return Err(
+                TypeError::new(Code::TypeMismatch, format!("a path must be a str, not {path}")).at(0, path.to_string())
+            );
         }
         if let (Data::LoadCsv, Some(h)) = (self, args.get(1)) {
             if !matches!(h, Type::Bool(_) | Type::Absent | Type::Any) {

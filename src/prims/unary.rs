@@ -3,11 +3,11 @@
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::value::{Arr, Tensor, Value};
-use num_traits::Float;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Type, TypeError};
 use crate::value::Dtype;
+use crate::value::{Arr, Tensor, Value};
+use num_traits::Float;
 
 family! {
     /// Element-wise functions of one operand.
