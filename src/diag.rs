@@ -49,8 +49,6 @@ pub enum Code {
     RuntimeGrad,
     /// Stopped by Ctrl-C.
     RuntimeInterrupted,
-    /// A built-in listed by the language that this build does not provide yet.
-    RuntimeNotBuilt,
     /// A failed `assert`.
     Assert,
     /// A file that cannot be read or written, or whose contents are malformed.
@@ -85,7 +83,6 @@ impl Code {
             Code::RuntimeUninit => "tscript::runtime::uninit",
             Code::RuntimeGrad => "tscript::runtime::grad",
             Code::RuntimeInterrupted => "tscript::runtime::interrupted",
-            Code::RuntimeNotBuilt => "tscript::runtime::not_built",
             Code::Assert => "tscript::assert",
             Code::Io => "tscript::io",
             Code::LinalgSingular => "tscript::linalg::singular",

@@ -328,7 +328,26 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
             let first = o.sub(o.outer_t(r, v)?, o.outer_t(u, x)?)?;
             o.arith(Arith::Add, first, o.outer_t(y, w)?)
         }
-        Linalg::Eigh | Linalg::Svd | Linalg::Qr => {
+        Linalg::Eigh => {
+            // Giles (2008): A = V diag(w) Vᵀ gives Ā = V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ with
+            // F_ij = 1 / (w_j - w_i) off the diagonal (distinct eigenvalues), symmetrised like
+            // the (A + Aᵀ) / 2 the forward pass reads. F is (1 - I) / (w_j - w_i + I), which
+            // is 0 on the diagonal and has no 0 / 0 for a second derivative to meet.
+            let (Value::Tuple(outs), Value::Tuple(gs)) = (out, &g) else { return Ok(ZERO) };
+            let (w, v) = (outs[0].clone(), outs[1].clone());
+            let (gw, gv) = (o.full(gs[0].clone(), &w)?, o.full(gs[1].clone(), &v)?);
+            let n = o.dims_i64(&w)[0];
+            let eye = o.cast_like(o.run(Prim::Construct(Construct::Eye), vec![Value::Int(n)])?, &w)?;
+            let row = o.shape_op(ShapeOp::Reshape, vec![w.clone(), Value::Int(1), Value::Int(n)])?;
+            let column = o.shape_op(ShapeOp::Reshape, vec![w, Value::Int(n), Value::Int(1)])?;
+            let gaps = o.arith(Arith::Add, o.sub(row, column)?, eye.clone())?;
+            let f = o.div(o.sub(Value::Int(1), eye.clone())?, gaps)?;
+            let diagonal = o.mul(eye, o.shape_op(ShapeOp::Reshape, vec![gw, Value::Int(1), Value::Int(n)])?)?;
+            let inner = o.arith(Arith::Add, diagonal, o.mul(f, o.matmul(o.transpose(v.clone())?, gv)?)?)?;
+            let abar = o.matmul(o.matmul(v.clone(), inner)?, o.transpose(v)?)?;
+            o.div(o.arith(Arith::Add, abar.clone(), o.transpose(abar)?)?, Value::Int(2))
+        }
+        Linalg::Svd | Linalg::Qr => {
             Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable yet", op.info().name))
                 .label("differentiation does not go through tuple results yet"))
         }

@@ -249,12 +249,6 @@ impl OpError {
     }
 }
 
-/// The error for a built-in that the language lists but this build does not provide yet.
-pub fn not_built(prim: Prim) -> OpError {
-    OpError::new(Code::RuntimeNotBuilt, format!("`{}` is not built yet", prim.info().name))
-        .label("not built in this version of tscript")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

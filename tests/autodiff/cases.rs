@@ -248,9 +248,15 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("lstsq(x, C)", (&[4, 2], Any), &[("C", &[4], Any)], &[2]),
                 w("lstsq(C, x)", (&[4], Any), &[("C", &[4, 2], Any)], &[2]),
             ],
-            // Differentiable once their tuple-valued rules exist (the linear-algebra work); until
-            // then a gradient through them is an error (`errors_point_at_their_operation`).
-            Linalg::Eigh | Linalg::Svd | Linalg::Qr => return None,
+            // Random symmetric matrices have distinct eigenvalues; squared eigenvectors do not
+            // depend on the sign LAPACK picks.
+            Linalg::Eigh => vec![
+                w("eigh(x + x.T)[0]", (&[3, 3], Any), &[], &[3]),
+                c("sum(eigh(x + x.T)[1] ^ 2 * C)", (&[3, 3], Any), &[("C", &[3, 3], Any)]),
+            ],
+            // Their tuple-valued rules are not written yet: a gradient through them is an error
+            // (`errors_point_at_their_operation`).
+            Linalg::Svd | Linalg::Qr => return None,
         },
         // Run by the interpreter, never on a gradient path.
         Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => return None,
