@@ -84,7 +84,7 @@ impl Session {
     }
 
     /// The names defined at top level, with their current values (for the REPL).
-    pub fn variables(&self) -> Vec<(std::rc::Rc<str>, Value)> {
+    pub fn variables(&self) -> Vec<(std::sync::Arc<str>, Value)> {
         let slots = self.interp.globals.slots.borrow();
         self.lowerer
             .globals()

@@ -225,6 +225,7 @@ pub fn backward(
 /// The sum of two cotangents of one value (item by item for a tuple's).
 fn accumulate(a: Value, b: Value, ctx: &mut Ctx) -> Result<Value, OpError> {
     match (a, b) {
+        (Value::Absent, other) | (other, Value::Absent) => Ok(other),
         (Value::Tuple(x), Value::Tuple(y)) => {
             let items = x.iter().zip(y.iter()).map(|(p, q)| accumulate(p.clone(), q.clone(), ctx));
             Ok(Value::Tuple(items.collect::<Result<Vec<_>, _>>()?.into()))

@@ -17,7 +17,8 @@ use crate::prims::{Arith, Construct, Ctx, Linalg, OpError, Prim, Reduce, ShapeOp
 use crate::value::{Tensor, Value};
 use std::cell::RefCell;
 
-/// The cotangent of an operand that gets no contribution (the sweep skips it).
+/// The cotangent of an operand that gets no contribution (the sweep skips it; inside a tuple
+/// cotangent it stands for the zero of an unused item).
 pub const ZERO: Value = Value::Absent;
 
 /// The cotangent of operand `k` of `prim`, given its operands `x`, its result `out` and the
@@ -178,16 +179,13 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
             o.shape_op(ShapeOp::Index, idx)
         }
         ShapeOp::F32 | ShapeOp::F64 | ShapeOp::Float => o.cast_like(g, &x[0]),
-        // Indexing a recorded tuple (`eigh(A)[0]`): g for that item, zeros for the others.
+        // Indexing a recorded tuple (`eigh(A)[0]`): g for that item, ZERO for the others.
         ShapeOp::Index if k == 0 && matches!(x[0], Value::Tuple(_)) => {
             let (Value::Tuple(items), Value::Int(i)) = (&x[0], &x[1]) else { return Ok(ZERO) };
             let i = if *i < 0 { *i + items.len() as i64 } else { *i };
             let mut g = Some(g);
-            let parts = items.iter().enumerate().map(|(j, item)| match g.take_if(|_| j as i64 == i) {
-                Some(g) => Ok(g),
-                None => o.zeros_like(item),
-            });
-            Ok(Value::Tuple(parts.collect::<Result<Vec<_>, _>>()?.into()))
+            let parts = (0..items.len()).map(|j| g.take_if(|_| j as i64 == i).unwrap_or(ZERO));
+            Ok(Value::Tuple(parts.collect()))
         }
         // x[idx]: g scattered into zeros of x's shape.
         ShapeOp::Index if k == 0 => {
@@ -333,17 +331,26 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
             // F_ij = 1 / (w_j - w_i) off the diagonal (distinct eigenvalues), symmetrised like
             // the (A + Aᵀ) / 2 the forward pass reads. F is (1 - I) / (w_j - w_i + I), which
             // is 0 on the diagonal and has no 0 / 0 for a second derivative to meet.
+            // An unused item's cotangent is ZERO, and its term is left out: the eigenvalues'
+            // gradient needs no distinct eigenvalues.
             let (Value::Tuple(outs), Value::Tuple(gs)) = (out, &g) else { return Ok(ZERO) };
             let (w, v) = (outs[0].clone(), outs[1].clone());
-            let (gw, gv) = (o.full(gs[0].clone(), &w)?, o.full(gs[1].clone(), &v)?);
             let n = o.dims_i64(&w)[0];
             let eye = o.cast_like(o.run(Prim::Construct(Construct::Eye), vec![Value::Int(n)])?, &w)?;
-            let row = o.shape_op(ShapeOp::Reshape, vec![w.clone(), Value::Int(1), Value::Int(n)])?;
-            let column = o.shape_op(ShapeOp::Reshape, vec![w, Value::Int(n), Value::Int(1)])?;
-            let gaps = o.arith(Arith::Add, o.sub(row, column)?, eye.clone())?;
-            let f = o.div(o.sub(Value::Int(1), eye.clone())?, gaps)?;
-            let diagonal = o.mul(eye, o.shape_op(ShapeOp::Reshape, vec![gw, Value::Int(1), Value::Int(n)])?)?;
-            let inner = o.arith(Arith::Add, diagonal, o.mul(f, o.matmul(o.transpose(v.clone())?, gv)?)?)?;
+            let mut inner = Value::Int(0);
+            if !matches!(gs[0], Value::Absent) {
+                let gw =
+                    o.shape_op(ShapeOp::Reshape, vec![o.full(gs[0].clone(), &w)?, Value::Int(1), Value::Int(n)])?;
+                inner = o.mul(eye.clone(), gw)?;
+            }
+            if !matches!(gs[1], Value::Absent) {
+                let row = o.shape_op(ShapeOp::Reshape, vec![w.clone(), Value::Int(1), Value::Int(n)])?;
+                let column = o.shape_op(ShapeOp::Reshape, vec![w, Value::Int(n), Value::Int(1)])?;
+                let gaps = o.arith(Arith::Add, o.sub(row, column)?, eye.clone())?;
+                let f = o.div(o.sub(Value::Int(1), eye)?, gaps)?;
+                let rotated = o.matmul(o.transpose(v.clone())?, o.full(gs[1].clone(), &v)?)?;
+                inner = o.arith(Arith::Add, inner, o.mul(f, rotated)?)?;
+            }
             let abar = o.matmul(o.matmul(v.clone(), inner)?, o.transpose(v)?)?;
             o.div(o.arith(Arith::Add, abar.clone(), o.transpose(abar)?)?, Value::Int(2))
         }

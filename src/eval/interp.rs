@@ -245,7 +245,7 @@ impl Interp {
     fn assign(
         &mut self,
         slot: Slot,
-        name: &Rc<str>,
+        name: &str,
         op: Option<Arith>,
         value: &Ir,
         frame: &Rc<Frame>,
@@ -531,10 +531,49 @@ impl Interp {
         self.depth += 1;
         let result = self.eval(&code.body, &frame);
         self.depth -= 1;
-        match result {
+        let result = match result {
             Ok(v) | Err(Unwind::Return(v)) => Ok(v),
             Err(e) => Err(e.into_diag(span)),
+        };
+        frame.release();
+        result
+    }
+}
+
+impl Frame {
+    /// Empties a finished call's frame when nothing outside it can reach it any more: when its
+    /// only holders are closures defined in it and stored nowhere but its own slots. Those
+    /// closures and the frame hold each other, a cycle of `Rc`s that would otherwise keep the
+    /// frame, and every tensor in it, alive for good.
+    fn release(self: Rc<Frame>) {
+        let holders = Rc::strong_count(&self) - 1;
+        if holders == 0 {
+            return;
         }
+        let own = self
+            .slots
+            .borrow()
+            .iter()
+            .filter(|v| match v {
+                Value::Func(f) => {
+                    Rc::strong_count(f) == 1 && matches!(&**f, Func::Closure { env, .. } if Rc::ptr_eq(env, &self))
+                }
+                _ => false,
+            })
+            .count();
+        if own == holders {
+            let taken = std::mem::take(&mut *self.slots.borrow_mut());
+            drop(taken);
+        }
+    }
+}
+
+impl Drop for Interp {
+    /// Top-level functions hold the top-level frame they are stored in; emptying it breaks
+    /// that cycle when a session ends (a REPL's `:reset`).
+    fn drop(&mut self) {
+        let taken = std::mem::take(&mut *self.globals.slots.borrow_mut());
+        drop(taken);
     }
 }
 

@@ -9,16 +9,17 @@ use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
 use crate::value::{Func, Value};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The variables of one function being lowered: a stack of block scopes over one frame.
 #[derive(Debug, Default, Clone)]
 struct FnScope {
-    blocks: Vec<Vec<(Rc<str>, u32)>>,
+    blocks: Vec<Vec<(Arc<str>, u32)>>,
     size: u32,
 }
 
 impl FnScope {
-    fn declare(&mut self, name: &Rc<str>) -> u32 {
+    fn declare(&mut self, name: &Arc<str>) -> u32 {
         let index = self.size;
         self.size += 1;
         self.blocks.last_mut().expect("a block is open").push((name.clone(), index));
@@ -64,8 +65,8 @@ impl Lowerer {
     }
 
     /// Names visible at top level, each with its slot (latest declaration of a name only).
-    pub fn globals(&self) -> Vec<(Rc<str>, u32)> {
-        let mut out: Vec<(Rc<str>, u32)> = Vec::new();
+    pub fn globals(&self) -> Vec<(Arc<str>, u32)> {
+        let mut out: Vec<(Arc<str>, u32)> = Vec::new();
         for (name, index) in self.global.blocks.iter().flatten().rev() {
             if !out.iter().any(|(n, _)| n == name) {
                 out.push((name.clone(), *index));
@@ -99,12 +100,12 @@ impl Cx {
         None
     }
 
-    fn declare(&mut self, name: &Rc<str>) -> Slot {
+    fn declare(&mut self, name: &Arc<str>) -> Slot {
         Slot { depth: 0, index: self.scope().declare(name) }
     }
 
     fn undefined(&mut self, ident: &ast::Ident) {
-        let names: Vec<Rc<str>> =
+        let names: Vec<Arc<str>> =
             self.scopes.iter().flat_map(|s| s.blocks.iter().flatten().map(|(n, _)| n.clone())).collect();
         let mut known: Vec<&str> = names.iter().map(|n| &**n).collect();
         for builtin in Prim::function_names() {
@@ -254,7 +255,7 @@ impl Cx {
         }
     }
 
-    fn function(&mut self, def: &Rc<ast::FnDef>) -> Rc<FnCode> {
+    fn function(&mut self, def: &Arc<ast::FnDef>) -> Rc<FnCode> {
         let mut scope = FnScope { blocks: vec![Vec::new()], size: 0 };
         for p in &def.params {
             scope.declare(&p.name.name);
@@ -328,7 +329,7 @@ impl Cx {
                 IrKind::Float { value, f64: *f64, f32: *f32 }
             }
             ExprKind::Bool(b) => IrKind::Const(Value::Bool(*b)),
-            ExprKind::Str(s) => IrKind::Const(Value::Str(s.clone())),
+            ExprKind::Str(s) => IrKind::Const(Value::Str(Rc::from(&**s))),
             ExprKind::Name(ident) => match self.lookup(&ident.name) {
                 Some(slot) => IrKind::Var(slot, ident.name.clone()),
                 None => match Prim::by_name(&ident.name) {

@@ -13,6 +13,7 @@ use crate::syntax::ast::{FloatDtype, FnDef};
 use crate::value::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 pub use interp::Interp;
 pub use lower::Lowerer;
@@ -43,7 +44,7 @@ impl Frame {
 /// A function ready to call: parameters resolved to the first slots of its frame.
 #[derive(Debug)]
 pub struct FnCode {
-    pub name: Option<Rc<str>>,
+    pub name: Option<Arc<str>>,
     pub params: usize,
     pub frame_size: usize,
     pub body: Ir,
@@ -51,7 +52,7 @@ pub struct FnCode {
     /// functions), if it has one.
     pub span: Span,
     /// The syntax it came from.
-    pub def: Rc<FnDef>,
+    pub def: Arc<FnDef>,
     /// The written type of each parameter, if any, resolved inside the function's scope.
     pub param_types: Vec<Option<TypeAnn>>,
     /// The written result type (`-> T`), if any.
@@ -89,7 +90,7 @@ pub enum TypeAnnKind {
 #[derive(Clone, Debug)]
 pub enum DimAnn {
     Known(i64, Span),
-    Name(Slot, Rc<str>, Span),
+    Name(Slot, Arc<str>, Span),
     Unknown,
 }
 
@@ -111,7 +112,7 @@ pub enum IrKind {
         f64: f64,
         f32: f32,
     },
-    Var(Slot, Rc<str>),
+    Var(Slot, Arc<str>),
     Tuple(Vec<Ir>),
     /// A primitive applied to arguments in the table's canonical order (`Const(Absent)` for an
     /// optional one left out).
@@ -150,7 +151,7 @@ pub struct Stmt {
 /// The left side of a `let`.
 #[derive(Debug)]
 pub enum Target {
-    Slot(Slot, Rc<str>),
+    Slot(Slot, Arc<str>),
     Tuple(Vec<Target>, Span),
 }
 
@@ -165,13 +166,13 @@ pub enum StmtKind {
     },
     Assign {
         slot: Slot,
-        name: Rc<str>,
+        name: Arc<str>,
         op: Option<Arith>,
         value: Ir,
     },
     IndexAssign {
         slot: Slot,
-        name: Rc<str>,
+        name: Arc<str>,
         indices: Vec<Ir>,
         op: Option<Arith>,
         value: Ir,

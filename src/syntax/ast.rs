@@ -2,7 +2,7 @@
 //! information (no types, no resolved names): those belong to later stages.
 
 use crate::span::Span;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A whole script (or one REPL entry).
 #[derive(Clone, Debug)]
@@ -13,7 +13,7 @@ pub struct Program {
 /// A name as written, with where it was written.
 #[derive(Clone, Debug)]
 pub struct Ident {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub span: Span,
 }
 
@@ -47,7 +47,7 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `fn NAME(PARAMS) = EXPR` or `fn NAME(PARAMS) { BODY }`.
-    Fn(Rc<FnDef>),
+    Fn(Arc<FnDef>),
     /// `return` or `return EXPR`.
     Return(Option<Expr>),
     Break,
@@ -177,7 +177,7 @@ pub enum ExprKind {
         f32: f32,
     },
     Bool(bool),
-    Str(Rc<str>),
+    Str(Arc<str>),
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).
     Tensor(Vec<Expr>),
@@ -213,7 +213,7 @@ pub enum ExprKind {
         otherwise: Option<Box<Expr>>,
     },
     Block(Block),
-    Lambda(Rc<FnDef>),
+    Lambda(Arc<FnDef>),
 }
 
 /// A call argument, positional or `name=value`.

@@ -20,7 +20,7 @@ use errors::Expected;
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use scan::Scan;
-use std::rc::Rc;
+use std::sync::Arc;
 
 mod grammar {
     /// The pest parser generated from `grammar/tscript.pest`.
@@ -57,8 +57,8 @@ pub fn parse(source: &str, base: u32) -> Result<Program, Diag> {
     // deep code is parsed on a thread of its own, whose stack holds 256 levels with room to spare.
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new().name("tscript-parse".into()).stack_size(PARSER_STACK_BYTES);
-        match thread.spawn_scoped(scope, || Handoff(parse_scanned(scan, base))) {
-            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).0,
+        match thread.spawn_scoped(scope, || parse_scanned(scan, base)) {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(e) => {
                 let message = format!("cannot start a thread to parse deeply nested code: {e}");
                 Err(Diag::new(Code::ParseTooDeep, message, Span { start: base, end: base }, ""))
@@ -79,14 +79,6 @@ const INLINE_DEPTH: u32 = 8;
 
 /// The stack of that thread.
 const PARSER_STACK_BYTES: usize = 64 << 20;
-
-/// The result of parsing, moved from the parsing thread to the caller.
-struct Handoff(Result<Program, Diag>);
-
-// SAFETY: `Program` is not `Send` only because it holds `Rc`s. The parsing thread creates every
-// one of them and keeps no clone: once `join` returns, that thread is gone and the caller holds
-// the only references, so no reference count is ever touched from two threads.
-unsafe impl Send for Handoff {}
 
 /// Parses the top-level statements that the scan found.
 fn parse_scanned(scan: Scan, base: u32) -> Result<Program, Diag> {
@@ -261,7 +253,7 @@ impl Builder {
     }
 
     fn ident(&self, p: P) -> Ident {
-        Ident { name: Rc::from(p.as_str()), span: self.span(&p) }
+        Ident { name: Arc::from(p.as_str()), span: self.span(&p) }
     }
 
     /// The children of a list (`(a, b,)`, `[a, b]`, ...) and whether it has a trailing comma.
@@ -340,7 +332,7 @@ impl Builder {
                 let ret = kids.next_if(|q| q.as_rule() == Rule::type_expr).map(|t| self.type_expr(t, level));
                 let ret = ret.transpose()?;
                 let body = at.expr(self.body(kids.next().unwrap(), level)?);
-                StmtKind::Fn(Rc::new(FnDef { name, params, ret, body, span: Span { start: span.start, end: at.end } }))
+                StmtKind::Fn(Arc::new(FnDef { name, params, ret, body, span: Span { start: span.start, end: at.end } }))
             }
             Rule::return_stmt => {
                 StmtKind::Return(kids.next().map(|e| self.expr(e, level)).transpose()?.map(|e| at.expr(e)))
@@ -499,7 +491,7 @@ impl Builder {
         for (at, params) in heads.into_iter().rev() {
             let span = at.to(body.outer);
             let def = FnDef { name: None, params, ret: None, body: body.expr, span };
-            body = self.node(ExprKind::Lambda(Rc::new(def)), span, body.depth + 1, at)?;
+            body = self.node(ExprKind::Lambda(Arc::new(def)), span, body.depth + 1, at)?;
         }
         Ok(body)
     }
@@ -705,7 +697,7 @@ impl Builder {
     }
 
     /// The text of a string literal with its escapes applied.
-    fn string(&self, p: &P) -> Res<Rc<str>> {
+    fn string(&self, p: &P) -> Res<Arc<str>> {
         let body = &p.as_str()[1..p.as_str().len() - 1];
         let mut out = String::with_capacity(body.len());
         let mut chars = body.char_indices();
@@ -730,7 +722,7 @@ impl Builder {
                 }
             });
         }
-        Ok(Rc::from(out))
+        Ok(Arc::from(out))
     }
 }
 
