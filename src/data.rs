@@ -19,7 +19,7 @@
 
 use crate::diag::Code;
 use crate::format::{f32_repr, f64_repr};
-use crate::prims::construct::check_alloc;
+use crate::memory::check_alloc;
 use crate::prims::OpError;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Arr, Tensor, Value};

@@ -15,6 +15,7 @@ pub mod data;
 pub mod diag;
 pub mod eval;
 pub mod format;
+pub mod memory;
 pub mod prims;
 pub mod repl;
 pub mod span;
@@ -39,6 +40,7 @@ pub struct Session {
 impl Session {
     /// A session that prints to `out`, with `args` for `args()` and the thread policy.
     pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: blas::ThreadPolicy) -> Session {
+        memory::keep_freed_memory();
         Session {
             sources: SourceMap::default(),
             lowerer: Lowerer::default(),

@@ -7,6 +7,7 @@ use super::shape::dims_of;
 use super::shape_rules::dims_type;
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
+use crate::memory::{check_alloc, try_alloc};
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
 use crate::value::Dtype;
@@ -136,56 +137,6 @@ fn from_fn(shape: &[usize], dtype: FloatDtype, mut f: impl FnMut(usize) -> f64) 
             Value::Tensor(Tensor::F32(Arr::from_shape_vec(IxDyn(shape), data).expect("sized")))
         }
     })
-}
-
-/// Reserves room for `n` elements of `T`, or reports why it cannot: more memory than the machine
-/// has (checked first, since the system may promise memory it cannot give), or a failed allocation.
-pub fn try_alloc<T>(n: usize) -> Result<Vec<T>, OpError> {
-    check_alloc(n, std::mem::size_of::<T>())?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
-        OpError::new(Code::RuntimeAlloc, format!("out of memory allocating {n} elements"))
-            .label("this allocation failed")
-    })?;
-    Ok(v)
-}
-
-/// Fails when `n` elements of `size` bytes exceed the machine's physical memory, so that a
-/// request such as `randn(100000, 100000)` is an error, not a crash.
-pub fn check_alloc(n: usize, size: usize) -> Result<(), OpError> {
-    let bytes = n.checked_mul(size);
-    let total = physical_memory();
-    match bytes {
-        Some(b) if b <= total => Ok(()),
-        _ => Err(OpError::new(
-            Code::RuntimeAlloc,
-            format!("a tensor of {n} elements needs {} but this machine has {}", gib(bytes), gib(Some(total))),
-        )
-        .label("too large to allocate")),
-    }
-}
-
-fn gib(bytes: Option<usize>) -> String {
-    match bytes {
-        Some(b) => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
-        None => "more than 2^64 bytes".into(),
-    }
-}
-
-/// Physical memory in bytes (all of the address space if the system does not say).
-fn physical_memory() -> usize {
-    extern "C" {
-        fn sysconf(name: i32) -> i64;
-    }
-    const SC_PAGESIZE: i32 = 30;
-    const SC_PHYS_PAGES: i32 = 85;
-    // SAFETY: sysconf only reads system configuration.
-    let (pages, size) = unsafe { (sysconf(SC_PHYS_PAGES), sysconf(SC_PAGESIZE)) };
-    if pages > 0 && size > 0 {
-        (pages as usize).saturating_mul(size as usize)
-    } else {
-        usize::MAX
-    }
 }
 
 impl Construct {

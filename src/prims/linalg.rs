@@ -11,10 +11,10 @@
 //! definite), and an iteration that does not converge is `tscript::runtime::value`.
 
 use super::arith::Elem;
-use super::construct::check_alloc;
 use super::reduce::scalar_value;
 use super::{family, OpError};
 use crate::diag::Code;
+use crate::memory::check_alloc;
 use crate::value::{shape_type, Arr, Tensor, Value};
 use ndarray::{Array1, Array2, Ix1, Ix2, ShapeBuilder};
 use ndarray_linalg::{Cholesky, Eigh, JobSvd, Lapack, MatrixLayout, NormType, Scalar, Transpose, QR, SVDDC, UPLO};

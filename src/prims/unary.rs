@@ -69,12 +69,31 @@ fn overflow(i: i64) -> OpError {
         .label("the result does not fit in a 64-bit int")
 }
 
-fn map<T: Elem>(op: Unary, mut a: Arr<T>) -> Value {
-    if a.is_unique() {
-        a.mapv_inplace(|x| kernel(op, x));
-        T::wrap(a)
-    } else {
-        T::wrap(a.mapv(|x| kernel(op, x)).into_shared())
+/// Applies the function element by element, in place when `a` is uniquely owned. Each function
+/// gets its own monomorphic loop (no branch per element).
+fn map<T: Elem>(op: Unary, a: Arr<T>) -> Value {
+    fn each<T: Elem>(mut a: Arr<T>, f: impl Fn(T) -> T) -> Value {
+        if a.is_unique() {
+            a.mapv_inplace(f);
+            T::wrap(a)
+        } else {
+            T::wrap(a.mapv(f).into_shared())
+        }
+    }
+    match op {
+        Unary::Neg => each(a, |x| -x),
+        Unary::Abs => each(a, |x| x.abs()),
+        Unary::Sqrt => each(a, |x| x.sqrt()),
+        Unary::Exp => each(a, |x| x.exp()),
+        Unary::Log => each(a, |x| x.ln()),
+        Unary::Sin => each(a, |x| x.sin()),
+        Unary::Cos => each(a, |x| x.cos()),
+        Unary::Tanh => each(a, |x| x.tanh()),
+        Unary::Sigmoid => each(a, |x| kernel(Unary::Sigmoid, x)),
+        Unary::Relu => each(a, |x| kernel(Unary::Relu, x)),
+        Unary::Softplus => each(a, |x| kernel(Unary::Softplus, x)),
+        Unary::Sign => each(a, |x| kernel(Unary::Sign, x)),
+        Unary::Not | Unary::IsNan => each(a, |x| kernel(op, x)),
     }
 }
 
