@@ -33,6 +33,7 @@ struct Cli {
 const EVAL_STACK: usize = 1 << 30;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
     let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli));
@@ -158,3 +159,20 @@ fn report(session: &Session, diags: Vec<Diag>) -> u8 {
 #[error("{0}")]
 #[diagnostic(code(tscript::io), help("check the path and that the file is UTF-8 text"))]
 struct FileError(String);
+
+/// Ends the process quietly when the reader of its output goes away (`tscript x.tsc | head -1`),
+/// as Unix tools do, instead of reporting every later `print` as a write error.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: restores the default disposition of one signal; no handler code runs.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
+}

@@ -74,6 +74,9 @@ fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
         (Value::Str(x), Value::Str(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Value::Bool((x == y) == (op == Arith::Eq)))
         }
+        (Value::Tuple(x), Value::Tuple(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            Ok(Value::Bool(tuples_equal(x, y)? == (op == Arith::Eq)))
+        }
         (Value::Bool(x), Value::Bool(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Value::Bool((x == y) == (op == Arith::Eq)))
         }
@@ -96,6 +99,25 @@ fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
             _ => Err(bad_operands(op, &a, &b)),
         },
     }
+}
+
+/// Whether two tuples hold equal items, in order (`shape(A) == (3, 4)`); tensors inside them
+/// have no single truth value and cannot be compared this way.
+fn tuples_equal(x: &[Value], y: &[Value]) -> Result<bool, OpError> {
+    if x.len() != y.len() {
+        return Ok(false);
+    }
+    for (p, q) in x.iter().zip(y) {
+        match binary(Arith::Eq, p.primal().clone(), q.primal().clone())? {
+            Value::Bool(true) => {}
+            Value::Bool(false) => return Ok(false),
+            _ => {
+                return Err(OpError::new(Code::TypeMismatch, "tuples holding tensors cannot be compared with `==`")
+                    .help("compare the tensors themselves, e.g. all(a == b)"))
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// A numeric scalar as f64 (ints and floats; not bools).
@@ -465,6 +487,9 @@ fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
         (Type::Tensor { .. }, _) | (_, Type::Tensor { .. }) => tensor_type(op, a, b),
         (Type::Int(x), Type::Int(y)) => Ok(int_type(op, *x, *y)),
         (Type::Str, Type::Str) | (Type::Bool(_), Type::Bool(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            Ok(Type::Bool(None))
+        }
+        (Type::Tuple(_) | Type::Seq(_), Type::Tuple(_) | Type::Seq(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Type::Bool(None))
         }
         _ if a.is_number() && b.is_number() => Ok(if cmp {

@@ -61,10 +61,12 @@ impl ShapeOp {
                     Value::Absent => 0,
                     Value::Int(k) => k,
                     other => {
-                        return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").label(other.type_name()))
+                        return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(0, other.type_name()))
                     }
                 };
+                // The tensors follow `axis` among the call's arguments.
                 join(self == ShapeOp::Stack, axis, rest, ctx.dtype)
+                    .map_err(|e| OpError { arg: e.arg.map(|i| i + 1), ..e })
             }
             ShapeOp::Literal => {
                 let mut items = rest;

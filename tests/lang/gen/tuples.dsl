@@ -26,3 +26,9 @@ R # tuples index with an int and print with their strings quoted
 P (true, 0.5, -3) ;; (True, 0.5, -3)
 R fn swap(pair) = (pair[1], pair[0])
 P swap((1, "x")) ;; ("x", 1)
+R # tuples compare item by item with == and !=
+L let Z = zeros(3, 4) ;; Z = np.zeros((3, 4))
+P shape(Z) == (3, 4) ;; Z.shape == (3, 4)
+P Z.shape != (4, 3) ;; Z.shape != (4, 3)
+P (1, "a", 2.0) == (1, "a", 2) ;; (1, "a", 2.0) == (1, "a", 2)
+P (1, 2) == (1, 2, 3) ;; (1, 2) == (1, 2, 3)
