@@ -30,6 +30,18 @@ use value::Value;
 
 /// A running program: the sources seen so far, the top-level names, and the interpreter state.
 /// A script is one `run`; the REPL runs each entry into the same session.
+///
+/// ```
+/// use tscript::{blas::ThreadPolicy, value::repr, Session};
+///
+/// let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), ThreadPolicy::new(Some(1)));
+/// let value = session.run("example.tsc", "fn f(x) = sum(x ^ 2)\ngrad(f)([1.0, 2.0])").unwrap();
+/// assert_eq!(repr(&value.unwrap()), "[2.0, 4.0]");
+///
+/// // Nothing runs when a check fails: every diagnostic comes back.
+/// let errors = session.run("bad.tsc", "print(1)\nzeros(2) + zeros(3)").unwrap_err();
+/// assert_eq!(errors[0].code.as_str(), "tscript::type::shape");
+/// ```
 pub struct Session {
     pub sources: SourceMap,
     lowerer: Lowerer,
