@@ -12,32 +12,15 @@
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
-use std::cell::RefCell;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::rc::Rc;
 use std::time::Instant;
 use tscript::blas::ThreadPolicy;
 use tscript::Session;
 
-/// Collects what a script prints.
-#[derive(Clone, Default)]
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs a script and returns its printed lines.
 fn run_script(name: &str, text: &str, threads: usize) -> Vec<String> {
-    let out = Capture::default();
+    let out = tscript::Output::default();
     let mut session = Session::new(Box::new(out.clone()), Vec::new(), ThreadPolicy::new(Some(threads)));
     if let Err(diags) = session.run(name, text) {
         for d in diags {
@@ -45,7 +28,7 @@ fn run_script(name: &str, text: &str, threads: usize) -> Vec<String> {
         }
         panic!("{name} failed");
     }
-    let text = String::from_utf8(out.0.borrow().clone()).expect("utf-8 output");
+    let text = out.text();
     text.lines().map(str::to_string).collect()
 }
 

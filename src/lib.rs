@@ -154,3 +154,26 @@ pub struct Snapshot {
     dtype: syntax::ast::FloatDtype,
     rng: rand_pcg::Pcg64,
 }
+
+/// Collects what a session prints, for tests, benchmarks and programs that embed TensorScript:
+/// give `Box::new(output.clone())` to [`Session::new`], then read [`Output::text`].
+#[derive(Clone, Debug, Default)]
+pub struct Output(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Output {
+    /// Everything printed so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

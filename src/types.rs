@@ -7,6 +7,7 @@
 
 use crate::diag::Code;
 use crate::eval::FnCode;
+use crate::prims::OpError;
 use crate::prims::Prim;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Dtype, Wrt};
@@ -106,46 +107,15 @@ pub trait TypeCx {
     fn call(&mut self, f: &Type, args: &[Type]) -> Result<Type, TypeError>;
 }
 
-/// An error from a type rule, before the checker gives it the span of the call or argument
-/// (it mirrors `prims::OpError`). A help text may name an argument's source text as `{0}`, `{1}`.
-#[derive(Clone, Debug)]
-pub struct TypeError {
-    pub code: Code,
-    pub message: String,
-    /// The argument the error is about (its span is underlined), or the whole call.
-    pub arg: Option<usize>,
-    pub label: String,
-    pub help: Option<String>,
-}
+/// An error from a type rule: the same value as a kernel's error ([`OpError`]), which the checker
+/// gives the span of the call or argument. A help text may name an argument's source text as
+/// `{0}`, `{1}`.
+pub type TypeError = OpError;
 
-impl TypeError {
-    /// An error about the whole call.
-    pub fn new(code: Code, message: impl Into<String>) -> TypeError {
-        TypeError { code, message: message.into(), arg: None, label: String::new(), help: None }
-    }
-
-    /// Points the error at argument `arg`, labelled.
-    pub fn at(mut self, arg: usize, label: impl Into<String>) -> TypeError {
-        self.arg = Some(arg);
-        self.label = label.into();
-        self
-    }
-
-    /// Labels the call itself.
-    pub fn label(mut self, label: impl Into<String>) -> TypeError {
-        self.label = label.into();
-        self
-    }
-
-    /// Adds a help line.
-    pub fn help(mut self, help: impl Into<String>) -> TypeError {
-        self.help = Some(help.into());
-        self
-    }
-
+impl OpError {
     /// `what` cannot take a value of type `t` (argument `arg`).
-    pub fn takes(what: &str, arg: usize, t: &Type) -> TypeError {
-        TypeError::new(Code::TypeMismatch, format!("{what} does not take {t}")).at(arg, t.to_string())
+    pub fn takes(what: &str, arg: usize, t: &Type) -> OpError {
+        OpError::new(Code::TypeMismatch, format!("{what} does not take {t}")).at(arg, t.to_string())
     }
 }
 

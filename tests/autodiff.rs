@@ -10,25 +10,9 @@ mod cases;
 use cases::{Case, Dom, Input};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
 use tscript::diag::Diag;
 use tscript::prims::Prim;
 use tscript::value::Value;
-
-/// A writer that appends to a shared buffer, to capture what a script prints.
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What a script did: its printed output and the value of its last statement, or its first
 /// diagnostic, rendered.
@@ -39,14 +23,14 @@ struct Outcome {
 
 /// Runs `src` in a fresh session on one BLAS thread.
 fn run(src: &str) -> Outcome {
-    let buf = Rc::new(RefCell::new(Vec::new()));
+    let out = tscript::Output::default();
     let policy = tscript::blas::ThreadPolicy::new(Some(1));
-    let mut session = tscript::Session::new(Box::new(Capture(buf.clone())), vec![], policy);
+    let mut session = tscript::Session::new(Box::new(out.clone()), vec![], policy);
     let last = session.run("t.tsc", src).map_err(|mut diags| {
         let d = diags.remove(0);
         (d.clone(), session.sources.render_plain(d))
     });
-    let printed = String::from_utf8(buf.borrow().clone()).expect("utf-8 output");
+    let printed = out.text();
     Outcome { printed, last }
 }
 

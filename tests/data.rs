@@ -2,30 +2,14 @@
 //! `examples/csv_regression.tsc` example, and `.npy` interop with NumPy when a Python with
 //! NumPy is found (`TSCRIPT_PYTHON`, else `python3` on PATH; skipped with a message if not).
 
-use std::cell::RefCell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-
-/// A writer that appends to a shared buffer, to capture what a script prints.
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Runs `src`: its printed output, or the code and message of its first error.
 fn run(src: &str) -> Result<String, (String, String)> {
-    let buf = Rc::new(RefCell::new(Vec::new()));
-    let mut s = tscript::Session::new(Box::new(Capture(buf.clone())), vec![], tscript::blas::ThreadPolicy::new(None));
+    let out = tscript::Output::default();
+    let mut s = tscript::Session::new(Box::new(out.clone()), vec![], tscript::blas::ThreadPolicy::new(None));
     match s.run("t.tsc", src) {
-        Ok(_) => Ok(String::from_utf8(buf.borrow().clone()).expect("utf-8 output")),
+        Ok(_) => Ok(out.text()),
         Err(d) => {
             Err((d[0].code.as_str().to_string(), format!("{} {}", d[0].message, d[0].help.clone().unwrap_or_default())))
         }

@@ -2,29 +2,12 @@
 //! small results, each error kind by its code, each derivative rule by `gradcheck`, and the
 //! `examples/normal_equations.tsc` example by its exact output.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
-
-/// A writer that appends to a shared buffer, to capture what a script prints.
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `src` in a fresh session: its printed output, or the code of its first error.
 fn run(src: &str) -> Result<String, String> {
-    let buf = Rc::new(RefCell::new(Vec::new()));
-    let mut s = tscript::Session::new(Box::new(Capture(buf.clone())), vec![], tscript::blas::ThreadPolicy::new(None));
+    let out = tscript::Output::default();
+    let mut s = tscript::Session::new(Box::new(out.clone()), vec![], tscript::blas::ThreadPolicy::new(None));
     match s.run("t.tsc", src) {
-        Ok(_) => Ok(String::from_utf8(buf.borrow().clone()).expect("utf-8 output")),
+        Ok(_) => Ok(out.text()),
         Err(diags) => Err(diags[0].code.as_str().to_string()),
     }
 }
