@@ -94,9 +94,13 @@ impl Code {
 /// One diagnostic: code, sentence, labelled spans (the first is the primary one) and help.
 #[derive(Clone, Debug)]
 pub struct Diag {
+    /// The error code (`tscript::...`).
     pub code: Code,
+    /// The one-sentence message.
     pub message: String,
+    /// Labelled spans; the first is the primary one.
     pub labels: Vec<(Span, String)>,
+    /// A help line, if any.
     pub help: Option<String>,
 }
 
@@ -142,8 +146,11 @@ pub struct SourceMap {
 /// One source text and where it starts in the shared offset space.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file name shown in reports.
     pub name: String,
+    /// The offset of the text's first byte in the shared offset space.
     pub base: u32,
+    /// The text itself.
     pub text: Arc<str>,
 }
 

@@ -6,6 +6,8 @@
 //! describes the flow in one page; [`Session`] is the one entry point that the command line, the
 //! REPL and the tests use.
 
+#![warn(missing_docs)]
+
 extern crate blas_src;
 
 pub mod autodiff;
@@ -43,9 +45,11 @@ use value::Value;
 /// assert_eq!(errors[0].code.as_str(), "tscript::type::shape");
 /// ```
 pub struct Session {
+    /// All source texts the session has seen.
     pub sources: SourceMap,
     lowerer: Lowerer,
     checker: check::Checker,
+    /// The interpreter, with the top-level frame and the run-time state.
     pub interp: Interp,
 }
 

@@ -18,6 +18,7 @@ use std::rc::Rc;
 /// One dimension of a tensor type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dim {
+    /// A size known before running.
     Known(usize),
     /// `?`: known only when the script runs.
     Unknown,
@@ -28,19 +29,24 @@ pub enum Dim {
 pub enum Type {
     /// An `int`, with its value when it is a known constant.
     Int(Option<i64>),
+    /// A float scalar of the given dtype.
     Float(FloatDtype),
     /// A `bool`, with its value when it is a literal (`keepdims=true`).
     Bool(Option<bool>),
+    /// A `str`.
     Str,
     /// A tensor of known rank (≥ 1).
     Tensor {
+        /// The element type.
         dtype: Dtype,
+        /// The dimensions, in order.
         dims: Vec<Dim>,
     },
     /// A tuple; the empty tuple is the unit value of statements and `print`.
     Tuple(Vec<Type>),
     /// A tuple of unknown length whose items all have one type (`args()`).
     Seq(Box<Type>),
+    /// A function value.
     Fn(FnType),
     /// An optional built-in argument that the call left out.
     Absent,
@@ -52,13 +58,28 @@ pub enum Type {
 #[derive(Clone)]
 pub enum FnType {
     /// A function of the script, with the types of the frame it was defined in.
-    Closure { code: Rc<FnCode>, env: Rc<Env> },
+    Closure {
+        /// The compiled function.
+        code: Rc<FnCode>,
+        /// The types of its defining frame.
+        env: Rc<Env>,
+    },
     /// A built-in used as a value.
     Prim(Prim),
     /// `grad(f, wrt)` / `value_and_grad(f, wrt)`; `wrt` is `None` when it is not a constant.
-    Grad { f: Box<Type>, wrt: Option<Wrt>, with_value: bool },
+    Grad {
+        /// The type of the function differentiated.
+        f: Box<Type>,
+        /// The argument position(s) differentiated; `None` when not a constant.
+        wrt: Option<Wrt>,
+        /// Whether the value is returned too (`value_and_grad`).
+        with_value: bool,
+    },
     /// `hessian(f)`.
-    Hessian { f: Box<Type> },
+    Hessian {
+        /// The type of the function differentiated.
+        f: Box<Type>,
+    },
 }
 
 impl PartialEq for FnType {
@@ -86,7 +107,9 @@ impl fmt::Debug for FnType {
 /// The types of one frame's slots while checking (`None`: not bound yet), with the frame the
 /// function was defined in as parent — the static image of `eval::Frame`.
 pub struct Env {
+    /// Each slot's type, by slot index (`None`: not bound yet).
     pub slots: RefCell<Vec<Option<Type>>>,
+    /// The frame the function was defined in; `None` at top level.
     pub parent: Option<Rc<Env>>,
 }
 

@@ -15,13 +15,21 @@ pub type Arr<T> = ArcArray<T, IxDyn>;
 /// A runtime value.
 #[derive(Clone, Debug)]
 pub enum Value {
+    /// A 64-bit integer scalar.
     Int(i64),
+    /// A 64-bit float scalar.
     F64(f64),
+    /// A 32-bit float scalar.
     F32(f32),
+    /// A boolean scalar.
     Bool(bool),
+    /// A string.
     Str(Rc<str>),
+    /// A tensor.
     Tensor(Tensor),
+    /// A tuple of values (the empty tuple is the unit value).
     Tuple(Rc<[Value]>),
+    /// A callable value.
     Func(Rc<Func>),
     /// A value being differentiated: its primal value and its node on a tape.
     Tracer(Rc<Tracer>),
@@ -32,8 +40,11 @@ pub enum Value {
 /// A tensor of rank ≥ 1 (rank 0 results become scalars).
 #[derive(Clone, Debug)]
 pub enum Tensor {
+    /// A tensor of 64-bit floats.
     F64(Arr<f64>),
+    /// A tensor of 32-bit floats.
     F32(Arr<f32>),
+    /// A tensor of booleans.
     Bool(Arr<bool>),
 }
 
@@ -41,13 +52,28 @@ pub enum Tensor {
 #[derive(Debug)]
 pub enum Func {
     /// A function written in the script, with the frame it was defined in.
-    Closure { code: Rc<FnCode>, env: Rc<Frame> },
+    Closure {
+        /// The compiled function.
+        code: Rc<FnCode>,
+        /// The frame it was defined in.
+        env: Rc<Frame>,
+    },
     /// A built-in used as a value (`grad(sin)`).
     Prim(Prim),
     /// `grad(f, wrt)` or `value_and_grad(f, wrt)`.
-    Grad { f: Value, wrt: Wrt, with_value: bool },
+    Grad {
+        /// The function differentiated.
+        f: Value,
+        /// The argument position(s) differentiated.
+        wrt: Wrt,
+        /// Whether the value is returned too (`value_and_grad`).
+        with_value: bool,
+    },
     /// `hessian(f)`.
-    Hessian { f: Value },
+    Hessian {
+        /// The function differentiated.
+        f: Value,
+    },
 }
 
 /// Which arguments a gradient is taken with respect to.
@@ -72,8 +98,11 @@ impl Wrt {
 /// Element types of tensors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dtype {
+    /// 64-bit float.
     F64,
+    /// 32-bit float.
     F32,
+    /// Boolean.
     Bool,
 }
 

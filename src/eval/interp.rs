@@ -26,9 +26,13 @@ pub const MAX_CALL_DEPTH: usize = 2_000;
 /// How evaluation leaves the normal path: an error, or `return`/`break`/`continue` on its way
 /// to the function or loop that takes it.
 pub enum Unwind {
+    /// An error, as a diagnostic.
     Error(Box<Diag>),
+    /// `return`, carrying the returned value.
     Return(Value),
+    /// `break`.
     Break,
+    /// `continue`.
     Continue,
 }
 

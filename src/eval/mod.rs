@@ -21,7 +21,9 @@ pub use lower::Lowerer;
 /// Where a variable lives: `depth` function frames out from the current one, at `index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
+    /// How many function frames out from the current one.
     pub depth: u32,
+    /// The position within that frame.
     pub index: u32,
 }
 
@@ -30,7 +32,9 @@ pub struct Slot {
 /// variables as they are when called.
 #[derive(Debug)]
 pub struct Frame {
+    /// The variables' values, by slot index (`Absent` until defined).
     pub slots: RefCell<Vec<Value>>,
+    /// The frame the function was defined in; `None` at top level.
     pub parent: Option<Rc<Frame>>,
 }
 
@@ -44,12 +48,15 @@ impl Frame {
 /// A function ready to call: parameters resolved to the first slots of its frame.
 #[derive(Debug)]
 pub struct FnCode {
+    /// The function's name; `None` for a lambda.
     pub name: Option<Arc<str>>,
+    /// The number of parameters.
     pub params: usize,
+    /// The number of slots its frame needs, parameters included.
     pub frame_size: usize,
+    /// The resolved body.
     pub body: Ir,
-    /// Where the function's own name is bound inside its frame (for recursion of nested
-    /// functions), if it has one.
+    /// The source range of the whole definition.
     pub span: Span,
     /// The syntax it came from.
     pub def: Arc<FnDef>,
@@ -63,25 +70,37 @@ pub struct FnCode {
 /// the checker reads it.
 #[derive(Clone, Debug)]
 pub struct TypeAnn {
+    /// What the type is.
     pub kind: TypeAnnKind,
+    /// The type's source range.
     pub span: Span,
 }
 
 /// The forms of a written type.
 #[derive(Clone, Debug)]
 pub enum TypeAnnKind {
+    /// `int`.
     Int,
+    /// A float scalar type, `f32` or `f64`.
     Float(FloatDtype),
+    /// `bool`.
     Bool,
+    /// `str`.
     Str,
     /// `f64[d0, d1]`; `dtype` is `None` for `bool`.
     Tensor {
+        /// The float element type, or `None` for `bool`.
         dtype: Option<FloatDtype>,
+        /// The dimensions, in order.
         dims: Vec<DimAnn>,
     },
+    /// `(T, U, ...)`.
     Tuple(Vec<TypeAnn>),
+    /// `fn(PARAMS) -> RET`.
     Fn {
+        /// The parameter types.
         params: Vec<TypeAnn>,
+        /// The return type.
         ret: Box<TypeAnn>,
     },
 }
@@ -89,117 +108,179 @@ pub enum TypeAnnKind {
 /// One dimension of a written tensor type: an int, the name of an int constant, or `?`.
 #[derive(Clone, Debug)]
 pub enum DimAnn {
+    /// A literal size, with its span.
     Known(i64, Span),
+    /// A named int constant: its slot, name and span.
     Name(Slot, Arc<str>, Span),
+    /// `?`: a size not known before running.
     Unknown,
 }
 
 /// A resolved expression.
 #[derive(Debug)]
 pub struct Ir {
+    /// What the expression is.
     pub kind: IrKind,
+    /// The expression's source range.
     pub span: Span,
 }
 
 /// The forms of a resolved expression.
 #[derive(Debug)]
 pub enum IrKind {
+    /// A value known at lowering time (a literal, or `Absent` for an omitted argument).
     Const(Value),
     /// A float literal: its value at the default dtype where it stands, and its text read at
     /// both precisions, so that it adapts exactly to a tensor it meets (spec §3).
     Float {
+        /// The literal at the default dtype where it stands.
         value: Value,
+        /// The literal at 64-bit precision.
         f64: f64,
+        /// The literal at 32-bit precision.
         f32: f32,
     },
+    /// A variable read: its slot and name.
     Var(Slot, Arc<str>),
+    /// `(a, b, ...)`; also a slice `a:b:s` inside an index, as `(start, stop, step)`.
     Tuple(Vec<Ir>),
     /// A primitive applied to arguments in the table's canonical order (`Const(Absent)` for an
     /// optional one left out).
     Prim {
+        /// The primitive.
         prim: Prim,
+        /// The arguments, in canonical order.
         args: Vec<Ir>,
+        /// The float dtype in force where the call stands.
         dtype: FloatDtype,
     },
     /// A call of a function value.
     Call {
+        /// The expression called.
         callee: Box<Ir>,
+        /// The arguments, in order.
         args: Vec<Ir>,
     },
     /// Short-circuit `and` / `or` on bool scalars (element-wise on bool tensors).
     Logic {
+        /// `Arith::And` or `Arith::Or`.
         op: Arith,
+        /// The left operand.
         lhs: Box<Ir>,
+        /// The right operand, evaluated only when needed.
         rhs: Box<Ir>,
     },
+    /// `if cond { then } else otherwise`.
     If {
+        /// The condition.
         cond: Box<Ir>,
+        /// The branch run when the condition is true.
         then: Box<Ir>,
+        /// The `else` branch, if any.
         otherwise: Option<Box<Ir>>,
     },
+    /// A block: its statements, whose last expression gives its value.
     Block(Vec<Stmt>),
+    /// An anonymous function.
     Lambda(Rc<FnCode>),
 }
 
 /// A resolved statement.
 #[derive(Debug)]
 pub struct Stmt {
+    /// What the statement is.
     pub kind: StmtKind,
+    /// The statement's source range.
     pub span: Span,
 }
 
 /// The left side of a `let`.
 #[derive(Debug)]
 pub enum Target {
+    /// A single variable: its slot and name.
     Slot(Slot, Arc<str>),
+    /// `(a, b, ...)`: a tuple of targets, with its span.
     Tuple(Vec<Target>, Span),
 }
 
 /// The forms of a resolved statement.
 #[derive(Debug)]
 pub enum StmtKind {
+    /// `let TARGET = VALUE`.
     Let {
+        /// The variable or tuple pattern bound.
         target: Target,
         /// The written type, if any (`let x: f64[3] = ...`).
         ty: Option<TypeAnn>,
+        /// The initialiser.
         value: Ir,
     },
+    /// `NAME = VALUE` or `NAME op= VALUE`.
     Assign {
+        /// The variable's slot.
         slot: Slot,
+        /// The variable's name, for messages.
         name: Arc<str>,
+        /// The compound operator, or `None` for `=`.
         op: Option<Arith>,
+        /// The right-hand side.
         value: Ir,
     },
+    /// `NAME[indices] = VALUE` or `NAME[indices] op= VALUE`.
     IndexAssign {
+        /// The tensor variable's slot.
         slot: Slot,
+        /// The variable's name, for messages.
         name: Arc<str>,
+        /// The indices; a slice is a `Tuple` of `(start, stop, step)`.
         indices: Vec<Ir>,
+        /// The compound operator, or `None` for `=`.
         op: Option<Arith>,
+        /// The right-hand side.
         value: Ir,
     },
+    /// A named function definition (its name is visible from the start of its block).
     Fn {
+        /// The slot its name is bound to.
         slot: Slot,
+        /// The compiled function.
         code: Rc<FnCode>,
     },
+    /// `return` or `return VALUE`.
     Return(Option<Ir>),
+    /// `break`.
     Break,
+    /// `continue`.
     Continue,
+    /// `while cond { body }`.
     While {
+        /// The loop condition.
         cond: Ir,
+        /// The loop body.
         body: Vec<Stmt>,
     },
+    /// `for VAR in START..END { body }` (or `..=`).
     For {
+        /// The loop variable's slot.
         slot: Slot,
+        /// The first value of the range.
         start: Ir,
+        /// The end of the range.
         end: Ir,
+        /// Whether the range includes `end` (`..=`).
         inclusive: bool,
+        /// The loop body.
         body: Vec<Stmt>,
     },
     /// `threads N` (`None` for `auto`), for the rest of the block or only `body`.
     Threads {
+        /// The thread count expression, or `None` for `auto`.
         count: Option<Ir>,
+        /// The block the count applies to, if any.
         body: Option<Vec<Stmt>>,
     },
+    /// `seed N`: reseeds the random generator.
     Seed(Ir),
+    /// An expression used as a statement.
     Expr(Ir),
 }

@@ -246,7 +246,9 @@ fn tensor_dtype(op: Arith, a: &Value, b: &Value) -> Result<Dtype, OpError> {
 
 /// An operand at element type `T`: scalars convert, tensors of that dtype pass through.
 pub trait Elem: Float + Send + Sync + 'static {
+    /// The value as an operand of this element type: a tensor of this dtype or a number scalar; `None` otherwise.
     fn operand(v: Value) -> Option<Operand<Self>>;
+    /// Wraps a tensor of this element type as a value.
     fn wrap(a: Arr<Self>) -> Value;
 }
 

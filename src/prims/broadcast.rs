@@ -6,7 +6,9 @@ use ndarray::{IxDyn, Zip};
 
 /// One side of an element-wise operation: a scalar that adapts to the other side, or a tensor.
 pub enum Operand<T> {
+    /// A scalar, applied to every element of the other side.
     Scalar(T),
+    /// A tensor.
     Array(Arr<T>),
 }
 

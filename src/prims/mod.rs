@@ -32,14 +32,23 @@ pub use unary::Unary;
 /// Every primitive, by family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Prim {
+    /// Operators and element-wise functions of two or more arguments.
     Arith(Arith),
+    /// Element-wise functions of one argument.
     Unary(Unary),
+    /// Reductions.
     Reduce(Reduce),
+    /// Shape queries, reshaping, indexing and conversions.
     Shape(ShapeOp),
+    /// Tensor constructors.
     Construct(Construct),
+    /// Linear algebra.
     Linalg(Linalg),
+    /// Differentiation (`grad` and friends); run by the interpreter.
     Diff(Diff),
+    /// File input and output; run by the interpreter.
     Data(Data),
+    /// Printing, assertions, the clock and other system built-ins; run by the interpreter.
     Sys(Sys),
 }
 
@@ -65,6 +74,7 @@ pub struct Info {
     pub help: &'static str,
     /// A runnable example whose comment gives the printed result.
     pub example: &'static str,
+    /// How the primitive is reached from the language.
     pub kind: Kind,
 }
 
@@ -73,7 +83,7 @@ macro_rules! family {
     ($(#[$doc:meta])* $family:ident { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $family { $($variant,)* }
+        pub enum $family { $(#[doc = concat!("`", $name, "`: ", $help)] $variant,)* }
 
         impl $family {
             /// Every primitive of the family, in table order.
@@ -180,8 +190,11 @@ impl Prim {
 /// One parameter of a built-in's signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
+    /// The parameter's name, without `?` or `...`.
     pub name: &'static str,
+    /// Whether it may be left out (`name?`).
     pub optional: bool,
+    /// Whether it takes any number of arguments (`name...`).
     pub variadic: bool,
 }
 
@@ -215,11 +228,15 @@ pub struct Ctx {
 /// An error from a primitive, before the evaluator gives it the span of the call or argument.
 #[derive(Clone, Debug)]
 pub struct OpError {
+    /// The error code.
     pub code: Code,
+    /// The error sentence.
     pub message: String,
     /// The argument the error is about (its span is underlined), or the whole call.
     pub arg: Option<usize>,
+    /// The label under the underlined span (empty for none).
     pub label: String,
+    /// A help line, if any.
     pub help: Option<String>,
 }
 

@@ -28,6 +28,7 @@ pub fn dims_type(args: &[Type], first: usize) -> Result<Vec<Dim>, TypeError> {
     Ok(out)
 }
 
+/// The type of `reshape(x, dims...)`, given the types of the dims; one dim may be -1.
 pub fn reshape_type(x: &Type, args: &[Type]) -> Result<Type, TypeError> {
     let mut dims: Vec<Option<i64>> = Vec::with_capacity(args.len());
     for (i, t) in args.iter().enumerate() {
@@ -84,6 +85,7 @@ pub fn reshape_type(x: &Type, args: &[Type]) -> Result<Type, TypeError> {
     Ok(Type::Tensor { dtype, dims: out })
 }
 
+/// The type of `concat` (or `stack` when `stack`) of `items` along `axis` (`None`: an int not known statically).
 pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
     let name = if stack { "stack" } else { "concat" };
     if items.is_empty() {
@@ -152,6 +154,7 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDty
     })
 }
 
+/// The type of a tensor literal whose entries have the types `items`; `dtype` types int entries.
 pub fn literal_type(items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
     if items.is_empty() {
         return Err(TypeError::new(Code::TypeShape, "an empty tensor literal has no shape")
@@ -198,6 +201,7 @@ pub fn literal_type(items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError
     Ok(Type::Tensor { dtype: target, dims: out })
 }
 
+/// The type of `x` converted to the element type `to` (`f32`, `f64`, `float`).
 pub fn convert_type(x: &Type, to: Dtype) -> Result<Type, TypeError> {
     match x {
         Type::Tensor { dims, .. } => Ok(Type::Tensor { dtype: to, dims: dims.clone() }),

@@ -7,20 +7,25 @@ use std::sync::Arc;
 /// A whole script (or one REPL entry).
 #[derive(Clone, Debug)]
 pub struct Program {
+    /// The top-level statements, in order.
     pub stmts: Vec<Stmt>,
 }
 
 /// A name as written, with where it was written.
 #[derive(Clone, Debug)]
 pub struct Ident {
+    /// The name's text.
     pub name: Arc<str>,
+    /// Where the name was written.
     pub span: Span,
 }
 
 /// A statement with its span.
 #[derive(Clone, Debug)]
 pub struct Stmt {
+    /// What the statement is.
     pub kind: StmtKind,
+    /// The statement's source range.
     pub span: Span,
 }
 
@@ -29,45 +34,66 @@ pub struct Stmt {
 pub enum StmtKind {
     /// `let NAME = EXPR`, `let NAME: TYPE = EXPR`, `let (a, b) = EXPR`.
     Let {
+        /// The name or tuple pattern bound.
         pattern: Pattern,
+        /// The declared type, if any.
         ty: Option<TypeExpr>,
+        /// The initialiser.
         value: Expr,
     },
     /// `NAME = EXPR`, `NAME += EXPR`, ... (`op` is `None` for plain `=`).
     Assign {
+        /// The variable assigned.
         target: Ident,
+        /// The compound operator (`+=` is `Some(Add)`), or `None` for `=`.
         op: Option<BinOp>,
+        /// The right-hand side.
         value: Expr,
     },
     /// `A[i, j] = EXPR`, `A[0:10, :] += EXPR`.
     IndexAssign {
+        /// The tensor variable assigned into.
         target: Ident,
+        /// The indices inside `[...]`.
         indices: Vec<IndexArg>,
+        /// The compound operator, or `None` for `=`.
         op: Option<BinOp>,
+        /// The right-hand side.
         value: Expr,
     },
     /// `fn NAME(PARAMS) = EXPR` or `fn NAME(PARAMS) { BODY }`.
     Fn(Arc<FnDef>),
     /// `return` or `return EXPR`.
     Return(Option<Expr>),
+    /// `break`.
     Break,
+    /// `continue`.
     Continue,
     /// `while COND { BODY }`.
     While {
+        /// The loop condition.
         cond: Expr,
+        /// The loop body.
         body: Block,
     },
     /// `for VAR in START..END { BODY }` (`inclusive` for `..=`).
     For {
+        /// The loop variable.
         var: Ident,
+        /// The first value of the range.
         start: Expr,
+        /// The end of the range.
         end: Expr,
+        /// Whether the range includes `end` (`..=`).
         inclusive: bool,
+        /// The loop body.
         body: Block,
     },
     /// `threads N`, `threads auto`, `threads N { BODY }`.
     Threads {
+        /// The thread count, or `auto`.
         count: ThreadCount,
+        /// The block the count applies to; with `None` it applies to what follows.
         body: Option<Block>,
     },
     /// `seed N`.
@@ -90,63 +116,88 @@ pub enum ThreadCount {
 /// Float element types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FloatDtype {
+    /// 32-bit float (`f32`).
     F32,
+    /// 64-bit float (`f64`).
     F64,
 }
 
 /// The left side of a `let`.
 #[derive(Clone, Debug)]
 pub enum Pattern {
+    /// A single name.
     Name(Ident),
+    /// `(a, b, ...)`: a tuple of patterns, with its span.
     Tuple(Vec<Pattern>, Span),
 }
 
 /// `{ stmts }`; its value is that of its last expression statement.
 #[derive(Clone, Debug)]
 pub struct Block {
+    /// The statements, in order.
     pub stmts: Vec<Stmt>,
+    /// The source range, braces included.
     pub span: Span,
 }
 
 /// A function definition, named (`fn f(x) = ...`) or anonymous (`|x| ...`).
 #[derive(Clone, Debug)]
 pub struct FnDef {
+    /// The function's name; `None` for a lambda.
     pub name: Option<Ident>,
+    /// The parameters, in order.
     pub params: Vec<Param>,
+    /// The declared return type, if any.
     pub ret: Option<TypeExpr>,
+    /// The body (a block for `{ BODY }`).
     pub body: Expr,
+    /// The source range of the whole definition.
     pub span: Span,
 }
 
 /// One parameter, with its optional type.
 #[derive(Clone, Debug)]
 pub struct Param {
+    /// The parameter's name.
     pub name: Ident,
+    /// The declared type, if any.
     pub ty: Option<TypeExpr>,
 }
 
 /// A written type: `int`, `f64[K, N]`, `(int, str)`, `fn(f64) -> f64`.
 #[derive(Clone, Debug)]
 pub struct TypeExpr {
+    /// What the type is.
     pub kind: TypeExprKind,
+    /// The type's source range.
     pub span: Span,
 }
 
 /// The forms of a written type.
 #[derive(Clone, Debug)]
 pub enum TypeExprKind {
+    /// `int`.
     Int,
+    /// A float scalar type, `f32` or `f64`.
     Float(FloatDtype),
+    /// `bool`.
     Bool,
+    /// `str`.
     Str,
     /// `f64[d0, d1]`, `bool[?]`: `dtype` is `None` for `bool`.
     Tensor {
+        /// The float element type, or `None` for `bool`.
         dtype: Option<FloatDtype>,
+        /// The dimensions, in order.
         dims: Vec<DimExpr>,
     },
+    /// `(T, U, ...)`.
     Tuple(Vec<TypeExpr>),
+    /// `fn(PARAMS) -> RET`.
     Fn {
+        /// The parameter types.
         params: Vec<TypeExpr>,
+        /// The return type.
         ret: Box<TypeExpr>,
     },
 }
@@ -154,72 +205,104 @@ pub enum TypeExprKind {
 /// One dimension of a written tensor type.
 #[derive(Clone, Debug)]
 pub enum DimExpr {
+    /// A literal size, with its span.
     Known(i64, Span),
+    /// A named size (an int constant).
     Name(Ident),
+    /// `?`: a size not known before running, with its span.
     Unknown(Span),
 }
 
 /// An expression with its span.
 #[derive(Clone, Debug)]
 pub struct Expr {
+    /// What the expression is.
     pub kind: ExprKind,
+    /// The expression's source range.
     pub span: Span,
 }
 
 /// The expressions of spec §5.
 #[derive(Clone, Debug)]
 pub enum ExprKind {
+    /// An integer literal.
     Int(i64),
     /// A float literal, parsed from its text at both precisions (spec §3: a literal that meets a
     /// tensor is read at that tensor's precision).
     Float {
+        /// The literal at 64-bit precision.
         f64: f64,
+        /// The literal at 32-bit precision.
         f32: f32,
     },
+    /// `true` or `false`.
     Bool(bool),
+    /// A string literal (escapes resolved).
     Str(Arc<str>),
+    /// A variable or function name.
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).
     Tensor(Vec<Expr>),
     /// `(a, b)` or `(a,)`.
     Tuple(Vec<Expr>),
+    /// A prefix operator applied to an operand.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// The operand.
         operand: Box<Expr>,
     },
     /// Binary operators, including the short-circuit `and`/`or`.
     Binary {
+        /// The operator.
         op: BinOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
     },
+    /// `callee(args)`.
     Call {
+        /// The expression called.
         callee: Box<Expr>,
+        /// The arguments, in order.
         args: Vec<Arg>,
     },
+    /// `target[indices]`.
     Index {
+        /// The expression indexed.
         target: Box<Expr>,
+        /// The entries inside `[...]`.
         indices: Vec<IndexArg>,
     },
     /// `A.T` or `A.shape`.
     Field {
+        /// The expression the field is read from.
         target: Box<Expr>,
+        /// The field's name.
         field: Ident,
     },
     /// `if c { } else if c { } else { }`; `otherwise` is a `Block` or another `If` expression.
     If {
+        /// The condition.
         cond: Box<Expr>,
+        /// The block run when the condition is true.
         then: Block,
+        /// The `else` branch, if any.
         otherwise: Option<Box<Expr>>,
     },
+    /// `{ stmts }` used as an expression.
     Block(Block),
+    /// `|params| body`: an anonymous function.
     Lambda(Arc<FnDef>),
 }
 
 /// A call argument, positional or `name=value`.
 #[derive(Clone, Debug)]
 pub struct Arg {
+    /// The parameter name for `name=value`; `None` if positional.
     pub name: Option<Ident>,
+    /// The argument's value.
     pub value: Expr,
 }
 
@@ -229,33 +312,59 @@ pub enum IndexArg {
     /// `i`: picks one position and drops the axis.
     Single(Expr),
     /// `a:b:s` with every part optional.
-    Slice { start: Option<Expr>, stop: Option<Expr>, step: Option<Expr>, span: Span },
+    Slice {
+        /// The first position, if written.
+        start: Option<Expr>,
+        /// The end position (exclusive), if written.
+        stop: Option<Expr>,
+        /// The step, if written.
+        step: Option<Expr>,
+        /// The source range of the slice.
+        span: Span,
+    },
 }
 
 /// Prefix operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `-x`.
     Neg,
+    /// `not x`.
     Not,
 }
 
 /// Infix operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
+    /// `^`
     Pow,
+    /// `@`
     MatMul,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Rem,
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `and`
     And,
+    /// `or`
     Or,
 }
 
