@@ -156,10 +156,14 @@ pub struct SourceFile {
 
 impl SourceMap {
     /// Adds a text and returns the offset its spans start from.
-    pub fn add(&mut self, name: impl Into<String>, text: &str) -> u32 {
-        let base = self.files.last().map_or(0, |f| f.base + f.text.len() as u32 + 1);
+    pub fn add(&mut self, name: impl Into<String>, text: &str) -> Result<u32, Diag> {
+        let next = self.files.last().map_or(Some(0), |f| f.base.checked_add(f.text.len() as u32 + 1));
+        let base = next.filter(|b| b.checked_add(text.len() as u32 + 1).is_some()).ok_or_else(|| {
+            Diag::unplaced(Code::ParseTooLarge, "this session has read 4 GiB of source text, all it can hold")
+                .with_help("start a new session (`:reset` in the REPL)")
+        })?;
         self.files.push(SourceFile { name: name.into(), base, text: Arc::from(text) });
-        base
+        Ok(base)
     }
 
     /// The file that contains `span`.

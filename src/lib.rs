@@ -81,14 +81,14 @@ impl Session {
     /// Parses and lowers `text` without type-checking it or keeping its names: the baseline
     /// that `benches/check.rs` measures the checker against.
     pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
-        let base = self.sources.add(name, text);
+        let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         self.lowerer.clone().lower(&program)
     }
 
     /// [`Session::check`], also returning the type of the value of the last statement.
     fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<eval::Stmt>, types::Type), Vec<Diag>> {
-        let base = self.sources.add(name, text);
+        let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let before = self.lowerer.clone();
         let stmts = self.lowerer.lower(&program)?;

@@ -198,12 +198,11 @@ impl Interp {
             StmtKind::For { slot, start, end, inclusive, body } => {
                 let a = self.int(start, frame, "a `for` range bound")?;
                 let b = self.int(end, frame, "a `for` range bound")?;
-                let stop = if *inclusive { b.saturating_add(1) } else { b };
                 let mut i = a;
-                while i < stop {
+                while i < b || (*inclusive && i == b) {
                     check_interrupt(stmt.span)?;
                     self.store(*slot, Value::Int(i), frame);
-                    if !self.loop_body(body, frame)? || (*inclusive && i == b) {
+                    if !self.loop_body(body, frame)? || i == b {
                         break;
                     }
                     i += 1;

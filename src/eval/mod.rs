@@ -272,7 +272,7 @@ pub enum StmtKind {
         /// The loop body.
         body: Vec<Stmt>,
     },
-    /// `threads N` (`None` for `auto`), for the rest of the block or only `body`.
+    /// `threads N` (`None` for `auto`): from here on (spec §4), or only inside `body`.
     Threads {
         /// The thread count expression, or `None` for `auto`.
         count: Option<Ir>,

@@ -62,7 +62,12 @@ impl Construct {
                         OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step")
                     );
                 }
-                let count = ((stop - start) / step).ceil();
+                // The length is computed in the element type, as NumPy does: under `dtype f32`,
+                // arange(0, 0.3, 0.1) has 3 elements, not the 4 that f64 arithmetic would give.
+                let count = match dtype {
+                    FloatDtype::F64 => ((stop - start) / step).ceil(),
+                    FloatDtype::F32 => ((stop as f32 - start as f32) / step as f32).ceil() as f64,
+                };
                 if !count.is_finite() {
                     return Err(OpError::new(Code::RuntimeValue, "`arange` bounds must be finite").at(1, "stop"));
                 }

@@ -92,7 +92,7 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDty
         return Err(TypeError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
     }
     let mut parts = Vec::with_capacity(items.len());
-    for t in items {
+    for (i, t) in items.iter().enumerate() {
         parts.push(match t {
             Type::Tensor { dtype, dims } => (*dtype, dims.clone()),
             Type::Int(_) => (Dtype::from(dtype), Vec::new()),
@@ -100,7 +100,7 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDty
             Type::Bool(_) => (Dtype::Bool, Vec::new()),
             other => {
                 return Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {other}"))
-                    .label(other.to_string()))
+                    .at(i + 1, other.to_string()))
             }
         });
     }

@@ -63,6 +63,8 @@ R print(f64(f32(w)) == f64(w))
 O [true, true]
 R print(f64(0.1) * 3)
 O 0.30000000447034836
+R print(arange(0, 0.3, 0.1))        # the length is computed in f32, as NumPy does for float32
+O [0.0, 0.1, 0.2]
 R dtype f64
 R print(0.1 * 3)
 O 0.30000000000000004

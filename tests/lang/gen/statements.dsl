@@ -122,3 +122,7 @@ O 3
 R assert(1 + 1 == 2)
 R assert(true, "message not shown")
 R assert(all(arange(0, 3) < 3), "all in range")
+R # an inclusive range runs up to the largest int without overflowing
+R for i in 9223372036854775806..=9223372036854775807 { print(i) }
+O 9223372036854775806
+O 9223372036854775807
