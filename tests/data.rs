@@ -2,18 +2,13 @@
 //! `examples/csv_regression.tsc` example, and `.npy` interop with NumPy when a Python with
 //! NumPy is found (`TSCRIPT_PYTHON`, else `python3` on PATH; skipped with a message if not).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 /// Runs `src`: its printed output, or the code and message of its first error.
 fn run(src: &str) -> Result<String, (String, String)> {
-    let out = tscript::Output::default();
-    let mut s = tscript::Session::new(Box::new(out.clone()), vec![], tscript::blas::ThreadPolicy::new(None));
-    match s.run("t.tsc", src) {
-        Ok(_) => Ok(out.text()),
-        Err(d) => {
-            Err((d[0].code.as_str().to_string(), format!("{} {}", d[0].message, d[0].help.clone().unwrap_or_default())))
-        }
-    }
+    common::run(src).map_err(|d| (d.code.as_str().to_string(), format!("{} {}", d.message, d.help.unwrap_or_default())))
 }
 
 fn ok(src: &str) -> String {
@@ -22,10 +17,7 @@ fn ok(src: &str) -> String {
 
 /// A fresh empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tscript-data-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    common::scratch("data", name)
 }
 
 fn p(dir: &Path, file: &str) -> String {

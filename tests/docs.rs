@@ -7,30 +7,15 @@
 //! - every built-in's example runs and prints what its comment says (the `Data` family's
 //!   examples, which touch files, are only checked).
 
+mod common;
+
+use common::{root, tscript};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tscript::prims::{Kind, Prim};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh scratch directory for this test run.
+/// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tscript-docs-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// Runs `tscript ARGS...` from the crate root, without colour.
-fn tscript(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tscript"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("TSCRIPT_THREADS")
-        .output()
-        .expect("the tscript binary runs")
+    common::scratch("docs", name)
 }
 
 /// One ```` ```tsc ```` block: where it is, its code, the output block after it, and whether it

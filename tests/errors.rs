@@ -12,24 +12,11 @@
 //! generated file (deep nesting, a huge script, bytes that are not UTF-8) and the command line's
 //! usage errors are tests of their own below.
 
+mod common;
+
+use common::{root, tscript};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// The crate root, where the binary runs so that paths in diagnostics are `tests/errors/...`.
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `tscript ARGS...` from the crate root, without colour.
-fn tscript(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tscript"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("TSCRIPT_THREADS")
-        .output()
-        .expect("the tscript binary runs")
-}
+use std::process::Output;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -121,11 +108,9 @@ fn every_error_script_fails_as_its_header_says() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// A fresh directory for generated scripts.
+/// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tscript-errors-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    common::scratch("errors", name)
 }
 
 fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {

@@ -2,14 +2,11 @@
 //! small results, each error kind by its code, each derivative rule by `gradcheck`, and the
 //! `examples/normal_equations.tsc` example by its exact output.
 
+mod common;
+
 /// Runs `src` in a fresh session: its printed output, or the code of its first error.
 fn run(src: &str) -> Result<String, String> {
-    let out = tscript::Output::default();
-    let mut s = tscript::Session::new(Box::new(out.clone()), vec![], tscript::blas::ThreadPolicy::new(None));
-    match s.run("t.tsc", src) {
-        Ok(_) => Ok(out.text()),
-        Err(diags) => Err(diags[0].code.as_str().to_string()),
-    }
+    common::run(src).map_err(|d| d.code.as_str().to_string())
 }
 
 fn ok(src: &str) -> String {

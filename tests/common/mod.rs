@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests: running the real binary from the crate root, and
+//! running a script in a fresh in-process session.
+
+#![allow(dead_code)] // Each test file uses the helpers it needs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tscript::diag::Diag;
+
+/// The crate root, where the binary runs so that paths in diagnostics are relative to it.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `tscript ARGS...` from the crate root, without colour and without `TSCRIPT_THREADS`.
+pub fn tscript(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tscript"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("TSCRIPT_THREADS")
+        .output()
+        .expect("the tscript binary runs")
+}
+
+/// A fresh, empty scratch directory for one test (`kind` and `name` keep tests apart).
+pub fn scratch(kind: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tscript-{kind}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `src` in a fresh session: what it printed, or its first diagnostic.
+pub fn run(src: &str) -> Result<String, Diag> {
+    let out = tscript::Output::default();
+    let mut session = tscript::Session::new(Box::new(out.clone()), vec![], tscript::blas::ThreadPolicy::new(None));
+    match session.run("t.tsc", src) {
+        Ok(_) => Ok(out.text()),
+        Err(diags) => Err(diags.into_iter().next().expect("a failed run has a diagnostic")),
+    }
+}
