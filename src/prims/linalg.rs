@@ -139,7 +139,7 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         )));
     }
     let inner_a = *sa.last().unwrap_or(&0);
-    let inner_b = if sb.len() == 2 { sb[0] } else { sb[0] };
+    let inner_b = sb[0];
     if inner_a != inner_b {
         let mut e = OpError::new(
             Code::RuntimeShape,

@@ -313,7 +313,9 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
 
 fn to_int(x: Value) -> Result<Value, OpError> {
     let from_float = |v: f64| {
-        if v.is_finite() && v.trunc() >= -9.223372036854775808e18 && v.trunc() < 9.223372036854775808e18 {
+        // i64's range is [-2^63, 2^63), both ends exact in f64.
+        let limit = 2f64.powi(63);
+        if v.is_finite() && v.trunc() >= -limit && v.trunc() < limit {
             Ok(Value::Int(v.trunc() as i64))
         } else {
             Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int"))

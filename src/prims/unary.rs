@@ -119,9 +119,7 @@ pub fn kernel<T: Float>(op: Unary, x: T) -> T {
             }
         }
         Unary::Relu => {
-            if x > zero {
-                x
-            } else if x.is_nan() {
+            if x > zero || x.is_nan() {
                 x
             } else {
                 zero
