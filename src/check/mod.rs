@@ -389,6 +389,12 @@ impl<'a> Cx<'a> {
     /// The type of an expression, or `None` when it always leaves early (a block ending in
     /// `return`, an `if` whose branches both do).
     fn expr_flow(&mut self, ir: &Ir, scope: &Scope) -> Option<Type> {
+        use crate::eval::interp::{STACK_RED_ZONE, STACK_SEGMENT};
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_node(ir, scope))
+    }
+
+    /// [`Cx::expr_flow`] on a stack with room to spare.
+    fn expr_node(&mut self, ir: &Ir, scope: &Scope) -> Option<Type> {
         Some(match &ir.kind {
             IrKind::Const(v) => value_type(v),
             IrKind::Float { value, .. } => value_type(value),

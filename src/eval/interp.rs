@@ -23,6 +23,11 @@ pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// whose stack is sized for it).
 pub const MAX_CALL_DEPTH: usize = 2_000;
 
+/// When less stack than this is left, evaluation continues on a new segment...
+pub const STACK_RED_ZONE: usize = 256 * 1024;
+/// ...of this size (see `stacker::maybe_grow`).
+pub const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
 /// How evaluation leaves the normal path: an error, or `return`/`break`/`continue` on its way
 /// to the function or loop that takes it.
 pub enum Unwind {
@@ -532,7 +537,9 @@ impl Interp {
             }
         }
         self.depth += 1;
-        let result = self.eval(&code.body, &frame);
+        // Calls inside calls get more stack as they need it, so deep recursion cannot overflow
+        // whatever thread the session runs on (the check costs nanoseconds, once per call).
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval(&code.body, &frame));
         self.depth -= 1;
         let result = match result {
             Ok(v) | Err(Unwind::Return(v)) => Ok(v),
