@@ -58,6 +58,7 @@ pub fn set_threads(n: usize) {
     let n = c_int::try_from(n.max(1)).unwrap_or(c_int::MAX);
     // SAFETY: a plain call into OpenBLAS with a positive int; it has no pointer arguments.
     unsafe { openblas_set_num_threads(n) }
+    crate::parallel::set_threads(n as usize);
 }
 
 /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).

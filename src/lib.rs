@@ -18,6 +18,7 @@ pub mod diag;
 pub mod eval;
 pub mod format;
 pub mod memory;
+pub mod parallel;
 pub mod prims;
 pub mod repl;
 pub mod span;

@@ -6,6 +6,7 @@ use super::{FnCode, Frame, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag};
+use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
@@ -616,13 +617,13 @@ fn scaled_add(old: Value, sign: f64, s: Value, g: Value) -> Result<Value, (Value
         (Value::Tensor(Tensor::F64(mut w)), Value::Tensor(Tensor::F64(d)))
             if w.is_unique() && w.shape() == d.shape() && !matches!(s, Value::F32(_)) =>
         {
-            w.scaled_add(sign * scalar, &d);
+            add_scaled(&mut w, sign * scalar, &d);
             Ok(Value::Tensor(Tensor::F64(w)))
         }
         (Value::Tensor(Tensor::F32(mut w)), Value::Tensor(Tensor::F32(d)))
             if w.is_unique() && w.shape() == d.shape() =>
         {
-            w.scaled_add((sign * scalar) as f32, &d);
+            add_scaled(&mut w, (sign * scalar) as f32, &d);
             Ok(Value::Tensor(Tensor::F32(w)))
         }
         (old, g) => Err((old, s, g)),

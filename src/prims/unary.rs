@@ -72,13 +72,8 @@ fn overflow(i: i64) -> OpError {
 /// Applies the function element by element, in place when `a` is uniquely owned. Each function
 /// gets its own monomorphic loop (no branch per element).
 fn map<T: Elem>(op: Unary, a: Arr<T>) -> Value {
-    fn each<T: Elem>(mut a: Arr<T>, f: impl Fn(T) -> T) -> Value {
-        if a.is_unique() {
-            a.mapv_inplace(f);
-            T::wrap(a)
-        } else {
-            T::wrap(a.mapv(f).into_shared())
-        }
+    fn each<T: Elem>(a: Arr<T>, f: impl Fn(T) -> T + Send + Sync) -> Value {
+        T::wrap(super::broadcast::map_one(a, f))
     }
     match op {
         Unary::Neg => each(a, |x| -x),
