@@ -354,10 +354,39 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
             let abar = o.matmul(o.matmul(v.clone(), inner)?, o.transpose(v)?)?;
             o.div(o.arith(Arith::Add, abar.clone(), o.transpose(abar)?)?, Value::Int(2))
         }
-        Linalg::Svd | Linalg::Qr => {
-            Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable yet", op.info().name))
-                .label("differentiation does not go through tuple results yet"))
+        Linalg::Qr => {
+            // Reduced A = QR with m ≥ n (TensorFlow's QrGrad, Walter and Lehmann 2018):
+            // T = tril(Qᵀ Q̄ − Q̄ᵀ Q + R R̄ᵀ − R̄ Rᵀ), Ā = Q (R̄ + T R⁻ᵀ) + (Q̄ − Q Qᵀ Q̄) R⁻ᵀ.
+            let (Value::Tuple(outs), Value::Tuple(gs)) = (out, &g) else { return Ok(ZERO) };
+            let (q, r) = (outs[0].clone(), outs[1].clone());
+            let (m, n) = (o.dims_i64(&q)[0], o.dims_i64(&r)[1]);
+            if m < n {
+                return Err(OpError::new(Code::RuntimeGrad, "`qr` is differentiable only for m ≥ n")
+                    .label(format!("a {m}×{n} matrix is wide")));
+            }
+            let zero_or = |v: &Value, like: &Value| {
+                if matches!(v, Value::Absent) {
+                    o.zeros_like(like)
+                } else {
+                    o.full(v.clone(), like)
+                }
+            };
+            let (gq, gr) = (zero_or(&gs[0], &q)?, zero_or(&gs[1], &r)?);
+            let antisym = |x: Value| -> Result<Value, OpError> { o.sub(x.clone(), o.transpose(x)?) };
+            let qdq = antisym(o.matmul(o.transpose(q.clone())?, gq.clone())?)?;
+            let rdr = antisym(o.matmul(r.clone(), o.transpose(gr.clone())?)?)?;
+            let t = o.mul(o.arith(Arith::Add, qdq, rdr)?, o.lower_mask(&r, false))?;
+            // x R⁻ᵀ = (R⁻¹ xᵀ)ᵀ
+            let right_solve = |x: Value| -> Result<Value, OpError> {
+                o.transpose(o.linalg(Linalg::Solve, r.clone(), o.transpose(x)?)?)
+            };
+            let inner = o.arith(Arith::Add, gr, right_solve(t)?)?;
+            let first = o.matmul(q.clone(), inner)?;
+            let projected = o.sub(gq.clone(), o.matmul(q.clone(), o.matmul(o.transpose(q)?, gq)?)?)?;
+            o.arith(Arith::Add, first, right_solve(projected)?)
         }
+        Linalg::Svd => Err(OpError::new(Code::RuntimeGrad, "`svd` is not differentiable yet")
+            .label("differentiation does not go through svd yet")),
     }
 }
 

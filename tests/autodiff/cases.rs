@@ -254,9 +254,14 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("eigh(x + x.T)[0]", (&[3, 3], Any), &[], &[3]),
                 c("sum(eigh(x + x.T)[1] ^ 2 * C)", (&[3, 3], Any), &[("C", &[3, 3], Any)]),
             ],
-            // Their tuple-valued rules are not written yet: a gradient through them is an error
+            // Tall and square matrices (the rule needs m ≥ n); each item weighted by a constant.
+            Linalg::Qr => vec![
+                c("sum(qr(x)[0] * C)", (&[4, 3], Any), &[("C", &[4, 3], Any)]),
+                c("sum(qr(x)[1] * C)", (&[3, 3], WellCond), &[("C", &[3, 3], Any)]),
+            ],
+            // Its rule is not written yet: a gradient through it is an error
             // (`errors_point_at_their_operation`).
-            Linalg::Svd | Linalg::Qr => return None,
+            Linalg::Svd => return None,
         },
         // Run by the interpreter, never on a gradient path.
         Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => return None,
