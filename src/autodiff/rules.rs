@@ -385,8 +385,44 @@ fn linalg(o: &Ops, op: Linalg, k: usize, x: &[Value], out: &Value, g: Value) -> 
             let projected = o.sub(gq.clone(), o.matmul(q.clone(), o.matmul(o.transpose(q)?, gq)?)?)?;
             o.arith(Arith::Add, first, right_solve(projected)?)
         }
-        Linalg::Svd => Err(OpError::new(Code::RuntimeGrad, "`svd` is not differentiable yet")
-            .label("differentiation does not go through svd yet")),
+        Linalg::Svd => {
+            // Thin A = U diag(s) Vᵀ (Townsend 2016), with F_ij = 1 / (s_j² − s_i²) off the
+            // diagonal (distinct singular values) and S = diag(s):
+            // Ā = U [diag(s̄) + (F ∘ (UᵀŪ − ŪᵀU)) S + S (F ∘ (VᵀV̄ − V̄ᵀV))] Vᵀ
+            //     + (I − UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I − VVᵀ). Unused items' terms are left out.
+            let (Value::Tuple(outs), Value::Tuple(gs)) = (out, &g) else { return Ok(ZERO) };
+            let (u, s, vt) = (outs[0].clone(), outs[1].clone(), outs[2].clone());
+            let k = o.dims_i64(&s)[0];
+            let reshape =
+                |x: Value, r: i64, c: i64| o.shape_op(ShapeOp::Reshape, vec![x, Value::Int(r), Value::Int(c)]);
+            let eye = o.cast_like(o.run(Prim::Construct(Construct::Eye), vec![Value::Int(k)])?, &s)?;
+            let (row, column) = (reshape(s.clone(), 1, k)?, reshape(s, k, 1)?);
+            let squares = o.sub(o.mul(row.clone(), row.clone())?, o.mul(column.clone(), column)?)?;
+            let f = o.div(o.sub(Value::Int(1), eye.clone())?, o.arith(Arith::Add, squares, eye.clone())?)?;
+            let diag_s = o.mul(eye.clone(), row.clone())?;
+            let skew = |x: Value| -> Result<Value, OpError> { o.mul(f.clone(), o.sub(x.clone(), o.transpose(x)?)?) };
+            let v = o.transpose(vt.clone())?;
+            let mut inner = Value::Int(0);
+            let mut outside = Value::Int(0);
+            if !matches!(gs[1], Value::Absent) {
+                inner = o.mul(eye, reshape(o.full(gs[1].clone(), &row)?, 1, k)?)?;
+            }
+            if !matches!(gs[0], Value::Absent) {
+                let gu = o.full(gs[0].clone(), &u)?;
+                let utgu = o.matmul(o.transpose(u.clone())?, gu.clone())?;
+                inner = o.arith(Arith::Add, inner, o.matmul(skew(utgu.clone())?, diag_s.clone())?)?;
+                let rest = o.div(o.sub(gu, o.matmul(u.clone(), utgu)?)?, row.clone())?;
+                outside = o.arith(Arith::Add, outside, o.matmul(rest, vt.clone())?)?;
+            }
+            if !matches!(gs[2], Value::Absent) {
+                let gv = o.transpose(o.full(gs[2].clone(), &vt)?)?;
+                let vtgv = o.matmul(vt.clone(), gv.clone())?;
+                inner = o.arith(Arith::Add, inner, o.matmul(diag_s, skew(vtgv.clone())?)?)?;
+                let rest = o.div(o.sub(gv, o.matmul(v, vtgv)?)?, row)?;
+                outside = o.arith(Arith::Add, outside, o.matmul(u.clone(), o.transpose(rest)?)?)?;
+            }
+            o.arith(Arith::Add, o.matmul(o.matmul(u, inner)?, vt)?, outside)
+        }
     }
 }
 

@@ -259,9 +259,16 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 c("sum(qr(x)[0] * C)", (&[4, 3], Any), &[("C", &[4, 3], Any)]),
                 c("sum(qr(x)[1] * C)", (&[3, 3], WellCond), &[("C", &[3, 3], Any)]),
             ],
-            // Its rule is not written yet: a gradient through it is an error
-            // (`errors_point_at_their_operation`).
-            Linalg::Svd => return None,
+            // Tall and wide; squared singular vectors do not depend on the signs LAPACK picks.
+            Linalg::Svd => vec![
+                w("svd(x)[1]", (&[4, 3], Any), &[], &[3]),
+                c(
+                    "sum(svd(x)[0] ^ 2 * C) + sum(svd(x)[2] ^ 2 * D)",
+                    (&[4, 3], Any),
+                    &[("C", &[4, 3], Any), ("D", &[3, 3], Any)],
+                ),
+                c("sum(svd(x)[2] ^ 2 * C)", (&[2, 3], Any), &[("C", &[2, 3], Any)]),
+            ],
         },
         // Run by the interpreter, never on a gradient path.
         Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => return None,
