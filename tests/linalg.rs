@@ -1,6 +1,6 @@
 //! Linear algebra on LAPACK: each decomposition checked by reconstruction and against known
-//! small results, each error kind by its code, each derivative rule by `gradcheck`, and the
-//! `examples/normal_equations.tsc` example by its exact output.
+//! small results, each error kind by its code, and each derivative rule by `gradcheck` (the
+//! examples' outputs are checked by `tests/examples.rs`).
 
 mod common;
 
@@ -15,24 +15,6 @@ fn ok(src: &str) -> String {
 
 fn code(src: &str) -> String {
     run(src).err().unwrap_or_else(|| panic!("no error from:\n{src}"))
-}
-
-#[test]
-fn example_normal_equations_prints_its_checks() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tscript"))
-        .arg("examples/normal_equations.tsc")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run tscript");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "closed form agrees with lstsq: true\n\
-         gradient descent agrees with the closed form: true\n\
-         the true weights are recovered to 0.01: true\n\
-         cost at the closed form is the smaller: true\n\
-         gradient descent converged: true\n"
-    );
 }
 
 #[test]
