@@ -12,7 +12,7 @@ fn root() -> &'static Path {
 fn run(script: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tscript"))
         .arg(script)
-        .current_dir(root().join("examples"))
+        .current_dir(root())
         .env("NO_COLOR", "1")
         .env_remove("TSCRIPT_THREADS")
         .output()
