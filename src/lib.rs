@@ -84,7 +84,12 @@ impl Session {
     pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
-        self.lowerer.clone().lower(&program)
+        let lowered = self.lowerer.clone().lower(&program);
+        if lowered.errors.is_empty() {
+            Ok(lowered.stmts)
+        } else {
+            Err(lowered.errors)
+        }
     }
 
     /// [`Session::check`], also returning the type of the value of the last statement.
@@ -92,9 +97,21 @@ impl Session {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let before = self.lowerer.clone();
-        let stmts = self.lowerer.lower(&program)?;
-        match self.checker.check(&stmts, self.lowerer.global_size(), &self.sources) {
-            Ok(t) => Ok((stmts, t)),
+        let lowered = self.lowerer.lower(&program);
+        if !lowered.errors.is_empty() {
+            // Check the rest anyway, so that every independent error is reported at once; then
+            // forget what checking learnt, since nothing of this text will run.
+            let types_before = self.checker.snapshot();
+            let mut diags = lowered.errors;
+            if let Err(more) = self.checker.check(&lowered.stmts, lowered.global_size, &self.sources) {
+                diags.extend(more);
+            }
+            self.checker.restore(types_before);
+            diags.sort_by_key(|d| d.span().map_or(0, |s| s.start));
+            return Err(diags);
+        }
+        match self.checker.check(&lowered.stmts, lowered.global_size, &self.sources) {
+            Ok(t) => Ok((lowered.stmts, t)),
             Err(diags) => {
                 self.lowerer = before;
                 Err(diags)

@@ -397,6 +397,7 @@ impl<'a> Cx<'a> {
     fn expr_node(&mut self, ir: &Ir, scope: &Scope) -> Option<Type> {
         Some(match &ir.kind {
             IrKind::Const(v) => value_type(v),
+            IrKind::Unresolved => Type::Any,
             IrKind::Float { value, .. } => value_type(value),
             IrKind::Var(slot, _) => self.get(scope, *slot),
             IrKind::Tuple(items) => Type::Tuple(items.iter().map(|i| self.expr(i, scope)).collect()),

@@ -64,7 +64,7 @@ fn function(code: &Rc<FnCode>, frames: &mut Vec<usize>, out: &mut HashSet<(usize
 
 fn expr(ir: &Ir, frames: &mut Vec<usize>, out: &mut HashSet<(usize, u32)>) {
     match &ir.kind {
-        IrKind::Const(_) | IrKind::Float { .. } | IrKind::Var(..) => {}
+        IrKind::Const(_) | IrKind::Float { .. } | IrKind::Var(..) | IrKind::Unresolved => {}
         IrKind::Tuple(items) | IrKind::Prim { args: items, .. } => items.iter().for_each(|i| expr(i, frames, out)),
         IrKind::Call { callee, args } => {
             expr(callee, frames, out);

@@ -405,6 +405,10 @@ impl Interp {
     fn eval(&mut self, ir: &Ir, frame: &Rc<Frame>) -> Result<Value, Unwind> {
         match &ir.kind {
             IrKind::Const(v) => Ok(v.clone()),
+            IrKind::Unresolved => {
+                Err(Diag::new(Code::NameUndefined, "this was not resolved before running", ir.span, "unresolved")
+                    .into())
+            }
             IrKind::Float { value, .. } => Ok(value.clone()),
             IrKind::Var(slot, name) => Ok(self.load(*slot, name, frame, ir.span)?),
             IrKind::Tuple(items) => {

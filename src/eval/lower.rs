@@ -31,6 +31,16 @@ impl FnScope {
     }
 }
 
+/// What lowering a program produced.
+pub struct Lowered {
+    /// The resolved statements.
+    pub stmts: Vec<Stmt>,
+    /// How many top-level slots they use.
+    pub global_size: usize,
+    /// Every error found; the statements never run when there is one.
+    pub errors: Vec<Diag>,
+}
+
 /// Lowers scripts and REPL entries; keeps the top-level scope and `dtype` between entries.
 #[derive(Debug, Clone)]
 pub struct Lowerer {
@@ -45,18 +55,19 @@ impl Default for Lowerer {
 }
 
 impl Lowerer {
-    /// Lowers a program at top level, or returns every diagnostic found. On error the top-level
-    /// scope is left as it was.
-    pub fn lower(&mut self, program: &ast::Program) -> Result<Vec<Stmt>, Vec<Diag>> {
+    /// Lowers a program at top level, with every diagnostic found. What could not be resolved
+    /// becomes [`IrKind::Unresolved`], so that the checker can still look at the rest. The
+    /// top-level scope is kept only when there are no errors.
+    pub fn lower(&mut self, program: &ast::Program) -> Lowered {
         let mut cx = Cx { scopes: vec![self.global.clone()], dtype: self.dtype, errors: Vec::new(), loops: 0, fns: 0 };
         let stmts = cx.stmts(&program.stmts, false);
+        let global = cx.scopes.pop().expect("global scope");
+        let global_size = global.size as usize;
         if cx.errors.is_empty() {
-            self.global = cx.scopes.pop().expect("global scope");
+            self.global = global;
             self.dtype = cx.dtype;
-            Ok(stmts)
-        } else {
-            Err(cx.errors)
         }
+        Lowered { stmts, global_size, errors: cx.errors }
     }
 
     /// The number of top-level variable slots declared so far.
@@ -336,7 +347,7 @@ impl Cx {
                     Some(prim) => IrKind::Const(Value::Func(Rc::new(Func::Prim(prim)))),
                     None => {
                         self.undefined(ident);
-                        IrKind::Const(Value::Absent)
+                        IrKind::Unresolved
                     }
                 },
             },
@@ -382,7 +393,7 @@ impl Cx {
                             )
                             .with_help("tensors have .T and .shape"),
                         );
-                        IrKind::Const(Value::Absent)
+                        IrKind::Unresolved
                     }
                 }
             }
@@ -421,7 +432,7 @@ impl Cx {
                 if let Some(prim) = Prim::by_name(&ident.name) {
                     return match self.prim_args(prim, args, span) {
                         Some(args) => self.prim(prim, args),
-                        None => IrKind::Const(Value::Absent),
+                        None => IrKind::Unresolved,
                     };
                 }
             }

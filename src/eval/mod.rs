@@ -183,6 +183,10 @@ pub enum IrKind {
     Block(Vec<Stmt>),
     /// An anonymous function.
     Lambda(Rc<FnCode>),
+    /// What lowering could not resolve (an undefined name, an unknown field, a built-in call
+    /// whose arguments do not fit): lowering has reported it, so it never runs, and the checker
+    /// gives it any type so that the rest of the script is still checked.
+    Unresolved,
 }
 
 /// A resolved statement.
