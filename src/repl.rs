@@ -19,7 +19,7 @@ use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
 use crate::syntax::parse::parse;
 use crate::value::{repr, Tensor, Value};
 use crate::Session;
-use input::{Input, Read};
+use input::{Input, Read, SigintGuard};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -61,10 +61,13 @@ pub fn run(threads: Option<usize>) -> u8 {
         if !text.trim().is_empty() {
             input.remember(&text);
         }
-        if repl.entry(&text) == Flow::Quit {
+        let guard = SigintGuard::install();
+        let flow = repl.entry(&text);
+        drop(guard);
+        if flow == Flow::Quit {
             return 0;
         }
-        input.names = repl.session.variables().into_iter().map(|(name, _)| name.to_string()).collect();
+        input.set_names(repl.session.variables().into_iter().map(|(name, _)| name.to_string()).collect());
     }
 }
 

@@ -117,6 +117,16 @@ fn multi_line_function() {
 }
 
 #[test]
+fn pasted_lines_arrive_whole() {
+    let dir = TempDir::new("paste");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    // All lines at once, as a paste delivers them: none may be lost between prompts.
+    repl.session.send("fn sq(w) {\rsum(w ^ 2)\r}\rgrad(sq)([1.0, 2.0])\r").expect("write to the pty");
+    repl.expect("[2.0, 4.0] : f64[2]");
+    repl.expect("ts> ");
+}
+
+#[test]
 fn an_error_keeps_the_variables() {
     let dir = TempDir::new("error");
     let mut repl = Repl::start(&dir.0.join("history"));

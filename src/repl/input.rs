@@ -2,6 +2,7 @@
 //! history file, Tab completion, syntax highlighting and bracket matching.
 
 use super::COMMANDS;
+use crate::eval::interp::INTERRUPTED;
 use crate::prims::Prim;
 use crate::syntax::parse::is_incomplete;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -16,6 +17,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 /// The language's keywords (spec §2), for completion and highlighting.
 pub const KEYWORDS: &[&str] = &[
@@ -33,19 +35,13 @@ pub(super) enum Read {
     End,
 }
 
-/// The terminal side: rustyline's configuration, the history and the names to complete.
-///
-/// A rustyline editor is made for each line and dropped once the line is read: while its
-/// terminal exists, rustyline replaces the process's SIGINT handler with its own, and while an
-/// entry runs the handler of `main` must be in place, so that Ctrl-C stops the entry. (At the
-/// prompt the terminal is raw and Ctrl-C is a key, which rustyline reports as `Interrupted`.)
+/// The terminal side: one rustyline editor for the session (it keeps input that arrives ahead
+/// of the prompt, so a pasted multi-line function arrives whole), its history file, and the
+/// names to complete. Rustyline handles SIGINT while its editor exists; [`SigintGuard`] puts an
+/// interrupting handler in place while an entry runs.
 pub(super) struct Input {
-    config: Config,
-    /// The history, lent to each line's editor (`None` only while it is lent).
-    history: Option<DefaultHistory>,
+    editor: Editor<ReplHelper, DefaultHistory>,
     path: Option<PathBuf>,
-    /// The session's variable names, for completion.
-    pub(super) names: Vec<String>,
     /// Whether saving the history has failed already (it is reported once).
     warned: bool,
 }
@@ -61,24 +57,24 @@ impl Input {
             .completion_type(CompletionType::List)
             .color_mode(if colour { ColorMode::Enabled } else { ColorMode::Disabled })
             .build();
-        let mut history = DefaultHistory::with_config(&config);
+        let mut editor = Editor::with_config(config)?;
+        editor.set_helper(Some(ReplHelper::default()));
         let path = history_path();
         if let Some(path) = &path {
-            let _ = history.load(path);
+            let _ = editor.history_mut().load(path);
         }
-        // Fail now, not at the first prompt, if the terminal cannot be used.
-        drop(Editor::<ReplHelper, DefaultHistory>::with_config(config.clone())?);
-        Ok(Input { config, history: Some(history), path, names: Vec::new(), warned: false })
+        Ok(Input { editor, path, warned: false })
     }
 
-    /// Reads one line at `prompt` with a fresh editor.
+    /// Sets the session's variable names, for completion.
+    pub(super) fn set_names(&mut self, names: Vec<String>) {
+        if let Some(helper) = self.editor.helper_mut() {
+            helper.names = names;
+        }
+    }
+
     fn read_line(&mut self, prompt: &str) -> rustyline::Result<String> {
-        let history = self.history.take().unwrap_or_else(|| DefaultHistory::with_config(&self.config));
-        let mut editor = Editor::with_history(self.config.clone(), history)?;
-        editor.set_helper(Some(ReplHelper { names: self.names.clone(), ..ReplHelper::default() }));
-        let line = editor.readline(prompt);
-        self.history = Some(std::mem::replace(editor.history_mut(), DefaultHistory::new()));
-        line
+        self.editor.readline(prompt)
     }
 
     /// Reads lines until the entry is complete: a `:` command is one line; code goes on while
@@ -110,7 +106,7 @@ impl Input {
 
     /// Adds an entry to the history and appends it to the history file (creating its folder).
     pub(super) fn remember(&mut self, text: &str) {
-        let Some(history) = &mut self.history else { return };
+        let history = self.editor.history_mut();
         let _ = history.add(text);
         let Some(path) = &self.path else { return };
         if let Some(dir) = path.parent() {
@@ -393,5 +389,40 @@ mod tests {
             }
         }
         out
+    }
+}
+
+/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
+/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
+/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
+pub(super) struct SigintGuard {
+    previous: libc::sigaction,
+}
+
+extern "C" fn interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+impl SigintGuard {
+    /// Installs the interrupting handler (no guard if the system refuses).
+    pub(super) fn install() -> Option<SigintGuard> {
+        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
+        // async-signal-safe; the previous action is kept and restored in `drop`.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the action that `install` replaced.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        }
     }
 }
