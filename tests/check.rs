@@ -7,6 +7,8 @@
 //! `# error: CODE at LINE:COL`. Every script under `tests/check/pass/` and `examples/` must be
 //! accepted, and the pass scripts must then run cleanly, so the checker agrees with the runtime.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tscript::blas::ThreadPolicy;
@@ -51,14 +53,7 @@ fn tscript(args: &[&Path]) -> Output {
 }
 
 fn scripts(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tsc"))
-        .collect();
-    files.sort();
-    files
+    common::files(dir, "tsc")
 }
 
 /// What is wrong with how the binary treated one ill-typed script, if anything.

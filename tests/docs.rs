@@ -75,12 +75,7 @@ fn examples(path: &Path) -> Vec<Example> {
 }
 
 fn markdown_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
-        .expect("docs/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    files.sort();
+    let mut files = common::files("docs", "md");
     let readme = root().join("README.md");
     if readme.exists() {
         files.push(readme);

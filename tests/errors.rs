@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{root, tscript};
+use common::tscript;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -86,13 +86,7 @@ fn verify(
 
 #[test]
 fn every_error_script_fails_as_its_header_says() {
-    let dir = root().join("tests/errors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/errors exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsc"))
-        .collect();
-    files.sort();
+    let files = common::files("tests/errors", "tsc");
     assert!(files.len() >= 20, "expected the error scripts in tests/errors, found {}", files.len());
     let mut problems = Vec::new();
     for path in &files {

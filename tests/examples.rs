@@ -2,31 +2,20 @@
 //! exactly that; `examples/regression.tsc` (the benchmark of spec §1, whose first line is a time)
 //! must print a time and then a mean squared error in [0.10, 0.125].
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{root, tscript};
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn run(script: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tscript"))
-        .arg(script)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("TSCRIPT_THREADS")
-        .output()
-        .expect("the tscript binary runs")
+    tscript(&[script.to_str().expect("a UTF-8 path")])
 }
 
 #[test]
 fn examples_with_expected_output_print_it() {
-    let mut scripts: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsc") && p.with_extension("out").exists())
-        .collect();
-    scripts.sort();
+    let scripts: Vec<PathBuf> =
+        common::files("examples", "tsc").into_iter().filter(|p| p.with_extension("out").exists()).collect();
     assert!(scripts.len() >= 2, "expected examples with .out files, found {}", scripts.len());
     for script in scripts {
         let expected = std::fs::read_to_string(script.with_extension("out")).expect("readable .out");

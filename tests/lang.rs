@@ -2,20 +2,9 @@
 //! standard output must equal `tests/lang/NAME.out` exactly, with exit status 0. The expected
 //! outputs were computed independently, with Python and NumPy (`tests/lang/gen/README.md`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-/// The `.tsc` files of `tests/lang`, sorted.
-fn scripts() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lang");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/lang exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsc"))
-        .collect();
-    files.sort();
-    files
-}
+use std::process::Command;
 
 /// Where two texts first differ, as a short report.
 fn first_difference(expected: &str, actual: &str) -> String {
@@ -31,7 +20,7 @@ fn first_difference(expected: &str, actual: &str) -> String {
 
 #[test]
 fn every_script_prints_its_expected_output() {
-    let files = scripts();
+    let files = common::files("tests/lang", "tsc");
     assert!(files.len() >= 10, "expected the language scripts in tests/lang, found {}", files.len());
     let mut failures = Vec::new();
     for script in &files {

@@ -59,12 +59,8 @@ const PIECES: &[&str] = &[
 fn scripts() -> Vec<String> {
     let mut out = Vec::new();
     for dir in ["examples", "tests/lang", "tests/errors", "tests/check/fail", "tests/check/pass"] {
-        let Ok(entries) = std::fs::read_dir(common::root().join(dir)) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "tsc") {
-                out.push(std::fs::read_to_string(&path).unwrap_or_default());
-            }
+        for path in common::files(dir, "tsc") {
+            out.push(std::fs::read_to_string(&path).unwrap_or_default());
         }
     }
     assert!(out.len() > 50, "found only {} scripts under {}", out.len(), Path::new(".").display());

@@ -338,6 +338,25 @@ fn to_int(x: Value) -> Result<Value, OpError> {
     }
 }
 
+/// The half-open range `lo..hi` that NumPy's `start:stop:step` covers on an axis of extent `n`
+/// (bounds clipped, negative ones counted from the end); a negative `step` walks it from
+/// `hi - 1` down, as ndarray's `Slice` does. `step` is not 0.
+pub fn slice_bounds(n: i64, start: Option<i64>, stop: Option<i64>, step: i64) -> (i64, i64) {
+    let norm = |v: i64| if v < 0 { v + n } else { v };
+    if step > 0 {
+        let lo = start.map_or(0, |v| norm(v).clamp(0, n));
+        (lo, stop.map_or(n, |v| norm(v).clamp(0, n)).max(lo))
+    } else {
+        let first = start.map_or(n - 1, |v| norm(v).clamp(-1, n - 1));
+        let last = stop.map_or(-1, |v| norm(v).clamp(-1, n - 1));
+        if first > last {
+            (last + 1, first + 1)
+        } else {
+            (0, 0)
+        }
+    }
+}
+
 /// One position of an index, as the evaluator passes it: `Int` picks, a `(start, stop, step)`
 /// tuple of ints or `Absent` slices.
 fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
@@ -377,19 +396,8 @@ fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>,
                 if step == 0 {
                     return Err(OpError::new(Code::RuntimeIndex, "slice step cannot be zero").at(axis + 1, "step 0"));
                 }
-                let clamp = |v: i64, lo: i64, hi: i64| v.clamp(lo, hi);
-                let norm = |v: i64| if v < 0 { v + n } else { v };
-                let slice = if step > 0 {
-                    let start = part(0)?.map_or(0, |v| clamp(norm(v), 0, n));
-                    let stop = part(1)?.map_or(n, |v| clamp(norm(v), 0, n)).max(start);
-                    Slice::new(start as isize, Some(stop as isize), step as isize)
-                } else {
-                    let start = part(0)?.map_or(n - 1, |v| clamp(norm(v), -1, n - 1));
-                    let stop = part(1)?.map_or(-1, |v| clamp(norm(v), -1, n - 1));
-                    let (lo, hi) = if start > stop { (stop + 1, start + 1) } else { (0, 0) };
-                    Slice::new(lo as isize, Some(hi as isize), step as isize)
-                };
-                elems.push(slice.into());
+                let (lo, hi) = slice_bounds(n, part(0)?, part(1)?, step);
+                elems.push(Slice::new(lo as isize, Some(hi as isize), step as isize).into());
             }
             other => {
                 return Err(OpError::new(

@@ -283,19 +283,7 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
 /// for a zero step, which the runtime reports.
 fn slice_len(n: i64, [start, stop, step]: [Option<i64>; 3]) -> Option<usize> {
     let step = step.filter(|s| *s != 0)?;
-    let norm = |v: i64| if v < 0 { v + n } else { v };
-    let (lo, hi) = if step > 0 {
-        let lo = start.map_or(0, |v| norm(v).clamp(0, n));
-        (lo, stop.map_or(n, |v| norm(v).clamp(0, n)).max(lo))
-    } else {
-        let s = start.map_or(n - 1, |v| norm(v).clamp(-1, n - 1));
-        let e = stop.map_or(-1, |v| norm(v).clamp(-1, n - 1));
-        if s > e {
-            (e + 1, s + 1)
-        } else {
-            (0, 0)
-        }
-    };
+    let (lo, hi) = super::shape::slice_bounds(n, start, stop, step);
     let len = (hi - lo) as u64;
     let step = step.unsigned_abs();
     usize::try_from(len.div_ceil(step)).ok()

@@ -23,6 +23,18 @@ pub fn tscript(args: &[&str]) -> Output {
         .expect("the tscript binary runs")
 }
 
+/// The files in `dir` (relative to the crate root) whose name ends in `.ext`, sorted.
+pub fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let dir = root().join(dir);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    found.sort();
+    found
+}
+
 /// A fresh, empty scratch directory for one test (`kind` and `name` keep tests apart).
 pub fn scratch(kind: &str, name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tscript-{kind}-{}-{name}", std::process::id()));
