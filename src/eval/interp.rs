@@ -2,7 +2,7 @@
 //! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
 //! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
 
-use super::{FnCode, Frame, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag};
@@ -144,11 +144,18 @@ impl Interp {
 
     fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
         match &stmt.kind {
-            StmtKind::Let { target, value, .. } => {
+            StmtKind::Let { target, value, guard, ty } => {
                 let v = self.eval(value, frame)?;
+                check_guard(guard, &v, value.span, ty.as_ref().map(|t| t.span), "its declared type")?;
                 self.bind(target, v, frame, value.span)?;
             }
-            StmtKind::Assign { slot, name, op, value } => self.assign(*slot, name, *op, value, frame, stmt.span)?,
+            StmtKind::Assign { slot, name, op, value, guard } => {
+                self.assign(*slot, name, *op, value, frame, stmt.span)?;
+                if guard.get().is_some() {
+                    let v = self.load(*slot, name, frame, stmt.span)?;
+                    check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
+                }
+            }
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
                 let mut v = self.eval(value, frame)?;
                 let mut index_values = Vec::with_capacity(indices.len());
@@ -534,6 +541,9 @@ impl Interp {
             )
             .with_help("does the recursion reach its base case?"));
         }
+        for ((guard, arg), param) in code.param_guards.iter().zip(&args).zip(&code.def.params) {
+            check_guard(guard, arg, span, param.ty.as_ref().map(|t| t.span), &format!("parameter `{}`'s type", param.name.name))?;
+        }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
         {
             let mut slots = frame.slots.borrow_mut();
@@ -547,7 +557,10 @@ impl Interp {
         let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval(&code.body, &frame));
         self.depth -= 1;
         let result = match result {
-            Ok(v) | Err(Unwind::Return(v)) => Ok(v),
+            Ok(v) | Err(Unwind::Return(v)) => {
+                let ret = code.ret.as_ref().map(|t| t.span);
+                check_guard(&code.ret_guard, &v, code.body.span, ret, "its declared result type").map(|()| v)
+            }
             Err(e) => Err(e.into_diag(span)),
         };
         frame.release();
@@ -646,6 +659,20 @@ fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
         span,
         format!("{got} arguments"),
     )
+}
+
+/// Checks `v` against the type the checker could not prove here (spec §8: what it cannot know
+/// is checked when the statement runs); `declared` points at the written type, if any.
+fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: &str) -> Result<(), Diag> {
+    let expected = guard.get();
+    let Some(t) = expected.as_ref().filter(|t| !t.holds(v)) else { return Ok(()) };
+    let actual = v.type_name();
+    let mut d = Diag::new(Code::TypeMismatch, format!("the value is {actual}, but {what} is {t}"), span, format!("this is {actual}"))
+        .with_help("the checker could not know this value's type before running, so it is checked here");
+    if let Some(at) = declared {
+        d = d.with_label(at, format!("declared {t}"));
+    }
+    Err(d)
 }
 
 /// Stops with an interrupt diagnostic if Ctrl-C was pressed.

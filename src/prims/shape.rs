@@ -610,6 +610,7 @@ impl ShapeOp {
             ShapeOp::BroadcastTo | ShapeOp::SumTo => {
                 let dims = dims_type(rest, 1)?;
                 Ok(match x {
+                    Type::Tensor { dtype, .. } if dims.is_empty() && self == ShapeOp::SumTo => Type::scalar(*dtype),
                     _ if dims.is_empty() => x.clone(),
                     Type::Tensor { dims: from, .. } if *from == dims => x.clone(),
                     Type::Tensor { dtype, .. } if self == ShapeOp::BroadcastTo => Type::Tensor { dtype: *dtype, dims },
