@@ -9,7 +9,7 @@ use super::{OpError, Prim};
 use crate::diag::Code;
 use crate::memory;
 use crate::syntax::ast::FloatDtype;
-use crate::types::{known_len, Type, TypeCx, TypeError};
+use crate::types::{Dim, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Tensor, Value};
 
 /// Arguments whose sizes multiply to fewer elements than this cannot make a result worth
@@ -26,17 +26,11 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
     }
     let types: Vec<Type> = args.iter().map(Type::of_value).collect();
     let result = prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)?;
-    let bytes = bytes_of(&result).and_then(|r| r.checked_add(workspace(prim, args)?));
-    match bytes {
-        Some(b) if b < SMALL_RESULT => {}
-        Some(b) => memory::reserve(b, &format!("`{}`", prim.info().name))?,
-        None if has_unknown_dims(&result) => {}
-        None => {
-            return Err(OpError::new(
-                Code::RuntimeAlloc,
-                format!("the result of `{}` would have more than 2^64 bytes", prim.info().name),
-            )
-            .label("too large to allocate"))
+    let name = prim.info().name;
+    if let Some(bytes) = result_bytes(&result, name)? {
+        let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| too_large(name))?;
+        if total >= SMALL_RESULT {
+            memory::reserve(total, &format!("`{name}`"))?;
         }
     }
     Ok(Some(result))
@@ -80,7 +74,7 @@ fn bound(args: &[Value]) -> usize {
 
 fn magnitude(v: &Value) -> usize {
     match v.primal() {
-        Value::Tensor(t) => t.len().max(1),
+        Value::Tensor(t) => t.shape().iter().fold(1usize, |acc, &n| acc.saturating_mul(n.max(1))),
         Value::Int(i) => usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1),
         Value::Tuple(items) => bound(items),
         Value::F64(_) | Value::F32(_) | Value::Bool(_) | Value::Str(_) | Value::Func(_) | Value::Absent => 1,
@@ -88,21 +82,37 @@ fn magnitude(v: &Value) -> usize {
     }
 }
 
-/// The bytes of a result of type `t`, when every dimension is known and the count fits.
-fn bytes_of(t: &Type) -> Option<usize> {
+/// The bytes of a result of type `t`, or `None` when a dimension is unknown. A shape whose
+/// non-zero dimensions multiply past the address space is refused even when it is empty (as
+/// NumPy refuses `zeros((2**62, 2, 0))`): no kernel could index it.
+fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
     match t {
-        Type::Tensor { dtype, dims } => known_len(dims)?.checked_mul(element_size(*dtype)),
-        Type::Tuple(items) => items.iter().try_fold(0usize, |acc, i| acc.checked_add(bytes_of(i)?)),
-        _ => Some(0),
+        Type::Tensor { dtype, dims } => {
+            let mut extent = 1usize;
+            let mut elements = 1usize;
+            for d in dims {
+                let Dim::Known(n) = *d else { return Ok(None) };
+                elements = elements.saturating_mul(n);
+                extent = extent
+                    .checked_mul(n.max(1))
+                    .filter(|&e| e <= isize::MAX as usize)
+                    .ok_or_else(|| too_large(name))?;
+            }
+            Ok(Some(elements.saturating_mul(element_size(*dtype))))
+        }
+        Type::Tuple(items) => items.iter().try_fold(Some(0usize), |acc, i| {
+            Ok(match (acc, result_bytes(i, name)?) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                _ => None,
+            })
+        }),
+        _ => Ok(Some(0)),
     }
 }
 
-fn has_unknown_dims(t: &Type) -> bool {
-    match t {
-        Type::Tensor { dims, .. } => known_len(dims).is_none() && dims.iter().all(|d| *d != crate::types::Dim::Known(0)),
-        Type::Tuple(items) => items.iter().any(has_unknown_dims),
-        _ => true,
-    }
+fn too_large(name: &str) -> OpError {
+    OpError::new(Code::RuntimeAlloc, format!("the result of `{name}` would have more elements than memory can address"))
+        .label("too large to allocate")
 }
 
 /// Memory a kernel needs beside its result: LAPACK routines work on a copy of their operands in

@@ -133,7 +133,7 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
         Value::Tensor(t) => t.len(),
         _ => 1,
     };
-    let known: i64 = dims.iter().filter(|&&d| d != -1).product();
+    let known = dims.iter().filter(|&&d| d != -1).try_fold(1i64, |acc, &d| acc.checked_mul(d));
     let wildcards = dims.iter().filter(|&&d| d == -1).count();
     let bad = |why: String| {
         OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why)
@@ -141,6 +141,9 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
     if wildcards > 1 || dims.iter().any(|&d| d < -1) {
         return Err(bad("at most one -1, and no other negative dims".into()));
     }
+    let Some(known) = known.filter(|&k| wildcards == 0 || k == 0 || len % k as usize == 0) else {
+        return Err(bad(format!("{len} elements do not fill this shape")));
+    };
     let shape: Vec<usize> = dims
         .iter()
         .map(|&d| {
@@ -155,7 +158,7 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
             }
         })
         .collect();
-    if shape.iter().product::<usize>() != len || shape.is_empty() {
+    if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(len) || shape.is_empty() {
         return Err(bad(format!("{} elements do not fill {:?}", len, shape)));
     }
     fn go<T: Clone>(a: Arr<T>, shape: &[usize]) -> Arr<T> {
