@@ -62,6 +62,12 @@ pub fn reserve(bytes: usize, what: &str) -> Result<(), OpError> {
     Ok(())
 }
 
+/// The error for a result of `what` whose size cannot even be counted in a machine word.
+pub fn too_large(what: &str) -> OpError {
+    OpError::new(Code::RuntimeAlloc, format!("the result of `{what}` would have more elements than memory can address"))
+        .label("too large to allocate")
+}
+
 /// The most memory this process can have: the machine's physical memory, lowered by an address
 /// space or data segment limit (`ulimit -v`, `ulimit -d`) when one is set.
 pub fn budget() -> usize {

@@ -245,6 +245,12 @@ impl Interp {
                 .with_help("flatten a matrix argument with reshape(x, -1)"))
             }
         };
+        let element = if matches!(x.primal(), Value::Tensor(Tensor::F32(_))) { 4 } else { 8 };
+        n.checked_mul(n)
+            .and_then(|m| m.checked_mul(element))
+            .ok_or_else(|| crate::memory::too_large("hessian"))
+            .and_then(|bytes| crate::memory::reserve(bytes, &format!("the hessian of {n} variables")))
+            .map_err(|e| op_diag(e, span, &[]))?;
         let mut rows = Vec::with_capacity(n);
         for i in 0..n {
             let tape = Tape::new(self.grad_depth + 1);

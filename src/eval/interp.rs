@@ -119,6 +119,9 @@ impl Interp {
             };
         }
         let _ = self.out.flush();
+        if let Some(end) = stmts.last() {
+            check_interrupt(end.span)?;
+        }
         Ok(last)
     }
 
@@ -143,6 +146,7 @@ impl Interp {
     }
 
     fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        check_interrupt(stmt.span)?;
         match &stmt.kind {
             StmtKind::Let { target, value, guard, ty } => {
                 let v = self.eval(value, frame)?;
@@ -477,7 +481,9 @@ impl Interp {
             Prim::Sys(op) => self.sys(op, values, span, &spans()),
             _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
         };
-        Ok(result?)
+        let value = result?;
+        check_interrupt(span)?;
+        Ok(value)
     }
 
     /// Calls a function value with arguments.
@@ -677,7 +683,7 @@ fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, wha
 
 /// Stops with an interrupt diagnostic if Ctrl-C was pressed.
 pub fn check_interrupt(span: Span) -> Result<(), Diag> {
-    if INTERRUPTED.swap(false, Ordering::Relaxed) {
+    if INTERRUPTED.load(Ordering::Relaxed) && INTERRUPTED.swap(false, Ordering::Relaxed) {
         return Err(Diag::new(Code::RuntimeInterrupted, "interrupted", span, "stopped here"));
     }
     Ok(())

@@ -28,7 +28,7 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
     let result = prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)?;
     let name = prim.info().name;
     if let Some(bytes) = result_bytes(&result, name)? {
-        let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| too_large(name))?;
+        let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| memory::too_large(name))?;
         if total >= SMALL_RESULT {
             memory::reserve(total, &format!("`{name}`"))?;
         }
@@ -96,7 +96,7 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
                 extent = extent
                     .checked_mul(n.max(1))
                     .filter(|&e| e <= isize::MAX as usize)
-                    .ok_or_else(|| too_large(name))?;
+                    .ok_or_else(|| memory::too_large(name))?;
             }
             Ok(Some(elements.saturating_mul(element_size(*dtype))))
         }
@@ -108,11 +108,6 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
         }),
         _ => Ok(Some(0)),
     }
-}
-
-fn too_large(name: &str) -> OpError {
-    OpError::new(Code::RuntimeAlloc, format!("the result of `{name}` would have more elements than memory can address"))
-        .label("too large to allocate")
 }
 
 /// Memory a kernel needs beside its result: LAPACK routines work on a copy of their operands in

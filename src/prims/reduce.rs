@@ -254,17 +254,24 @@ pub fn pairwise_sum<T: num_traits::Float>(mut items: impl Iterator<Item = T>) ->
     }
 }
 
-/// [`pairwise_sum`] of a slice.
+/// [`pairwise_sum`] of a slice, exactly as NumPy sums a contiguous array: halves (cut at a
+/// multiple of 8) down to blocks of at most 128, so the two agree to the last bit.
 pub fn pairwise_slice<T: num_traits::Float>(items: &[T]) -> T {
-    let mut tree = PairTree::default();
-    for block in items.chunks(PAIRWISE_BLOCK) {
-        tree.push(block_sum(block));
+    let n = items.len();
+    if n <= PAIRWISE_BLOCK {
+        block_sum(items)
+    } else {
+        let half = n / 2 - (n / 2) % 8;
+        pairwise_slice(&items[..half]) + pairwise_slice(&items[half..])
     }
-    tree.total()
 }
 
-/// The sum of one block with eight accumulators (the loop the compiler vectorises).
+/// The sum of one block with eight accumulators (the loop the compiler vectorises); fewer than
+/// eight elements are added in order.
 fn block_sum<T: num_traits::Float>(block: &[T]) -> T {
+    if block.len() < 8 {
+        return block.iter().fold(T::zero(), |s, &x| s + x);
+    }
     let mut acc = [T::zero(); 8];
     let mut lanes = block.chunks_exact(8);
     for lane in lanes.by_ref() {
