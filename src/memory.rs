@@ -68,18 +68,31 @@ pub fn too_large(what: &str) -> OpError {
         .label("too large to allocate")
 }
 
-/// The most memory this process can have: the machine's physical memory, lowered by an address
-/// space or data segment limit (`ulimit -v`, `ulimit -d`) when one is set.
+/// The most memory this process can still have: the machine's physical memory, or less where
+/// an address space or data segment limit is set (`ulimit -v`, `ulimit -d`): what the limit
+/// leaves beyond what the process already maps.
 pub fn budget() -> usize {
     let mut limit = physical_memory();
     for resource in [libc::RLIMIT_AS, libc::RLIMIT_DATA] {
         let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit writes the limit into `r`, a valid rlimit.
         if unsafe { libc::getrlimit(resource, &mut r) } == 0 && r.rlim_cur != libc::RLIM_INFINITY {
-            limit = limit.min(usize::try_from(r.rlim_cur).unwrap_or(usize::MAX));
+            let cap = usize::try_from(r.rlim_cur).unwrap_or(usize::MAX);
+            limit = limit.min(cap.saturating_sub(mapped_bytes()));
         }
     }
     limit
+}
+
+/// The bytes of address space this process maps now (the first field of `/proc/self/statm`).
+fn mapped_bytes() -> usize {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|p| p.parse::<usize>().ok()))
+        .unwrap_or(0);
+    // SAFETY: sysconf only reads system configuration.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages.saturating_mul(usize::try_from(page).unwrap_or(4096))
 }
 
 /// A byte count as people read it: `80.0 GB`, `512 B`.
