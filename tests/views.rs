@@ -29,7 +29,11 @@ fn every_built_in_agrees_with_numpy_on_every_view() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let name = script.file_name().unwrap_or_default().to_string_lossy().into_owned();
         if !out.status.success() {
-            failures.push(format!("{name}: exit status {:?}\n{}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{name}: exit status {:?}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         let wrong = differences(&expected, &stdout);
         if !wrong.is_empty() {

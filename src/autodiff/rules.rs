@@ -474,7 +474,9 @@ impl Ops<'_> {
                 format!("`grad` cannot differentiate `{name}` at a singular (rank-deficient) matrix"),
             )
             .label(format!("the derivative of `{name}` needs an invertible matrix here"))
-            .help(format!("the value of `{name}` exists here but its derivative rule does not; check the matrix with svd(...)")),
+            .help(format!(
+                "the value of `{name}` exists here but its derivative rule does not; check the matrix with svd(...)"
+            )),
             _ => OpError { message: format!("differentiating `{name}`: {}", e.message), arg: None, ..e },
         }
     }

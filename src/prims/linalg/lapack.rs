@@ -165,7 +165,7 @@ fn invertible<T: Real>(name: &str, a: ArrayView2<'_, T>) -> Result<(Fortran<T>, 
     let error = || singular(name, "singular", ty::<T>(a.shape()));
     let pivot = T::lu(layout, &mut lu.data).map_err(|_| error())?;
     let rcond = T::rcond(layout, &lu.data, anorm).map_err(|_| error())?;
-    if !(rcond >= <T as Float>::epsilon()) {
+    if rcond.is_nan() || rcond < <T as Float>::epsilon() {
         let rcond: f64 = NumCast::from(rcond).unwrap_or(f64::NAN);
         return Err(error().help(format!(
             "its reciprocal condition number is {rcond:.1e}, below the precision of its dtype; lstsq(A, b) gives a least-squares solution"
@@ -254,8 +254,11 @@ pub fn eigh<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
     Ok(tuple(vec![out(Array1::from(values)), out(f.into_array())]))
 }
 
+/// `(U, S, Vt)` of a thin SVD.
+type Svd<T> = (Array2<T>, Array1<T>, Array2<T>);
+
 /// The thin SVD (LAPACK's gesdd), as `numpy.linalg.svd(a, full_matrices=False)`.
-fn thin_svd<T: Real>(name: &str, a: ArrayView2<'_, T>) -> Result<(Array2<T>, Array1<T>, Array2<T>), OpError> {
+fn thin_svd<T: Real>(name: &str, a: ArrayView2<'_, T>) -> Result<Svd<T>, OpError> {
     let (m, n) = a.dim();
     let k = m.min(n);
     if k == 0 {

@@ -251,7 +251,6 @@ fn pair_error(name: &str, a: &Value, b: &Value) -> OpError {
     }
 }
 
-
 impl Linalg {
     /// The type rule: float tensors of one dtype; `@` for ranks 1 and 2 with equal inner
     /// dimensions (with a transpose as help when it would fit); square matrices where the kernel
