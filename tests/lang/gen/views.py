@@ -2,8 +2,8 @@
 
 Writes tests/views/FAMILY.tsc and FAMILY.out (run by tests/views.rs). Each case applies a
 built-in to operands given as views of a base tensor: contiguous, transposed (`X.T`), reversed
-(`X[::-1]`, `X[:, ::-1]`), strided (`X[::2]`, `X[1::2, ::-1]`); vectors as `x`, `x[::-1]`,
-`x[::2]`, `x[::-2]` and a matrix column `X[:, 1]`. The base holds the operand's values where the
+(`X[::-1]`, `X[:, ::-1]`), strided (`X[::2]`, `X[1::2, ::-1]`) and both (`X.T[::-1]`, `X[::-2, ::2]`); vectors as `x`,
+`x[::-1]`, `x[::2]`, `x[::-2]` and matrix columns `X[:, 1]`, `X[::-1, 1]`. The base holds the operand's values where the
 view reads and other values ("junk") elsewhere, so a kernel that reads the wrong memory is
 caught. The expected value is NumPy's on the same operand; the script compares with a
 tolerance and prints `NAME ok` (or `NAME FAIL ...` with both values), so the .out file is the
@@ -29,7 +29,7 @@ from fmt import fmt  # noqa: E402
 # Failing cases found outside src/prims/linalg and src/autodiff/rules.rs, by case name.
 KNOWN = {
     f"where scalar-cond vec mat [{kinds}]": "issue 10 item 4: a scalar condition does not broadcast"
-    for kinds in ["c T", "col r0", "r r1", "sr s0", "s s01", "r c"]
+    for kinds in ["c T", "col r0", "r r1", "sr s0", "s s01", "r Tr", "colr ss", "s c"]
 }
 
 CHECK = """\
@@ -49,37 +49,42 @@ fn check(name, got, want, tol) {
 
 # View kinds of a matrix operand: (name, tsc suffix, numpy view, base shape from view shape,
 # where the view lives in the base).
-MATRIX_VIEWS = ["c", "T", "r0", "r1", "s0", "s01"]
+MATRIX_VIEWS = ["c", "T", "r0", "r1", "s0", "s01", "Tr", "ss"]
 # Vector kinds, paired by position with the matrix kinds.
-VECTOR_VIEWS = ["c", "col", "r", "sr", "s", "r"]
+VECTOR_VIEWS = ["c", "col", "r", "sr", "s", "r", "colr", "s"]
 
 
 def view_tsc(expr, kind):
     return {
         "c": expr, "T": f"{expr}.T", "r0": f"{expr}[::-1]", "r1": f"{expr}[:, ::-1]",
-        "s0": f"{expr}[::2]", "s01": f"{expr}[1::2, ::-1]",
+        "s0": f"{expr}[::2]", "s01": f"{expr}[1::2, ::-1]", "Tr": f"{expr}.T[::-1]", "ss": f"{expr}[::-2, ::2]",
         "r": f"{expr}[::-1]", "s": f"{expr}[::2]", "sr": f"{expr}[::-2]", "col": f"{expr}[:, 1]",
+        "colr": f"{expr}[::-1, 1]",
     }[kind]
 
 
 def view_np(base, kind):
     return {
         "c": lambda b: b, "T": lambda b: b.T, "r0": lambda b: b[::-1], "r1": lambda b: b[:, ::-1],
-        "s0": lambda b: b[::2], "s01": lambda b: b[1::2, ::-1],
+        "s0": lambda b: b[::2], "s01": lambda b: b[1::2, ::-1], "Tr": lambda b: b.T[::-1],
+        "ss": lambda b: b[::-2, ::2],
         "r": lambda b: b[::-1], "s": lambda b: b[::2], "sr": lambda b: b[::-2], "col": lambda b: b[:, 1],
+        "colr": lambda b: b[::-1, 1],
     }[kind](base)
 
 
 def base_shape(shape, kind):
     if kind in ("c", "r0", "r1", "r"):
         return shape
-    if kind == "T":
+    if kind in ("T", "Tr"):
         return shape[::-1]
+    if kind == "ss":
+        return (2 * shape[0], 2 * shape[1])
     if kind in ("s0", "s", "sr"):
         return (2 * shape[0],) + tuple(shape[1:])
     if kind == "s01":
         return (2 * shape[0] + 1,) + tuple(shape[1:])
-    if kind == "col":
+    if kind in ("col", "colr"):
         return (shape[0], 3)
     raise ValueError(kind)
 

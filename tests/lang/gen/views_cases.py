@@ -180,6 +180,11 @@ def linalg(f32=False):
         c("@ vec vec", "{0} @ {1}", np.matmul, [(V, "any"), (V, "any")]),
         c("@ mat mat square", "{0} @ {1}", np.matmul, [(S3, "any"), (S3, "any")]),
         c("dot", "dot({0}, {1})", np.dot, [(V, "any"), (V, "any")]),
+        # Large enough for ndarray to hand them to BLAS (gemm, gemv, dot) rather than its own loops.
+        c("@ big mat mat", "{0} @ {1}", np.matmul, [((9, 10), "any"), ((10, 8), "any")]),
+        c("@ big mat vec", "{0} @ {1}", np.matmul, [((9, 40), "any"), ((40,), "any")]),
+        c("@ big vec mat", "{0} @ {1}", np.matmul, [((40,), "any"), ((40, 9), "any")]),
+        c("dot big", "dot({0}, {1})", np.dot, [((40,), "any"), ((40,), "any")]),
         c("outer", "outer({0}, {1})", np.outer, [(W, "any"), (V, "any")]),
         c("outer right", "outer({1}, {0})", lambda x, y: np.outer(y, x), [(W, "any"), (V, "any")]),
         c("trace", "trace({0})", np.trace, [(S3, "any")]),
