@@ -13,13 +13,16 @@ def sym(a):
 
 def binary(op, fn, ldom="any", rdom="any", grad=True, tol=0.0):
     """An element-wise operator on two views of equal shape, a matrix and a vector, a vector and
-    a matrix, a matrix and a scalar."""
+    a matrix, a matrix and a scalar, a column and a matrix, a row and a column (axes of length
+    one, whose strides are arbitrary in a view)."""
     t = "{0} " + op + " {1}"
     return [
         Case(f"{op} mat mat", t, fn, [(A, ldom), (A, rdom)], tol, grad),
         Case(f"{op} mat vec", t, fn, [(A, ldom), (V, rdom)], tol, grad),
         Case(f"{op} vec mat", t, fn, [(V, ldom), (A, rdom)], tol, grad),
         Case(f"{op} mat scalar", t, fn, [(A, ldom), (None, rdom)], tol, grad),
+        Case(f"{op} column mat", t, fn, [((3, 1), ldom), (A, rdom)], tol, grad),
+        Case(f"{op} row column", t, fn, [((1, 4), ldom), ((3, 1), rdom)], tol, grad),
     ]
 
 
