@@ -316,16 +316,33 @@ impl Interp {
                 return Err(e);
             }
         };
-        let keep = old.clone();
         self.ctx.site = span;
-        match apply(Prim::Arith(op), vec![old, v], &mut self.ctx) {
+        let fail = |e| op_diag(e, span, &[span, value_span]).into();
+        // Validate, then consume: a tensor is handed to the kernel only after the type rule has
+        // accepted the operands (a tensor operation then cannot fail), so a uniquely owned
+        // tensor is updated in place instead of being kept aside in case of error.
+        let operands = vec![old, v];
+        let keep = match operands[0].primal() {
+            Value::Tensor(_) => {
+                if let Err(e) = crate::prims::admit::rule(Prim::Arith(op), &operands, self.ctx.dtype) {
+                    let old = operands.into_iter().next().expect("two operands");
+                    self.store(slot, old, frame);
+                    return Err(fail(e));
+                }
+                None
+            }
+            _ => Some(operands[0].clone()),
+        };
+        match apply(Prim::Arith(op), operands, &mut self.ctx) {
             Ok(result) => {
                 self.store(slot, result, frame);
                 Ok(())
             }
             Err(e) => {
-                self.store(slot, keep, frame);
-                Err(op_diag(e, span, &[span, value_span]).into())
+                if let Some(old) = keep {
+                    self.store(slot, old, frame);
+                }
+                Err(fail(e))
             }
         }
     }

@@ -24,8 +24,7 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
     if !cfg!(debug_assertions) && bound(args) < SMALL_RESULT {
         return Ok(None);
     }
-    let types: Vec<Type> = args.iter().map(Type::of_value).collect();
-    let result = prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)?;
+    let result = rule(prim, args, dtype)?;
     let name = prim.info().name;
     if let Some(bytes) = result_bytes(&result, name)? {
         let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| memory::too_large(name))?;
@@ -34,6 +33,13 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
         }
     }
     Ok(Some(result))
+}
+
+/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error
+/// as found at run time.
+pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
+    let types: Vec<Type> = args.iter().map(Type::of_value).collect();
+    prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)
 }
 
 /// A type rule's error found while running: a shape the checker could not know (a `?`
