@@ -41,3 +41,14 @@ fn a_failed_compound_assignment_keeps_the_variable() {
     session.run("show", "print(x)").expect("x is still there");
     assert_eq!(out.text(), "[1.0, 1.0, 1.0]\n");
 }
+
+#[test]
+fn writing_a_row_while_another_row_is_held_does_not_copy_the_matrix() {
+    let (mut session, out) = session();
+    session.run("setup", "seed 1\nlet x = randn(1400, 64)\nlet kept = x[3]").expect("setup runs");
+    let before = buffer(&session, "x");
+    session.run("swap", "let row = x[5]\nx[5] = x[7]\nx[7] = row").expect("the swap runs");
+    assert_eq!(buffer(&session, "x"), before, "a row write copied the matrix");
+    session.run("show", "print(all(kept == x[3]), all(row == x[7]))").expect("print runs");
+    assert_eq!(out.text(), "true true\n");
+}

@@ -434,11 +434,23 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
         },
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
+            let whole = t.len();
+            // A small part (a row, a column, a few elements) is copied out, so that the tensor it
+            // came from stays uniquely owned and a later write to it (`B[k] = B[j]`, a row swap)
+            // happens in place instead of copying the whole tensor; a large part stays a view.
+            fn part<T: Clone>(a: Arr<T>, elems: &[SliceInfoElem], whole: usize) -> Arr<T> {
+                let view = a.slice_move(info(elems.to_vec()));
+                if view.len().saturating_mul(4) <= whole {
+                    view.to_owned().into_shared()
+                } else {
+                    view
+                }
+            }
             let out = map_tensor(
                 Value::Tensor(t),
-                |a| a.slice_move(info(elems.clone())),
-                |a| a.slice_move(info(elems.clone())),
-                |a| a.slice_move(info(elems.clone())),
+                |a| part(a, &elems, whole),
+                |a| part(a, &elems, whole),
+                |a| part(a, &elems, whole),
             );
             Ok(scalar_if_rank0(out))
         }
