@@ -68,7 +68,7 @@ def elementwise():
              [(V, "any"), (A, "away"), (A, "any")]),
         Case("where scalar-cond vec mat", "where(true, {0}, {1})", lambda a, b: np.where(True, a, b),
              [(V, "any"), (A, "any")]),
-        # Constant bounds lie off the odd and even grids, so no value ties with a bound (a kink).
+        # Constant bounds lie off the grid of the values they meet, so no value ties a bound (a kink).
         Case("clip mat", "clip({0}, -0.5, 0.5)", lambda x: np.clip(x, -0.5, 0.5), [(A, "even")]),
         Case("clip lo view", "clip({1}, {0}, 1.05)", lambda lo, x: np.clip(x, lo, 1.05), [(A, "even"), (A, "odd")]),
         Case("clip hi view", "clip({1}, -1.05, {0})", lambda hi, x: np.clip(x, -1.05, hi), [(A, "even"), (A, "odd")]),
