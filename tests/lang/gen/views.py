@@ -175,14 +175,21 @@ def build(family, cases, outdir, seed, header=""):
                     continue
                 pick = (variant + j) % len(MATRIX_VIEWS)
                 kind = MATRIX_VIEWS[pick] if len(shape) == 2 else VECTOR_VIEWS[pick]
-                value = gen.values(shape, dom)
+                # A domain ending in "?" is a bool operand: the view of `base > 0.0`.
+                boolean = dom.endswith("?")
+                value = gen.values(shape, dom.rstrip("?"))
                 base = gen.embed(value, kind)
                 name = f"X{count}_{j}"
                 names.append(name)
                 tsc.append(f"let {name} = {lit(base)}")
-                exprs.append(view_tsc(name, kind))
-                bases.append(base)
-                views.append(view_np(base, kind))
+                if boolean:
+                    exprs.append(view_tsc(f"({name} > 0.0)", kind))
+                    views.append(view_np(base > 0, kind))
+                    bases.append(None)
+                else:
+                    exprs.append(view_tsc(name, kind))
+                    views.append(view_np(base, kind))
+                    bases.append(base)
                 kinds.append(kind)
             label = f"{case.name} [{' '.join(kinds)}]"
             count += 1
