@@ -337,3 +337,19 @@ pub fn lstsq<T: Real>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError
     let solution = product(vt.t(), utb.view())?;
     Ok(shaped_like_rhs(Fortran { rows: n, cols, data: column_major(solution.view())? }, &y))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn the_symmetric_part_neither_overflows_nor_loses_equal_pairs() {
+        let a = array![[f64::MAX, 5e-324, -f64::MAX], [5e-324, 1.0, 3.0], [f64::MAX, 1.0, 2.0]];
+        let s = symmetric(a.view()).expect("small").into_array();
+        let expected = array![[f64::MAX, 5e-324, 0.0], [5e-324, 1.0, 2.0], [0.0, 2.0, 2.0]];
+        assert_eq!(s, expected);
+        let reversed = symmetric(a.slice(s![..;-1, ..;-1])).expect("small").into_array();
+        assert_eq!(reversed, expected.slice(s![..;-1, ..;-1]));
+    }
+}

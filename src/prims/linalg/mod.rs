@@ -1,7 +1,7 @@
 //! Matrix products on BLAS (`@`, `dot`, `outer`, `trace`) and the LAPACK-backed linear algebra of
 //! spec §6 (in `lapack`).
 //!
-//! Every operand reaches BLAS and LAPACK through `layout` ([`layout::laid_out`]), which
+//! Every operand reaches BLAS and LAPACK through `layout::laid_out`, which
 //! passes a view on unchanged when its memory is in the order the routine assumes (`@` takes a
 //! transposed operand as BLAS's transpose flag, never as a copy) and copies it into that order
 //! otherwise (reversed, strided and broadcast views). LAPACK's own failures become
@@ -20,7 +20,7 @@ use layout::{laid_out, Order};
 use ndarray::{Axis, Ix1, Ix2};
 
 mod lapack;
-pub mod layout;
+mod layout;
 
 /// Runs a LAPACK-backed operation on the dtype of its float operands (`f64` or `f32`, one
 /// dtype for both operands of `solve` and `lstsq`).

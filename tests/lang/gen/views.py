@@ -7,8 +7,9 @@ built-in to operands given as views of a base tensor: contiguous, transposed (`X
 view reads and other values ("junk") elsewhere, so a kernel that reads the wrong memory is
 caught. The expected value is NumPy's on the same operand; the script compares with a
 tolerance and prints `NAME ok` (or `NAME FAIL ...` with both values), so the .out file is the
-list of `ok` lines. For differentiable built-ins the gradient with respect to the base tensor
-is compared with NumPy central differences of the same function.
+list of `ok` lines. For differentiable built-ins the gradient with respect to the base tensor of
+the first operand (and of the last, when it is another tensor) is compared with NumPy central
+differences of the same function.
 
 Run by hand after changing it (outputs are checked in):
     python3 -m venv /tmp/npvenv && /tmp/npvenv/bin/pip install numpy
@@ -174,14 +175,21 @@ def build(family, cases, outdir, seed, header=""):
                     continue
                 pick = (variant + j) % len(MATRIX_VIEWS)
                 kind = MATRIX_VIEWS[pick] if len(shape) == 2 else VECTOR_VIEWS[pick]
-                value = gen.values(shape, dom)
+                # A domain ending in "?" is a bool operand: the view of `base > 0.0`.
+                boolean = dom.endswith("?")
+                value = gen.values(shape, dom.rstrip("?"))
                 base = gen.embed(value, kind)
                 name = f"X{count}_{j}"
                 names.append(name)
                 tsc.append(f"let {name} = {lit(base)}")
-                exprs.append(view_tsc(name, kind))
-                bases.append(base)
-                views.append(view_np(base, kind))
+                if boolean:
+                    exprs.append(view_tsc(f"({name} > 0.0)", kind))
+                    views.append(view_np(base > 0, kind))
+                    bases.append(None)
+                else:
+                    exprs.append(view_tsc(name, kind))
+                    views.append(view_np(base, kind))
+                    bases.append(base)
                 kinds.append(kind)
             label = f"{case.name} [{' '.join(kinds)}]"
             count += 1
@@ -191,18 +199,25 @@ def build(family, cases, outdir, seed, header=""):
             want = case.py(*views)
             lines = [f'check("{label}", {expr}, {want_lit(want)}, {case.tol})']
             expected = [f"{label} ok"]
-            if case.grad and bases[0] is not None:
+            tensors = [j for j, b in enumerate(bases) if b is not None]
+            targets = sorted({tensors[0], tensors[-1]}) if case.grad and tensors and tensors[0] == 0 else []
+            if targets:
                 w = gen.r2(gen.rng.uniform(-1.5, 1.5, np.shape(want)))
-                x0 = exprs[0].replace(names[0], "B")
+            for j in targets:
+                name = f"X{count - 1}_{j}"
+                ops_tsc = list(exprs)
+                ops_tsc[j] = exprs[j].replace(name, "B")
 
-                def f(b, views=views, kinds=kinds, w=w):
-                    ops = [view_np(b, kinds[0])] + views[1:]
+                def f(b, j=j, views=views, kinds=kinds, w=w):
+                    ops = list(views)
+                    ops[j] = view_np(b, kinds[j])
                     return float(np.sum(case.py(*ops) * w))
 
-                g = central(f, bases[0])
-                weighted = f"sum(({case.tsc.format(x0, *exprs[1:])}) * {lit(w)})"
-                lines.append(f'check("grad {label}", grad(|B| {weighted})({names[0]}), {lit(g)}, 1e-6)')
-                expected.append(f"grad {label} ok")
+                g = central(f, bases[j])
+                weighted = f"sum(({case.tsc.format(*ops_tsc)}) * {lit(w)})"
+                which = "" if j == 0 else f" wrt {j}"
+                lines.append(f'check("grad{which} {label}", grad(|B| {weighted})({name}), {lit(g)}, 1e-6)')
+                expected.append(f"grad{which} {label} ok")
             for line, exp in zip(lines, expected):
                 key = exp[: -len(" ok")]
                 if key in KNOWN:

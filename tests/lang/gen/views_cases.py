@@ -53,11 +53,14 @@ def elementwise():
     for op, f in [("==", np.equal), ("!=", np.not_equal), ("<", np.less), ("<=", np.less_equal),
                   (">", np.greater), (">=", np.greater_equal)]:
         cases += binary(op, cmp(f), "odd", "even", grad=False)
+    # Operands whose domain ends in "?" are views of bool tensors.
     cases += [
-        Case("and mat mat", "({0} > 0.0) and ({1} > 0.0)", lambda a, b: ((a > 0) & (b > 0)) * 1.0,
-             [(A, "away"), (A, "away")], 0.0, False),
-        Case("or mat vec", "({0} > 0.0) or ({1} > 0.0)", lambda a, b: ((a > 0) | (b > 0)) * 1.0,
-             [(A, "away"), (V, "away")], 0.0, False),
+        Case("and mat mat", "{0} and {1}", lambda a, b: (a & b) * 1.0, [(A, "away?"), (A, "away?")], 0.0, False),
+        Case("or mat vec", "{0} or {1}", lambda a, b: (a | b) * 1.0, [(A, "away?"), (V, "away?")], 0.0, False),
+        Case("== bool", "{0} == {1}", lambda a, b: (a == b) * 1.0, [(A, "away?"), (A, "away?")], 0.0, False),
+        Case("f64 bool", "f64({0})", lambda a: a * 1.0, [(A, "away?")], 0.0, False),
+        Case("where bool view", "where({1}, {0}, {2})", lambda a, c, b: np.where(c, a, b),
+             [(A, "any"), (A, "away?"), (V, "any")]),
     ]
     cases += function2("maximum", np.maximum, "odd", "even")
     cases += function2("minimum", np.minimum, "odd", "even")
@@ -68,15 +71,16 @@ def elementwise():
              [(V, "any"), (A, "away"), (A, "any")]),
         Case("where scalar-cond vec mat", "where(true, {0}, {1})", lambda a, b: np.where(True, a, b),
              [(V, "any"), (A, "any")]),
+        # Constant bounds lie off the grid of the values they meet, so no value ties a bound (a kink).
         Case("clip mat", "clip({0}, -0.5, 0.5)", lambda x: np.clip(x, -0.5, 0.5), [(A, "even")]),
         Case("clip lo view", "clip({1}, {0}, 1.05)", lambda lo, x: np.clip(x, lo, 1.05), [(A, "even"), (A, "odd")]),
         Case("clip hi view", "clip({1}, -1.05, {0})", lambda hi, x: np.clip(x, -1.05, hi), [(A, "even"), (A, "odd")]),
         Case("clip lo > hi", "clip({0}, 1.0, -1.0)", lambda x: np.clip(x, 1.0, -1.0), [(A, "odd")]),
-        Case("clip lo view above hi", "clip({1}, {0}, -0.5)", lambda lo, x: np.clip(x, lo, -0.5),
+        Case("clip lo view above hi", "clip({1}, {0}, -0.55)", lambda lo, x: np.clip(x, lo, -0.55),
              [(A, "even"), (A, "odd")]),
     ]
     cases += unary("neg", "-{0}", np.negative, tol=0.0)
-    cases += unary("not", "not ({0} > 0.0)", lambda x: (~(x > 0)) * 1.0, "away", grad=False, tol=0.0)
+    cases += unary("not", "not {0}", lambda x: (~x) * 1.0, "away?", grad=False, tol=0.0)
     cases += unary("abs", "abs({0})", np.abs, "away", tol=0.0)
     cases += unary("sqrt", "sqrt({0})", np.sqrt, "pos")
     cases += unary("exp", "exp({0})", np.exp)
@@ -119,9 +123,10 @@ def reductions():
                               lambda x, fn=fn: fn(x, axis=-1, keepdims=True), [(A, dom)], 1e-14, grad))
     for name, fn in [("any", np.any), ("all", np.all)]:
         cases += [
-            Case(f"{name} mat", f"{name}({{0}} > 0.0)", lambda x, fn=fn: fn(x > 0) * 1.0, [(A, "away")], 0.0, False),
-            Case(f"{name} mat axis=1", f"{name}({{0}} > 0.0, axis=1)", lambda x, fn=fn: fn(x > 0, axis=1) * 1.0,
-                 [(A, "away")], 0.0, False),
+            Case(f"{name} mat", f"{name}({{0}})", lambda x, fn=fn: fn(x) * 1.0, [(A, "away?")], 0.0, False),
+            Case(f"{name} mat axis=1", f"{name}({{0}}, axis=1)", lambda x, fn=fn: fn(x, axis=1) * 1.0,
+                 [(A, "away?")], 0.0, False),
+            Case(f"{name} vec", f"{name}({{0}})", lambda x, fn=fn: fn(x) * 1.0, [(V, "away?")], 0.0, False),
         ]
     cases += [
         Case("softmax mat", "softmax({0})", softmax, [(A, "any")], 1e-14),
@@ -143,6 +148,8 @@ def shapes():
         Case("concat", "concat({0}, {1})", lambda x, y: np.concatenate([x, y]), [(A, "any"), (A, "any")], 0.0),
         Case("concat axis=1", "concat({0}, {1}, axis=1)", lambda x, y: np.concatenate([x, y], axis=1),
              [(A, "any"), (A, "any")], 0.0),
+        Case("concat bool", "concat({0}, {1})", lambda x, y: np.concatenate([x, y]) * 1.0,
+             [(A, "away?"), (A, "away?")], 0.0, False),
         Case("concat vec", "concat({0}, {1})", lambda x, y: np.concatenate([x, y]), [(V, "any"), (W, "any")], 0.0),
         Case("stack", "stack({0}, {1})", lambda x, y: np.stack([x, y]), [(A, "any"), (A, "any")], 0.0),
         Case("stack axis=1", "stack({0}, {1}, axis=1)", lambda x, y: np.stack([x, y], axis=1),
