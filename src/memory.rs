@@ -113,13 +113,8 @@ pub fn size_text(bytes: usize) -> String {
 
 /// Physical memory in bytes (all of the address space if the system does not say).
 fn physical_memory() -> usize {
-    extern "C" {
-        fn sysconf(name: i32) -> i64;
-    }
-    const SC_PAGESIZE: i32 = 30;
-    const SC_PHYS_PAGES: i32 = 85;
     // SAFETY: sysconf only reads system configuration.
-    let (pages, size) = unsafe { (sysconf(SC_PHYS_PAGES), sysconf(SC_PAGESIZE)) };
+    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
     if pages > 0 && size > 0 {
         (pages as usize).saturating_mul(size as usize)
     } else {
@@ -133,15 +128,10 @@ fn physical_memory() -> usize {
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        const M_TRIM_THRESHOLD: i32 = -1;
-        const M_MMAP_THRESHOLD: i32 = -3;
         // SAFETY: mallopt only changes the allocator's tuning parameters.
         unsafe {
-            mallopt(M_MMAP_THRESHOLD, 32 << 20);
-            mallopt(M_TRIM_THRESHOLD, i32::MAX);
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
         }
     }
 }

@@ -17,28 +17,12 @@ fn differences(expected: &str, actual: &str) -> Vec<String> {
 
 #[test]
 fn every_built_in_agrees_with_numpy_on_every_view() {
-    let files = common::files("tests/views", "tsc");
-    assert!(files.len() >= 5, "expected the generated scripts in tests/views, found {}", files.len());
-    let mut failures = Vec::new();
-    for script in &files {
-        let expected = std::fs::read_to_string(script.with_extension("out"))
-            .unwrap_or_else(|e| panic!("{} has no companion .out file: {e}", script.display()));
-        assert!(expected.lines().count() >= 50, "{} checks too few cases", script.display());
-        let path = script.to_string_lossy();
-        let out = common::tscript(&[&path]);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let name = script.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        if !out.status.success() {
-            failures.push(format!(
-                "{name}: exit status {:?}\n{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
-            ));
+    let failures = common::script_failures("tests/views", 5, |expected, actual| {
+        if expected.lines().count() < 50 {
+            return Some("checks too few cases".into());
         }
-        let wrong = differences(&expected, &stdout);
-        if !wrong.is_empty() {
-            failures.push(format!("{name}: {} lines differ:\n{}", wrong.len(), wrong.join("\n")));
-        }
-    }
+        let wrong = differences(expected, actual);
+        (!wrong.is_empty()).then(|| format!("{} lines differ:\n{}", wrong.len(), wrong.join("\n")))
+    });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
