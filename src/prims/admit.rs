@@ -17,13 +17,19 @@ use crate::value::{Dtype, Tensor, Value};
 /// (and int arguments' values), and a few megabytes are always there to be had.
 const SMALL_RESULT: usize = 1 << 20;
 
+/// Whether the rule must vet `args` before the kernel runs: always in test builds, and wherever
+/// the result could be large. The check is a few instructions per argument, so it stays in the
+/// hot path of small operations.
+#[inline]
+pub fn needed(args: &[Value]) -> bool {
+    cfg!(debug_assertions) || bound(args) >= SMALL_RESULT
+}
+
 /// Checks, before `prim` runs on `args`, what its type rule says about the result: the rule's
 /// error if it rejects the arguments, an allocation error if the result cannot be allocated.
-/// Returns the promised result type when the rule ran.
-pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Type>, OpError> {
-    if !cfg!(debug_assertions) && bound(args) < SMALL_RESULT {
-        return Ok(None);
-    }
+/// Returns the promised result type.
+#[inline(never)]
+pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
     let result = rule(prim, args, dtype)?;
     let name = prim.info().name;
     if let Some(bytes) = result_bytes(&result, name)? {
@@ -32,7 +38,7 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
             memory::reserve(total, &format!("`{name}`"))?;
         }
     }
-    Ok(Some(result))
+    Ok(result)
 }
 
 /// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error
@@ -52,10 +58,13 @@ fn found_running(e: TypeError) -> OpError {
 }
 
 /// In test builds, checks that a kernel made a value of the type its rule promised.
-pub fn confirm(prim: Prim, promised: Option<Type>, result: &Value) {
-    if let Some(t) = promised {
-        debug_assert!(t.holds(result), "`{}` made {} but its type rule promised {t}", prim.info().name, result.type_name());
-    }
+pub fn confirm(prim: Prim, promised: &Type, result: &Value) {
+    debug_assert!(
+        promised.holds(result),
+        "`{}` made {} but its type rule promised {promised}",
+        prim.info().name,
+        result.type_name()
+    );
 }
 
 /// The type rules of array primitives see only the default dtype; they call no function.
@@ -78,13 +87,14 @@ fn bound(args: &[Value]) -> usize {
     args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a)))
 }
 
+#[inline]
 fn magnitude(v: &Value) -> usize {
-    match v.primal() {
+    match v {
         Value::Tensor(t) => t.shape().iter().fold(1usize, |acc, &n| acc.saturating_mul(n.max(1))),
         Value::Int(i) => usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1),
         Value::Tuple(items) => bound(items),
         Value::F64(_) | Value::F32(_) | Value::Bool(_) | Value::Str(_) | Value::Func(_) | Value::Absent => 1,
-        Value::Tracer(_) => 1,
+        Value::Tracer(t) => magnitude(&t.primal),
     }
 }
 
