@@ -67,7 +67,7 @@ impl Axis {
     pub fn label(&self, t: f64) -> String {
         if self.log {
             let k = t.round() as i32;
-            return if (-3..=5).contains(&k) { short(10f64.powi(k)) } else { format!("1e{k}") };
+            return if (-3..=4).contains(&k) { short(10f64.powi(k)) } else { format!("1e{k}") };
         }
         let t = if t.abs() < self.step * 1e-9 { 0.0 } else { t };
         let big = self.lo.abs().max(self.hi.abs());
