@@ -30,7 +30,7 @@ family! {
 }
 
 family! {
-    /// Output, assertions, time, arguments, threads.
+    /// Output, plots, assertions, time, arguments, threads.
     Sys {
         Print => Function("print", "values...", "Prints the values separated by a space, then a newline.", "print(1, \"a\", [1.5])  # 1 a [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
