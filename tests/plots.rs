@@ -138,7 +138,8 @@ fn a_scatter_has_one_colour_per_class() {
 #[test]
 fn a_histogram_has_one_bar_per_bin() {
     let dir = scratch("hist");
-    let src = "hist([1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 4.0], bins=4, title=\"counts\", xlabel=\"value\", file=\"DIR/h.svg\")\n\
+    let src =
+        "hist([1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 4.0], bins=4, title=\"counts\", xlabel=\"value\", file=\"DIR/h.svg\")\n\
                hist([1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 4.0], bins=4, file=\"DIR/h.png\")\n";
     run_in(&dir, src);
     let svg = Svg::read(&dir.join("h.svg"));

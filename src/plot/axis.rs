@@ -90,10 +90,7 @@ impl Axes {
                     for &(x, y) in points {
                         if x.is_finite() && y.is_finite() {
                             if figure.logy && y <= 0.0 {
-                                return Err(format!(
-                                    "`logy=true` needs values above 0, but the data has {}",
-                                    short(y)
-                                ));
+                                return Err(format!("`logy=true` needs values above 0, but the data has {}", short(y)));
                             }
                             xs.add(x);
                             ys.add(y);

@@ -102,6 +102,9 @@ fn failed(e: impl std::fmt::Display) -> OpError {
     OpError::new(Code::Io, format!("cannot draw the plot: {e}"))
 }
 
+/// Draws a series' mark in the legend at a point.
+type LegendMark<DB> = Box<dyn Fn((i32, i32)) -> DynElement<'static, DB, (i32, i32)>>;
+
 /// Draws the figure on `root`.
 fn paint<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure, axes: &Axes) -> Result<(), OpError> {
     root.fill(&WHITE).map_err(failed)?;
@@ -111,9 +114,7 @@ fn paint<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure, axes
     if let Some(title) = &figure.title {
         builder.caption(title, (FONT, 26));
     }
-    let mut chart = builder
-        .build_cartesian_2d(Ticked(x.clone()), Ticked(y.clone()))
-        .map_err(failed)?;
+    let mut chart = builder.build_cartesian_2d(Ticked(x.clone()), Ticked(y.clone())).map_err(failed)?;
     let image = matches!(figure.layers.first(), Some(Layer::Image { .. }));
     let rows = match figure.layers.first() {
         Some(Layer::Image { rows, .. }) => *rows as f64,
@@ -143,13 +144,15 @@ fn paint<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure, axes
         let color = PALETTE[k % PALETTE.len()];
         let map = |&(px, py): &(f64, f64)| (px, y.map(py));
         let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-        let legend: Option<Box<dyn Fn((i32, i32)) -> DynElement<'static, DB, (i32, i32)>>> = match layer {
+        let legend: Option<LegendMark<DB>> = match layer {
             Layer::Line { points, .. } => {
                 let mapped: Vec<(f64, f64)> = points.iter().map(map).collect();
                 for run in mapped.split(|p| !finite(p)).filter(|r| !r.is_empty()) {
                     chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2))).map_err(failed)?;
                 }
-                Some(Box::new(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 20, ly)], color.stroke_width(2)).into_dyn()))
+                Some(Box::new(move |(lx, ly)| {
+                    PathElement::new(vec![(lx, ly), (lx + 20, ly)], color.stroke_width(2)).into_dyn()
+                }))
             }
             Layer::Points { points, .. } => {
                 let mapped = points.iter().map(map).filter(finite);
@@ -158,11 +161,19 @@ fn paint<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure, axes
             }
             Layer::Bars { edges, counts, .. } => {
                 let fill = color.mix(if figure.layers.len() > 1 { 0.5 } else { 0.85 });
-                let bars = counts.iter().enumerate().map(|(i, &c)| Rectangle::new([(edges[i], 0.0), (edges[i + 1], c)], fill.filled()));
+                let bars = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| Rectangle::new([(edges[i], 0.0), (edges[i + 1], c)], fill.filled()));
                 chart.draw_series(bars).map_err(failed)?;
-                let outline = counts.iter().enumerate().map(|(i, &c)| Rectangle::new([(edges[i], 0.0), (edges[i + 1], c)], color.stroke_width(1)));
+                let outline = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| Rectangle::new([(edges[i], 0.0), (edges[i + 1], c)], color.stroke_width(1)));
                 chart.draw_series(outline).map_err(failed)?;
-                Some(Box::new(move |(lx, ly)| Rectangle::new([(lx, ly - 6), (lx + 20, ly + 6)], fill.filled()).into_dyn()))
+                Some(Box::new(move |(lx, ly)| {
+                    Rectangle::new([(lx, ly - 6), (lx + 20, ly + 6)], fill.filled()).into_dyn()
+                }))
             }
             Layer::Image { rows, cols, values } => {
                 let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();

@@ -146,8 +146,8 @@ impl Args<'_> {
         }
     }
 
-    /// The numbers of a data argument, row-major, with its shape.
-    fn data(&self, name: &str) -> Result<Option<(Vec<f64>, Vec<usize>, Span)>, Diag> {
+    /// The numbers of a data argument, row-major, with its shape and span.
+    fn data(&self, name: &str) -> Result<Option<Data>, Diag> {
         let Some((i, v)) = self.value(name) else { return Ok(None) };
         let span = self.span_of(i);
         let (values, shape) = match v {
@@ -173,6 +173,9 @@ impl Args<'_> {
         Ok(())
     }
 }
+
+/// A data argument: its numbers, row-major, its shape and its span.
+type Data = (Vec<f64>, Vec<usize>, Span);
 
 fn mismatch(name: &str, want: &str, got: &Value, span: Span) -> Diag {
     Diag::new(Code::TypeMismatch, format!("`{name}` must be {want}, not {}", got.type_name()), span, got.type_name())
@@ -315,7 +318,9 @@ fn lines(args: &Args) -> Result<Vec<Layer>, Diag> {
     let (rows, cols) = match shape[..] {
         [n] => (n, 1),
         [n, m] => (n, m),
-        _ => return Err(bad_value(format!("`{name}` must be a vector or a matrix"), y_span, format!("shape {shape:?}"))),
+        _ => {
+            return Err(bad_value(format!("`{name}` must be a vector or a matrix"), y_span, format!("shape {shape:?}")))
+        }
     };
     let xs = match &x {
         Some((xs, x_span)) => {
@@ -347,6 +352,9 @@ fn lines(args: &Args) -> Result<Vec<Layer>, Diag> {
         })
         .collect())
 }
+
+/// Whether a value of `c` belongs to a class of points.
+type Member = Box<dyn Fn(f64) -> bool>;
 
 /// `scatter(x, y, c?)`: one layer of points per class of `c` (up to 10 distinct values), else
 /// per fifth of `c`'s range.
@@ -380,12 +388,14 @@ fn points(args: &Args) -> Result<Vec<Layer>, Diag> {
     let mut classes: Vec<f64> = c.iter().copied().filter(|v| v.is_finite()).collect();
     classes.sort_by(f64::total_cmp);
     classes.dedup();
-    let name = |text: String| Some(match &label {
-        Some(l) => format!("{l} {text}"),
-        None => format!("c = {text}"),
-    });
-    let groups: Vec<(Option<String>, Box<dyn Fn(f64) -> bool>)> = if classes.len() <= 10 {
-        classes.iter().map(|&k| (name(axis::short(k)), Box::new(move |v: f64| v == k) as Box<dyn Fn(f64) -> bool>)).collect()
+    let name = |text: String| {
+        Some(match &label {
+            Some(l) => format!("{l} {text}"),
+            None => format!("c = {text}"),
+        })
+    };
+    let groups: Vec<(Option<String>, Member)> = if classes.len() <= 10 {
+        classes.iter().map(|&k| (name(axis::short(k)), Box::new(move |v: f64| v == k) as Member)).collect()
     } else {
         let (lo, hi) = (classes[0], classes[classes.len() - 1]);
         let edge = |k: usize| lo + (hi - lo) * k as f64 / 5.0;
@@ -394,7 +404,7 @@ fn points(args: &Args) -> Result<Vec<Layer>, Diag> {
                 let (a, b) = (edge(k), edge(k + 1));
                 let last = k == 4;
                 let text = format!("{}–{}", axis::short(a), axis::short(b));
-                (name(text), Box::new(move |v: f64| v >= a && (v < b || last)) as Box<dyn Fn(f64) -> bool>)
+                (name(text), Box::new(move |v: f64| v >= a && (v < b || last)) as Member)
             })
             .collect()
     };

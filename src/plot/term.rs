@@ -226,10 +226,8 @@ fn image(figure: &Figure, rows: usize, cols: usize, values: &[f64]) -> Vec<Strin
     for r in 0..out_rows {
         for c in 0..out_cols {
             let ((r0, r1), (c0, c1)) = (block(r, rows, out_rows), block(c, cols, out_cols));
-            let inside: Vec<f64> = (r0..r1)
-                .flat_map(|i| (c0..c1).map(move |j| values[i * cols + j]))
-                .filter(|v| v.is_finite())
-                .collect();
+            let inside: Vec<f64> =
+                (r0..r1).flat_map(|i| (c0..c1).map(move |j| values[i * cols + j])).filter(|v| v.is_finite()).collect();
             if !inside.is_empty() {
                 cells[r * out_cols + c] = inside.iter().sum::<f64>() / inside.len() as f64;
             }

@@ -229,7 +229,7 @@ enum Rank {
     /// A matrix.
     Two,
     /// Any tensor (its elements are counted).
-    AnyRank,
+    Any,
 }
 
 impl Sys {
@@ -268,9 +268,12 @@ impl Sys {
                 Type::Absent | Type::Any => return Ok(None),
                 Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => dims,
                 Type::Float(_) | Type::Int(_) => {
-                    return Err(TypeError::new(Code::TypeMismatch, format!("`{name}` draws a tensor, not the number {t}"))
-                        .at(i, t.to_string())
-                        .help("collect the values in a vector first, e.g. in a loop: losses[i] = loss"))
+                    return Err(TypeError::new(
+                        Code::TypeMismatch,
+                        format!("`{name}` draws a tensor, not the number {t}"),
+                    )
+                    .at(i, t.to_string())
+                    .help("collect the values in a vector first, e.g. in a loop: losses[i] = loss"))
                 }
                 _ => {
                     return Err(TypeError::new(Code::TypeMismatch, format!("`{name}` draws numbers, not {t}"))
@@ -281,18 +284,22 @@ impl Sys {
                 Rank::One => dims.len() == 1,
                 Rank::OneOrTwo => dims.len() <= 2,
                 Rank::Two => dims.len() == 2,
-                Rank::AnyRank => true,
+                Rank::Any => true,
             };
             if !fits {
                 let want = match rank {
                     Rank::One => "a vector",
                     Rank::OneOrTwo => "a vector or a matrix (one line per column)",
                     Rank::Two => "a matrix",
-                    Rank::AnyRank => "a tensor",
+                    Rank::Any => "a tensor",
                 };
                 return Err(TypeError::new(Code::TypeShape, format!("`{name}` needs {want} here, not {t}"))
                     .at(i, t.to_string())
-                    .help(if dims.len() == 1 { "make a matrix with reshape(x, rows, cols)" } else { "flatten it with reshape(x, -1)" }));
+                    .help(if dims.len() == 1 {
+                        "make a matrix with reshape(x, rows, cols)"
+                    } else {
+                        "flatten it with reshape(x, -1)"
+                    }));
             }
             Ok(dims.first().copied())
         };
@@ -322,7 +329,7 @@ impl Sys {
                 let c = rank(2, Rank::One)?;
                 same_length(0, x, 2, c)
             }
-            Sys::Hist => rank(0, Rank::AnyRank).map(|_| ()),
+            Sys::Hist => rank(0, Rank::Any).map(|_| ()),
             Sys::Imshow => rank(0, Rank::Two).map(|_| ()),
             Sys::Figure | Sys::Show => Ok(()),
             Sys::Print | Sys::Assert | Sys::Clock | Sys::Args | Sys::NThreads => Ok(()),
