@@ -249,6 +249,8 @@ fn errors_found_when_running() {
         (format!("plot([1.0], file=\"{}\")", path("no/such/dir/a.svg")), Code::Io, "no such file or directory"),
         ("plot(zeros(0))".to_string(), Code::RuntimeValue, "is empty"),
         ("plot(zeros(3) / 0.0)".to_string(), Code::RuntimeValue, "no finite value"),
+        ("hist([-1e308, 1e308])".to_string(), Code::RuntimeValue, "spans too wide a range"),
+        ("scatter([1.0, 2.0], [1.0, 2.0], c=[1.0, 0.0 / 0.0])".to_string(), Code::RuntimeValue, "c[1] is nan"),
         ("plot([1.0, 0.0], logy=true)".to_string(), Code::RuntimeValue, "needs values above 0"),
         ("show()".to_string(), Code::RuntimeValue, "no figure to draw"),
         ("figure()\nshow()".to_string(), Code::RuntimeValue, "the figure is empty"),

@@ -156,8 +156,11 @@ pub fn short(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    if !v.is_finite() {
-        return format!("{v}");
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.into();
     }
     let a = v.abs();
     if !(1e-4..1e6).contains(&a) {
@@ -212,5 +215,6 @@ mod tests {
         assert_eq!(short(1.0 / 3.0), "0.3333");
         assert_eq!(short(12_345_678.0), "1.235e7");
         assert_eq!(short(-2.5e-7), "-2.5e-7");
+        assert_eq!((short(f64::NAN), short(f64::NEG_INFINITY)), ("nan".to_string(), "-inf".to_string()));
     }
 }

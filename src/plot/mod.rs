@@ -285,7 +285,8 @@ fn draw(figure: &Figure, file: Option<(PathBuf, Span)>, out: &mut dyn Write, spa
     }
 }
 
-/// Finite values only; an error naming the argument when there are none or no values at all.
+/// Data with at least one finite value, whose finite values span a finite range; an error naming
+/// the argument otherwise.
 fn check_finite(name: &str, values: &[f64], span: Span) -> Result<(), Diag> {
     if values.is_empty() {
         return Err(bad_value(format!("`{name}` is empty: there is nothing to draw"), span, "no elements"));
@@ -297,6 +298,16 @@ fn check_finite(name: &str, values: &[f64], span: Span) -> Result<(), Diag> {
             "only nan or inf",
         )
         .with_help("a loss that became nan or inf usually means the step size is too large"));
+    }
+    let finite = || values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = (finite().fold(f64::INFINITY, f64::min), finite().fold(f64::NEG_INFINITY, f64::max));
+    if (hi - lo).is_infinite() {
+        return Err(bad_value(
+            format!("`{name}` spans too wide a range to draw, from {} to {}", axis::short(lo), axis::short(hi)),
+            span,
+            "the range overflows",
+        )
+        .with_help("scale the values down first"));
     }
     Ok(())
 }
@@ -384,7 +395,9 @@ fn points(args: &Args) -> Result<Vec<Layer>, Diag> {
     if c.len() != x.len() {
         return Err(length("c", c.len(), c_span));
     }
-    check_finite("c", &c, c_span)?;
+    if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+        return Err(bad_value(format!("`c` must give every point a class, but c[{i}] is {}", axis::short(c[i])), c_span, "not finite"));
+    }
     let mut classes: Vec<f64> = c.iter().copied().filter(|v| v.is_finite()).collect();
     classes.sort_by(f64::total_cmp);
     classes.dedup();
