@@ -272,8 +272,7 @@ fn draw(figure: &Figure, file: Option<(PathBuf, Span)>, out: &mut dyn Write, spa
     let axes = axis::Axes::of(figure).map_err(|message| bad_value(message, span, "cannot be drawn"))?;
     match file {
         Some((path, file_span)) => file::write(figure, &axes, &path).map_err(|e| {
-            let d = Diag::new(e.code, e.message, file_span, e.label);
-            let mut d = if file_span != span { d.with_label(span, "") } else { d };
+            let mut d = Diag::new(e.code, e.message, file_span, e.label);
             d.help = e.help;
             d
         }),
