@@ -156,7 +156,7 @@ fn an_image_has_one_cell_per_element() {
                imshow(A, file=\"DIR/a.png\")\n";
     run_in(&dir, src);
     let svg = Svg::read(&dir.join("a.svg"));
-    assert!(svg.has_text("weights"), "{:?}", svg.texts);
+    assert!(svg.has_text("weights") && svg.has_text("from 0 (purple) to 1 (yellow)"), "{:?}", svg.texts);
     // Viridis from dark purple (the smallest element) to yellow (the largest).
     assert_eq!(svg.count("rect", "fill", "#440154"), 1);
     assert_eq!(svg.count("rect", "fill", "#FDE725"), 1);

@@ -129,8 +129,13 @@ fn paint<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure, axes
         .axis_desc_style((FONT, 18))
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(225, 225, 225));
-    if image {
-        mesh.disable_mesh();
+    let scale;
+    if let Some(Layer::Image { values, .. }) = figure.layers.first() {
+        let finite = || values.iter().copied().filter(|v| v.is_finite());
+        let lo = finite().fold(f64::INFINITY, f64::min);
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        scale = format!("from {} (purple) to {} (yellow)", super::axis::short(lo), super::axis::short(hi));
+        mesh.disable_mesh().x_desc(&scale);
     }
     if let Some(xlabel) = &figure.xlabel {
         mesh.x_desc(xlabel);
