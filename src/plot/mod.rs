@@ -395,7 +395,11 @@ fn points(args: &Args) -> Result<Vec<Layer>, Diag> {
         return Err(length("c", c.len(), c_span));
     }
     if let Some(i) = c.iter().position(|v| !v.is_finite()) {
-        return Err(bad_value(format!("`c` must give every point a class, but c[{i}] is {}", axis::short(c[i])), c_span, "not finite"));
+        return Err(bad_value(
+            format!("`c` must give every point a class, but c[{i}] is {}", axis::short(c[i])),
+            c_span,
+            "not finite",
+        ));
     }
     let mut classes: Vec<f64> = c.iter().copied().filter(|v| v.is_finite()).collect();
     classes.sort_by(f64::total_cmp);
