@@ -76,6 +76,8 @@ pub struct Interp {
     depth: usize,
     /// How many `grad` calls are running inside each other (the level of the next tape).
     pub grad_depth: u32,
+    /// The figure that `figure()` opened and `show()` will draw, if any.
+    pub figure: Option<crate::plot::Figure>,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -95,6 +97,7 @@ impl Interp {
             threads,
             depth: 0,
             grad_depth: 0,
+            figure: None,
         }
     }
 
