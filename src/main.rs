@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tscript::blas::{self, ThreadPolicy};
 use tscript::diag::Diag;
 use tscript::eval::interp::INTERRUPTED;
-use tscript::syntax::parse::MAX_SOURCE_BYTES;
 use tscript::Session;
 
 /// TensorScript: a small, statically checked array language on BLAS.
@@ -90,39 +89,26 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
 }
 
 /// Why a script could not be read: a file error, or a script over the size limit.
-enum ReadError {
-    File(String),
-    TooLarge(String),
-}
+struct ReadError(tscript::diag::Diag);
 
 impl ReadError {
     /// The error as a diagnostic on standard error.
     fn report(self) {
-        match self {
-            ReadError::File(message) => eprintln!("{:?}", miette::Report::new(FileError(message))),
-            ReadError::TooLarge(message) => eprintln!("{:?}", miette::Report::new(TooLarge(message))),
+        match self.0.code {
+            tscript::diag::Code::ParseTooLarge => eprintln!("{:?}", miette::Report::new(TooLarge(self.0.message))),
+            _ => eprintln!("{:?}", miette::Report::new(FileError(self.0.message))),
         }
     }
 }
 
-/// Reads a script from `input` (named `name` in errors), or reports why it cannot be read. No more
-/// than the size limit is read, so that `/dev/zero` or an endless pipe is an error, not a hang.
+/// Reads a script from `input` (named `name` in errors), no more than the size limit.
 fn read_script(input: impl Read, name: &str) -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
-    let limit = MAX_SOURCE_BYTES as u64;
-    input.take(limit + 1).read_to_end(&mut bytes).map_err(|e| ReadError::File(format!("cannot read {name}: {e}")))?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge(format!("the script {name} is larger than 64 MiB")));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        ReadError::File(format!("cannot read {name}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
-    })
+    tscript::syntax::read_source(input, name).map_err(ReadError)
 }
 
 /// Reads a script file, or reports why it cannot be read.
 fn read(path: &str) -> Result<String, ReadError> {
-    let file = std::fs::File::open(path).map_err(|e| ReadError::File(format!("cannot read {path}: {e}")))?;
-    read_script(file, path)
+    tscript::syntax::read_source_file(path).map_err(ReadError)
 }
 
 fn run_file(path: &str, args: Vec<String>, policy: ThreadPolicy, stdout_closed: bool) -> u8 {

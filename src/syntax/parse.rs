@@ -82,7 +82,8 @@ const PARSER_STACK_BYTES: usize = 64 << 20;
 
 /// Parses the top-level statements that the scan found.
 fn parse_scanned(scan: Scan, base: u32) -> Result<Program, Diag> {
-    // The scan only turns ASCII bytes into spaces, so the text stays UTF-8.
+    // The scan only turns ASCII bytes and a whole byte-order mark into spaces, so the text stays
+    // UTF-8.
     let text = String::from_utf8(scan.text).expect("the scan keeps UTF-8");
     let mut stmts = Vec::new();
     for &(start, end) in &scan.stmts {
