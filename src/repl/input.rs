@@ -213,11 +213,18 @@ impl Highlighter for ReplHelper {
         Cow::Owned(highlight(line, bracket))
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+    /// Whether rustyline must repaint the whole line after a keystroke. A repaint costs the
+    /// line's length, so on a long line (a paste that is not bracketed) repainting at every
+    /// character is quadratic: there only a bracket at the cursor asks for one, and the colours
+    /// catch up at the next repaint.
+    fn highlight_char(&self, line: &str, pos: usize, kind: CmdKind) -> bool {
         self.brackets.set(kind != CmdKind::ForcedRefresh);
-        true
+        kind == CmdKind::ForcedRefresh || line.len() <= LIVE_COLOUR_BYTES || matching_bracket(line, pos).is_some()
     }
 }
+
+/// Lines up to this long are repainted in colour at every keystroke.
+const LIVE_COLOUR_BYTES: usize = 4096;
 
 /// ANSI colours of the highlighter.
 const KEYWORD: &str = "\x1b[35m";
@@ -375,6 +382,18 @@ mod tests {
         assert_eq!(matching_bracket("abc", 1), None);
         assert_eq!(matching_bracket("", 0), None);
         assert!(highlight("(a)", Some(2)).ends_with(&format!("{BRACKET}){RESET}")));
+    }
+
+    #[test]
+    fn a_long_line_is_not_repainted_at_every_keystroke() {
+        let helper = ReplHelper::default();
+        let short = "let x = [1.5, 2.5";
+        assert!(helper.highlight_char(short, short.len(), CmdKind::Other), "short lines keep live colours");
+        let long = format!("let x = [{}", "1.5, ".repeat(200_000));
+        assert!(!helper.highlight_char(&long, long.len(), CmdKind::Other), "typing on a long line");
+        let closed = format!("{long}]");
+        assert!(helper.highlight_char(&closed, closed.len(), CmdKind::Other), "a bracket that matches");
+        assert!(helper.highlight_char(&long, long.len(), CmdKind::ForcedRefresh), "the final repaint");
     }
 
     /// The text without escape codes.
