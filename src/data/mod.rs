@@ -275,18 +275,20 @@ fn decode(header: &Header, data: &[u8]) -> Result<Value, String> {
             let mut values = Vec::with_capacity(count);
             for c in data.chunks_exact(size) {
                 let raw = u64::from_le_bytes(chunk(c));
-                let v = match kind {
+                let exact: i128 = match kind {
                     Kind::Int => {
                         let shift = 64 - 8 * size as u32;
-                        (((raw << shift) as i64) >> shift) as f64
+                        i128::from(((raw << shift) as i64) >> shift)
                     }
-                    _ => raw as f64,
+                    _ => i128::from(raw),
                 };
-                if v.abs() > 9007199254740992.0 {
+                // Compared and printed as the integer it is: as an f64 it would already be rounded.
+                if exact.unsigned_abs() > 1 << 53 {
                     return Err(format!(
-                        "its integer {v} does not fit exactly in f64 (integers load as f64 up to 2^53)"
+                        "its integer {exact} does not fit exactly in f64 (integers load as f64 up to 2^53)"
                     ));
                 }
+                let v = exact as f64;
                 values.push(v);
             }
             Tensor::F64(to_arr(build(shape), values)?)
@@ -501,7 +503,12 @@ mod tests {
         assert_eq!(crate::value::repr(&v), "[1.5]");
         let v = decode(&h("<i2", &[2]), &[0xff, 0xff, 7, 0]).unwrap();
         assert_eq!(crate::value::repr(&v), "[-1.0, 7.0]");
-        assert!(decode(&h("<i8", &[1]), &i64::MAX.to_le_bytes()).is_err());
+        let e = decode(&h("<i8", &[1]), &(1i64 << 62).to_le_bytes()).unwrap_err();
+        assert!(e.contains("integer 4611686018427387904 does not fit"), "printed exactly: {e}");
+        let e = decode(&h("<u8", &[1]), &u64::MAX.to_le_bytes()).unwrap_err();
+        assert!(e.contains("integer 18446744073709551615 "), "{e}");
+        let v = decode(&h("<i8", &[2]), &[(1i64 << 53).to_le_bytes(), (-(1i64 << 53)).to_le_bytes()].concat()).unwrap();
+        assert_eq!(crate::value::repr(&v), "[9007199254740992.0, -9007199254740992.0]");
         assert!(decode(&h("<c16", &[1]), &[0; 16]).is_err());
     }
 }
