@@ -202,6 +202,19 @@ fn leaf(kind: ExprKind, span: Span) -> Operand {
     Operand { expr: Expr { kind, span }, outer: span, depth: 1 }
 }
 
+/// An integer literal over 64 bits, at `span`.
+fn int_too_large(span: Span) -> Diag {
+    let help = format!("an `int` is at most {}; write a float such as `1e19` instead", i64::MAX);
+    Diag::new(Code::ParseNumber, "this integer does not fit in 64 bits", span, "too large for `int`").with_help(help)
+}
+
+/// Moves `*at` past spaces, tabs and carriage returns.
+fn skip_blanks(text: &[u8], at: &mut usize) {
+    while text.get(*at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+        *at += 1;
+    }
+}
+
 fn block_expr((block, depth): (Block, u32)) -> Operand {
     let span = block.span;
     Operand { expr: Expr { kind: ExprKind::Block(block), span }, outer: span, depth: depth + 1 }
@@ -642,6 +655,10 @@ impl Builder {
             Rule::kw_false => leaf(ExprKind::Bool(false), span),
             Rule::ident => leaf(ExprKind::Name(self.ident(p)), span),
             Rule::if_expr => self.if_expr(p, level)?,
+            Rule::number_tensor => {
+                let mut at = 0;
+                self.number_tensor(p.as_str().as_bytes(), &mut at, span.start, level)?
+            }
             rule => {
                 let open = self.head(&p);
                 let inner = self.enter(level, open)?;
@@ -658,6 +675,56 @@ impl Builder {
                 self.node(kind, span, depth, open)?
             }
         })
+    }
+
+    /// The `number_tensor` in `text` from `*at` (its `[`), whose first byte is at offset `start`:
+    /// the same nodes as the general `tensor` path builds, read without pest's pairs. The grammar
+    /// has checked the text, so this only splits it.
+    fn number_tensor(&self, text: &[u8], at: &mut usize, start: u32, level: u32) -> Res<Operand> {
+        let span_at = |from: usize, to: usize| Span::new(from, to).shift(start);
+        let begin = *at;
+        let open = span_at(begin, begin + 1);
+        let inner = self.enter(level, open)?;
+        let mut items = Vec::new();
+        *at += 1;
+        loop {
+            skip_blanks(text, at);
+            match text[*at] {
+                b']' => break,
+                b',' => *at += 1,
+                b'[' => items.push(self.number_tensor(text, at, start, inner)?),
+                b'-' => {
+                    let minus = span_at(*at, *at + 1);
+                    *at += 1;
+                    skip_blanks(text, at);
+                    let operand = self.number(text, at, span_at)?;
+                    self.enter(inner, minus)?;
+                    let kind = ExprKind::Unary { op: UnaryOp::Neg, operand: Box::new(operand.expr) };
+                    items.push(self.node(kind, minus.to(operand.outer), operand.depth + 1, minus)?);
+                }
+                _ => items.push(self.number(text, at, span_at)?),
+            }
+        }
+        *at += 1;
+        let depth = items.iter().map(|item| item.depth).max().unwrap_or(0) + 1;
+        let items = items.into_iter().map(|item| item.expr).collect();
+        self.node(ExprKind::Tensor(items), span_at(begin, *at), depth, open)
+    }
+
+    /// The number at `*at` in a `number_tensor`, as `primary` reads a `number`.
+    fn number(&self, text: &[u8], at: &mut usize, span_at: impl Fn(usize, usize) -> Span) -> Res<Operand> {
+        let begin = *at;
+        while *at < text.len() && !matches!(text[*at], b',' | b']' | b' ' | b'\t' | b'\r') {
+            *at += 1;
+        }
+        let span = span_at(begin, *at);
+        let token = std::str::from_utf8(&text[begin..*at]).expect("a number is ASCII");
+        let clean = token.replace('_', "");
+        if !token.contains(['.', 'e', 'E']) {
+            return clean.parse().map(|i| leaf(ExprKind::Int(i), span)).map_err(|_| int_too_large(span));
+        }
+        let (f64, f32) = (clean.parse::<f64>(), clean.parse::<f32>());
+        Ok(leaf(ExprKind::Float { f64: f64.expect("a float"), f32: f32.expect("a float") }, span))
     }
 
     /// `if c { } else if c { } else { }`. A condition is one level deeper than its `if`, and each
@@ -690,11 +757,7 @@ impl Builder {
     fn int(&self, p: &P) -> Res<i64> {
         let text = p.as_str();
         let parsed = if text.contains('_') { text.replace('_', "").parse() } else { text.parse() };
-        parsed.map_err(|_| {
-            let help = format!("an `int` is at most {}; write a float such as `1e19` instead", i64::MAX);
-            Diag::new(Code::ParseNumber, "this integer does not fit in 64 bits", self.span(p), "too large for `int`")
-                .with_help(help)
-        })
+        parsed.map_err(|_| int_too_large(self.span(p)))
     }
 
     /// The text of a string literal with its escapes applied.

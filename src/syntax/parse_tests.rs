@@ -808,3 +808,35 @@ fn incomplete_input_for_the_repl() {
         assert!(!is_incomplete(src), "{src:?}");
     }
 }
+
+/// A literal of numbers only is read without pest's pairs (`number_tensor`): its tree, spans
+/// included, is the one the general path builds, which a name in each bracket forces.
+#[test]
+fn number_literals_build_the_general_tree() {
+    let general = "[[1, -2.5, xy], [3e2, - 4_0, xy,], [ xy ], -7, xy]";
+    let fast = general.replace("xy", "10");
+    let tree = |src: &str| match &parse(src, 0).unwrap().stmts[0].kind {
+        StmtKind::Expr(e @ Expr { kind: ExprKind::Tensor(_), .. }) => format!("{e:?}"),
+        other => panic!("{other:?}"),
+    };
+    // The name's node, with its span, written as the number's.
+    let mut general_tree = tree(general);
+    while let Some(at) = general_tree.find("Name(Ident { name: \"xy\"") {
+        let end = at + general_tree[at..].find("} })").unwrap() + 4;
+        general_tree.replace_range(at..end, "Int(10)");
+    }
+    assert_eq!(tree(&fast), general_tree);
+    // Nesting and integer limits are the general path's.
+    let deep = format!("{}1{}", "[".repeat(257), "]".repeat(257));
+    assert_eq!(parse(&deep, 0).unwrap_err().code, Code::ParseTooDeep);
+    assert_eq!(parse("[1, 99999999999999999999]", 0).unwrap_err().code, Code::ParseNumber);
+}
+
+/// A byte-order mark at the start is blank space, and offsets stay those of the text.
+#[test]
+fn a_byte_order_mark_is_blank() {
+    let program = parse("\u{feff}let x = 1", 0).unwrap();
+    assert_eq!(sexp_program(&program), "(let x 1)");
+    assert_eq!(program.stmts[0].span.start, 3);
+    assert!(parse("let x = \u{feff}1", 0).is_err(), "only at the start");
+}
