@@ -333,6 +333,41 @@ pub fn matching_bracket(line: &str, pos: usize) -> Option<usize> {
     None
 }
 
+/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
+/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
+/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
+pub(super) struct SigintGuard {
+    previous: libc::sigaction,
+}
+
+extern "C" fn interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+impl SigintGuard {
+    /// Installs the interrupting handler (no guard if the system refuses).
+    pub(super) fn install() -> Option<SigintGuard> {
+        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
+        // async-signal-safe; the previous action is kept and restored in `drop`.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the action that `install` replaced.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,40 +443,5 @@ mod tests {
             }
         }
         out
-    }
-}
-
-/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
-/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
-/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
-pub(super) struct SigintGuard {
-    previous: libc::sigaction,
-}
-
-extern "C" fn interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-impl SigintGuard {
-    /// Installs the interrupting handler (no guard if the system refuses).
-    pub(super) fn install() -> Option<SigintGuard> {
-        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
-        // async-signal-safe; the previous action is kept and restored in `drop`.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
-            libc::sigemptyset(&mut action.sa_mask);
-            let mut previous: libc::sigaction = std::mem::zeroed();
-            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
-        }
-    }
-}
-
-impl Drop for SigintGuard {
-    fn drop(&mut self) {
-        // SAFETY: restores the action that `install` replaced.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
-        }
     }
 }

@@ -208,6 +208,107 @@ fn int_too_large(span: Span) -> Diag {
     Diag::new(Code::ParseNumber, "this integer does not fit in 64 bits", span, "too large for `int`").with_help(help)
 }
 
+/// A `number_tensor`'s text as a compact literal, or `None` when it is ragged, has an empty
+/// bracket, an integer over 64 bits or nesting near the limit: the general nodes then give the
+/// error (or the tree) as for any tensor literal.
+fn compact_numbers(text: &[u8], level: u32) -> Option<NumberLiteral> {
+    /// The numbers so far, and the shape seen at each depth.
+    struct Reader<'t> {
+        text: &'t [u8],
+        at: usize,
+        numbers: NumberLiteral,
+        /// The extent of each depth, once its first bracket has closed.
+        extents: Vec<Option<usize>>,
+        /// The depth of the brackets that hold numbers.
+        leaf_depth: Option<usize>,
+    }
+    impl Reader<'_> {
+        /// The bracket at `self.at`, at `depth`.
+        fn bracket(&mut self, depth: usize) -> Option<()> {
+            self.at += 1;
+            let mut count = 0;
+            let mut rows: Option<bool> = None;
+            loop {
+                skip_blanks(self.text, &mut self.at);
+                match self.text[self.at] {
+                    b']' => break,
+                    b',' => self.at += 1,
+                    b'[' => {
+                        (rows != Some(false)).then_some(())?;
+                        rows = Some(true);
+                        self.bracket(depth + 1)?;
+                        count += 1;
+                    }
+                    _ => {
+                        (rows != Some(true)).then_some(())?;
+                        rows = Some(false);
+                        self.number()?;
+                        count += 1;
+                    }
+                }
+            }
+            self.at += 1;
+            if count == 0 {
+                return None;
+            }
+            if self.extents.len() <= depth {
+                self.extents.resize(depth + 1, None);
+            }
+            // Every bracket at a depth has the first one's extent, and every bracket of numbers
+            // is at the same depth: then the literal is rectangular.
+            if rows == Some(false) && *self.leaf_depth.get_or_insert(depth) != depth {
+                return None;
+            }
+            match self.extents[depth] {
+                Some(n) if n != count => None,
+                _ => {
+                    self.extents[depth] = Some(count);
+                    Some(())
+                }
+            }
+        }
+
+        /// One number, negated if a `-` comes first.
+        fn number(&mut self) -> Option<()> {
+            let negative = self.text[self.at] == b'-';
+            if negative {
+                self.at += 1;
+                skip_blanks(self.text, &mut self.at);
+            }
+            let begin = self.at;
+            while self.at < self.text.len() && !matches!(self.text[self.at], b',' | b']' | b' ' | b'\t' | b'\r') {
+                self.at += 1;
+            }
+            let token = std::str::from_utf8(&self.text[begin..self.at]).ok()?.replace('_', "");
+            let (f64, f32) = if token.contains(['.', 'e', 'E']) {
+                let (f64, f32) = (token.parse::<f64>().ok()?, token.parse::<f32>().ok()?);
+                if negative { (-f64, -f32) } else { (f64, f32) }
+            } else {
+                let int = token.parse::<i64>().ok()?;
+                let int = if negative { int.checked_neg()? } else { int };
+                (int as f64, int as f32)
+            };
+            self.numbers.f64.push(f64);
+            self.numbers.f32.push(f32);
+            Some(())
+        }
+    }
+    let nesting = text.iter().fold((0u32, 0u32), |(now, max), &b| match b {
+        b'[' => (now + 1, max.max(now + 1)),
+        b']' => (now.saturating_sub(1), max),
+        _ => (now, max),
+    });
+    if level + nesting.1 + 1 >= MAX_NESTING {
+        return None;
+    }
+    let numbers = NumberLiteral { shape: Vec::new(), f64: Vec::new(), f32: Vec::new() };
+    let mut reader = Reader { text, at: 0, numbers, extents: Vec::new(), leaf_depth: None };
+    reader.bracket(0)?;
+    let shape: Option<Vec<usize>> = reader.extents.iter().copied().collect();
+    reader.numbers.shape = shape?;
+    Some(reader.numbers)
+}
+
 /// Moves `*at` past spaces, tabs and carriage returns.
 fn skip_blanks(text: &[u8], at: &mut usize) {
     while text.get(*at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r')) {
@@ -655,10 +756,13 @@ impl Builder {
             Rule::kw_false => leaf(ExprKind::Bool(false), span),
             Rule::ident => leaf(ExprKind::Name(self.ident(p)), span),
             Rule::if_expr => self.if_expr(p, level)?,
-            Rule::number_tensor => {
-                let mut at = 0;
-                self.number_tensor(p.as_str().as_bytes(), &mut at, span.start, level)?
-            }
+            Rule::number_tensor => match compact_numbers(p.as_str().as_bytes(), level) {
+                Some(numbers) => leaf(ExprKind::Numbers(Arc::new(numbers)), span),
+                None => {
+                    let mut at = 0;
+                    self.number_tensor(p.as_str().as_bytes(), &mut at, span.start, level)?
+                }
+            },
             rule => {
                 let open = self.head(&p);
                 let inner = self.enter(level, open)?;
