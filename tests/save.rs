@@ -64,7 +64,11 @@ fn a_regular_file_is_replaced_keeping_its_mode() {
     let new = d.join("new.npy");
     run(&format!("save(\"{}\", 1.0)", new.display())).unwrap();
     assert!(std::fs::metadata(&new).unwrap().is_file());
-    assert_eq!(names(&d), ["new.npy", "w.npy"], "no temporary file is left");
+    // A read-only file stays read-only; set-id bits are not carried over.
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o4444)).unwrap();
+    run(&format!("save(\"{}\", [3.0])", target.display())).unwrap();
+    assert_eq!(std::fs::metadata(&target).unwrap().mode() & 0o7777, 0o444);
+        assert_eq!(names(&d), ["new.npy", "w.npy"], "no temporary file is left");
 }
 
 #[test]

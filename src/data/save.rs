@@ -1,7 +1,8 @@
 //! Saving a file without losing one (spec §6).
 //!
 //! A save resolves its path first: symbolic links are followed to the file they name; a regular
-//! file there is replaced, keeping its permission bits (and, where the system allows, its owner);
+//! file there is replaced, keeping its read, write and execute bits (and, where the system allows,
+//! its owner);
 //! a missing file is created; anything else — a directory, a named pipe, a device, a socket, a
 //! link to one of those — is refused before anything is written. The data goes to a temporary
 //! file beside the target, named `.NAME.tscript-save-PID-N.tmp`, which is flushed to disk and
@@ -158,7 +159,9 @@ fn keep_owner_and_mode(file: &File, old: &Metadata) -> io::Result<()> {
         // Only the superuser may give a file away; others keep the file as theirs.
         let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
     }
-    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777))
+    // Read, write and execute bits only: a set-user-id or set-group-id bit is not carried over to
+    // data the file did not hold.
+    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o777))
 }
 
 /// The start of the temporary file names for a target named `name`: `.NAME.tscript-save-`, with
