@@ -2,9 +2,8 @@
 //!
 //! A save resolves its path first: symbolic links are followed to the file they name; a regular
 //! file there is replaced, keeping its read, write and execute bits (and, where the system allows,
-//! its owner);
-//! a missing file is created; anything else — a directory, a named pipe, a device, a socket, a
-//! link to one of those — is refused before anything is written. The data goes to a temporary
+//! its owner); a missing file is created; anything else — a directory, a named pipe, a device, a
+//! socket, a link to one of those — is refused before anything is written. The data goes to a temporary
 //! file beside the target, named `.NAME.tscript-save-PID-N.tmp`, which is flushed to disk and
 //! renamed over the target, so the target holds either the old data or the new, never a part.
 //!
