@@ -8,7 +8,9 @@
 //!    failure becomes a diagnostic worded by `parse/errors.rs`.
 //! 3. The `Builder` turns pest's pairs into AST nodes. Expressions arrive flat, and precedence is
 //!    applied with explicit stacks, so nothing recurses deeper than the scan allowed. It bounds
-//!    the depth of the trees it builds, so that later passes may walk them recursively.
+//!    the depth of the trees it builds, so that later passes may walk them recursively. A tensor
+//!    literal of numbers only is one pest token, whose text `parse/numbers.rs` reads into one
+//!    compact node (a large literal costs a few bytes per element, not a pair and nodes each).
 
 mod errors;
 mod numbers;
