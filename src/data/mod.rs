@@ -14,7 +14,7 @@
 //! so a file read back gives the same bits.
 //!
 //! Loads read regular files only, and no more than their length. Saves follow symbolic links,
-//! replace regular files only and never leave a half-written or temporary file ([`save`]).
+//! replace regular files only and never leave a half-written or temporary file (`save.rs`).
 //! Errors are `tscript::io` and name the path and the reason.
 
 use crate::diag::Code;
