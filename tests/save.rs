@@ -163,6 +163,7 @@ fn devices_are_never_touched() {
         println!("not root: the device node case runs through the link only");
     }
     assert_eq!(names(&d).len(), 1 + made as usize, "no temporary file: {:?}", names(&d));
+    std::fs::remove_dir_all(&d).expect("remove the device node");
 }
 
 #[test]
