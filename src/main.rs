@@ -2,8 +2,9 @@
 //! configuration, or open the REPL (spec §10).
 
 use clap::Parser;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tscript::blas::{self, ThreadPolicy};
 use tscript::diag::Diag;
 use tscript::eval::interp::INTERRUPTED;
@@ -34,9 +35,10 @@ const EVAL_STACK: usize = 1 << 30;
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
+    let stdout_closed = stdout_was_closed();
     let cli = Cli::parse();
     let _ = ctrlc::set_handler(interrupt);
-    let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli));
+    let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli, stdout_closed));
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(1),
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
 fn interrupt() {
     use std::sync::atomic::Ordering;
     if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        tscript::data::unlink_temporaries();
         eprintln!("tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation");
         // SAFETY: _exit ends the process without running destructors, which could wait on
         // the BLAS threads that are still working.
@@ -55,18 +58,18 @@ fn interrupt() {
     }
 }
 
-fn run(cli: Cli) -> u8 {
+fn run(cli: Cli, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
     if let Some(code) = cli.code {
-        return run_text("-e", &code, cli.rest, policy);
+        return run_text("-e", &code, cli.rest, policy, stdout_closed);
     }
     let mut rest = cli.rest.into_iter();
     match rest.next().as_deref() {
         None | Some("repl") if std::io::stdin().is_terminal() => tscript::repl::run(cli.threads.map(|n| n as usize)),
-        None | Some("repl") => match std::io::read_to_string(std::io::stdin()) {
-            Ok(text) => run_text("<stdin>", &text, rest.collect(), policy),
+        None | Some("repl") => match read_script(std::io::stdin().lock(), "standard input") {
+            Ok(text) => run_text("<stdin>", &text, rest.collect(), policy, stdout_closed),
             Err(e) => {
-                eprintln!("{:?}", miette::Report::new(FileError(format!("cannot read standard input: {e}"))));
+                e.report();
                 1
             }
         },
@@ -84,7 +87,7 @@ fn run(cli: Cli) -> u8 {
             check_files(&files, policy)
         }
         Some("run") => match rest.next() {
-            Some(file) => run_file(&file, rest.collect(), policy),
+            Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {
                 eprintln!("error: `tscript run` needs a file");
                 2
@@ -94,29 +97,46 @@ fn run(cli: Cli) -> u8 {
             eprintln!("error: unknown option '{option}'\n\nFor more information, try '--help'.");
             2
         }
-        Some(file) => run_file(file, rest.collect(), policy),
+        Some(file) => run_file(file, rest.collect(), policy, stdout_closed),
     }
 }
 
-/// Reads a script, or reports why it cannot be read.
-fn read(path: &str) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("cannot read {path}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+/// Why a script could not be read: a file error, or a script over the size limit.
+struct ReadError(tscript::diag::Diag);
+
+impl ReadError {
+    /// The error as a diagnostic on standard error.
+    fn report(self) {
+        match self.0.code {
+            tscript::diag::Code::ParseTooLarge => eprintln!("{:?}", miette::Report::new(TooLarge(self.0.message))),
+            _ => eprintln!("{:?}", miette::Report::new(FileError(self.0.message))),
+        }
+    }
 }
 
-fn run_file(path: &str, args: Vec<String>, policy: ThreadPolicy) -> u8 {
+/// Reads a script from `input` (named `name` in errors), no more than the size limit.
+fn read_script(input: impl Read, name: &str) -> Result<String, ReadError> {
+    tscript::syntax::read_source(input, name).map_err(ReadError)
+}
+
+/// Reads a script file, or reports why it cannot be read.
+fn read(path: &str) -> Result<String, ReadError> {
+    tscript::syntax::read_source_file(path).map_err(ReadError)
+}
+
+fn run_file(path: &str, args: Vec<String>, policy: ThreadPolicy, stdout_closed: bool) -> u8 {
     match read(path) {
-        Ok(text) => run_text(path, &text, args, policy),
-        Err(message) => {
-            eprintln!("{:?}", miette::Report::new(FileError(message)));
+        Ok(text) => run_text(path, &text, args, policy, stdout_closed),
+        Err(e) => {
+            e.report();
             1
         }
     }
 }
 
-fn run_text(name: &str, text: &str, args: Vec<String>, policy: ThreadPolicy) -> u8 {
-    let mut session = Session::new(Box::new(std::io::stdout()), args, policy);
+fn run_text(name: &str, text: &str, args: Vec<String>, policy: ThreadPolicy, stdout_closed: bool) -> u8 {
+    let out: Box<dyn Write> = if stdout_closed { Box::new(ClosedOutput) } else { Box::new(std::io::stdout()) };
+    let mut session = Session::new(out, args, policy);
     match session.run(name, text) {
         Ok(_) => 0,
         Err(diags) => report(&session, diags),
@@ -134,9 +154,9 @@ fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
                     report(&session, diags);
                 }
             }
-            Err(message) => {
+            Err(e) => {
                 count += 1;
-                eprintln!("{:?}", miette::Report::new(FileError(message)));
+                e.report();
             }
         }
     }
@@ -172,6 +192,12 @@ fn report(session: &Session, diags: Vec<Diag>) -> u8 {
 #[diagnostic(code(tscript::io), help("check the path and that the file is UTF-8 text"))]
 struct FileError(String);
 
+/// A script over the size limit, as a diagnostic with the `tscript::parse::too_large` code.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{0}")]
+#[diagnostic(code(tscript::parse::too_large), help("split it into several files"))]
+struct TooLarge(String);
+
 /// Ends the process quietly when the reader of its output goes away (`tscript x.tsc | head -1`),
 /// as Unix tools do, instead of reporting every later `print` as a write error.
 fn quiet_on_closed_pipe() {
@@ -186,5 +212,44 @@ fn quiet_on_closed_pipe() {
         unsafe {
             signal(SIGPIPE, SIG_DFL);
         }
+    }
+}
+
+/// Whether standard output was closed when the process started (`tscript x.tsc >&-`), as seen
+/// by [`note_closed_stdout`].
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Notes whether descriptor 1 is closed. It runs as an ELF constructor, before Rust's runtime
+/// starts: the runtime puts `/dev/null` in place of a closed standard descriptor (so that a file
+/// opened later does not become standard output), after which a closed standard output could no
+/// longer be told from `>/dev/null`.
+#[cfg(target_os = "linux")]
+extern "C" fn note_closed_stdout() {
+    // SAFETY: F_GETFD only asks whether descriptor 1 is open.
+    let closed = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1;
+    STDOUT_CLOSED.store(closed, Ordering::Relaxed);
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static NOTE_CLOSED_STDOUT: extern "C" fn() = note_closed_stdout;
+
+/// Whether standard output was closed at start, so that what the script prints is reported as
+/// lost ([`ClosedOutput`]) instead of vanishing into `/dev/null`.
+fn stdout_was_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Standard output when it was closed at start: every write fails, and `print` reports it.
+struct ClosedOutput;
+
+impl Write for ClosedOutput {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("standard output is closed"))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

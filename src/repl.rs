@@ -268,17 +268,10 @@ impl Repl {
     /// `:load FILE`: runs a script into the session (its last value is not printed).
     fn load(&mut self, path: &str) {
         let path = path.trim_matches('"');
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    return self.report(vec![Diag::unplaced(Code::Io, format!("cannot read {path}: not UTF-8 text"))])
-                }
-            },
-            Err(e) => {
-                let diag = Diag::unplaced(Code::Io, format!("cannot read {path}: {e}")).with_help("check the path");
-                return self.report(vec![diag]);
-            }
+        let text = match crate::syntax::read_source_file(path) {
+            Ok(text) => text,
+            Err(diag) if diag.help.is_none() => return self.report(vec![diag.with_help("check the path")]),
+            Err(diag) => return self.report(vec![diag]),
         };
         let _ = self.run_code(path, &text);
     }

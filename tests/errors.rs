@@ -230,3 +230,71 @@ fn the_threads_option_overrides_every_directive() {
     let out = tscript(&[&script]);
     assert_eq!(text(&out.stdout), "1\n2\n", "{}", text(&out.stderr));
 }
+
+/// `tscript` with `args`, from the crate root, with its standard input from `stdin` and its
+/// standard output set up by `stdout` (closed, or a pipe).
+fn tscript_with(args: &[&str], stdin: std::process::Stdio, close_stdout: bool) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tscript"));
+    command.args(args).current_dir(common::root()).env("NO_COLOR", "1").stdin(stdin);
+    command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    if close_stdout {
+        // SAFETY: close is async-signal-safe, as code between fork and exec must be.
+        unsafe {
+            command.pre_exec(|| {
+                libc::close(1);
+                Ok(())
+            });
+        }
+    }
+    command.output().expect("the tscript binary runs")
+}
+
+#[test]
+fn an_endless_script_is_refused_after_64_mib() {
+    assert_fails(&tscript(&["/dev/zero"]), 1, "tscript::parse::too_large", &["larger than 64 MiB"]);
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let out = tscript_with(&[], zero.into(), false);
+    assert_fails(&out, 1, "tscript::parse::too_large", &["standard input is larger than 64 MiB"]);
+    assert_fails(&tscript(&["-e", "load(\"/dev/zero\")"]), 1, "tscript::io", &["character device"]);
+    assert_fails(&tscript(&["-e", "loadcsv(\"/dev/zero\")"]), 1, "tscript::io", &["character device"]);
+    assert_fails(&tscript(&["/"]), 1, "tscript::io", &["cannot read /"]);
+}
+
+#[test]
+fn a_byte_order_mark_starts_a_script() {
+    let dir = scratch("bom");
+    let path = write(&dir, "bom.tsc", "\u{feff}print(1)\n");
+    let out = tscript(&[&path]);
+    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("1\n", Some(0)), "{}", text(&out.stderr));
+    let out = tscript(&["-e", "\u{feff}print(2)"]);
+    assert_eq!(text(&out.stdout), "2\n", "{}", text(&out.stderr));
+    let out = tscript_with(&[], std::fs::File::open(&path).unwrap().into(), false);
+    assert_eq!(text(&out.stdout), "1\n", "{}", text(&out.stderr));
+    // Only at the start: elsewhere it is an invisible character, named as such.
+    let inside = write(&dir, "inside.tsc", "print(1)\n\u{feff}print(2)\n");
+    assert_eq!(tscript(&[&inside]).status.code(), Some(1));
+}
+
+#[test]
+fn output_to_a_closed_stdout_is_an_error() {
+    let out = tscript_with(&["-e", "print(1)"], std::process::Stdio::null(), true);
+    assert_fails(&out, 1, "tscript::io", &["standard output is closed"]);
+    // Nothing printed, nothing lost.
+    let out = tscript_with(&["-e", "let x = 1"], std::process::Stdio::null(), true);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A reader that goes away still ends the run quietly (SIGPIPE), with nothing on stderr.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tscript"))
+        .args(["-e", "for i in 0..10000000 { print(i) }"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the tscript binary runs");
+    let mut first = [0u8; 2];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

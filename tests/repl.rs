@@ -321,3 +321,19 @@ fn piped_input_runs_as_a_script() {
     assert_eq!(out, "", "the script is checked as a whole before it runs");
     assert!(err.contains("tscript::name::undefined") && err.contains("<stdin>:2:"), "{err}");
 }
+
+#[test]
+fn load_reads_a_bounded_script_and_accepts_a_byte_order_mark() {
+    let dir = TempDir::new("load-bounded");
+    let script = dir.0.join("bom.tsc");
+    std::fs::write(&script, "\u{feff}let from_bom = 41 + 1\n").expect("write script");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run(&format!(":load {}", script.display()));
+    repl.enter("from_bom", "42");
+    // An endless file is refused at the size limit, and the session goes on.
+    repl.send_line(":load /dev/zero");
+    repl.expect("tscript::parse::too_large");
+    repl.expect("ts> ");
+    repl.enter("from_bom + 1", "43");
+    assert_eq!(repl.quit(), 0);
+}

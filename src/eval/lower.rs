@@ -7,7 +7,7 @@ use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
-use crate::value::{Func, Value};
+use crate::value::{Func, Tensor, Value};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -356,6 +356,14 @@ impl Cx {
             ExprKind::Tensor(items) => {
                 let items = items.iter().map(|i| self.expr(i)).collect();
                 self.prim(Prim::Shape(ShapeOp::Literal), items)
+            }
+            ExprKind::Numbers(numbers) => {
+                let shape = ndarray::IxDyn(&numbers.shape);
+                let tensor = match self.dtype {
+                    FloatDtype::F64 => ndarray::ArcArray::from_shape_vec(shape, numbers.f64.clone()).map(Tensor::F64),
+                    FloatDtype::F32 => ndarray::ArcArray::from_shape_vec(shape, numbers.f32.clone()).map(Tensor::F32),
+                };
+                IrKind::Const(Value::Tensor(tensor.expect("a literal's numbers fill its shape")))
             }
             ExprKind::Tuple(items) => IrKind::Tuple(items.iter().map(|i| self.expr(i)).collect()),
             ExprKind::Unary { op, operand } => {

@@ -10,7 +10,6 @@ use crate::prims::OpError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Once;
 
@@ -81,7 +80,7 @@ pub fn write(figure: &Figure, axes: &Axes, path: &Path) -> Result<(), OpError> {
             encode_png(&pixels, size)?
         }
     };
-    crate::data::write_atomic(path, |out| out.write_all(&bytes)).map_err(|e| OpError { arg: None, ..e })
+    crate::data::write_atomic(path, "plot", |out| out.write_all(&bytes)).map_err(|e| OpError { arg: None, ..e })
 }
 
 /// RGB pixels as PNG bytes.

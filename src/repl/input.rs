@@ -213,11 +213,18 @@ impl Highlighter for ReplHelper {
         Cow::Owned(highlight(line, bracket))
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+    /// Whether rustyline must repaint the whole line after a keystroke. A repaint costs the
+    /// line's length, so on a long line (a paste that is not bracketed) repainting at every
+    /// character is quadratic: there only a bracket at the cursor asks for one, and the colours
+    /// catch up at the next repaint.
+    fn highlight_char(&self, line: &str, pos: usize, kind: CmdKind) -> bool {
         self.brackets.set(kind != CmdKind::ForcedRefresh);
-        true
+        kind == CmdKind::ForcedRefresh || line.len() <= LIVE_COLOUR_BYTES || matching_bracket(line, pos).is_some()
     }
 }
+
+/// Lines up to this long are repainted in colour at every keystroke.
+const LIVE_COLOUR_BYTES: usize = 4096;
 
 /// ANSI colours of the highlighter.
 const KEYWORD: &str = "\x1b[35m";
@@ -326,6 +333,41 @@ pub fn matching_bracket(line: &str, pos: usize) -> Option<usize> {
     None
 }
 
+/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
+/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
+/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
+pub(super) struct SigintGuard {
+    previous: libc::sigaction,
+}
+
+extern "C" fn interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+impl SigintGuard {
+    /// Installs the interrupting handler (no guard if the system refuses).
+    pub(super) fn install() -> Option<SigintGuard> {
+        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
+        // async-signal-safe; the previous action is kept and restored in `drop`.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the action that `install` replaced.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +419,18 @@ mod tests {
         assert!(highlight("(a)", Some(2)).ends_with(&format!("{BRACKET}){RESET}")));
     }
 
+    #[test]
+    fn a_long_line_is_not_repainted_at_every_keystroke() {
+        let helper = ReplHelper::default();
+        let short = "let x = [1.5, 2.5";
+        assert!(helper.highlight_char(short, short.len(), CmdKind::Other), "short lines keep live colours");
+        let long = format!("let x = [{}", "1.5, ".repeat(200_000));
+        assert!(!helper.highlight_char(&long, long.len(), CmdKind::Other), "typing on a long line");
+        let closed = format!("{long}]");
+        assert!(helper.highlight_char(&closed, closed.len(), CmdKind::Other), "a bracket that matches");
+        assert!(helper.highlight_char(&long, long.len(), CmdKind::ForcedRefresh), "the final repaint");
+    }
+
     /// The text without escape codes.
     fn strip(text: &str) -> String {
         let mut out = String::new();
@@ -389,40 +443,5 @@ mod tests {
             }
         }
         out
-    }
-}
-
-/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
-/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
-/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
-pub(super) struct SigintGuard {
-    previous: libc::sigaction,
-}
-
-extern "C" fn interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-impl SigintGuard {
-    /// Installs the interrupting handler (no guard if the system refuses).
-    pub(super) fn install() -> Option<SigintGuard> {
-        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
-        // async-signal-safe; the previous action is kept and restored in `drop`.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
-            libc::sigemptyset(&mut action.sa_mask);
-            let mut previous: libc::sigaction = std::mem::zeroed();
-            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
-        }
-    }
-}
-
-impl Drop for SigintGuard {
-    fn drop(&mut self) {
-        // SAFETY: restores the action that `install` replaced.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
-        }
     }
 }

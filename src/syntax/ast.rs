@@ -243,6 +243,10 @@ pub enum ExprKind {
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).
     Tensor(Vec<Expr>),
+    /// A tensor literal of numbers only, rectangular and not empty (`[[1.5, -2], [3, 4]]`), held
+    /// compactly: it means what the same `Tensor` of number nodes means, at a few bytes per
+    /// element.
+    Numbers(Arc<NumberLiteral>),
     /// `(a, b)` or `(a,)`.
     Tuple(Vec<Expr>),
     /// A prefix operator applied to an operand.
@@ -389,4 +393,16 @@ impl BinOp {
             BinOp::Or => "or",
         }
     }
+}
+
+/// The numbers of a [`ExprKind::Numbers`] literal, row-major, read from their text at both
+/// precisions (an integer converted as `Int` elements are).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberLiteral {
+    /// The literal's shape (every extent at least 1).
+    pub shape: Vec<usize>,
+    /// The numbers at 64-bit precision.
+    pub f64: Vec<f64>,
+    /// The numbers at 32-bit precision.
+    pub f32: Vec<f32>,
 }

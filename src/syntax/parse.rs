@@ -8,15 +8,19 @@
 //!    failure becomes a diagnostic worded by `parse/errors.rs`.
 //! 3. The `Builder` turns pest's pairs into AST nodes. Expressions arrive flat, and precedence is
 //!    applied with explicit stacks, so nothing recurses deeper than the scan allowed. It bounds
-//!    the depth of the trees it builds, so that later passes may walk them recursively.
+//!    the depth of the trees it builds, so that later passes may walk them recursively. A tensor
+//!    literal of numbers only is one pest token, whose text `parse/numbers.rs` reads into one
+//!    compact node (a large literal costs a few bytes per element, not a pair and nodes each).
 
 mod errors;
+mod numbers;
 mod scan;
 
 use crate::diag::{Code, Diag};
 use crate::span::Span;
 use crate::syntax::ast::*;
 use errors::Expected;
+use numbers::compact_numbers;
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use scan::Scan;
@@ -82,7 +86,8 @@ const PARSER_STACK_BYTES: usize = 64 << 20;
 
 /// Parses the top-level statements that the scan found.
 fn parse_scanned(scan: Scan, base: u32) -> Result<Program, Diag> {
-    // The scan only turns ASCII bytes into spaces, so the text stays UTF-8.
+    // The scan only turns ASCII bytes and a whole byte-order mark into spaces, so the text stays
+    // UTF-8.
     let text = String::from_utf8(scan.text).expect("the scan keeps UTF-8");
     let mut stmts = Vec::new();
     for &(start, end) in &scan.stmts {
@@ -199,6 +204,12 @@ fn bin_op(text: &str) -> BinOp {
 
 fn leaf(kind: ExprKind, span: Span) -> Operand {
     Operand { expr: Expr { kind, span }, outer: span, depth: 1 }
+}
+
+/// An integer literal over 64 bits, at `span`.
+fn int_too_large(span: Span) -> Diag {
+    let help = format!("an `int` is at most {}; write a float such as `1e19` instead", i64::MAX);
+    Diag::new(Code::ParseNumber, "this integer does not fit in 64 bits", span, "too large for `int`").with_help(help)
 }
 
 fn block_expr((block, depth): (Block, u32)) -> Operand {
@@ -641,6 +652,13 @@ impl Builder {
             Rule::kw_false => leaf(ExprKind::Bool(false), span),
             Rule::ident => leaf(ExprKind::Name(self.ident(p)), span),
             Rule::if_expr => self.if_expr(p, level)?,
+            Rule::number_tensor => match compact_numbers(p.as_str().as_bytes(), level) {
+                Some(numbers) => leaf(ExprKind::Numbers(Arc::new(numbers)), span),
+                None => {
+                    let mut at = 0;
+                    self.number_tensor(p.as_str().as_bytes(), &mut at, span.start, level)?
+                }
+            },
             rule => {
                 let open = self.head(&p);
                 let inner = self.enter(level, open)?;
@@ -689,11 +707,7 @@ impl Builder {
     fn int(&self, p: &P) -> Res<i64> {
         let text = p.as_str();
         let parsed = if text.contains('_') { text.replace('_', "").parse() } else { text.parse() };
-        parsed.map_err(|_| {
-            let help = format!("an `int` is at most {}; write a float such as `1e19` instead", i64::MAX);
-            Diag::new(Code::ParseNumber, "this integer does not fit in 64 bits", self.span(p), "too large for `int`")
-                .with_help(help)
-        })
+        parsed.map_err(|_| int_too_large(self.span(p)))
     }
 
     /// The text of a string literal with its escapes applied.

@@ -121,6 +121,25 @@ fn sexp_index(i: &IndexArg) -> String {
     }
 }
 
+/// A compact literal as the tree of its numbers would read (whole numbers without `.0`).
+fn sexp_numbers(shape: &[usize], values: &[f64]) -> String {
+    match shape {
+        [] => {
+            let v = values[0];
+            if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+                format!("{}", v as i64)
+            } else {
+                format!("{v:?}")
+            }
+        }
+        [n, rest @ ..] => {
+            let size = values.len() / n;
+            let rows: Vec<String> = values.chunks(size.max(1)).map(|row| sexp_numbers(rest, row)).collect();
+            format!("[{}]", rows.join(" "))
+        }
+    }
+}
+
 fn sexp(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Int(n) => n.to_string(),
@@ -129,6 +148,7 @@ fn sexp(e: &Expr) -> String {
         ExprKind::Str(s) => format!("{s:?}"),
         ExprKind::Name(i) => i.name.to_string(),
         ExprKind::Tensor(items) => format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" ")),
+        ExprKind::Numbers(n) => sexp_numbers(&n.shape, &n.f64),
         ExprKind::Tuple(items) => format!("(tuple {})", items.iter().map(sexp).collect::<Vec<_>>().join(" ")),
         ExprKind::Unary { op, operand } => {
             format!("({} {})", if *op == UnaryOp::Neg { "neg" } else { "not" }, sexp(operand))
@@ -807,4 +827,51 @@ fn incomplete_input_for_the_repl() {
     for src in ["x = 1", "\"(\"", "# (", "f(1)", "}", "", "x = y -1"] {
         assert!(!is_incomplete(src), "{src:?}");
     }
+}
+
+/// A literal of numbers only is read without pest's pairs (`number_tensor`). One that is not
+/// rectangular gets the tree, spans included, that the general path builds (which a name in each
+/// bracket forces); a rectangular one is held compactly (`ExprKind::Numbers`).
+#[test]
+fn number_literals_build_the_general_tree() {
+    let general = "[[1, -2.5, xy], [3e2, - 4_0, xy,], [ xy ], -7, xy]";
+    let fast = general.replace("xy", "10");
+    let tree = |src: &str| match &parse(src, 0).unwrap().stmts[0].kind {
+        StmtKind::Expr(e @ Expr { kind: ExprKind::Tensor(_), .. }) => format!("{e:?}"),
+        other => panic!("{other:?}"),
+    };
+    // The name's node, with its span, written as the number's.
+    let mut general_tree = tree(general);
+    while let Some(at) = general_tree.find("Name(Ident { name: \"xy\"") {
+        let end = at + general_tree[at..].find("} })").unwrap() + 4;
+        general_tree.replace_range(at..end, "Int(10)");
+    }
+    assert_eq!(tree(&fast), general_tree);
+    // A rectangular literal is held compactly, each number read as its node would be.
+    let numbers = |src: &str| match &parse(src, 0).unwrap().stmts[0].kind {
+        StmtKind::Expr(Expr { kind: ExprKind::Numbers(n), .. }) => (**n).clone(),
+        other => panic!("{other:?}"),
+    };
+    let n = numbers("[[1, -2.5], [3e2, - 4_0,], [0.1, -0], [-0.0, 9007199254740993]]");
+    assert_eq!(n.shape, [4, 2]);
+    assert_eq!(n.f64, [1.0, -2.5, 300.0, -40.0, 0.1, 0.0, -0.0, 9007199254740992.0]);
+    assert_eq!(n.f32[4], 0.1f32, "read from the text at 32 bits, not rounded from 64");
+    assert!(n.f64[5].is_sign_positive() && n.f64[6].is_sign_negative(), "-0 is the int 0; -0.0 is negative");
+    assert_eq!(numbers("[[[1], [2]], [[3], [4]]]").shape, [2, 2, 1]);
+    for ragged in ["[[1, 2], [[3], [4]]]", "[[1, 2], [3]]", "[[1], 2]", "[[]]", "[1, [2]]"] {
+        assert!(!matches!(parse(ragged, 0).unwrap().stmts[0].kind, StmtKind::Expr(Expr { kind: ExprKind::Numbers(_), .. })), "{ragged}");
+    }
+    // Nesting and integer limits are the general path's.
+    let deep = format!("{}1{}", "[".repeat(257), "]".repeat(257));
+    assert_eq!(parse(&deep, 0).unwrap_err().code, Code::ParseTooDeep);
+    assert_eq!(parse("[1, 99999999999999999999]", 0).unwrap_err().code, Code::ParseNumber);
+}
+
+/// A byte-order mark at the start is blank space, and offsets stay those of the text.
+#[test]
+fn a_byte_order_mark_is_blank() {
+    let program = parse("\u{feff}let x = 1", 0).unwrap();
+    assert_eq!(sexp_program(&program), "(let x 1)");
+    assert_eq!(program.stmts[0].span.start, 3);
+    assert!(parse("let x = \u{feff}1", 0).is_err(), "only at the start");
 }

@@ -1,9 +1,13 @@
-//! The parser's first pass over the bytes, before pest runs. It skips strings, blanks out comments,
+//! The parser's first pass over the bytes, before pest runs. It blanks out a leading UTF-8
+//! byte-order mark (which some editors write), skips strings, blanks out comments,
 //! bounds bracket nesting, turns every newline that does not end a statement into a space (so
 //! byte offsets do not move), and cuts the top level into statements. No pest types here.
 
 use super::MAX_NESTING;
 use crate::span::Span;
+
+/// The UTF-8 byte-order mark, accepted (as blank space) at the start of a text.
+const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
 
 /// What an entry on the scan's bracket stack is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,10 @@ impl Scan {
             ahead: (0, false),
         };
         let mut i = 0;
+        if src.starts_with(BYTE_ORDER_MARK) {
+            s.text[..BYTE_ORDER_MARK.len()].fill(b' ');
+            i = BYTE_ORDER_MARK.len();
+        }
         while i < src.len() {
             let mut next = i + 1;
             match src[i] {

@@ -13,9 +13,9 @@
 //! `savecsv` writes every number as its shortest round-trip text ([`f64_repr`], [`f32_repr`]),
 //! so a file read back gives the same bits.
 //!
-//! Every save writes a temporary file beside its target, flushes it to disk and renames it over
-//! the target, so a crash or a full disk never leaves a half-written file. Errors are
-//! `tscript::io` and name the path and the reason.
+//! Loads read regular files only, and no more than their length. Saves follow symbolic links,
+//! replace regular files only and never leave a half-written or temporary file (`save.rs`).
+//! Errors are `tscript::io` and name the path and the reason.
 
 use crate::diag::Code;
 use crate::format::{f32_repr, f64_repr};
@@ -24,10 +24,15 @@ use crate::prims::OpError;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{IxDyn, ShapeBuilder};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::io::{self, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+
+mod save;
+
+pub(crate) use save::write_atomic;
+pub use save::unlink_temporaries;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
@@ -46,39 +51,27 @@ fn reason(e: &io::Error) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, OpError> {
-    fs::read(path).map_err(|e| io_error(path, reason(&e)))
-}
-
-/// Writes a file atomically: into a temporary file in the same directory, flushed to disk,
-/// then renamed over `path`. On any failure the temporary file is removed and `path` is left
-/// as it was.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>) -> Result<(), OpError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let Some(name) = path.file_name() else {
-        return Err(io_error(path, "it is not a file name"));
-    };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{}.{}-{unique}.tmp", name.to_string_lossy(), std::process::id()));
-    let file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| io_error(path, reason(&e)))?;
-    let result = (|| {
-        let mut out = BufWriter::new(&file);
-        write(&mut out)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_error(path, reason(&e)));
+/// Reads a whole data file. Only a regular file is read, and no more than its length: a device
+/// such as `/dev/zero` or a pipe would never end, and the length is what `.npy` sizes are checked
+/// against.
+fn read(path: &Path, verb: &str) -> Result<Vec<u8>, OpError> {
+    // Without blocking: opening a named pipe would otherwise wait for a writer.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_error(path, reason(&e)))?;
+    let meta = file.metadata().map_err(|e| io_error(path, reason(&e)))?;
+    if let Some(kind) = save::special_kind(&meta) {
+        return Err(io_error(path, format!("it is {kind}, and `{verb}` reads regular files only"))
+            .help("copy the data into a regular file first"));
     }
-    // Make the rename itself durable where the platform allows opening a directory.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    check_alloc(len, 1).map_err(|e| io_error(path, format!("it is too large to read: {}", e.message)))?;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len).map_err(|_| io_error(path, format!("out of memory reading its {len} bytes")))?;
+    file.take(meta.len()).read_to_end(&mut bytes).map_err(|e| io_error(path, reason(&e)))?;
+    Ok(bytes)
 }
 
 /// The parsed header of a `.npy` file.
@@ -91,7 +84,7 @@ struct Header {
 
 /// Reads a `.npy` file.
 pub fn load_npy(path: &Path) -> Result<Value, OpError> {
-    let bytes = read(path)?;
+    let bytes = read(path, "load")?;
     parse_npy(&bytes).map_err(|why| io_error(path, why))
 }
 
@@ -285,18 +278,20 @@ fn decode(header: &Header, data: &[u8]) -> Result<Value, String> {
             let mut values = Vec::with_capacity(count);
             for c in data.chunks_exact(size) {
                 let raw = u64::from_le_bytes(chunk(c));
-                let v = match kind {
+                let exact: i128 = match kind {
                     Kind::Int => {
                         let shift = 64 - 8 * size as u32;
-                        (((raw << shift) as i64) >> shift) as f64
+                        i128::from(((raw << shift) as i64) >> shift)
                     }
-                    _ => raw as f64,
+                    _ => i128::from(raw),
                 };
-                if v.abs() > 9007199254740992.0 {
+                // Compared and printed as the integer it is: as an f64 it would already be rounded.
+                if exact.unsigned_abs() > 1 << 53 {
                     return Err(format!(
-                        "its integer {v} does not fit exactly in f64 (integers load as f64 up to 2^53)"
+                        "its integer {exact} does not fit exactly in f64 (integers load as f64 up to 2^53)"
                     ));
                 }
+                let v = exact as f64;
                 values.push(v);
             }
             Tensor::F64(to_arr(build(shape), values)?)
@@ -345,7 +340,7 @@ pub fn save_npy(path: &Path, value: &Value) -> Result<(), OpError> {
         }
     };
     let header = npy_header(descr, &shape);
-    write_atomic(path, |out| {
+    save::write_atomic(path, "save", |out| {
         out.write_all(&header)?;
         match value.primal() {
             Value::Tensor(Tensor::F64(a)) => a.iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
@@ -383,7 +378,7 @@ fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
 
 /// Reads a CSV file of numbers as a matrix of `dtype`, skipping the first line when `header`.
 pub fn load_csv(path: &Path, header: bool, dtype: FloatDtype) -> Result<Value, OpError> {
-    let bytes = read(path)?;
+    let bytes = read(path, "loadcsv")?;
     let text = String::from_utf8(bytes).map_err(|_| io_error(path, "it is not UTF-8 text"))?;
     let mut lines = text
         .lines()
@@ -465,7 +460,7 @@ pub fn save_csv(path: &Path, value: &Value) -> Result<(), OpError> {
         Tensor::F32(a) => Box::new(a.iter().map(|x| f32_repr(*x))),
         Tensor::Bool(_) => Box::new(std::iter::empty()),
     };
-    write_atomic(path, |out| {
+    save::write_atomic(path, "savecsv", |out| {
         for (i, field) in text.enumerate() {
             out.write_all(field.as_bytes())?;
             out.write_all(if (i + 1) % cols.max(1) == 0 { b"\n" } else { b"," })?;
@@ -511,7 +506,12 @@ mod tests {
         assert_eq!(crate::value::repr(&v), "[1.5]");
         let v = decode(&h("<i2", &[2]), &[0xff, 0xff, 7, 0]).unwrap();
         assert_eq!(crate::value::repr(&v), "[-1.0, 7.0]");
-        assert!(decode(&h("<i8", &[1]), &i64::MAX.to_le_bytes()).is_err());
+        let e = decode(&h("<i8", &[1]), &(1i64 << 62).to_le_bytes()).unwrap_err();
+        assert!(e.contains("integer 4611686018427387904 does not fit"), "printed exactly: {e}");
+        let e = decode(&h("<u8", &[1]), &u64::MAX.to_le_bytes()).unwrap_err();
+        assert!(e.contains("integer 18446744073709551615 "), "{e}");
+        let v = decode(&h("<i8", &[2]), &[(1i64 << 53).to_le_bytes(), (-(1i64 << 53)).to_le_bytes()].concat()).unwrap();
+        assert_eq!(crate::value::repr(&v), "[9007199254740992.0, -9007199254740992.0]");
         assert!(decode(&h("<c16", &[1]), &[0; 16]).is_err());
     }
 }
