@@ -30,6 +30,8 @@ pub const SOFT_MEMORY: usize = 256 << 20;
 pub const HARD_MEMORY: usize = 1 << 30;
 /// The stack a run gets: the command line's (`src/main.rs`).
 const EVAL_STACK: usize = 1 << 30;
+/// The file name the input is checked and run under.
+const NAME: &str = "fuzz.tsc";
 /// Built-ins that read or write files: an input that names one is checked but not run.
 const FILE_BUILTINS: &[&str] = &["load", "loadcsv", "save", "savecsv"];
 
@@ -44,14 +46,15 @@ pub enum Verdict {
     CheckedOnly,
     /// Ran to the end.
     Ran,
-    /// Stopped by a run-time diagnostic other than an interrupt.
+    /// Stopped by a run-time diagnostic, other than the harness's interrupt.
     Failed,
     /// Interrupted by the harness for taking too long or holding too much memory.
     Stopped,
 }
 
 impl Verdict {
-    /// Whether the input got past the checker: the inputs worth mutating further.
+    /// Whether the input got past the checker: the inputs worth mutating further. It depends on
+    /// the checker alone, never on timing.
     pub fn passed_check(self) -> bool {
         matches!(self, Verdict::CheckedOnly | Verdict::Ran | Verdict::Failed | Verdict::Stopped)
     }
@@ -94,36 +97,42 @@ pub fn one_input(bytes: &[u8]) -> Result<Verdict, Violation> {
     }
 }
 
-/// The run itself, on the worker thread.
+/// The work itself, on the worker thread: a check in one session, then a run in a fresh one
+/// (which checks again, as the command line does), so that which phase failed is known.
 fn attempt(text: &str) -> Result<Verdict, Violation> {
-    let policy = ThreadPolicy::with_env(Some(1), None);
-    let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), policy);
-    let runs = !names_a_file_builtin(text);
-    let result = if runs { session.run("fuzz.tsc", text) } else { session.check("fuzz.tsc", text).map(|_| None) };
-    let diags = match result {
-        Ok(_) if runs => return Ok(Verdict::Ran),
-        Ok(_) => return Ok(Verdict::CheckedOnly),
+    let session = || Session::new(Box::new(std::io::sink()), Vec::new(), ThreadPolicy::with_env(Some(1), None));
+    let mut checking = session();
+    if let Err(diags) = checking.check(NAME, text) {
+        well_formed(&diags, text, &checking)?;
+        return Ok(Verdict::Rejected);
+    }
+    if names_a_file_builtin(text) {
+        return Ok(Verdict::CheckedOnly);
+    }
+    let mut running = session();
+    let diags = match running.run(NAME, text) {
+        Ok(_) => return Ok(Verdict::Ran),
         Err(diags) => diags,
     };
-    if diags.is_empty() {
-        return Err(Violation("an error came back with no diagnostic".into()));
-    }
-    for diag in &diags {
-        well_formed(diag, text, &session)?;
-    }
-    let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
-    Ok(match codes.as_slice() {
-        [Code::RuntimeInterrupted] => Verdict::Stopped,
-        [Code::RuntimeAlloc] if OVER_BUDGET.load(Ordering::SeqCst) => Verdict::Stopped,
-        [code] if code.as_str().starts_with("tscript::runtime") || *code == Code::Assert => Verdict::Failed,
-        [Code::LinalgSingular | Code::Io] => Verdict::Failed,
-        _ => Verdict::Rejected,
+    well_formed(&diags, text, &running)?;
+    let budget = OVER_BUDGET.load(Ordering::SeqCst);
+    Ok(match diags[0].code {
+        Code::RuntimeInterrupted => Verdict::Stopped,
+        Code::RuntimeAlloc if budget => Verdict::Stopped,
+        _ => Verdict::Failed,
     })
 }
 
-/// A diagnostic has a message, its labels lie on the text (at character boundaries), and it
-/// renders.
-fn well_formed(diag: &Diag, text: &str, session: &Session) -> Result<(), Violation> {
+/// An error comes with diagnostics, each with a message, its labels on the text (at character
+/// boundaries), and each renders.
+fn well_formed(diags: &[Diag], text: &str, session: &Session) -> Result<(), Violation> {
+    if diags.is_empty() {
+        return Err(Violation("an error came back with no diagnostic".into()));
+    }
+    diags.iter().try_for_each(|diag| one_well_formed(diag, text, session))
+}
+
+fn one_well_formed(diag: &Diag, text: &str, session: &Session) -> Result<(), Violation> {
     let code = diag.code.as_str();
     if diag.message.trim().is_empty() {
         return Err(Violation(format!("{code} has an empty message")));

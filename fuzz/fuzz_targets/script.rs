@@ -3,6 +3,7 @@
 
 #![no_main]
 
+#[allow(dead_code)] // What only the stable run uses (verdicts, the input limit).
 #[path = "../harness.rs"]
 mod harness;
 
