@@ -212,8 +212,11 @@ impl Watchdog {
 fn watchdog() -> &'static Watchdog {
     static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
     WATCHDOG.get_or_init(|| {
-        let watchdog: &'static Watchdog =
-            Box::leak(Box::new(Watchdog { start: Instant::now(), deadline: AtomicU64::new(0), input: Mutex::default() }));
+        let watchdog: &'static Watchdog = Box::leak(Box::new(Watchdog {
+            start: Instant::now(),
+            deadline: AtomicU64::new(0),
+            input: Mutex::default(),
+        }));
         std::thread::Builder::new()
             .name("fuzz-watchdog".into())
             .spawn(|| watchdog.watch())
