@@ -53,7 +53,7 @@ fn read(path: &Path) -> Result<Vec<u8>, OpError> {
 /// Writes a file atomically: into a temporary file in the same directory, flushed to disk,
 /// then renamed over `path`. On any failure the temporary file is removed and `path` is left
 /// as it was.
-fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>) -> Result<(), OpError> {
+pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>) -> Result<(), OpError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let Some(name) = path.file_name() else {
         return Err(io_error(path, "it is not a file name"));

@@ -130,7 +130,9 @@ fn layout(shape: &[usize], mut text_at: impl FnMut(&[usize]) -> String) -> Strin
         return text_at(&[]);
     }
     let size: usize = shape.iter().product();
-    let summarise = size > THRESHOLD;
+    // An empty tensor with long axes still prints a bracket per row: summarise those too.
+    let extent = shape.iter().fold(1usize, |acc, &n| acc.saturating_mul(n.max(1)));
+    let summarise = extent > THRESHOLD;
     let shown: Vec<Vec<usize>> = shape
         .iter()
         .map(|&n| match summarise && n > 2 * EDGE_ITEMS {

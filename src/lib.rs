@@ -19,6 +19,7 @@ pub mod eval;
 pub mod format;
 pub mod memory;
 pub mod parallel;
+pub mod plot;
 pub mod prims;
 pub mod repl;
 pub mod span;

@@ -35,11 +35,23 @@ const EVAL_STACK: usize = 1 << 30;
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
+    let _ = ctrlc::set_handler(interrupt);
     let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli));
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(1),
+    }
+}
+
+/// Ctrl-C asks the script to stop at its next statement boundary (`INTERRUPTED`). A second
+/// Ctrl-C before it has (the script is inside one long BLAS call) ends the process at once.
+fn interrupt() {
+    use std::sync::atomic::Ordering;
+    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        eprintln!("tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation");
+        // SAFETY: _exit ends the process without running destructors, which could wait on
+        // the BLAS threads that are still working.
+        unsafe { libc::_exit(130) };
     }
 }
 

@@ -10,7 +10,7 @@ use crate::eval::FnCode;
 use crate::prims::OpError;
 use crate::prims::Prim;
 use crate::syntax::ast::FloatDtype;
-use crate::value::{Dtype, Wrt};
+use crate::value::{Dtype, Func, Value, Wrt};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -168,6 +168,63 @@ impl Type {
             Dtype::F64 => Type::Float(FloatDtype::F64),
             Dtype::F32 => Type::Float(FloatDtype::F32),
             Dtype::Bool => Type::Bool(None),
+        }
+    }
+
+    /// The exact type of a value: every dim known, an int or bool with its value. A value being
+    /// differentiated has the type of its primal.
+    pub fn of_value(v: &Value) -> Type {
+        match v {
+            Value::Int(i) => Type::Int(Some(*i)),
+            Value::F64(_) => Type::Float(FloatDtype::F64),
+            Value::F32(_) => Type::Float(FloatDtype::F32),
+            Value::Bool(b) => Type::Bool(Some(*b)),
+            Value::Str(_) => Type::Str,
+            Value::Tensor(t) => Type::known(t.dtype(), t.shape()),
+            Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
+            Value::Func(f) => match &**f {
+                Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
+                Func::Closure { .. } | Func::Grad { .. } | Func::Hessian { .. } => Type::Any,
+            },
+            Value::Absent => Type::Absent,
+            Value::Tracer(t) => Type::of_value(&t.primal),
+        }
+    }
+
+    /// Whether the value `v` is of this type: the same kind and dtype, and every dimension this
+    /// type knows equal to the value's. The run-time half of [`Type::fits`], used where the
+    /// checker could not prove a declared type (a `load`ed tensor, a `?` dimension).
+    pub fn holds(&self, v: &Value) -> bool {
+        match (self, v.primal()) {
+            (Type::Any, _) => true,
+            (Type::Int(_), Value::Int(_)) | (Type::Bool(_), Value::Bool(_)) | (Type::Str, Value::Str(_)) => true,
+            (Type::Float(FloatDtype::F64), Value::F64(_)) | (Type::Float(FloatDtype::F32), Value::F32(_)) => true,
+            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
+                *dtype == t.dtype()
+                    && dims.len() == t.shape().len()
+                    && dims.iter().zip(t.shape()).all(|(d, &n)| matches!(d, Dim::Unknown) || *d == Dim::Known(n))
+            }
+            (Type::Tuple(items), Value::Tuple(values)) => {
+                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.holds(v))
+            }
+            (Type::Seq(item), Value::Tuple(values)) => values.iter().all(|v| item.holds(v)),
+            (Type::Fn(_), Value::Func(_)) | (Type::Absent, Value::Absent) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether every value of type `self` is of type `declared`, so that no check is needed when
+    /// the program runs: `self` fits and knows every dimension that `declared` knows.
+    pub fn proves(&self, declared: &Type) -> bool {
+        match (self, declared) {
+            (_, Type::Any) => true,
+            (Type::Any, _) => false,
+            (Type::Tensor { dims: x, .. }, Type::Tensor { dims: y, .. }) => {
+                self.fits(declared) && x.iter().zip(y).all(|(p, q)| q == &Dim::Unknown || p == q)
+            }
+            (Type::Tuple(x), Type::Tuple(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.proves(q)),
+            (Type::Seq(_), Type::Tuple(_)) => false,
+            _ => self.fits(declared),
         }
     }
 

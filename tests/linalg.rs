@@ -127,3 +127,55 @@ print(max(abs(H - 2.0 * inv(B).T @ inv(B))) < 1e-12)
 ");
     assert_eq!(out, "true\ntrue\n");
 }
+
+#[test]
+fn views_reach_lapack_in_the_layout_it_reads() {
+    // Issue 10: a column-reversed view gave a wrong answer, a row-reversed one a false error.
+    let out = ok("
+let A = [[1.0, 2.0], [3.0, 4.0]]
+let x = lstsq(A[:, ::-1], [1.0, 0.0])
+print(max(abs(x - [1.5, -2.0])) < 1e-12)
+print(max(abs(lstsq(A[::-1], [1.0, 0.0]) - [1.0, -0.5])) < 1e-12)
+let G = [[1.0, 2.0, 0.3], [0.1, -1.0, 0.7], [0.5, 0.5, 2.0], [3.0, -2.0, 1.0], [0.2, 0.4, -0.6]]
+fn check(V) {
+    let C = V * 1.0
+    let (U, S, Vt) = svd(V)
+    assert(max(abs((U * S) @ Vt - C)) < 1e-12 and max(abs(S - svd(C)[1])) < 1e-12, \"svd\")
+    let (Q, R) = qr(V)
+    assert(max(abs(Q @ R - C)) < 1e-12 and max(abs(abs(R) - abs(qr(C)[1]))) < 1e-12, \"qr\")
+    assert(max(abs(V.T @ V - C.T @ C)) < 1e-12, \"@\")
+}
+check(G[::-1]); check(G[:, ::-1]); check(G[::2]); check(G[1::2, ::-1]); check(G.T[::-1]); check(G.T[:, ::-2])
+print(\"ok\")
+");
+    assert_eq!(out, "true\ntrue\nok\n");
+}
+
+#[test]
+fn outer_takes_vectors_of_any_stride() {
+    let out = ok("
+let A = [[1.0, 2.0], [3.0, 4.0]]
+let v = [1.0, 2.0, 3.0]
+print(outer(A[:, 0], v))
+print(outer(v[::-1], v[::2]))
+print(grad(|w| sum(w[::-1] @ [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))(v))
+");
+    assert_eq!(out, "[[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]]\n[[3.0, 9.0], [2.0, 6.0], [1.0, 3.0]]\n[11.0, 7.0, 3.0]\n");
+}
+
+#[test]
+fn the_symmetric_part_does_not_overflow() {
+    // (A + A.T) / 2 overflowed to inf before LAPACK ran: eigh gave nan, cholesky inf.
+    let out = ok("
+print(eigh([[1e308, 0.0], [0.0, 1.0]]))
+print(cholesky(1e308 * eye(2)))
+print(max(abs(eigh([[1e308, 1e307], [1e307, -1e308]])[0] / 1.00498756211208e308 - [-1.0, 1.0])) < 1e-14)
+print(eigh(f32([[1e38, 0.0], [0.0, 1.0]]))[0][0], eigh(f32([[1e38, 0.0], [0.0, 1.0]]))[0][1] > f32(9e37))
+print(cholesky(f32(1e38 * eye(2))))
+");
+    assert_eq!(
+        out,
+        "([1.0, 1e+308], [[0.0, 1.0], [1.0, 0.0]])\n[[1e+154, 0.0], [0.0, 1e+154]]\ntrue\n\
+         1.0 true\n[[1e+19, 0.0], [0.0, 1e+19]]\n"
+    );
+}

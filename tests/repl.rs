@@ -163,6 +163,22 @@ fn ctrl_c_stops_a_loop_and_restores_the_variables() {
 }
 
 #[test]
+fn ctrl_c_stops_a_straight_line_entry_after_the_running_product() {
+    let dir = TempDir::new("interrupt-matmul");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let X = ones(2500, 2500)");
+    repl.send_line("let Z = X @ X @ X @ X @ X @ X");
+    std::thread::sleep(Duration::from_millis(500));
+    repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
+    repl.expect("tscript::runtime::interrupted");
+    repl.expect("ts> ");
+    repl.send_line("shape(Z)");
+    repl.expect("tscript::name::undefined");
+    repl.enter("shape(X)", "(2500, 2500) : (int, int)");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
 fn tab_completes_variables_builtins_and_commands() {
     let dir = TempDir::new("complete");
     let mut repl = Repl::start(&dir.0.join("history"));

@@ -35,6 +35,11 @@ pub struct Tape {
     pub level: u32,
     nodes: RefCell<Vec<Node>>,
     active: Cell<bool>,
+    /// The bytes the recorded nodes hold (their results and bookkeeping)...
+    recorded: Cell<usize>,
+    /// ...kept within this share of the memory left when the tape began, so that an endless
+    /// loop under `grad` ends in a diagnostic.
+    limit: usize,
 }
 
 /// One recorded operation: the primitive (none for a leaf), its operands (as primals at this
@@ -52,7 +57,8 @@ struct Node {
 impl Tape {
     /// A new, active tape at `level`.
     pub fn new(level: u32) -> Rc<Tape> {
-        Rc::new(Tape { level, nodes: RefCell::new(Vec::new()), active: Cell::new(true) })
+        let limit = crate::memory::budget() / 4;
+        Rc::new(Tape { level, nodes: RefCell::new(Vec::new()), active: Cell::new(true), recorded: Cell::new(0), limit })
     }
 
     /// Makes `value` an input of the differentiated function: a leaf of this tape.
@@ -66,6 +72,34 @@ impl Tape {
     /// (into a global, say) keeps recording.
     pub fn close(&self) {
         self.active.set(false);
+    }
+
+    /// Accounts for recording `output`: a tape that would hold more than a quarter of what this
+    /// process could still use when it began is an allocation error (its list of nodes grows by doubling, and the
+    /// sweep back needs as much again), and so is a list of nodes that cannot grow.
+    fn charge(&self, output: &Value, operands: usize, prim: Prim) -> Result<(), OpError> {
+        // The node, its tracer, its lists of operands and what the allocator adds to each.
+        let bookkeeping = std::mem::size_of::<Node>()
+            + std::mem::size_of::<Tracer>()
+            + operands * (std::mem::size_of::<Value>() + std::mem::size_of::<Option<usize>>())
+            + 3 * 16;
+        let bytes = bookkeeping + value_bytes(output);
+        let total = self.recorded.get().saturating_add(bytes);
+        let limit = self.limit;
+        if total > limit || self.nodes.borrow_mut().try_reserve(1).is_err() {
+            return Err(OpError::new(
+                crate::diag::Code::RuntimeAlloc,
+                format!(
+                    "`grad` has recorded {} of intermediate values, more than the {} it may keep",
+                    crate::memory::size_text(total),
+                    crate::memory::size_text(limit)
+                ),
+            )
+            .label(format!("recording this `{}` went past the limit", prim.info().name))
+            .help("does a loop inside the differentiated function end?"));
+        }
+        self.recorded.set(total);
+        Ok(())
     }
 
     /// Records `node` and returns its result as a tracer.
@@ -149,8 +183,18 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
     if !carries_gradient(&output) {
         return Ok(output);
     }
+    tape.charge(&output, inputs.len(), prim)?;
     let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
+}
+
+/// The bytes of a value's tensors.
+fn value_bytes(v: &Value) -> usize {
+    match v.primal() {
+        Value::Tensor(t) => t.bytes(),
+        Value::Tuple(items) => items.iter().map(value_bytes).sum(),
+        _ => 0,
+    }
 }
 
 /// A tracer whose `grad` has finished is just its value.

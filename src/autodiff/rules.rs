@@ -8,8 +8,12 @@
 //!
 //! At kinks the rules choose (`docs/autodiff.md`): `relu'(0) = 0`, `abs'(0) = sign(0) = 0`,
 //! `norm'(0) = 0`; `maximum`, `minimum` and the `max`/`min` reductions split ties evenly;
-//! `clip` gives the boundary to `x`; `prod` is exact at zeros; constant-valued operations
-//! (`sign`, comparisons, `argmax`, `int`) have derivative zero.
+//! `clip` gives the boundary to `x` (and everything to `hi` when `lo > hi`, where the value is
+//! `hi`); `prod` is exact at zeros; constant-valued operations (`sign`, comparisons, `argmax`,
+//! `int`) have derivative zero.
+//!
+//! A rule computes with other primitives (`det`'s uses `inv`); an error one of them raises is
+//! restated about the primitive being differentiated, the call the user wrote.
 
 use super::apply;
 use crate::diag::Code;
@@ -24,7 +28,7 @@ pub const ZERO: Value = Value::Absent;
 /// The cotangent of operand `k` of `prim`, given its operands `x`, its result `out` and the
 /// cotangent `g` of the result.
 pub fn vjp(prim: Prim, k: usize, x: &[Value], out: &Value, g: Value, ctx: &mut Ctx) -> Result<Value, OpError> {
-    let o = &Ops { ctx: RefCell::new(ctx) };
+    let o = &Ops { ctx: RefCell::new(ctx), user: prim };
     match prim {
         Prim::Arith(op) => arith(o, op, k, x, out, g),
         Prim::Unary(op) => unary(o, op, x, out, g),
@@ -64,14 +68,23 @@ fn arith(o: &Ops, op: Arith, k: usize, x: &[Value], out: &Value, g: Value) -> Re
         (Arith::Maximum, _) | (Arith::Minimum, _) => o.share(Arith::Lt, a, b, g)?,
         (Arith::Where, 1) => o.where_(a.clone(), g, Value::Int(0))?,
         (Arith::Where, 2) => o.where_(a.clone(), Value::Int(0), g)?,
-        // clip(x, lo, hi): x gets g on [lo, hi] including its ends (PyTorch's choice).
+        // clip(x, lo, hi) = minimum(maximum(x, lo), hi): g goes to the operand the value is,
+        // x on [lo, hi] including its ends (PyTorch's choice), lo below it, hi above it and
+        // whenever lo > hi (the value is then hi, as in NumPy).
         (Arith::Clip, 0) => {
             let above = o.arith(Arith::Ge, a.clone(), b.clone())?;
             let inside = o.arith(Arith::And, above, o.arith(Arith::Le, a.clone(), x[2].clone())?)?;
             o.where_(inside, g, Value::Int(0))?
         }
-        (Arith::Clip, 1) => o.where_(o.arith(Arith::Lt, a.clone(), b.clone())?, g, Value::Int(0))?,
-        (Arith::Clip, _) => o.where_(o.arith(Arith::Gt, a.clone(), x[2].clone())?, g, Value::Int(0))?,
+        (Arith::Clip, 1) => {
+            let below = o.arith(Arith::Lt, a.clone(), b.clone())?;
+            let ordered = o.arith(Arith::Le, b.clone(), x[2].clone())?;
+            o.where_(o.arith(Arith::And, below, ordered)?, g, Value::Int(0))?
+        }
+        (Arith::Clip, _) => {
+            let lower = o.arith(Arith::Maximum, a.clone(), b.clone())?;
+            o.where_(o.arith(Arith::Gt, lower, x[2].clone())?, g, Value::Int(0))?
+        }
         (Arith::Where, _)
         | (Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge | Arith::And | Arith::Or, _) => {
             return Ok(ZERO)
@@ -439,11 +452,33 @@ fn span(start: Value, stop: Value) -> Value {
 /// Short names for the primitives the rules are written with; each goes through [`apply`].
 struct Ops<'a> {
     ctx: RefCell<&'a mut Ctx>,
+    /// The primitive whose rule is running: the user's call that errors are about.
+    user: Prim,
 }
 
 impl Ops<'_> {
     fn run(&self, prim: Prim, args: Vec<Value>) -> Result<Value, OpError> {
-        apply(prim, args, &mut self.ctx.borrow_mut())
+        apply(prim, args, &mut self.ctx.borrow_mut()).map_err(|e| self.restate(prim, e))
+    }
+    /// An error of primitive `inner`, run by the rule of `self.user`, said about `self.user`:
+    /// the user called `det`, not the `inv` its derivative uses.
+    fn restate(&self, inner: Prim, e: OpError) -> OpError {
+        // Running out of memory or time is about the machine, not the call.
+        if inner == self.user || matches!(e.code, Code::RuntimeAlloc | Code::RuntimeInterrupted) {
+            return e;
+        }
+        let name = self.user.info().name;
+        match e.code {
+            Code::LinalgSingular => OpError::new(
+                Code::LinalgSingular,
+                format!("`grad` cannot differentiate `{name}` at a singular (rank-deficient) matrix"),
+            )
+            .label(format!("the derivative of `{name}` needs an invertible matrix here"))
+            .help(format!(
+                "the value of `{name}` exists here but its derivative rule does not; check the matrix with svd(...)"
+            )),
+            _ => OpError { message: format!("differentiating `{name}`: {}", e.message), arg: None, ..e },
+        }
     }
     fn arith(&self, op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
         self.run(Prim::Arith(op), vec![a, b])

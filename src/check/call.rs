@@ -91,6 +91,9 @@ impl Cx<'_> {
         for (i, ann) in code.param_types.iter().enumerate() {
             let Some(ann) = ann else { continue };
             let declared = self.ann(ann, &scope);
+            if !args[i].proves(&declared) {
+                code.param_guards[i].require(&declared);
+            }
             if !args[i].fits(&declared) {
                 let param = code.def.params.get(i).map_or("", |p| &*p.name.name);
                 return Err(TypeError::new(
@@ -127,6 +130,9 @@ impl Cx<'_> {
         }
         let mut result = result.unwrap_or(Type::Any);
         if let (Some(declared), Some(ann)) = (&declared, &code.ret) {
+            if !result.proves(declared) {
+                code.ret_guard.require(declared);
+            }
             if !result.fits(declared) {
                 let d = Diag::new(
                     Code::TypeMismatch,

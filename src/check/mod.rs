@@ -15,7 +15,7 @@ use crate::prims::Prim;
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Env, FnType, Type, TypeCx, TypeError};
-use crate::value::{Dtype, Func, Tensor, Value};
+use crate::value::Dtype;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -229,11 +229,14 @@ impl<'a> Cx<'a> {
 
     fn stmt(&mut self, s: &Stmt, scope: &Scope) -> Option<Type> {
         match &s.kind {
-            StmtKind::Let { target, ty, value } => {
+            StmtKind::Let { target, ty, value, guard } => {
                 let t = self.expr(value, scope);
                 let t = match ty {
                     Some(ann) => {
                         let declared = self.ann(ann, scope);
+                        if !t.proves(&declared) {
+                            guard.require(&declared);
+                        }
                         if !t.fits(&declared) {
                             let d = Diag::new(
                                 Code::TypeMismatch,
@@ -250,13 +253,16 @@ impl<'a> Cx<'a> {
                 };
                 self.bind(target, t, scope, value.span);
             }
-            StmtKind::Assign { slot, name, op, value } => {
+            StmtKind::Assign { slot, name, op, value, guard } => {
                 let old = self.get(scope, *slot);
                 let v = self.expr(value, scope);
                 let new = match op {
                     Some(op) => self.rule(Prim::Arith(*op), &[old.clone(), v], s.span, &[s.span, value.span]),
                     None => v,
                 };
+                if !new.proves(&old.variable()) {
+                    guard.require(&old.variable());
+                }
                 self.keep_type(name, &old, &new, value.span);
             }
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
@@ -396,9 +402,9 @@ impl<'a> Cx<'a> {
     /// [`Cx::expr_flow`] on a stack with room to spare.
     fn expr_node(&mut self, ir: &Ir, scope: &Scope) -> Option<Type> {
         Some(match &ir.kind {
-            IrKind::Const(v) => value_type(v),
+            IrKind::Const(v) => Type::of_value(v),
             IrKind::Unresolved => Type::Any,
-            IrKind::Float { value, .. } => value_type(value),
+            IrKind::Float { value, .. } => Type::of_value(value),
             IrKind::Var(slot, _) => self.get(scope, *slot),
             IrKind::Tuple(items) => Type::Tuple(items.iter().map(|i| self.expr(i, scope)).collect()),
             IrKind::Prim { prim, args, dtype } => {
@@ -486,28 +492,3 @@ impl TypeCx for Cx<'_> {
     }
 }
 
-/// The type of a constant.
-fn value_type(v: &Value) -> Type {
-    match v {
-        Value::Int(i) => Type::Int(Some(*i)),
-        Value::F64(_) => Type::Float(FloatDtype::F64),
-        Value::F32(_) => Type::Float(FloatDtype::F32),
-        Value::Bool(b) => Type::Bool(Some(*b)),
-        Value::Str(_) => Type::Str,
-        Value::Tensor(t) => Type::known(
-            match t {
-                Tensor::F64(_) => Dtype::F64,
-                Tensor::F32(_) => Dtype::F32,
-                Tensor::Bool(_) => Dtype::Bool,
-            },
-            t.shape(),
-        ),
-        Value::Tuple(items) => Type::Tuple(items.iter().map(value_type).collect()),
-        Value::Func(f) => match &**f {
-            Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
-            _ => Type::Any,
-        },
-        Value::Absent => Type::Absent,
-        Value::Tracer(_) => Type::Any,
-    }
-}

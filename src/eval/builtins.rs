@@ -1,9 +1,11 @@
 //! The built-ins that the interpreter runs itself: differentiation (which calls functions),
-//! data files, and the system built-ins (`print`, `assert`, `clock`, `args`, `nthreads`).
+//! data files, and the system built-ins (`print`, `assert`, `clock`, `args`, `nthreads`, and the
+//! plots of `crate::plot`).
 
 use super::interp::{op_diag, Interp};
 use crate::autodiff::{apply, backward, differentiable, Tape};
 use crate::diag::{Code, Diag};
+use crate::plot::Call;
 use crate::prims::{Data, Diff, Prim, ShapeOp, Sys};
 use crate::span::Span;
 use crate::value::{text, Func, Tensor, Value, Wrt};
@@ -44,7 +46,19 @@ impl Interp {
             }
             Sys::Args => Ok(Value::Tuple(self.args.clone())),
             Sys::NThreads => Ok(Value::Int(crate::blas::threads() as i64)),
+            Sys::Plot => self.plot(Call::Plot, &args, span, spans),
+            Sys::Scatter => self.plot(Call::Scatter, &args, span, spans),
+            Sys::Hist => self.plot(Call::Hist, &args, span, spans),
+            Sys::Imshow => self.plot(Call::Imshow, &args, span, spans),
+            Sys::Figure => self.plot(Call::Figure, &args, span, spans),
+            Sys::Show => self.plot(Call::Show, &args, span, spans),
         }
+    }
+
+    /// Runs a plotting built-in (`crate::plot`): terminal charts go to the script's output.
+    fn plot(&mut self, call: Call, args: &[Value], span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        crate::plot::run(&mut self.figure, &mut *self.out, call, args, span, spans)?;
+        Ok(super::interp::unit())
     }
 
     /// Runs a data built-in (`crate::data`); paths are relative to the working directory.
@@ -245,6 +259,12 @@ impl Interp {
                 .with_help("flatten a matrix argument with reshape(x, -1)"))
             }
         };
+        let element = if matches!(x.primal(), Value::Tensor(Tensor::F32(_))) { 4 } else { 8 };
+        n.checked_mul(n)
+            .and_then(|m| m.checked_mul(element))
+            .ok_or_else(|| crate::memory::too_large("hessian"))
+            .and_then(|bytes| crate::memory::reserve(bytes, &format!("the hessian of {n} variables")))
+            .map_err(|e| op_diag(e, span, &[]))?;
         let mut rows = Vec::with_capacity(n);
         for i in 0..n {
             let tape = Tape::new(self.grad_depth + 1);

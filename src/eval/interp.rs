@@ -2,7 +2,7 @@
 //! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
 //! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
 
-use super::{FnCode, Frame, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag};
@@ -76,6 +76,8 @@ pub struct Interp {
     depth: usize,
     /// How many `grad` calls are running inside each other (the level of the next tape).
     pub grad_depth: u32,
+    /// The figure that `figure()` opened and `show()` will draw, if any.
+    pub figure: Option<crate::plot::Figure>,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -95,6 +97,7 @@ impl Interp {
             threads,
             depth: 0,
             grad_depth: 0,
+            figure: None,
         }
     }
 
@@ -119,6 +122,9 @@ impl Interp {
             };
         }
         let _ = self.out.flush();
+        if let Some(end) = stmts.last() {
+            check_interrupt(end.span)?;
+        }
         Ok(last)
     }
 
@@ -143,12 +149,20 @@ impl Interp {
     }
 
     fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        check_interrupt(stmt.span)?;
         match &stmt.kind {
-            StmtKind::Let { target, value, .. } => {
+            StmtKind::Let { target, value, guard, ty } => {
                 let v = self.eval(value, frame)?;
+                check_guard(guard, &v, value.span, ty.as_ref().map(|t| t.span), "its declared type")?;
                 self.bind(target, v, frame, value.span)?;
             }
-            StmtKind::Assign { slot, name, op, value } => self.assign(*slot, name, *op, value, frame, stmt.span)?,
+            StmtKind::Assign { slot, name, op, value, guard } => {
+                self.assign(*slot, name, *op, value, frame, stmt.span)?;
+                if guard.get().is_some() {
+                    let v = self.load(*slot, name, frame, stmt.span)?;
+                    check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
+                }
+            }
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
                 let mut v = self.eval(value, frame)?;
                 let mut index_values = Vec::with_capacity(indices.len());
@@ -305,16 +319,33 @@ impl Interp {
                 return Err(e);
             }
         };
-        let keep = old.clone();
         self.ctx.site = span;
-        match apply(Prim::Arith(op), vec![old, v], &mut self.ctx) {
+        let fail = |e| op_diag(e, span, &[span, value_span]).into();
+        // Validate, then consume: a tensor is handed to the kernel only after the type rule has
+        // accepted the operands (a tensor operation then cannot fail), so a uniquely owned
+        // tensor is updated in place instead of being kept aside in case of error.
+        let operands = vec![old, v];
+        let keep = match operands[0].primal() {
+            Value::Tensor(_) => {
+                if let Err(e) = crate::prims::admit::rule(Prim::Arith(op), &operands, self.ctx.dtype) {
+                    let old = operands.into_iter().next().expect("two operands");
+                    self.store(slot, old, frame);
+                    return Err(fail(e));
+                }
+                None
+            }
+            _ => Some(operands[0].clone()),
+        };
+        match apply(Prim::Arith(op), operands, &mut self.ctx) {
             Ok(result) => {
                 self.store(slot, result, frame);
                 Ok(())
             }
             Err(e) => {
-                self.store(slot, keep, frame);
-                Err(op_diag(e, span, &[span, value_span]).into())
+                if let Some(old) = keep {
+                    self.store(slot, old, frame);
+                }
+                Err(fail(e))
             }
         }
     }
@@ -470,7 +501,9 @@ impl Interp {
             Prim::Sys(op) => self.sys(op, values, span, &spans()),
             _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
         };
-        Ok(result?)
+        let value = result?;
+        check_interrupt(span)?;
+        Ok(value)
     }
 
     /// Calls a function value with arguments.
@@ -534,6 +567,9 @@ impl Interp {
             )
             .with_help("does the recursion reach its base case?"));
         }
+        for ((guard, arg), param) in code.param_guards.iter().zip(&args).zip(&code.def.params) {
+            check_guard(guard, arg, span, param.ty.as_ref().map(|t| t.span), &format!("parameter `{}`'s type", param.name.name))?;
+        }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
         {
             let mut slots = frame.slots.borrow_mut();
@@ -547,7 +583,10 @@ impl Interp {
         let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval(&code.body, &frame));
         self.depth -= 1;
         let result = match result {
-            Ok(v) | Err(Unwind::Return(v)) => Ok(v),
+            Ok(v) | Err(Unwind::Return(v)) => {
+                let ret = code.ret.as_ref().map(|t| t.span);
+                check_guard(&code.ret_guard, &v, code.body.span, ret, "its declared result type").map(|()| v)
+            }
             Err(e) => Err(e.into_diag(span)),
         };
         frame.release();
@@ -648,9 +687,23 @@ fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
     )
 }
 
+/// Checks `v` against the type the checker could not prove here (spec §8: what it cannot know
+/// is checked when the statement runs); `declared` points at the written type, if any.
+fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: &str) -> Result<(), Diag> {
+    let expected = guard.get();
+    let Some(t) = expected.as_ref().filter(|t| !t.holds(v)) else { return Ok(()) };
+    let actual = v.type_name();
+    let mut d = Diag::new(Code::TypeMismatch, format!("the value is {actual}, but {what} is {t}"), span, format!("this is {actual}"))
+        .with_help("the checker could not know this value's type before running, so it is checked here");
+    if let Some(at) = declared {
+        d = d.with_label(at, format!("declared {t}"));
+    }
+    Err(d)
+}
+
 /// Stops with an interrupt diagnostic if Ctrl-C was pressed.
 pub fn check_interrupt(span: Span) -> Result<(), Diag> {
-    if INTERRUPTED.swap(false, Ordering::Relaxed) {
+    if INTERRUPTED.load(Ordering::Relaxed) && INTERRUPTED.swap(false, Ordering::Relaxed) {
         return Err(Diag::new(Code::RuntimeInterrupted, "interrupted", span, "stopped here"));
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! anything runs. Reports every undefined name (with the nearest known one as help), misplaced
 //! `break`/`continue`/`return`, and built-in calls whose arguments do not fit the table.
 
-use super::{DimAnn, FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
+use super::{DimAnn, FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
@@ -168,12 +168,12 @@ impl Cx {
             ast::StmtKind::Let { pattern, ty, value } => {
                 let value = self.expr(value);
                 let ty = ty.as_ref().map(|t| self.type_ann(t));
-                StmtKind::Let { target: self.pattern(pattern), ty, value }
+                StmtKind::Let { target: self.pattern(pattern), ty, value, guard: Guard::default() }
             }
             ast::StmtKind::Assign { target, op, value } => {
                 let value = self.expr(value);
                 let slot = self.assignable(target)?;
-                StmtKind::Assign { slot, name: target.name.clone(), op: op.map(arith), value }
+                StmtKind::Assign { slot, name: target.name.clone(), op: op.map(arith), value, guard: Guard::default() }
             }
             ast::StmtKind::IndexAssign { target, indices, op, value } => {
                 let value = self.expr(value);
@@ -289,8 +289,10 @@ impl Cx {
             body,
             span: def.span,
             def: def.clone(),
+            param_guards: def.params.iter().map(|_| Guard::default()).collect(),
             param_types,
             ret,
+            ret_guard: Guard::default(),
         })
     }
 

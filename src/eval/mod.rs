@@ -10,6 +10,7 @@ pub mod lower;
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
 use crate::syntax::ast::{FloatDtype, FnDef};
+use crate::types::Type;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -64,6 +65,33 @@ pub struct FnCode {
     pub param_types: Vec<Option<TypeAnn>>,
     /// The written result type (`-> T`), if any.
     pub ret: Option<TypeAnn>,
+    /// The run-time checks of the written parameter types, one per parameter.
+    pub param_guards: Vec<Guard>,
+    /// The run-time check of the written result type.
+    pub ret_guard: Guard,
+}
+
+/// A written type that the checker could not prove for every run (the value came from `load`,
+/// or has a `?` dimension where a known one is declared), so the statement checks it when it
+/// runs (spec §8). Lowering leaves it empty; the checker fills it, joining the types every
+/// checked path needs; the interpreter checks a value against it only where it is filled.
+#[derive(Debug, Default)]
+pub struct Guard(RefCell<Option<Type>>);
+
+impl Guard {
+    /// Asks for values here to be checked against `t` (joined with what is already asked for).
+    pub fn require(&self, t: &Type) {
+        let mut slot = self.0.borrow_mut();
+        *slot = Some(match slot.take() {
+            Some(old) => old.join(t),
+            None => t.clone(),
+        });
+    }
+
+    /// The type values here must have, if the checker asked for a check.
+    pub fn get(&self) -> std::cell::Ref<'_, Option<Type>> {
+        self.0.borrow()
+    }
 }
 
 /// A written type (`f64[K, ?]`, `(int, str)`) with the names in its dimensions resolved to slots;
@@ -218,6 +246,8 @@ pub enum StmtKind {
         ty: Option<TypeAnn>,
         /// The initialiser.
         value: Ir,
+        /// The check of the written type where the checker could not prove it.
+        guard: Guard,
     },
     /// `NAME = VALUE` or `NAME op= VALUE`.
     Assign {
@@ -229,6 +259,8 @@ pub enum StmtKind {
         op: Option<Arith>,
         /// The right-hand side.
         value: Ir,
+        /// The check that the variable keeps its type, where the checker could not prove it.
+        guard: Guard,
     },
     /// `NAME[indices] = VALUE` or `NAME[indices] op= VALUE`.
     IndexAssign {

@@ -400,7 +400,11 @@ fn logical(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 
 fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
     let c = match cond {
-        Value::Bool(c) => return Ok(if c { a } else { b }),
+        Value::Bool(c) if !matches!((&a, &b), (Value::Tensor(_), _) | (_, Value::Tensor(_))) => {
+            return Ok(if c { a } else { b })
+        }
+        // A bool scalar picks like a bool tensor of no dimensions: the result broadcasts.
+        Value::Bool(c) => Arr::from_elem(IxDyn(&[]), c),
         Value::Tensor(Tensor::Bool(c)) => c,
         other => {
             return Err(OpError::new(
@@ -576,8 +580,11 @@ fn bool_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
 }
 
 fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
-    let cdims = match cond {
-        Type::Bool(_) => return Ok(a.join(b)),
+    let cdims: &[Dim] = match cond {
+        Type::Bool(_) if !matches!((a, b), (Type::Tensor { .. }, _) | (_, Type::Tensor { .. })) => {
+            return Ok(a.join(b))
+        }
+        Type::Bool(_) => &[],
         Type::Tensor { dtype: Dtype::Bool, dims } => dims,
         other => {
             return Err(TypeError::new(Code::TypeMismatch, format!("`where` needs a bool condition, not {other}"))

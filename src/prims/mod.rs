@@ -6,6 +6,7 @@
 //! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
 //! kernel or derivative rule does not compile.
 
+pub mod admit;
 pub mod arith;
 pub mod broadcast;
 pub mod construct;
@@ -151,8 +152,11 @@ impl Prim {
     /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
     /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
     /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
+    ///
+    /// The type rule vets the arguments first where the result could be large ([`admit`]).
     pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
-        match self {
+        let promised = if admit::needed(&args) { Some(admit::admit(self, &args, ctx.dtype)?) } else { None };
+        let result = match self {
             Prim::Arith(p) => p.eval(args),
             Prim::Unary(p) => p.eval(args),
             Prim::Reduce(p) => p.eval(args, ctx),
@@ -162,7 +166,11 @@ impl Prim {
             Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => {
                 Err(OpError::new(Code::RuntimeValue, format!("`{}` is run by the interpreter", self.info().name)))
             }
+        };
+        if let (Some(t), Ok(v)) = (&promised, &result) {
+            admit::confirm(self, t, v);
         }
+        result
     }
 }
 

@@ -133,7 +133,7 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
         Value::Tensor(t) => t.len(),
         _ => 1,
     };
-    let known: i64 = dims.iter().filter(|&&d| d != -1).product();
+    let known = dims.iter().filter(|&&d| d != -1).try_fold(1i64, |acc, &d| acc.checked_mul(d));
     let wildcards = dims.iter().filter(|&&d| d == -1).count();
     let bad = |why: String| {
         OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why)
@@ -141,6 +141,9 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
     if wildcards > 1 || dims.iter().any(|&d| d < -1) {
         return Err(bad("at most one -1, and no other negative dims".into()));
     }
+    let Some(known) = known.filter(|&k| wildcards == 0 || k == 0 || len % k as usize == 0) else {
+        return Err(bad(format!("{len} elements do not fill this shape")));
+    };
     let shape: Vec<usize> = dims
         .iter()
         .map(|&d| {
@@ -155,7 +158,7 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
             }
         })
         .collect();
-    if shape.iter().product::<usize>() != len || shape.is_empty() {
+    if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(len) || shape.is_empty() {
         return Err(bad(format!("{} elements do not fill {:?}", len, shape)));
     }
     fn go<T: Clone>(a: Arr<T>, shape: &[usize]) -> Arr<T> {
@@ -431,11 +434,23 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
         },
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
+            let whole = t.len();
+            // A small part (a row, a column, a few elements) is copied out, so that the tensor it
+            // came from stays uniquely owned and a later write to it (`B[k] = B[j]`, a row swap)
+            // happens in place instead of copying the whole tensor; a large part stays a view.
+            fn part<T: Clone>(a: Arr<T>, elems: &[SliceInfoElem], whole: usize) -> Arr<T> {
+                let view = a.slice_move(info(elems.to_vec()));
+                if view.len().saturating_mul(4) <= whole {
+                    view.to_owned().into_shared()
+                } else {
+                    view
+                }
+            }
             let out = map_tensor(
                 Value::Tensor(t),
-                |a| a.slice_move(info(elems.clone())),
-                |a| a.slice_move(info(elems.clone())),
-                |a| a.slice_move(info(elems.clone())),
+                |a| part(a, &elems, whole),
+                |a| part(a, &elems, whole),
+                |a| part(a, &elems, whole),
             );
             Ok(scalar_if_rank0(out))
         }
@@ -476,6 +491,16 @@ pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<()
         Ok(())
     }
     let operand_error = |value: &Value| mismatch(value, &shape);
+    let shared = match &*x {
+        Value::Tensor(Tensor::F64(a)) => !a.is_unique(),
+        Value::Tensor(Tensor::F32(a)) => !a.is_unique(),
+        Value::Tensor(Tensor::Bool(a)) => !a.is_unique(),
+        _ => false,
+    };
+    if let (true, Value::Tensor(t)) = (shared, &*x) {
+        // Writing to a tensor that another value shares copies it first.
+        crate::memory::reserve(t.bytes(), "copying a shared tensor before writing to it")?;
+    }
     match x {
         Value::Tensor(Tensor::F64(a)) => {
             let v = f64::operand(value.clone()).ok_or_else(|| operand_error(&value))?;
@@ -610,6 +635,7 @@ impl ShapeOp {
             ShapeOp::BroadcastTo | ShapeOp::SumTo => {
                 let dims = dims_type(rest, 1)?;
                 Ok(match x {
+                    Type::Tensor { dtype, .. } if dims.is_empty() && self == ShapeOp::SumTo => Type::scalar(*dtype),
                     _ if dims.is_empty() => x.clone(),
                     Type::Tensor { dims: from, .. } if *from == dims => x.clone(),
                     Type::Tensor { dtype, .. } if self == ShapeOp::BroadcastTo => Type::Tensor { dtype: *dtype, dims },

@@ -5,7 +5,7 @@
 use super::family;
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
-use crate::types::{FnType, Type, TypeCx, TypeError};
+use crate::types::{Dim, FnType, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Wrt};
 
 family! {
@@ -30,13 +30,19 @@ family! {
 }
 
 family! {
-    /// Output, assertions, time, arguments, threads.
+    /// Output, plots, assertions, time, arguments, threads.
     Sys {
         Print => Function("print", "values...", "Prints the values separated by a space, then a newline.", "print(1, \"a\", [1.5])  # 1 a [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
         Args => Function("args", "", "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
         NThreads => Function("nthreads", "", "The number of BLAS threads in use.", "nthreads() >= 1  # true"),
+        Plot => Function("plot", "x, y?, title?, xlabel?, ylabel?, logy?, label?, file?", "Draws y (a vector, or a matrix: one line per column) against x (default 0, 1, ...), in the terminal or to file (.svg or .png).", "plot([3.0, 1.0, 0.5], title=\"loss\")"),
+        Scatter => Function("scatter", "x, y, c?, title?, xlabel?, ylabel?, logy?, label?, file?", "Draws the points (x[i], y[i]); c gives each point's class or value, one colour each, with a legend.", "scatter([1.0, 2.0, 3.0], [2.0, 1.0, 3.0], c=[0, 1, 1])"),
+        Hist => Function("hist", "x, bins?, title?, xlabel?, ylabel?, label?, file?", "Draws a histogram of the elements of x in bins equal bins (default 10).", "hist([1.0, 2.0, 2.5, 3.0], bins=2)"),
+        Imshow => Function("imshow", "A, title?, file?", "Draws a matrix as an image, one cell per element, darker for smaller values.", "imshow([[0.0, 1.0], [1.0, 0.0]])"),
+        Figure => Function("figure", "title?, xlabel?, ylabel?, logy?", "Starts a figure: the plot, scatter and hist calls after it draw into it until show().", "figure(title=\"empty\")"),
+        Show => Function("show", "file?", "Draws the figure started by figure(), in the terminal or to file, and closes it.", ""),
     }
 }
 
@@ -207,6 +213,126 @@ impl Sys {
             Sys::Clock => Ok(Type::Float(FloatDtype::F64)),
             Sys::Args => Ok(Type::Seq(Box::new(Type::Str))),
             Sys::NThreads => Ok(Type::Int(None)),
+            Sys::Plot | Sys::Scatter | Sys::Hist | Sys::Imshow | Sys::Figure | Sys::Show => {
+                self.plot_rule(args).map(|()| Type::unit())
+            }
+        }
+    }
+}
+
+/// The rank a plotting built-in's data argument must have.
+enum Rank {
+    /// A vector.
+    One,
+    /// A vector or a matrix (one line per column).
+    OneOrTwo,
+    /// A matrix.
+    Two,
+    /// Any tensor (its elements are counted).
+    Any,
+}
+
+impl Sys {
+    /// The type rule of the plotting built-ins: the settings by their names (`title`, `xlabel`,
+    /// `ylabel`, `label`, `file` are `str`, `logy` a `bool`, `bins` an int ≥ 1), the data as
+    /// float tensors of the right rank, and `x`, `y`, `c` of one length where it is known.
+    fn plot_rule(self, args: &[Type]) -> Result<(), TypeError> {
+        let name = self.info().name;
+        let params = super::Prim::Sys(self).params();
+        for (i, param) in params.iter().enumerate() {
+            let t = args.get(i).unwrap_or(&Type::Absent);
+            if matches!(t, Type::Absent | Type::Any) {
+                continue;
+            }
+            let wrong = |what: &str| {
+                TypeError::new(Code::TypeMismatch, format!("`{}` of `{name}` must be {what}, not {t}", param.name))
+                    .at(i, t.to_string())
+            };
+            match param.name {
+                "title" | "xlabel" | "ylabel" | "label" | "file" if *t != Type::Str => return Err(wrong("a str")),
+                "logy" if !matches!(t, Type::Bool(_)) => return Err(wrong("true or false")),
+                "bins" => match t {
+                    Type::Int(Some(n)) if *n < 1 => {
+                        return Err(TypeError::new(Code::RuntimeValue, format!("`bins` must be at least 1, not {n}"))
+                            .at(i, format!("{n} bins")))
+                    }
+                    Type::Int(_) => {}
+                    _ => return Err(wrong("an int").help("e.g. bins=20")),
+                },
+                _ => {}
+            }
+        }
+        let rank = |i: usize, rank: Rank| -> Result<Option<Dim>, TypeError> {
+            let t = args.get(i).unwrap_or(&Type::Absent);
+            let dims = match t {
+                Type::Absent | Type::Any => return Ok(None),
+                Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => dims,
+                Type::Float(_) | Type::Int(_) => {
+                    return Err(TypeError::new(
+                        Code::TypeMismatch,
+                        format!("`{name}` draws a tensor, not the number {t}"),
+                    )
+                    .at(i, t.to_string())
+                    .help("collect the values in a vector first, e.g. in a loop: losses[i] = loss"))
+                }
+                _ => {
+                    return Err(TypeError::new(Code::TypeMismatch, format!("`{name}` draws numbers, not {t}"))
+                        .at(i, t.to_string()))
+                }
+            };
+            let fits = match rank {
+                Rank::One => dims.len() == 1,
+                Rank::OneOrTwo => dims.len() <= 2,
+                Rank::Two => dims.len() == 2,
+                Rank::Any => true,
+            };
+            if !fits {
+                let want = match rank {
+                    Rank::One => "a vector",
+                    Rank::OneOrTwo => "a vector or a matrix (one line per column)",
+                    Rank::Two => "a matrix",
+                    Rank::Any => "a tensor",
+                };
+                return Err(TypeError::new(Code::TypeShape, format!("`{name}` needs {want} here, not {t}"))
+                    .at(i, t.to_string())
+                    .help(if dims.len() == 1 {
+                        "make a matrix with reshape(x, rows, cols)"
+                    } else {
+                        "flatten it with reshape(x, -1)"
+                    }));
+            }
+            Ok(dims.first().copied())
+        };
+        let same_length = |a: usize, la: Option<Dim>, b: usize, lb: Option<Dim>| match (la, lb) {
+            (Some(Dim::Known(m)), Some(Dim::Known(n))) if m != n => {
+                let (pa, pb) = (params[a].name, params[b].name);
+                Err(TypeError::new(
+                    Code::TypeShape,
+                    format!("`{name}` needs {pa} and {pb} of one length, but {pa} has {m} and {pb} has {n}"),
+                )
+                .at(b, args[b].to_string())
+                .help(format!("give {pa} and {pb} the same length")))
+            }
+            _ => Ok(()),
+        };
+        match self {
+            Sys::Plot if matches!(args.get(1), None | Some(Type::Absent)) => rank(0, Rank::OneOrTwo).map(|_| ()),
+            Sys::Plot => {
+                let x = rank(0, Rank::One)?;
+                let y = rank(1, Rank::OneOrTwo)?;
+                same_length(0, x, 1, y)
+            }
+            Sys::Scatter => {
+                let x = rank(0, Rank::One)?;
+                let y = rank(1, Rank::One)?;
+                same_length(0, x, 1, y)?;
+                let c = rank(2, Rank::One)?;
+                same_length(0, x, 2, c)
+            }
+            Sys::Hist => rank(0, Rank::Any).map(|_| ()),
+            Sys::Imshow => rank(0, Rank::Two).map(|_| ()),
+            Sys::Figure | Sys::Show => Ok(()),
+            Sys::Print | Sys::Assert | Sys::Clock | Sys::Args | Sys::NThreads => Ok(()),
         }
     }
 }

@@ -203,3 +203,36 @@ fn errors_point_at_their_operation() {
     let outcome = run("fn f(x) = sum(x * 2.0)\nlet leak = grad(|x| { let y = x * 3.0; y })\nprint(f([1.0]))");
     assert!(outcome.last.is_ok(), "an unrelated script still runs");
 }
+
+#[test]
+fn clip_gives_its_gradient_to_the_operand_its_value_is() {
+    // NumPy: clip(x, lo, hi) is hi when lo > hi, so the whole gradient goes to hi, none to x
+    // or lo; with lo <= hi, to lo below it, to hi above it, to x between (ends included).
+    let src = "
+let f = |x, lo, hi| clip(x, lo, hi)
+print(clip(0.0, 2.0, 1.0), grad(f, (0, 1, 2))(0.0, 2.0, 1.0))
+print(grad(f, (0, 1, 2))(3.0, 2.0, 1.0), grad(f, (0, 1, 2))(1.5, 2.0, 1.0))
+print(grad(f, (0, 1, 2))(-1.0, 0.0, 1.0), grad(f, (0, 1, 2))(0.5, 0.0, 1.0), grad(f, (0, 1, 2))(2.0, 0.0, 1.0))
+print(grad(f, (0, 1, 2))(1.0, 1.0, 1.0), grad(f, (0, 1, 2))(0.0, 1.0, 1.0))
+print(grad(|lo| sum(clip([0.0, 3.0, 0.5], lo, [1.0, 1.0, 0.0])))([2.0, -1.0, 0.25]))
+";
+    prints(
+        src,
+        "1.0 (0.0, 0.0, 1.0)\n(0.0, 0.0, 1.0) (0.0, 0.0, 1.0)\n\
+         (0.0, 1.0, 0.0) (1.0, 0.0, 0.0) (0.0, 0.0, 1.0)\n(1.0, 0.0, 0.0) (0.0, 1.0, 0.0)\n[0.0, 0.0, 0.0]\n",
+    );
+}
+
+#[test]
+fn an_error_inside_a_derivative_rule_names_the_users_call() {
+    for (src, name) in [
+        ("grad(det)([[1.0, 2.0], [2.0, 4.0]])", "`det`"),
+        ("grad(|M| det(M) * 2.0)(zeros(2, 2))", "`det`"),
+        ("grad(|M| sum(qr(M)[0]))([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])", "`qr`"),
+    ] {
+        let d = error(src);
+        assert_eq!(d.code, Code::LinalgSingular, "{src}");
+        assert!(d.message.contains(name), "{src}: {}", d.message);
+        assert!(!d.message.contains("`inv`") && !d.message.contains("`solve`"), "{src}: {}", d.message);
+    }
+}

@@ -52,3 +52,29 @@ pub fn run(src: &str) -> Result<String, Diag> {
         Err(diags) => Err(diags.into_iter().next().expect("a failed run has a diagnostic")),
     }
 }
+
+/// Runs every `DIR/NAME.tsc` (at least `min_scripts` of them) through the binary and compares
+/// its standard output with `DIR/NAME.out`; returns one report per script that failed to run or
+/// printed something else (`compare` describes a difference, if any).
+pub fn script_failures(dir: &str, min_scripts: usize, compare: impl Fn(&str, &str) -> Option<String>) -> Vec<String> {
+    let files = files(dir, "tsc");
+    assert!(files.len() >= min_scripts, "expected the scripts in {dir}, found {}", files.len());
+    let mut failures = Vec::new();
+    for script in &files {
+        let expected = std::fs::read_to_string(script.with_extension("out"))
+            .unwrap_or_else(|e| panic!("{} has no companion .out file: {e}", script.display()));
+        let out = tscript(&[&script.to_string_lossy()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let name = script.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if !out.status.success() {
+            failures.push(format!(
+                "{name}: exit status {:?}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        } else if let Some(difference) = compare(&expected, &stdout) {
+            failures.push(format!("{name}: {difference}"));
+        }
+    }
+    failures
+}

@@ -1,13 +1,12 @@
 //! Matrix products on BLAS (`@`, `dot`, `outer`, `trace`) and the LAPACK-backed linear algebra of
-//! spec §6. `@` passes transposed operands to BLAS as a transpose flag (ndarray's `dot` checks the
-//! strides), never as a copy.
+//! spec §6 (in `lapack`).
 //!
-//! The decompositions run on the system LAPACK through ndarray-linalg's `lax` layer, on `f32`
-//! and `f64` matrices. Before LAPACK sees a matrix it is checked here: rank 2, square where
-//! needed, every value finite, dimensions within LAPACK's 32-bit indices; empty matrices are
-//! answered without LAPACK (which rejects a leading dimension of 0). LAPACK's own failures
-//! become diagnostics: a zero pivot or a reciprocal condition number below the dtype's epsilon
-//! is `tscript::linalg::singular`, a failed Cholesky factorization likewise (not positive
+//! Every operand reaches BLAS and LAPACK through `layout::laid_out`, which
+//! passes a view on unchanged when its memory is in the order the routine assumes (`@` takes a
+//! transposed operand as BLAS's transpose flag, never as a copy) and copies it into that order
+//! otherwise (reversed, strided and broadcast views). LAPACK's own failures become
+//! diagnostics: a zero pivot or a reciprocal condition number below the dtype's epsilon is
+//! `tscript::linalg::singular`, a failed Cholesky factorization likewise (not positive
 //! definite), and an iteration that does not converge is `tscript::runtime::value`.
 
 use super::arith::Elem;
@@ -16,9 +15,12 @@ use super::{family, OpError};
 use crate::diag::Code;
 use crate::memory::check_alloc;
 use crate::value::{shape_type, Arr, Tensor, Value};
-use ndarray::{Array1, Array2, Ix1, Ix2, ShapeBuilder};
-use ndarray_linalg::{Cholesky, Eigh, JobSvd, Lapack, MatrixLayout, NormType, Scalar, Transpose, QR, SVDDC, UPLO};
-use num_traits::{Float, NumCast};
+use lapack::{cholesky, det, eigh, inv, lstsq, qr, solve, svd};
+use layout::{laid_out, Order};
+use ndarray::{Axis, Ix1, Ix2};
+
+mod lapack;
+mod layout;
 
 /// Runs a LAPACK-backed operation on the dtype of its float operands (`f64` or `f32`, one
 /// dtype for both operands of `solve` and `lstsq`).
@@ -166,17 +168,17 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         _ => 1,
     };
     check_alloc(out_len, std::mem::size_of::<T>())?;
-    fn a2<T>(x: &Arr<T>) -> ndarray::ArrayView2<'_, T> {
-        x.view().into_dimensionality::<Ix2>().expect("rank 2")
+    fn matrix<T: Elem>(x: &Arr<T>) -> Result<ndarray::CowArray<'_, T, Ix2>, OpError> {
+        laid_out(x.view().into_dimensionality::<Ix2>().expect("rank 2"), Order::Either)
     }
-    fn a1<T>(x: &Arr<T>) -> ndarray::ArrayView1<'_, T> {
-        x.view().into_dimensionality::<Ix1>().expect("rank 1")
+    fn vector<T: Elem>(x: &Arr<T>) -> Result<ndarray::CowArray<'_, T, Ix1>, OpError> {
+        laid_out(x.view().into_dimensionality::<Ix1>().expect("rank 1"), Order::C)
     }
     Ok(match (sa.len(), sb.len()) {
-        (2, 2) => T::wrap(a2(&a).dot(&a2(&b)).into_dyn().into_shared()),
-        (2, 1) => T::wrap(a2(&a).dot(&a1(&b)).into_dyn().into_shared()),
-        (1, 2) => T::wrap(a2(&b).t().dot(&a1(&a)).into_dyn().into_shared()),
-        _ => scalar_value(a1(&a).dot(&a1(&b))),
+        (2, 2) => T::wrap(matrix(&a)?.dot(&matrix(&b)?).into_dyn().into_shared()),
+        (2, 1) => T::wrap(matrix(&a)?.dot(&vector(&b)?).into_dyn().into_shared()),
+        (1, 2) => T::wrap(matrix(&b)?.t().dot(&vector(&a)?).into_dyn().into_shared()),
+        _ => scalar_value(vector(&a)?.dot(&vector(&b)?)),
     })
 }
 
@@ -191,9 +193,9 @@ fn outer(a: Value, b: Value) -> Result<Value, OpError> {
             return Err(OpError::new(Code::TypeShape, "`outer` takes two vectors").label("not both vectors"));
         }
         check_alloc(x.len().saturating_mul(y.len()), std::mem::size_of::<T>())?;
-        let (n, m) = (x.len(), y.len());
-        let col = x.view().into_shape_with_order((n, 1)).expect("vector");
-        let row = y.view().into_shape_with_order((1, m)).expect("vector");
+        // Any strides: a reversed or strided vector is a column or row view like any other.
+        let col = x.view().insert_axis(Axis(1));
+        let row = y.view().insert_axis(Axis(0));
         Ok(T::wrap((&col * &row).into_dyn().into_shared()))
     }
     match (a, b) {
@@ -225,33 +227,6 @@ fn trace(a: Value) -> Result<Value, OpError> {
     }
 }
 
-/// A float type that LAPACK runs on: `f32` or `f64`.
-trait Real: Elem + Lapack + Scalar<Real = Self> + ndarray::LinalgScalar {}
-impl Real for f32 {}
-impl Real for f64 {}
-
-/// The written type of a `T` tensor of this shape: `f64[3, 3]`.
-fn ty<T: Real>(shape: &[usize]) -> String {
-    match T::wrap(Arr::zeros(ndarray::IxDyn(&[0]))) {
-        Value::Tensor(t) => shape_type(t.dtype(), shape),
-        other => other.type_name(),
-    }
-}
-
-/// `n` as a `T`.
-fn cast<T: Real>(n: usize) -> T {
-    <T as NumCast>::from(n).unwrap_or_else(<T as Float>::infinity)
-}
-
-/// Wraps a LAPACK result as a tensor value.
-fn out<T: Real, D: ndarray::Dimension>(a: ndarray::Array<T, D>) -> Value {
-    T::wrap(a.into_dyn().into_shared())
-}
-
-fn tuple(items: Vec<Value>) -> Value {
-    Value::Tuple(items.into())
-}
-
 fn not_float(name: &str, v: &Value, arg: usize) -> OpError {
     OpError::new(Code::TypeMismatch, format!("`{name}` takes a float matrix, not {}", v.type_name()))
         .at(arg, v.type_name())
@@ -274,245 +249,6 @@ fn pair_error(name: &str, a: &Value, b: &Value) -> OpError {
         (None, _) => not_float(name, a, 0),
         (_, None) => not_float(name, b, 1),
     }
-}
-
-/// The error for a matrix that LAPACK found singular (or not positive definite).
-fn singular(name: &str, what: &str, ty_text: String) -> OpError {
-    OpError::new(Code::LinalgSingular, format!("the matrix passed to `{name}` is {what}"))
-        .at(0, format!("{what} {ty_text}"))
-}
-
-/// The error for an iteration inside LAPACK that did not converge.
-fn no_convergence(name: &str) -> OpError {
-    OpError::new(Code::RuntimeValue, format!("`{name}` did not converge in LAPACK")).at(0, "did not converge")
-}
-
-/// Argument `arg` as a matrix LAPACK can take: rank 2, dimensions within LAPACK's 32-bit
-/// indices, every value finite.
-fn matrix<T: Real>(name: &str, x: &Arr<T>, arg: usize) -> Result<Array2<T>, OpError> {
-    let shape = x.shape();
-    if shape.len() != 2 {
-        return Err(OpError::new(Code::RuntimeShape, format!("`{name}` takes a matrix, not {}", ty::<T>(shape)))
-            .at(arg, "not a matrix"));
-    }
-    finite(name, x, arg)?;
-    Ok(x.view().into_dimensionality::<Ix2>().expect("rank 2").to_owned())
-}
-
-/// Checks that LAPACK can take `x`'s values and dimensions.
-fn finite<T: Real>(name: &str, x: &Arr<T>, arg: usize) -> Result<(), OpError> {
-    if x.shape().iter().any(|&d| d > i32::MAX as usize) {
-        return Err(OpError::new(
-            Code::RuntimeValue,
-            format!("{} is too large for LAPACK's 32-bit indices", ty::<T>(x.shape())),
-        )
-        .at(arg, "too large"));
-    }
-    if x.iter().any(|v| !Float::is_finite(*v)) {
-        return Err(OpError::new(
-            Code::RuntimeValue,
-            format!("`{name}` needs finite values, but the matrix contains nan or inf"),
-        )
-        .at(arg, format!("{} with nan or inf", ty::<T>(x.shape())))
-        .help("find where they come from with isnan(...)"));
-    }
-    Ok(())
-}
-
-/// Argument 0 as a square matrix.
-fn square<T: Real>(name: &str, x: &Arr<T>) -> Result<Array2<T>, OpError> {
-    let a = matrix(name, x, 0)?;
-    if a.nrows() != a.ncols() {
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("`{name}` takes a square matrix, not {}", ty::<T>(x.shape())),
-        )
-        .at(0, format!("{} is not square", ty::<T>(x.shape()))));
-    }
-    Ok(a)
-}
-
-/// The right-hand side `b` of `solve` or `lstsq` (a vector or a matrix with `rows` rows), as
-/// a column-major matrix, with its number of columns.
-fn rhs<T: Real>(name: &str, a: &Array2<T>, b: &Arr<T>, rows: usize) -> Result<(Vec<T>, usize), OpError> {
-    let shape = b.shape();
-    if (shape.len() != 1 && shape.len() != 2) || shape[0] != rows {
-        let a_ty = ty::<T>(&[a.nrows(), a.ncols()]);
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("`{name}` needs b with {rows} rows to match a, but a is {a_ty} and b is {}", ty::<T>(shape)),
-        )
-        .at(1, format!("{} does not match {a_ty}", ty::<T>(shape))));
-    }
-    finite(name, b, 1)?;
-    if shape.len() == 1 {
-        return Ok((b.iter().copied().collect(), 1));
-    }
-    let data = b.view().into_dimensionality::<Ix2>().expect("rank 2").t().iter().copied().collect();
-    Ok((data, shape[1]))
-}
-
-/// `x` of shape (rows, cols) from column-major data, a vector when `b` was one.
-fn shaped_like_rhs<T: Real>(data: Vec<T>, rows: usize, cols: usize, b: &Arr<T>) -> Value {
-    if b.ndim() == 1 {
-        out(Array1::from(data))
-    } else {
-        out(Array2::from_shape_vec((rows, cols).f(), data).expect("rows * cols values"))
-    }
-}
-
-fn col_major<T: Copy>(a: &Array2<T>) -> Vec<T> {
-    a.t().iter().copied().collect()
-}
-
-fn square_layout(n: usize) -> MatrixLayout {
-    MatrixLayout::F { col: n as i32, lda: n as i32 }
-}
-
-/// The LU factorization (LAPACK's getrf, column-major) of a non-empty square matrix that must
-/// be invertible: a zero pivot or a reciprocal condition number (getcon, 1-norm) below the
-/// dtype's epsilon is a singular-matrix error, since the answer would have no correct digits.
-fn invertible<T: Real>(name: &str, a: &Array2<T>) -> Result<(Vec<T>, Vec<i32>), OpError> {
-    let n = a.nrows();
-    let layout = square_layout(n);
-    let mut lu = col_major(a);
-    let anorm = T::opnorm(NormType::One, layout, &lu);
-    let error = || singular(name, "singular", ty::<T>(a.shape()));
-    let pivot = T::lu(layout, &mut lu).map_err(|_| error())?;
-    let rcond = T::rcond(layout, &lu, anorm).map_err(|_| error())?;
-    if !(rcond >= <T as Float>::epsilon()) {
-        let rcond: f64 = NumCast::from(rcond).unwrap_or(f64::NAN);
-        return Err(error().help(format!(
-            "its reciprocal condition number is {rcond:.1e}, below the precision of its dtype; lstsq(A, b) gives a least-squares solution"
-        )));
-    }
-    Ok((lu, pivot))
-}
-
-fn inv<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = square(name, &x)?;
-    let n = a.nrows();
-    if n == 0 {
-        return Ok(out(a));
-    }
-    let (mut lu, pivot) = invertible(name, &a)?;
-    T::inv(square_layout(n), &mut lu, &pivot).map_err(|_| singular(name, "singular", ty::<T>(x.shape())))?;
-    // getri leaves -0.0 where NumPy users expect 0.0; adding zero turns it into 0.0.
-    Ok(out(Array2::from_shape_vec((n, n).f(), lu).expect("n * n values").mapv(|v| v + T::zero())))
-}
-
-fn solve<T: Real>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
-    let a = square(name, &x)?;
-    let n = a.nrows();
-    let (mut data, cols) = rhs(name, &a, &y, n)?;
-    if n > 0 && cols > 0 {
-        let (lu, pivot) = invertible(name, &a)?;
-        for column in data.chunks_mut(n) {
-            T::solve(square_layout(n), Transpose::No, &lu, &pivot, column)
-                .map_err(|_| singular(name, "singular", ty::<T>(x.shape())))?;
-        }
-    }
-    Ok(shaped_like_rhs(data, n, cols, &y))
-}
-
-/// The determinant as the product of the LU factors' diagonal with the pivots' sign (as Julia
-/// and JAX compute it; NumPy goes through the logarithm). A zero pivot gives 0.
-fn det<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = square(name, &x)?;
-    let n = a.nrows();
-    let mut lu = col_major(&a);
-    let value = if n == 0 {
-        T::one()
-    } else {
-        match T::lu(square_layout(n), &mut lu) {
-            Err(_) => T::zero(),
-            Ok(pivot) => (0..n).fold(T::one(), |d, i| {
-                let d = d * lu[i * n + i];
-                if pivot[i] != i as i32 + 1 {
-                    -d
-                } else {
-                    d
-                }
-            }),
-        }
-    };
-    Ok(scalar_value(value))
-}
-
-/// `(a + a.T) / 2`: `eigh` and `cholesky` read a symmetric matrix, as JAX's do.
-fn symmetric<T: Real>(a: &Array2<T>) -> Array2<T> {
-    let half = T::one() / (T::one() + T::one());
-    (a + &a.t()).mapv(|v| v * half)
-}
-
-fn eigh<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = square(name, &x)?;
-    if a.nrows() == 0 {
-        return Ok(tuple(vec![out(Array1::<T>::zeros(0)), out(a)]));
-    }
-    let (values, vectors) = symmetric(&a).eigh(UPLO::Lower).map_err(|_| no_convergence(name))?;
-    Ok(tuple(vec![out(values), out(vectors)]))
-}
-
-/// The thin SVD (LAPACK's gesdd), as `numpy.linalg.svd(a, full_matrices=False)`.
-fn thin_svd<T: Real>(name: &str, a: &Array2<T>) -> Result<(Array2<T>, Array1<T>, Array2<T>), OpError> {
-    let (m, n) = a.dim();
-    if m.min(n) == 0 {
-        return Ok((Array2::zeros((m, 0)), Array1::zeros(0), Array2::zeros((0, n))));
-    }
-    match a.svddc(JobSvd::Some).map_err(|_| no_convergence(name))? {
-        (Some(u), s, Some(vt)) => Ok((u, s, vt)),
-        _ => Err(no_convergence(name)),
-    }
-}
-
-fn svd<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = matrix(name, &x, 0)?;
-    let (u, s, vt) = thin_svd(name, &a)?;
-    Ok(tuple(vec![out(u), out(s), out(vt)]))
-}
-
-/// The reduced QR factorization: `Q` is m×k and `R` k×n for k = min(m, n).
-fn qr<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = matrix(name, &x, 0)?;
-    let (m, n) = a.dim();
-    if m.min(n) == 0 {
-        return Ok(tuple(vec![out(Array2::<T>::zeros((m, 0))), out(Array2::<T>::zeros((0, n)))]));
-    }
-    let (q, r) = a.qr().map_err(|_| no_convergence(name))?;
-    Ok(tuple(vec![out(q), out(r)]))
-}
-
-fn cholesky<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
-    let a = square(name, &x)?;
-    if a.nrows() == 0 {
-        return Ok(out(a));
-    }
-    let l = symmetric(&a).cholesky(UPLO::Lower).map_err(|_| {
-        singular(name, "not positive definite", ty::<T>(x.shape()))
-            .help("cholesky needs a symmetric positive definite matrix; eigh(A) shows its eigenvalues")
-    })?;
-    Ok(out(l))
-}
-
-/// The minimum-norm least-squares solution through the thin SVD, with NumPy's cutoff: singular
-/// values at most `eps * max(m, n)` times the largest count as zero.
-fn lstsq<T: Real>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
-    let a = matrix(name, &x, 0)?;
-    let (m, n) = a.dim();
-    let (data, cols) = rhs(name, &a, &y, m)?;
-    let b = Array2::from_shape_vec((m, cols).f(), data).expect("m * cols values");
-    check_alloc(n.saturating_mul(cols), std::mem::size_of::<T>())?;
-    let (u, s, vt) = thin_svd(name, &a)?;
-    let cutoff = <T as Float>::epsilon() * cast::<T>(m.max(n)) * s.first().copied().unwrap_or_else(T::zero);
-    let mut utb = u.t().dot(&b);
-    for (mut row, &sv) in utb.rows_mut().into_iter().zip(s.iter()) {
-        let scale = if sv > cutoff { T::one() / sv } else { T::zero() };
-        row.mapv_inplace(|v| v * scale);
-    }
-    let solution = vt.t().dot(&utb);
-    let data = col_major(&solution);
-    Ok(shaped_like_rhs(data, n, cols, &y))
 }
 
 impl Linalg {
