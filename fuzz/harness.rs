@@ -1,7 +1,7 @@
 //! The fuzz target of TensorScript, shared by the stable mutation run in `tests/fuzz.rs` and the
 //! libFuzzer target in `fuzz/fuzz_targets/script.rs` (see `docs/fuzzing.md`).
 //!
-//! An input is read as a script (lossy UTF-8), parsed, lowered, checked and, unless it touches
+//! An input is read as a script (lossy UTF-8), parsed, lowered, checked and, unless it could touch
 //! files, run in a fresh in-process session on a thread with the command line's stack. The
 //! property: nothing panics, aborts or hangs, and every error comes back as a diagnostic whose
 //! spans lie on the input's text and which renders. Budgets keep each run short: a run is
@@ -32,7 +32,8 @@ pub const HARD_MEMORY: usize = 1 << 30;
 const EVAL_STACK: usize = 1 << 30;
 /// The file name the input is checked and run under.
 const NAME: &str = "fuzz.tsc";
-/// Built-ins that read or write files: an input that names one is checked but not run.
+/// Built-ins that read or write files: an input that names one is checked but not run (see
+/// [`touches_files`]).
 const FILE_BUILTINS: &[&str] = &["load", "loadcsv", "save", "savecsv"];
 
 /// How one input came out; every variant holds the property.
@@ -42,7 +43,7 @@ pub enum Verdict {
     TooLong,
     /// Parsing, lowering or checking reported diagnostics.
     Rejected,
-    /// Checked without error; not run because it names a file built-in.
+    /// Checked without error; not run because it could touch files.
     CheckedOnly,
     /// Ran to the end.
     Ran,
@@ -106,7 +107,7 @@ fn attempt(text: &str) -> Result<Verdict, Violation> {
         well_formed(&diags, text, &checking)?;
         return Ok(Verdict::Rejected);
     }
-    if names_a_file_builtin(text) {
+    if touches_files(text) {
         return Ok(Verdict::CheckedOnly);
     }
     let mut running = session();
@@ -153,10 +154,15 @@ fn one_well_formed(diag: &Diag, text: &str, session: &Session) -> Result<(), Vio
     Ok(())
 }
 
-/// Whether the text names a built-in that reads or writes files (a fuzzer must not write over
-/// the machine's files, and reads of special files are unbounded).
-pub fn names_a_file_builtin(text: &str) -> bool {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| FILE_BUILTINS.contains(&word))
+/// Whether running the text could touch files: it names a built-in that reads or writes them, or
+/// it mentions `svg` or `png`, without which no plot can be written to a file (a plot's file name
+/// must end in `.svg` or `.png`). A fuzzer must not write over the machine's files, and reads of
+/// special files are unbounded.
+pub fn touches_files(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("svg")
+        || lower.contains("png")
+        || text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| FILE_BUILTINS.contains(&word))
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -272,12 +272,15 @@ fn the_budgets_stop_endless_and_greedy_runs_and_files_are_never_touched() {
         ("let n = 1\nwhile true { n = n * 2; print(sum(ones(n))) }", Verdict::Stopped),
         ("print(sum(zeros(200000000)))", Verdict::Stopped),
         ("save(\"fuzz-must-not-exist.npy\", eye(2))", Verdict::CheckedOnly),
+        ("plot([1.0, 2.0], file=\"fuzz-must-not-exist.svg\")", Verdict::CheckedOnly),
     ];
     for (script, expected) in cases {
         let verdict = one_input(script.as_bytes()).unwrap_or_else(|broken| panic!("{script}: {broken}"));
         assert_eq!(verdict, expected, "{script}");
     }
-    assert!(!common::root().join("fuzz-must-not-exist.npy").exists(), "an input that saves was run");
+    for file in ["fuzz-must-not-exist.npy", "fuzz-must-not-exist.svg"] {
+        assert!(!common::root().join(file).exists(), "an input that writes {file} was run");
+    }
     assert_eq!(one_input(&vec![b' '; harness::MAX_INPUT + 1]).ok(), Some(Verdict::TooLong));
 }
 
