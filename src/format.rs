@@ -167,10 +167,10 @@ fn layout(shape: &[usize], mut text_at: impl FnMut(&[usize]) -> String) -> Strin
         if one.chars().count() <= LINE_WIDTH {
             return one;
         }
-        if size == 0 {
-            // NumPy prints any empty array as `[]`.
-            return "[]".into();
-        }
+    }
+    if size == 0 {
+        // An empty tensor too long for one line prints as NumPy prints any empty array.
+        return "[]".into();
     }
     let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     let padded: Vec<String> = texts.iter().map(|t| format!("{t:>width$}")).collect();
