@@ -24,6 +24,10 @@ struct Cli {
     /// BLAS threads; overrides every `threads` directive in the script.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     threads: Option<u64>,
+    /// BLAS kernel: a name (Haswell, SkylakeX, ...), `auto` (the best this CPU runs; the default)
+    /// or `library` (OpenBLAS's own choice). Also TSCRIPT_BLAS_KERNEL; OPENBLAS_CORETYPE wins.
+    #[arg(long, value_name = "NAME")]
+    blas_kernel: Option<String>,
     /// A script and its arguments, or a command: run, check, info, repl.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -35,6 +39,8 @@ const EVAL_STACK: usize = 1 << 30;
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
+    // Before the first BLAS call and before any other thread exists.
+    blas::kernel::startup(cli.blas_kernel.as_deref());
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst));
     let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli));
     match worker.map(|w| w.join()) {
