@@ -293,10 +293,22 @@ pub fn plan(
             };
             let best = SWITCHABLE.iter().find(|k| cpu.runs(k.level) && (cpu.amd || !k.amd) && contains(k.name));
             match best {
-                Some(k) if k.level > from => Plan::Switch { to: k.name, why: SwitchReason::Upgrade { from, to: k.level } },
+                Some(k) if for_floats(k.level) > for_floats(from) => {
+                    Plan::Switch { to: k.name, why: SwitchReason::Upgrade { from, to: k.level } }
+                }
                 _ => Plan::Keep(KeepReason::AlreadyBest),
             }
         }
+    }
+}
+
+/// The level as far as f32 and f64 arithmetic goes: BF16 changes only OpenBLAS's bfloat16 routines,
+/// which TensorScript does not call, so a SkylakeX kernel on a CPU with BF16 is not replaced by
+/// Cooperlake (but a switch from below AVX-512 takes Cooperlake where the CPU has BF16).
+fn for_floats(level: Level) -> Level {
+    match level {
+        Level::Avx512Bf16 => Level::Avx512,
+        Level::Sse3 | Level::Avx | Level::Avx2 | Level::Avx512 => level,
     }
 }
 
@@ -554,6 +566,15 @@ pub fn describe(state: &KernelState) -> String {
 
 /// The `override:` line of `tscript info`: how to choose another kernel, and which there are.
 pub fn override_help(state: &KernelState) -> String {
-    let available = if state.available.is_empty() { "none".to_string() } else { state.available.join(" ") };
-    format!("--blas-kernel NAME|auto|library or {KERNEL_ENV}=...; this OpenBLAS has {available}")
+    let list = |names: Vec<&str>| if names.is_empty() { "none".to_string() } else { names.join(" ") };
+    let runnable = SWITCHABLE
+        .iter()
+        .filter(|k| state.available.contains(&k.name) && state.cpu.runs(k.level))
+        .map(|k| k.name)
+        .collect();
+    format!(
+        "--blas-kernel NAME|auto|library or {KERNEL_ENV}=...; this OpenBLAS has {}; this CPU runs {}",
+        list(state.available.clone()),
+        list(runnable)
+    )
 }
