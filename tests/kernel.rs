@@ -181,7 +181,7 @@ fn a_switch_that_passes_the_self_test_stays() {
 
 #[test]
 fn a_failed_self_test_goes_back_and_warns_once() {
-    let mut library = FakeLibrary::new("Prescott", true, Err("dgemm 67×71×73 differs from the reference by 1.0".into()));
+    let mut library = FakeLibrary::new("Prescott", true, Err("dgemm 43×37×51 differs from the reference by 1.0".into()));
     let state = choose(default_auto(), None, cpu(Level::Avx512Bf16, false), &mut library);
     assert_eq!(state.running, "Prescott");
     assert_eq!(library.switches, vec![Some("Cooperlake".to_string()), None]);
@@ -189,7 +189,7 @@ fn a_failed_self_test_goes_back_and_warns_once() {
     assert_eq!(
         state.warning.as_deref(),
         Some(
-            "warning: the OpenBLAS kernel Cooperlake failed tscript's self-test (dgemm 67×71×73 differs from the \
+            "warning: the OpenBLAS kernel Cooperlake failed tscript's self-test (dgemm 43×37×51 differs from the \
              reference by 1.0); running OpenBLAS's own choice, Prescott"
         )
     );
