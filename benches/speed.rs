@@ -21,7 +21,8 @@
 //! `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` removed from its environment, so that its own
 //! OpenBLAS picks its kernel (reported through threadpoolctl). Run with
 //! `cargo bench --bench speed`; `TSCRIPT_BENCH_THREADS` sets the thread count (default 2) and
-//! `TSCRIPT_BENCH_ROUNDS` the number of rounds (default 5).
+//! `TSCRIPT_BENCH_ROUNDS` the number of rounds (default 5); `TSCRIPT_BENCH_ONLY=startup` measures
+//! start-up alone.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
@@ -339,8 +340,12 @@ fn main() {
         println!("NumPy's BLAS:        {}", numpy_blas(py));
     }
 
-    let table = regression(threads, rounds, python.as_deref());
-    print_regression(threads, rounds, &table);
+    // TSCRIPT_BENCH_ONLY=startup measures start-up alone.
+    let only_startup = std::env::var("TSCRIPT_BENCH_ONLY").is_ok_and(|only| only == "startup");
+    if !only_startup {
+        let table = regression(threads, rounds, python.as_deref());
+        print_regression(threads, rounds, &table);
+    }
 
     // Start-up with the kernel tscript chooses, the library's, and a switch forced by name.
     let cpu = CpuFeatures::detect();
@@ -361,6 +366,9 @@ fn main() {
         println!("  in-process switch to {other} with its self-test: {:.0} µs", switch_cost(other, &running));
     }
 
+    if only_startup {
+        return;
+    }
     let runnable: Vec<&str> =
         kernel::switchable_names().filter(|name| state.available.contains(name) && runs(&cpu, name)).collect();
     kernels(&runnable, threads, number("TSCRIPT_BENCH_KERNEL_ROUNDS", 3));

@@ -179,7 +179,7 @@ fn solve_case(n: usize, rhs: usize) -> Result<(), String> {
     let b = values(n * rhs, 10);
     let want = eliminate(n, rhs, &a, &b);
     let (mut lu, mut x) = (a, b);
-    let mut pivots = vec![0 as c_int; n];
+    let mut pivots: Vec<c_int> = vec![0; n];
     let mut info: c_int = 0;
     // SAFETY: lu is n×n and x is n×rhs, column-major with leading dimension n; pivots holds n ints.
     unsafe {
@@ -201,10 +201,12 @@ fn eliminate(n: usize, rhs: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
     for col in 0..n {
         let pivot = (col..n).max_by(|&p, &q| rows[p][col].abs().total_cmp(&rows[q][col].abs())).unwrap_or(col);
         rows.swap(col, pivot);
-        for r in col + 1..n {
-            let factor = rows[r][col] / rows[col][col];
-            for j in col..width {
-                rows[r][j] -= factor * rows[col][j];
+        let (upper, lower) = rows.split_at_mut(col + 1);
+        let pivot_row = &upper[col];
+        for row in lower {
+            let factor = row[col] / pivot_row[col];
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= factor * p;
             }
         }
     }
