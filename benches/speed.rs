@@ -21,8 +21,8 @@
 //! `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` removed from its environment, so that its own
 //! OpenBLAS picks its kernel (reported through threadpoolctl). Run with
 //! `cargo bench --bench speed`; `TSCRIPT_BENCH_THREADS` sets the thread count (default 2) and
-//! `TSCRIPT_BENCH_ROUNDS` the number of rounds (default 5); `TSCRIPT_BENCH_ONLY=startup` measures
-//! start-up alone.
+//! `TSCRIPT_BENCH_ROUNDS` the number of rounds (default 5); `TSCRIPT_BENCH_ONLY=startup` (or
+//! `sweep`) measures start-up (or the thread sweep) alone.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
@@ -340,8 +340,12 @@ fn main() {
         println!("NumPy's BLAS:        {}", numpy_blas(py));
     }
 
-    // TSCRIPT_BENCH_ONLY=startup measures start-up alone.
-    let only_startup = std::env::var("TSCRIPT_BENCH_ONLY").is_ok_and(|only| only == "startup");
+    // TSCRIPT_BENCH_ONLY=startup measures start-up alone, TSCRIPT_BENCH_ONLY=sweep the sweep alone.
+    let only = std::env::var("TSCRIPT_BENCH_ONLY").unwrap_or_default();
+    let only_startup = only == "startup";
+    if only == "sweep" {
+        return run_sweep(python.as_deref(), &number);
+    }
     if !only_startup {
         let table = regression(threads, rounds, python.as_deref());
         print_regression(threads, rounds, &table);
@@ -375,9 +379,14 @@ fn main() {
 
     teaching(python.as_deref());
 
+    run_sweep(python.as_deref(), &number);
+}
+
+/// The thread sweep, if `TSCRIPT_BENCH_SWEEP` and `TSCRIPT_BENCH_CSV` ask for it.
+fn run_sweep(python: Option<&str>, number: &dyn Fn(&str, usize) -> usize) {
     if let (Ok(counts), Ok(csv)) = (std::env::var("TSCRIPT_BENCH_SWEEP"), std::env::var("TSCRIPT_BENCH_CSV")) {
         let counts: Vec<usize> = counts.split(',').filter_map(|c| c.trim().parse().ok()).collect();
-        sweep(&counts, number("TSCRIPT_BENCH_SWEEP_ROUNDS", 3), python.as_deref(), &PathBuf::from(csv));
+        sweep(&counts, number("TSCRIPT_BENCH_SWEEP_ROUNDS", 3), python, &PathBuf::from(csv));
     }
 }
 
