@@ -25,6 +25,10 @@ struct Cli {
     /// BLAS threads; overrides every `threads` directive in the script.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     threads: Option<u64>,
+    /// BLAS kernel: a name (Haswell, SkylakeX, ...), `auto` (the best this CPU runs; the default)
+    /// or `library` (OpenBLAS's own choice). Also TSCRIPT_BLAS_KERNEL; OPENBLAS_CORETYPE wins.
+    #[arg(long, value_name = "NAME")]
+    blas_kernel: Option<String>,
     /// A script and its arguments, or a command: run, check, info, repl.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let stdout_closed = stdout_was_closed();
     let cli = Cli::parse();
+    // Before the first BLAS call and before any other thread exists.
+    blas::kernel::startup(cli.blas_kernel.as_deref());
     let _ = ctrlc::set_handler(interrupt);
     let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli, stdout_closed));
     match worker.map(|w| w.join()) {

@@ -667,7 +667,7 @@ fn small_stacks_suffice() {
 }
 
 #[test]
-fn pathological_nesting_is_rejected_quickly() {
+fn pathological_nesting_is_rejected() {
     // Brackets are rejected by the scan before pest runs; the other forms are flat for pest and
     // rejected by the builder, after pest has read the statement (linear, but slow in debug
     // builds: hence the smaller count for the longest forms).
@@ -696,10 +696,8 @@ fn pathological_nesting_is_rejected_quickly() {
         format!("let {}a{} = 1", "(".repeat(N), ")".repeat(N)),
     ];
     for src in &cases {
-        let start = std::time::Instant::now();
         let d = parse(src, 0).unwrap_err();
         assert_eq!(d.code, Code::ParseTooDeep, "{}...: {}", &src[..20], d.message);
-        assert!(start.elapsed().as_secs() < 10, "{}... took {:?}", &src[..20], start.elapsed());
     }
 }
 
@@ -715,12 +713,10 @@ fn expression_trees_deeper_than_the_limit_are_rejected() {
 }
 
 #[test]
-fn many_statements_parse_in_linear_time() {
-    // Each top-level statement is parsed on its own; a long script must not cost more per line.
+fn many_statements_parse_each_on_their_own() {
+    // Each top-level statement is parsed on its own (speed is for `cargo bench --bench check`).
     let src = "let x = 1 + 2 * f(y, z)[0]\n".repeat(5_000);
-    let start = std::time::Instant::now();
     assert_eq!(parse(&src, 0).unwrap().stmts.len(), 5_000);
-    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The BLAS library underneath TensorScript: OpenBLAS's thread count, the thread-count policy of the
-//! `threads` directive (LANGUAGE.md §4), and the report that `tscript info` prints (§10, §12).
+//! `threads` directive (LANGUAGE.md §4), the CPU kernel OpenBLAS runs ([`kernel`]), and the report
+//! that `tscript info` prints ([`info_report`], §10, §12).
 //!
 //! TensorScript links the system's OpenBLAS (through `blas-src` / `openblas-src` with the `system`
 //! feature). This module talks to OpenBLAS's own extension functions (`openblas_set_num_threads`,
@@ -8,10 +9,17 @@
 //!
 //! Thread count precedence, strongest first: `--threads N` on the command line, then a `threads`
 //! directive in the script, then the environment variable `TSCRIPT_THREADS`, then the number of cores.
-//! [`ThreadPolicy`] implements it; [`set_threads`] and [`threads`] are the raw OpenBLAS calls.
+//! [`ThreadPolicy`] implements it; [`set_threads`] and [`threads`] are the raw OpenBLAS calls. Every
+//! count is capped at [`thread_limit`], and read back from OpenBLAS after it is set.
 //!
 //! The OpenBLAS thread count is global to the process: change it from the interpreter's thread,
 //! between BLAS calls, not while another thread is inside one.
+
+mod info;
+pub mod kernel;
+mod selftest;
+
+pub use info::info_report;
 
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr};
@@ -21,12 +29,8 @@ use std::sync::OnceLock;
 /// The environment variable that sets the default thread count (below a directive and `--threads`).
 const THREADS_ENV: &str = "TSCRIPT_THREADS";
 
-/// The OpenBLAS environment variable that forces a CPU kernel in a DYNAMIC_ARCH build.
-const CORETYPE_ENV: &str = "OPENBLAS_CORETYPE";
-
-/// The CPU features `tscript info` looks for on x86_64, in the order it prints them.
-#[cfg(target_arch = "x86_64")]
-const X86_FEATURES: [&str; 6] = ["sse2", "sse4.2", "avx", "avx2", "fma", "avx512f"];
+/// The most threads per core TensorScript uses ([`thread_limit`]).
+const THREADS_PER_CORE: usize = 4;
 
 extern "C" {
     fn openblas_set_num_threads(num_threads: c_int);
@@ -37,7 +41,8 @@ extern "C" {
     fn openblas_get_parallel() -> c_int;
     /// LAPACK's version query; only its presence and its answer are used here.
     fn ilaver_(major: *mut c_int, minor: *mut c_int, patch: *mut c_int);
-    /// LAPACK's general solver; only its address is used, to find the library that provides LAPACK.
+    /// LAPACK's general solver: its address finds the library that provides LAPACK, and the kernel
+    /// self-test calls it.
     fn dgesv_(
         n: *const c_int,
         nrhs: *const c_int,
@@ -50,15 +55,36 @@ extern "C" {
     );
 }
 
-/// Sets the number of threads OpenBLAS uses for the following BLAS and LAPACK calls.
+/// Sets the number of threads OpenBLAS and the element-wise pool use for the following calls, and
+/// returns the count OpenBLAS reports in force afterwards.
 ///
-/// `0` is treated as `1`. OpenBLAS itself caps the count at the `MAX_THREADS` it was built with
-/// (see [`config`]); [`threads`] tells the count in force.
-pub fn set_threads(n: usize) {
-    let n = c_int::try_from(n.max(1)).unwrap_or(c_int::MAX);
+/// `0` is treated as `1`, and a count above [`thread_limit`] as the limit (the caller warns:
+/// see [`ThreadPolicy`]).
+pub fn set_threads(n: usize) -> usize {
+    let n = n.clamp(1, thread_limit());
     // SAFETY: a plain call into OpenBLAS with a positive int; it has no pointer arguments.
-    unsafe { openblas_set_num_threads(n) }
-    crate::parallel::set_threads(n as usize);
+    unsafe { openblas_set_num_threads(c_int::try_from(n).unwrap_or(c_int::MAX)) }
+    crate::parallel::set_threads(n);
+    threads()
+}
+
+/// The most threads TensorScript uses: four per core ([`cores`]), and no more than the
+/// `MAX_THREADS` OpenBLAS was built with (from [`config`]). More only slow BLAS down, and thousands
+/// of threads take seconds to start or exhaust the process's memory.
+pub fn thread_limit() -> usize {
+    static LIMIT: OnceLock<usize> = OnceLock::new();
+    *LIMIT.get_or_init(|| limit_for(cores(), &config()))
+}
+
+/// [`thread_limit`] for a machine with `cores` cores and OpenBLAS's configuration string `config`.
+fn limit_for(cores: usize, config: &str) -> usize {
+    let blas_max = config
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("MAX_THREADS="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n >= 1);
+    let limit = THREADS_PER_CORE.saturating_mul(cores);
+    blas_max.map_or(limit, |max| limit.min(max)).max(1)
 }
 
 /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).
@@ -134,6 +160,9 @@ impl std::fmt::Display for ThreadSource {
 ///   cores, applies) with one warning on standard error per process.
 /// - A count above [`cores`] is honoured, with one warning per process on standard error, whichever
 ///   rule asked for it: oversubscribed BLAS threads usually run slower, not faster.
+/// - A count above [`thread_limit`] is capped at it, with one warning per process.
+/// - The count is read back from OpenBLAS after every change; a count it did not take is reported
+///   with one warning per process, and the count it runs is the one returned.
 ///
 /// The policy keeps the source of the count it last applied ([`ThreadPolicy::source`]), for
 /// `tscript info` and the REPL's `:info`. It is meant for the interpreter's thread (it is not `Sync`).
@@ -185,14 +214,26 @@ impl ThreadPolicy {
         self.source.get()
     }
 
-    /// Warns about oversubscription if need be, sets OpenBLAS's count and records the source.
+    /// Caps the count, warns about oversubscription if need be, sets OpenBLAS's count, reads it
+    /// back, and records the source. Returns the count OpenBLAS runs.
     fn apply(&self, count: usize, source: ThreadSource) -> usize {
+        let limit = thread_limit();
+        let count = match cap_warning(count, limit, cores()) {
+            Some(message) => {
+                warn_once(&CAPPED_WARNED, &message);
+                limit
+            }
+            None => count,
+        };
         if let Some(message) = oversubscription_warning(count, cores()) {
             warn_once(&OVERSUBSCRIBED_WARNED, &message);
         }
-        set_threads(count);
+        let running = set_threads(count);
+        if running != count {
+            warn_once(&IGNORED_WARNED, &format!("warning: OpenBLAS runs {running} threads, not the {count} asked for"));
+        }
         self.source.set(source);
-        count
+        running
     }
 }
 
@@ -201,6 +242,12 @@ static ENV_WARNED: AtomicBool = AtomicBool::new(false);
 
 /// Set once the oversubscription warning has been printed.
 static OVERSUBSCRIBED_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Set once the warning about a count above [`thread_limit`] has been printed.
+static CAPPED_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Set once the warning about a count OpenBLAS did not take has been printed.
+static IGNORED_WARNED: AtomicBool = AtomicBool::new(false);
 
 /// Prints `message` on standard error unless `flag` says it was printed already.
 fn warn_once(flag: &AtomicBool, message: &str) {
@@ -249,6 +296,17 @@ fn parse_count(text: &str, cores: usize) -> Option<usize> {
     text.parse::<usize>().ok().filter(|&n| n >= 1)
 }
 
+/// The warning for a count above `limit`, if it is.
+fn cap_warning(count: usize, limit: usize, cores: usize) -> Option<String> {
+    (count > limit).then(|| {
+        let plural = if cores == 1 { "" } else { "s" };
+        format!(
+            "warning: threads {count} is more than this machine can use; capped at {limit} \
+             (at most {THREADS_PER_CORE} per core, {cores} core{plural}, and OpenBLAS's MAX_THREADS)"
+        )
+    })
+}
+
 /// The warning for a count above the machine's cores, if it is.
 fn oversubscription_warning(count: usize, cores: usize) -> Option<String> {
     (count > cores).then(|| {
@@ -258,219 +316,6 @@ fn oversubscription_warning(count: usize, cores: usize) -> Option<String> {
              oversubscribed BLAS threads usually run slower"
         )
     })
-}
-
-/// What `tscript info` prints (TensorScript's `numpy.show_config()`): the BLAS and LAPACK library and
-/// where it was loaded from, its build configuration and CPU kernel, the thread count in use and its
-/// `source`, and the CPU's features. Everything is read from the loaded library and the machine now;
-/// `threads_in_use` and `source` are the count the caller applied (see [`ThreadPolicy`]).
-pub fn info_report(threads_in_use: usize, source: ThreadSource) -> String {
-    format_info(&InfoFacts::read(threads_in_use, source))
-}
-
-/// Everything `tscript info` reports, gathered before formatting so that formatting is testable.
-#[derive(Debug, Clone)]
-struct InfoFacts {
-    /// TensorScript's version.
-    version: String,
-    /// `openblas_get_config()`.
-    config: String,
-    /// `openblas_get_corename()`.
-    core_name: String,
-    /// `openblas_get_parallel()`: 0 sequential, 1 pthreads, 2 OpenMP.
-    parallel: i32,
-    /// The file OpenBLAS was loaded from (`dladdr` on `openblas_get_config`), if known.
-    blas_path: Option<String>,
-    /// `blas_path` with symbolic links resolved, if that differs from it.
-    blas_real_path: Option<String>,
-    /// The file that provides `dgesv_`, if known.
-    lapack_path: Option<String>,
-    /// LAPACK's version from `ilaver_`.
-    lapack_version: (i32, i32, i32),
-    /// The thread count the caller applied, and where it came from.
-    threads_in_use: usize,
-    source: ThreadSource,
-    /// `openblas_get_num_threads()`.
-    blas_threads: usize,
-    /// [`cores`].
-    cores: usize,
-    /// `openblas_get_num_procs()`.
-    blas_procs: usize,
-    /// `std::env::consts::ARCH`.
-    arch: String,
-    /// Each feature of a fixed list with whether the CPU has it (empty off x86_64).
-    features: Vec<(&'static str, bool)>,
-    /// The value of `OPENBLAS_CORETYPE`, if set.
-    coretype_env: Option<String>,
-}
-
-impl InfoFacts {
-    /// Reads the facts from OpenBLAS, the dynamic loader, the CPU and the environment.
-    fn read(threads_in_use: usize, source: ThreadSource) -> Self {
-        let blas_path = library_path(openblas_get_config as *const ());
-        let blas_real_path = blas_path
-            .as_ref()
-            .and_then(|p| std::fs::canonicalize(p).ok())
-            .map(|p| p.to_string_lossy().into_owned())
-            .filter(|real| Some(real) != blas_path.as_ref());
-        let (mut major, mut minor, mut patch) = (0, 0, 0);
-        // SAFETY: ilaver_ writes three ints through the pointers it is given.
-        unsafe { ilaver_(&mut major, &mut minor, &mut patch) };
-        // SAFETY: plain queries without arguments.
-        let (parallel, procs) = unsafe { (openblas_get_parallel(), openblas_get_num_procs()) };
-        InfoFacts {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            config: config(),
-            core_name: core_name(),
-            parallel,
-            blas_path,
-            blas_real_path,
-            lapack_path: library_path(dgesv_ as *const ()),
-            lapack_version: (major, minor, patch),
-            threads_in_use,
-            source,
-            blas_threads: threads(),
-            cores: cores(),
-            blas_procs: usize::try_from(procs).unwrap_or(0),
-            arch: std::env::consts::ARCH.to_string(),
-            features: cpu_features(),
-            coretype_env: std::env::var_os(CORETYPE_ENV).map(|v| v.to_string_lossy().into_owned()),
-        }
-    }
-}
-
-/// Each feature of [`X86_FEATURES`] with whether this CPU has it.
-#[cfg(target_arch = "x86_64")]
-fn cpu_features() -> Vec<(&'static str, bool)> {
-    let detected = [
-        std::arch::is_x86_feature_detected!("sse2"),
-        std::arch::is_x86_feature_detected!("sse4.2"),
-        std::arch::is_x86_feature_detected!("avx"),
-        std::arch::is_x86_feature_detected!("avx2"),
-        std::arch::is_x86_feature_detected!("fma"),
-        std::arch::is_x86_feature_detected!("avx512f"),
-    ];
-    X86_FEATURES.into_iter().zip(detected).collect()
-}
-
-/// Off x86_64 only the architecture is reported.
-#[cfg(not(target_arch = "x86_64"))]
-fn cpu_features() -> Vec<(&'static str, bool)> {
-    Vec::new()
-}
-
-/// The layout of glibc's and macOS's `Dl_info`, filled by `dladdr`.
-#[cfg(unix)]
-#[repr(C)]
-struct DlInfo {
-    dli_fname: *const c_char,
-    dli_fbase: *mut std::ffi::c_void,
-    dli_sname: *const c_char,
-    dli_saddr: *mut std::ffi::c_void,
-}
-
-#[cfg(unix)]
-extern "C" {
-    fn dladdr(addr: *const std::ffi::c_void, info: *mut DlInfo) -> c_int;
-}
-
-/// The path of the shared object that contains `addr` (`dladdr`), or `None` if the loader cannot say.
-#[cfg(unix)]
-fn library_path(addr: *const ()) -> Option<String> {
-    let mut info = DlInfo {
-        dli_fname: std::ptr::null(),
-        dli_fbase: std::ptr::null_mut(),
-        dli_sname: std::ptr::null(),
-        dli_saddr: std::ptr::null_mut(),
-    };
-    // SAFETY: dladdr only reads the address and fills `info`, whose layout matches Dl_info.
-    let found = unsafe { dladdr(addr.cast(), &mut info) };
-    if found == 0 || info.dli_fname.is_null() {
-        return None;
-    }
-    // SAFETY: dli_fname points to the loader's NUL-terminated copy of the object's path.
-    let path = unsafe { owned_c_str(info.dli_fname) };
-    (!path.is_empty()).then_some(path)
-}
-
-/// Without `dladdr` the library's path is not reported.
-#[cfg(not(unix))]
-fn library_path(_addr: *const ()) -> Option<String> {
-    None
-}
-
-/// The last component of a path.
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-/// Lays out the `tscript info` report, one `label:    value` line per fact.
-fn format_info(facts: &InfoFacts) -> String {
-    let mut lines = vec![format!("tscript {}", facts.version)];
-    let mut line = |label: &str, value: String| lines.push(format!("{:<10}{value}", format!("{label}:")));
-
-    let mut words = facts.config.split_whitespace();
-    let blas_version = match (words.next(), words.next()) {
-        (Some("OpenBLAS"), Some(version)) => format!("OpenBLAS {version}"),
-        _ => "OpenBLAS (version not reported)".to_string(),
-    };
-    let build = match facts.parallel {
-        0 => "sequential build".to_string(),
-        1 => "pthreads build".to_string(),
-        2 => "OpenMP build".to_string(),
-        other => format!("parallel mode {other}"),
-    };
-    match &facts.blas_path {
-        Some(path) => line("BLAS", format!("{blas_version} ({}, {build})", file_name(path))),
-        None => line("BLAS", format!("{blas_version} ({build})")),
-    }
-    if let Some(path) = &facts.blas_path {
-        match &facts.blas_real_path {
-            Some(real) => line("library", format!("{path} -> {real}")),
-            None => line("library", path.clone()),
-        }
-    }
-
-    let (major, minor, patch) = facts.lapack_version;
-    let lapack = match (&facts.lapack_path, &facts.blas_path) {
-        (Some(lapack), Some(blas)) if lapack == blas => {
-            format!("bundled in {} (same library as BLAS)", file_name(blas))
-        }
-        (Some(lapack), _) => format!("from {lapack} (dgesv_ resolves there)"),
-        (None, _) => "library not reported by the loader".to_string(),
-    };
-    line("LAPACK", format!("{major}.{minor}.{patch}, {lapack}"));
-    line("config", facts.config.clone());
-    line("kernel", facts.core_name.clone());
-
-    let plural = if facts.cores == 1 { "" } else { "s" };
-    let mut threads = format!("{} (of {} core{plural}; from {}", facts.threads_in_use, facts.cores, facts.source);
-    if facts.blas_threads != facts.threads_in_use {
-        threads.push_str(&format!("; OpenBLAS runs {}", facts.blas_threads));
-    }
-    if facts.blas_procs != facts.cores {
-        threads.push_str(&format!("; OpenBLAS counts {} processors", facts.blas_procs));
-    }
-    threads.push(')');
-    line("threads", threads);
-
-    let present: Vec<&str> = facts.features.iter().filter(|f| f.1).map(|f| f.0).collect();
-    let absent: Vec<&str> = facts.features.iter().filter(|f| !f.1).map(|f| f.0).collect();
-    let mut cpu = facts.arch.clone();
-    if !facts.features.is_empty() {
-        cpu.push_str(&format!(", features: {}", present.join(" ")));
-        if !absent.is_empty() {
-            cpu.push_str(&format!(" (not: {})", absent.join(" ")));
-        }
-    }
-    line("CPU", cpu);
-
-    if let Some(coretype) = &facts.coretype_env {
-        line("note", format!("{CORETYPE_ENV}={coretype} in the environment forces this kernel"));
-    }
-    let mut report = lines.join("\n");
-    report.push('\n');
-    report
 }
 
 #[cfg(test)]
@@ -594,85 +439,32 @@ mod tests {
         assert_eq!(parse_count("4x", 2), None);
     }
 
-    fn fake_facts() -> InfoFacts {
-        InfoFacts {
-            version: "0.1.0".to_string(),
-            config: "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".to_string(),
-            core_name: "Haswell".to_string(),
-            parallel: 1,
-            blas_path: Some("/lib/x86_64-linux-gnu/libopenblas.so.0".to_string()),
-            blas_real_path: Some("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so".to_string()),
-            lapack_path: Some("/lib/x86_64-linux-gnu/libopenblas.so.0".to_string()),
-            lapack_version: (3, 9, 0),
-            threads_in_use: 2,
-            source: ThreadSource::Environment,
-            blas_threads: 2,
-            cores: 2,
-            blas_procs: 2,
-            arch: "x86_64".to_string(),
-            features: vec![
-                ("sse2", true),
-                ("sse4.2", true),
-                ("avx", true),
-                ("avx2", true),
-                ("fma", true),
-                ("avx512f", false),
-            ],
-            coretype_env: Some("Haswell".to_string()),
-        }
+    #[test]
+    fn the_thread_limit_is_four_per_core_and_at_most_openblas_max() {
+        assert_eq!(limit_for(2, "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"), 8);
+        assert_eq!(limit_for(32, "OpenBLAS 0.3.21 DYNAMIC_ARCH Zen MAX_THREADS=64"), 64);
+        assert_eq!(limit_for(3, "OpenBLAS 0.3.21"), 12);
+        assert_eq!(limit_for(usize::MAX, "OpenBLAS"), usize::MAX);
+        assert!(thread_limit() >= cores());
     }
 
     #[test]
-    fn info_formats_every_fact() {
-        let expected = "\
-tscript 0.1.0
-BLAS:     OpenBLAS 0.3.21 (libopenblas.so.0, pthreads build)
-library:  /lib/x86_64-linux-gnu/libopenblas.so.0 -> /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so
-LAPACK:   3.9.0, bundled in libopenblas.so.0 (same library as BLAS)
-config:   OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64
-kernel:   Haswell
-threads:  2 (of 2 cores; from TSCRIPT_THREADS)
-CPU:      x86_64, features: sse2 sse4.2 avx avx2 fma (not: avx512f)
-note:     OPENBLAS_CORETYPE=Haswell in the environment forces this kernel
-";
-        assert_eq!(format_info(&fake_facts()), expected);
+    fn huge_counts_are_capped_and_read_back() {
+        let _guard = BLAS_THREADS.lock().unwrap_or_else(|e| e.into_inner());
+        let before = threads();
+        assert_eq!(set_threads(100_000), thread_limit());
+        assert_eq!(threads(), thread_limit());
+        let policy = ThreadPolicy::with_env(None, Some("5000".to_string()));
+        assert_eq!(policy.initial(), thread_limit());
+        assert_eq!(policy.apply_directive(100_000), thread_limit());
+        assert_eq!(policy.apply_directive(1), 1);
+        set_threads(before);
     }
 
     #[test]
-    fn info_reports_differences_and_missing_facts() {
-        let mut facts = fake_facts();
-        facts.parallel = 2;
-        facts.blas_path = None;
-        facts.blas_real_path = None;
-        facts.lapack_path = Some("/usr/lib/liblapack.so.3".to_string());
-        facts.blas_threads = 4;
-        facts.blas_procs = 8;
-        facts.source = ThreadSource::CommandLine;
-        facts.coretype_env = None;
-        facts.arch = "aarch64".to_string();
-        facts.features.clear();
-        let report = format_info(&facts);
-        assert!(report.contains("BLAS:     OpenBLAS 0.3.21 (OpenMP build)\n"), "{report}");
-        assert!(!report.contains("library:"), "{report}");
-        assert!(report.contains("LAPACK:   3.9.0, from /usr/lib/liblapack.so.3"), "{report}");
-        assert!(
-            report.contains(
-                "threads:  2 (of 2 cores; from --threads; OpenBLAS runs 4; \
-                 OpenBLAS counts 8 processors)\n"
-            ),
-            "{report}"
-        );
-        assert!(report.contains("CPU:      aarch64\n"), "{report}");
-        assert!(!report.contains("note:"), "{report}");
-    }
-
-    #[test]
-    fn info_report_reads_the_real_library() {
-        let report = info_report(1, ThreadSource::Cores);
-        assert!(report.starts_with("tscript "), "{report}");
-        assert!(report.contains("BLAS:     OpenBLAS "), "{report}");
-        assert!(report.contains(&format!("kernel:   {}\n", core_name())), "{report}");
-        assert!(report.contains("LAPACK:   "), "{report}");
-        println!("{report}");
+    fn cap_warning_names_count_and_limit() {
+        assert_eq!(cap_warning(8, 8, 2), None);
+        let message = cap_warning(5000, 8, 2).expect("a warning");
+        assert!(message.starts_with("warning: threads 5000 is more than this machine can use; capped at 8"), "{message}");
     }
 }
