@@ -68,8 +68,11 @@ fn run(mut command: Command) -> Option<Finished> {
     // SAFETY: waits for our own child, writing into the two locals.
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     let wall = start.elapsed().as_secs_f64();
-    (pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0)
-        .then(|| Finished { stdout, wall, peak_mb: usage.ru_maxrss as f64 / 1024.0 })
+    (pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0).then(|| Finished {
+        stdout,
+        wall,
+        peak_mb: usage.ru_maxrss as f64 / 1024.0,
+    })
 }
 
 /// The tscript binary.
@@ -232,7 +235,12 @@ fn switch_cost(to: &str, back: &str) -> f64 {
         );
         samples.push(start.elapsed().as_secs_f64() * 1e6);
         assert_eq!(state.running, to, "{:?}", state.warning);
-        kernel::choose((KernelRequest::Named(back.into()), RequestSource::CommandLine), None, cpu, &mut OpenBlas::load());
+        kernel::choose(
+            (KernelRequest::Named(back.into()), RequestSource::CommandLine),
+            None,
+            cpu,
+            &mut OpenBlas::load(),
+        );
     }
     median(&samples)
 }

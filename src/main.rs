@@ -57,7 +57,9 @@ fn interrupt() {
     use std::sync::atomic::Ordering;
     if INTERRUPTED.swap(true, Ordering::SeqCst) {
         tscript::data::unlink_temporaries();
-        eprintln!("tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation");
+        eprintln!(
+            "tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation"
+        );
         // SAFETY: _exit ends the process without running destructors, which could wait on
         // the BLAS threads that are still working.
         unsafe { libc::_exit(130) };

@@ -21,7 +21,9 @@ fn buffer(session: &tscript::Session, name: &str) -> usize {
 
 #[test]
 fn compound_assignment_reuses_the_buffer() {
-    for statement in ["x += g", "x -= g", "x *= g", "x /= g", "x += 1.0", "x -= 0.5 * g", "x[3] = 7.0", "x[1:5] += g[1:5]"] {
+    for statement in
+        ["x += g", "x -= g", "x *= g", "x /= g", "x += 1.0", "x -= 0.5 * g", "x[3] = 7.0", "x[1:5] += g[1:5]"]
+    {
         let (mut session, out) = session();
         session.run("setup", "let g = ones(1000) * 2.0\nlet x = ones(1000)").expect("setup runs");
         let before = buffer(&session, "x");

@@ -100,7 +100,10 @@ fn library_opts_out_and_names_choose() {
     let Plan::Keep(KeepReason::Refused(why)) = named("SkylakeX") else { panic!("{:?}", named("SkylakeX")) };
     assert_eq!(why, "this CPU lacks AVX-512, which the SkylakeX kernel needs");
     let Plan::Keep(KeepReason::Refused(why)) = named("Bulldozer") else { panic!("{:?}", named("Bulldozer")) };
-    assert!(why.starts_with("tscript knows no kernel named \"Bulldozer\"; it switches to Cooperlake, SkylakeX"), "{why}");
+    assert!(
+        why.starts_with("tscript knows no kernel named \"Bulldozer\"; it switches to Cooperlake, SkylakeX"),
+        "{why}"
+    );
     let without_zen = plan(&KernelRequest::Named("Zen".into()), None, &avx2, "Haswell", &|name: &str| name != "Zen");
     assert_eq!(without_zen, Plan::Keep(KeepReason::Refused("this OpenBLAS has no Zen kernel".into())));
 }
@@ -181,7 +184,8 @@ fn a_switch_that_passes_the_self_test_stays() {
 
 #[test]
 fn a_failed_self_test_goes_back_and_warns_once() {
-    let mut library = FakeLibrary::new("Prescott", true, Err("dgemm 43×37×51 differs from the reference by 1.0".into()));
+    let mut library =
+        FakeLibrary::new("Prescott", true, Err("dgemm 43×37×51 differs from the reference by 1.0".into()));
     let state = choose(default_auto(), None, cpu(Level::Avx512Bf16, false), &mut library);
     assert_eq!(state.running, "Prescott");
     assert_eq!(library.switches, vec![Some("Cooperlake".to_string()), None]);
@@ -283,7 +287,10 @@ fn info_says_what_auto_chose_and_nothing_is_printed() {
     let contains = |name: &str| has.split(' ').any(|n| n == name);
     match plan(&KernelRequest::Auto, None, &CpuFeatures::detect(), &library_choice, &contains) {
         Plan::Switch { to, .. } => {
-            assert!(kernel.starts_with(&format!("{to} (chosen by tscript: OpenBLAS alone chose {library_choice}")), "{kernel}")
+            assert!(
+                kernel.starts_with(&format!("{to} (chosen by tscript: OpenBLAS alone chose {library_choice}")),
+                "{kernel}"
+            )
         }
         Plan::Keep(_) => assert!(kernel.starts_with(&format!("{library_choice} (OpenBLAS's own choice")), "{kernel}"),
     }
@@ -303,7 +310,10 @@ fn a_named_kernel_runs_and_computes_the_same() {
     if library_choice == "Prescott" {
         assert_eq!(kernel, "Prescott (OpenBLAS's own choice, as asked)");
     } else {
-        assert_eq!(kernel, format!("Prescott (chosen by --blas-kernel Prescott; OpenBLAS alone chose {library_choice})"));
+        assert_eq!(
+            kernel,
+            format!("Prescott (chosen by --blas-kernel Prescott; OpenBLAS alone chose {library_choice})")
+        );
     }
     assert!(info_line(&out.stdout, "config").contains(" Prescott "), "the library itself reports it");
 
@@ -327,14 +337,20 @@ fn the_users_coretype_wins_and_a_rejected_one_is_not_claimed() {
         return;
     }
     let out = tscript_with(Some("Prescott"), None, &["--blas-kernel", "Haswell", "info"]);
-    assert_eq!(info_line(&out.stdout, "kernel"), "Prescott (forced by OPENBLAS_CORETYPE=Prescott, set outside tscript, which leaves it)");
+    assert_eq!(
+        info_line(&out.stdout, "kernel"),
+        "Prescott (forced by OPENBLAS_CORETYPE=Prescott, set outside tscript, which leaves it)"
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "warning: ignoring --blas-kernel Haswell: OPENBLAS_CORETYPE=Prescott is set, and tscript never overrides it\n"
     );
     let out = tscript_with(Some("NoSuchCore"), None, &["info"]);
     let kernel = info_line(&out.stdout, "kernel");
-    assert!(kernel.ends_with("(OpenBLAS did not accept OPENBLAS_CORETYPE=NoSuchCore and fell back to this one)"), "{kernel}");
+    assert!(
+        kernel.ends_with("(OpenBLAS did not accept OPENBLAS_CORETYPE=NoSuchCore and fell back to this one)"),
+        "{kernel}"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("forces"));
 }
 
@@ -345,7 +361,10 @@ fn an_unknown_or_unrunnable_kernel_is_refused_with_one_warning() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("warning: ignoring TSCRIPT_BLAS_KERNEL=NoSuchCore: tscript knows no kernel named"), "{stderr}");
+    assert!(
+        stderr.starts_with("warning: ignoring TSCRIPT_BLAS_KERNEL=NoSuchCore: tscript knows no kernel named"),
+        "{stderr}"
+    );
     let names: Vec<&str> = switchable_names().collect();
     assert!(stderr.contains(&names.join(", ")), "{stderr}");
 }

@@ -18,7 +18,8 @@ fn first_difference(expected: &str, actual: &str) -> String {
 
 #[test]
 fn every_script_prints_its_expected_output() {
-    let failures =
-        common::script_failures("tests/lang", 10, |expected, actual| (expected != actual).then(|| first_difference(expected, actual)));
+    let failures = common::script_failures("tests/lang", 10, |expected, actual| {
+        (expected != actual).then(|| first_difference(expected, actual))
+    });
     assert!(failures.is_empty(), "{} scripts failed:\n{}", failures.len(), failures.join("\n"));
 }

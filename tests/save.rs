@@ -68,7 +68,7 @@ fn a_regular_file_is_replaced_keeping_its_mode() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o4444)).unwrap();
     run(&format!("save(\"{}\", [3.0])", target.display())).unwrap();
     assert_eq!(std::fs::metadata(&target).unwrap().mode() & 0o7777, 0o444);
-        assert_eq!(names(&d), ["new.npy", "w.npy"], "no temporary file is left");
+    assert_eq!(names(&d), ["new.npy", "w.npy"], "no temporary file is left");
 }
 
 #[test]
@@ -85,7 +85,11 @@ fn a_symbolic_link_is_followed_to_its_file() {
     run(&format!("save(\"{}\", [1.0, 2.0])", link.display())).unwrap();
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
     assert!(std::fs::symlink_metadata(d.join("first")).unwrap().file_type().is_symlink());
-    assert_eq!(run(&format!("print(load(\"{}\"))", file.display())).unwrap(), "[1.0, 2.0]\n", "its target has the data");
+    assert_eq!(
+        run(&format!("print(load(\"{}\"))", file.display())).unwrap(),
+        "[1.0, 2.0]\n",
+        "its target has the data"
+    );
     assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o7777, 0o640);
     run(&format!("savecsv(\"{}\", [3.0])", link.display())).unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "3.0\n");

@@ -61,10 +61,7 @@ fn an_assignment_keeps_the_variables_shape_at_run_time() {
 
 #[test]
 fn where_with_a_scalar_condition_broadcasts_like_numpy() {
-    assert_eq!(
-        run("print(where(true, [1.0, 2.0], zeros(3, 2)))").unwrap(),
-        "[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]\n"
-    );
+    assert_eq!(run("print(where(true, [1.0, 2.0], zeros(3, 2)))").unwrap(), "[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]\n");
     assert_eq!(run("print(where(false, [1.0, 2.0], zeros(3, 2)))").unwrap(), "[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]\n");
     assert_eq!(run("print(where(true, 1.0, 2.0))").unwrap(), "1.0\n");
     // Each of the three rows takes the vector, so each element's gradient is 3.

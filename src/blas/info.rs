@@ -232,7 +232,6 @@ fn format_info(facts: &InfoFacts) -> String {
     report
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,8 +240,9 @@ mod tests {
         InfoFacts {
             version: "0.1.0".to_string(),
             config: "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".to_string(),
-            kernel: "SkylakeX (chosen by tscript: OpenBLAS alone chose Prescott, which uses SSE3, and this CPU has AVX-512)"
-                .to_string(),
+            kernel:
+                "SkylakeX (chosen by tscript: OpenBLAS alone chose Prescott, which uses SSE3, and this CPU has AVX-512)"
+                    .to_string(),
             kernel_override: Some("--blas-kernel NAME|auto|library or TSCRIPT_BLAS_KERNEL=...".to_string()),
             parallel: 1,
             blas_path: Some("/lib/x86_64-linux-gnu/libopenblas.so.0".to_string()),

@@ -67,9 +67,8 @@ pub fn kernel_level(name: &str) -> Option<Level> {
         "skylakex" => Some(Level::Avx512),
         "haswell" | "zen" | "excavator" => Some(Level::Avx2),
         "sandybridge" | "bulldozer" | "piledriver" | "steamroller" => Some(Level::Avx),
-        "prescott" | "core2" | "penryn" | "dunnington" | "nehalem" | "atom" | "nano" | "opteron"
-        | "opteron_sse3" | "barcelona" | "bobcat" | "athlon" | "katmai" | "coppermine" | "northwood"
-        | "banias" => Some(Level::Sse3),
+        "prescott" | "core2" | "penryn" | "dunnington" | "nehalem" | "atom" | "nano" | "opteron" | "opteron_sse3"
+        | "barcelona" | "bobcat" | "athlon" | "katmai" | "coppermine" | "northwood" | "banias" => Some(Level::Sse3),
         _ => None,
     }
 }
@@ -101,7 +100,8 @@ impl CpuFeatures {
             let vendor = std::arch::x86_64::__cpuid(0);
             let amd = matches!((vendor.ebx, vendor.edx, vendor.ecx), (0x6874_7541, 0x6974_6e65, 0x444d_4163))
                 || matches!((vendor.ebx, vendor.edx, vendor.ecx), (0x6f67_7948, 0x6e65_476e, 0x656e_6975));
-            let avx512 = has!("avx512f") && has!("avx512cd") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl");
+            let avx512 =
+                has!("avx512f") && has!("avx512cd") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl");
             CpuFeatures {
                 amd,
                 sse3: has!("sse3"),
@@ -424,16 +424,7 @@ pub fn choose(
             }
         }
     };
-    KernelState {
-        running: library.running(),
-        library_choice,
-        user_coretype,
-        request,
-        cpu,
-        available,
-        outcome,
-        warning,
-    }
+    KernelState { running: library.running(), library_choice, user_coretype, request, cpu, available, outcome, warning }
 }
 
 /// The loaded OpenBLAS, through its exported entry points found with `dlsym` (absent from builds
@@ -547,11 +538,13 @@ pub fn describe(state: &KernelState) -> String {
         }
         Outcome::Kept(KeepReason::AlreadyRunning) => "OpenBLAS's own choice, as asked".to_string(),
         Outcome::Kept(KeepReason::UnknownKernel) => "OpenBLAS's own choice".to_string(),
-        Outcome::Kept(KeepReason::Refused(why)) => format!("OpenBLAS's own choice; the kernel asked for was refused: {why}"),
+        Outcome::Kept(KeepReason::Refused(why)) => {
+            format!("OpenBLAS's own choice; the kernel asked for was refused: {why}")
+        }
         Outcome::Kept(KeepReason::NotSwitchable) => "the only kernel of this OpenBLAS".to_string(),
-        Outcome::Switched(SwitchReason::Upgrade { from, to }) => format!(
-            "chosen by tscript: OpenBLAS alone chose {library}, which uses {from}, and this CPU has {to}"
-        ),
+        Outcome::Switched(SwitchReason::Upgrade { from, to }) => {
+            format!("chosen by tscript: OpenBLAS alone chose {library}, which uses {from}, and this CPU has {to}")
+        }
         Outcome::Switched(SwitchReason::Named) => {
             let setting = match &state.request.0 {
                 KernelRequest::Named(name) => name.as_str(),

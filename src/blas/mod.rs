@@ -465,6 +465,9 @@ mod tests {
     fn cap_warning_names_count_and_limit() {
         assert_eq!(cap_warning(8, 8, 2), None);
         let message = cap_warning(5000, 8, 2).expect("a warning");
-        assert!(message.starts_with("warning: threads 5000 is more than this machine can use; capped at 8"), "{message}");
+        assert!(
+            message.starts_with("warning: threads 5000 is more than this machine can use; capped at 8"),
+            "{message}"
+        );
     }
 }

@@ -144,9 +144,8 @@ fn dgemv_case(m: usize, n: usize, t: bool) -> Result<(), String> {
     let (x_len, y_len) = if t { (m, n) } else { (n, m) };
     let x = values(2 * x_len, 7);
     let mut y = values(y_len, 8);
-    let want: Vec<f64> = (0..y_len)
-        .map(|i| 2.0 * (0..x_len).map(|p| at(&a, lda, t, i, p) * x[2 * p]).sum::<f64>() - y[i])
-        .collect();
+    let want: Vec<f64> =
+        (0..y_len).map(|i| 2.0 * (0..x_len).map(|p| at(&a, lda, t, i, p) * x[2 * p]).sum::<f64>() - y[i]).collect();
     // SAFETY: A holds m × lda elements, x holds 2·x_len (read with stride 2), y holds y_len.
     unsafe {
         cblas_dgemv(

@@ -491,4 +491,3 @@ impl TypeCx for Cx<'_> {
         self.call_fn(f, args, None)
     }
 }
-

@@ -25,14 +25,14 @@ use crate::syntax::ast::FloatDtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{IxDyn, ShapeBuilder};
 use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 mod save;
 
-pub(crate) use save::write_atomic;
 pub use save::unlink_temporaries;
+pub(crate) use save::write_atomic;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 

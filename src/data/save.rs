@@ -80,7 +80,11 @@ pub(super) fn resolve(path: &Path, verb: &str) -> Result<Target, OpError> {
         return match special_kind(&meta) {
             None => Ok(Target { path: at, existing: Some(meta) }),
             Some(kind) => {
-                let what = if at == path { format!("it is {kind}") } else { format!("it links to {kind}, `{}`", at.display()) };
+                let what = if at == path {
+                    format!("it is {kind}")
+                } else {
+                    format!("it links to {kind}, `{}`", at.display())
+                };
                 Err(io_error(path, format!("{what}, and `{verb}` writes regular files only"))
                     .help("give the path of a regular file, or of one to create"))
             }

@@ -282,19 +282,15 @@ impl Interp {
         };
         if let (Arith::Add | Arith::Sub, IrKind::Prim { prim: Prim::Arith(Arith::Mul), args, .. }) = (op, &value.kind) {
             let (s, g) = (self.eval(&args[0], frame)?, self.eval(&args[1], frame)?);
-            let old = self.take(slot, name, frame, span)?;
+            let mut old = self.take(slot, name, frame, span)?;
             let sign = if op == Arith::Sub { -1.0 } else { 1.0 };
-            return match scaled_add(old, sign, s, g) {
-                Ok(v) => {
-                    self.store(slot, v, frame);
-                    Ok(())
-                }
-                Err((old, s, g)) => {
-                    let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
-                        .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
-                    self.finish_compound(slot, op, old, product, frame, span, value.span)
-                }
-            };
+            if add_scaled_in_place(&mut old, sign, &s, &g) {
+                self.store(slot, old, frame);
+                return Ok(());
+            }
+            let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
+                .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
+            return self.finish_compound(slot, op, old, product, frame, span, value.span);
         }
         let v = self.eval(value, frame);
         let old = self.take(slot, name, frame, span)?;
@@ -568,7 +564,13 @@ impl Interp {
             .with_help("does the recursion reach its base case?"));
         }
         for ((guard, arg), param) in code.param_guards.iter().zip(&args).zip(&code.def.params) {
-            check_guard(guard, arg, span, param.ty.as_ref().map(|t| t.span), &format!("parameter `{}`'s type", param.name.name))?;
+            check_guard(
+                guard,
+                arg,
+                span,
+                param.ty.as_ref().map(|t| t.span),
+                &format!("parameter `{}`'s type", param.name.name),
+            )?;
         }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
         {
@@ -647,29 +649,28 @@ fn adapt_literals(args: &[Ir], values: &mut [Value]) {
     }
 }
 
-/// `old + sign * s * g` in one pass over `old`'s memory when `old` is a uniquely owned tensor,
-/// `s` a scalar and `g` a tensor of `old`'s dtype and shape; otherwise hands the operands back.
-fn scaled_add(old: Value, sign: f64, s: Value, g: Value) -> Result<Value, (Value, Value, Value)> {
-    let scalar = match &s {
+/// `old += sign * s * g` in one pass over `old`'s memory, when `old` is a uniquely owned tensor,
+/// `s` a scalar and `g` a tensor of `old`'s dtype and shape; `false` (and nothing changed)
+/// otherwise.
+fn add_scaled_in_place(old: &mut Value, sign: f64, s: &Value, g: &Value) -> bool {
+    let scalar = match s {
         Value::F64(x) => *x,
         Value::F32(x) => *x as f64,
         Value::Int(i) => *i as f64,
-        _ => return Err((old, s, g)),
+        _ => return false,
     };
     match (old, g) {
-        (Value::Tensor(Tensor::F64(mut w)), Value::Tensor(Tensor::F64(d)))
+        (Value::Tensor(Tensor::F64(w)), Value::Tensor(Tensor::F64(d)))
             if w.is_unique() && w.shape() == d.shape() && !matches!(s, Value::F32(_)) =>
         {
-            add_scaled(&mut w, sign * scalar, &d);
-            Ok(Value::Tensor(Tensor::F64(w)))
+            add_scaled(w, sign * scalar, d);
+            true
         }
-        (Value::Tensor(Tensor::F32(mut w)), Value::Tensor(Tensor::F32(d)))
-            if w.is_unique() && w.shape() == d.shape() =>
-        {
-            add_scaled(&mut w, (sign * scalar) as f32, &d);
-            Ok(Value::Tensor(Tensor::F32(w)))
+        (Value::Tensor(Tensor::F32(w)), Value::Tensor(Tensor::F32(d))) if w.is_unique() && w.shape() == d.shape() => {
+            add_scaled(w, (sign * scalar) as f32, d);
+            true
         }
-        (old, g) => Err((old, s, g)),
+        _ => false,
     }
 }
 
@@ -693,8 +694,13 @@ fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, wha
     let expected = guard.get();
     let Some(t) = expected.as_ref().filter(|t| !t.holds(v)) else { return Ok(()) };
     let actual = v.type_name();
-    let mut d = Diag::new(Code::TypeMismatch, format!("the value is {actual}, but {what} is {t}"), span, format!("this is {actual}"))
-        .with_help("the checker could not know this value's type before running, so it is checked here");
+    let mut d = Diag::new(
+        Code::TypeMismatch,
+        format!("the value is {actual}, but {what} is {t}"),
+        span,
+        format!("this is {actual}"),
+    )
+    .with_help("the checker could not know this value's type before running, so it is checked here");
     if let Some(at) = declared {
         d = d.with_label(at, format!("declared {t}"));
     }

@@ -581,9 +581,7 @@ fn bool_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
 
 fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
     let cdims: &[Dim] = match cond {
-        Type::Bool(_) if !matches!((a, b), (Type::Tensor { .. }, _) | (_, Type::Tensor { .. })) => {
-            return Ok(a.join(b))
-        }
+        Type::Bool(_) if !matches!((a, b), (Type::Tensor { .. }, _) | (_, Type::Tensor { .. })) => return Ok(a.join(b)),
         Type::Bool(_) => &[],
         Type::Tensor { dtype: Dtype::Bool, dims } => dims,
         other => {

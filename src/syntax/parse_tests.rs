@@ -855,7 +855,10 @@ fn number_literals_build_the_general_tree() {
     assert!(n.f64[5].is_sign_positive() && n.f64[6].is_sign_negative(), "-0 is the int 0; -0.0 is negative");
     assert_eq!(numbers("[[[1], [2]], [[3], [4]]]").shape, [2, 2, 1]);
     for ragged in ["[[1, 2], [[3], [4]]]", "[[1, 2], [3]]", "[[1], 2]", "[[]]", "[1, [2]]"] {
-        assert!(!matches!(parse(ragged, 0).unwrap().stmts[0].kind, StmtKind::Expr(Expr { kind: ExprKind::Numbers(_), .. })), "{ragged}");
+        assert!(
+            !matches!(parse(ragged, 0).unwrap().stmts[0].kind, StmtKind::Expr(Expr { kind: ExprKind::Numbers(_), .. })),
+            "{ragged}"
+        );
     }
     // Nesting and integer limits are the general path's.
     let deep = format!("{}1{}", "[".repeat(257), "]".repeat(257));

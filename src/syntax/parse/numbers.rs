@@ -132,7 +132,11 @@ pub(super) fn compact_numbers(text: &[u8], level: u32) -> Option<NumberLiteral> 
             let token = std::str::from_utf8(&self.text[begin..self.at]).ok()?.replace('_', "");
             let (f64, f32) = if token.contains(['.', 'e', 'E']) {
                 let (f64, f32) = (token.parse::<f64>().ok()?, token.parse::<f32>().ok()?);
-                if negative { (-f64, -f32) } else { (f64, f32) }
+                if negative {
+                    (-f64, -f32)
+                } else {
+                    (f64, f32)
+                }
             } else {
                 let int = token.parse::<i64>().ok()?;
                 let int = if negative { int.checked_neg()? } else { int };
