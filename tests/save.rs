@@ -205,10 +205,21 @@ fn stale_temporary_files_of_dead_processes_are_removed() {
     assert_eq!(names(&d), expected);
 }
 
-/// `tscript -e CODE` as a child process, in `dir`, with standard error captured.
+/// `tscript -e CODE` as a child process, in `dir`, with standard error captured, and the signals
+/// these tests send at their default action (a test run under `nohup`, or in the background of a
+/// shell, inherits SIGHUP or SIGINT ignored, and the child would then not be ended by them).
 fn child(dir: &Path, code: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tscript"));
     command.args(["-e", code]).current_dir(dir).env("NO_COLOR", "1").stdout(Stdio::null()).stderr(Stdio::piped());
+    // SAFETY: signal() is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        command.pre_exec(|| {
+            for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
     command
 }
 
