@@ -17,7 +17,7 @@ use crate::eval::lower::nearest;
 use crate::prims::{Kind, Prim};
 use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
 use crate::syntax::parse::parse;
-use crate::value::{repr, Tensor, Value};
+use crate::value::{repr, Value};
 use crate::Session;
 use input::{Input, Read, SigintGuard};
 use std::io::Write;
@@ -250,11 +250,11 @@ impl Repl {
         let rows: Vec<(String, String, String)> = vars
             .iter()
             .map(|(name, v)| {
-                let bytes = memory(v);
+                let bytes = v.bytes();
                 (
                     name.to_string(),
                     v.type_name(),
-                    if bytes > 0 || is_tensor(v) { bytes_text(bytes) } else { String::new() },
+                    if bytes > 0 || is_tensor(v) { crate::memory::size_text(bytes) } else { String::new() },
                 )
             })
             .collect();
@@ -419,37 +419,6 @@ fn is_tensor(v: &Value) -> bool {
     matches!(v.primal(), Value::Tensor(_))
 }
 
-/// The bytes of tensor data a value holds (tuples add up their tensors; views count in full).
-pub fn memory(v: &Value) -> usize {
-    match v.primal() {
-        Value::Tensor(t) => {
-            t.len()
-                * match t {
-                    Tensor::F64(_) => 8,
-                    Tensor::F32(_) => 4,
-                    Tensor::Bool(_) => 1,
-                }
-        }
-        Value::Tuple(items) => items.iter().map(memory).sum(),
-        _ => 0,
-    }
-}
-
-/// A size for people: `96 B`, `1.5 KiB`, `30.5 MiB`, `2.0 GiB`.
-pub fn bytes_text(bytes: usize) -> String {
-    const KIB: f64 = 1024.0;
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < KIB * KIB {
-        format!("{:.1} KiB", b / KIB)
-    } else if b < KIB * KIB * KIB {
-        format!("{:.1} MiB", b / (KIB * KIB))
-    } else {
-        format!("{:.1} GiB", b / (KIB * KIB * KIB))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,20 +465,10 @@ mod tests {
         assert_eq!(rate_text(123.45), "123.5");
         assert_eq!(rate_text(4.567), "4.57");
         assert_eq!(rate_text(0.0123), "0.0123");
-        assert_eq!(bytes_text(96), "96 B");
-        assert_eq!(bytes_text(8192), "8.0 KiB");
-        assert_eq!(bytes_text(32 << 20), "32.0 MiB");
-        assert_eq!(bytes_text(3 << 30), "3.0 GiB");
-    }
-
-    #[test]
-    fn memory_counts_tensor_data() {
-        let f64s = Value::Tensor(Tensor::F64(ndarray::ArcArray::zeros(ndarray::IxDyn(&[4, 8]))));
-        let f32s = Value::Tensor(Tensor::F32(ndarray::ArcArray::zeros(ndarray::IxDyn(&[10]))));
-        assert_eq!(memory(&f64s), 256);
-        assert_eq!(memory(&f32s), 40);
-        assert_eq!(memory(&Value::Tuple(std::rc::Rc::from(vec![f64s, f32s, Value::Int(1)]))), 296);
-        assert_eq!(memory(&Value::F64(1.0)), 0);
+        assert_eq!(crate::memory::size_text(96), "96 B");
+        assert_eq!(crate::memory::size_text(8192), "8.0 KiB");
+        assert_eq!(crate::memory::size_text(32 << 20), "32.0 MiB");
+        assert_eq!(crate::memory::size_text(3 << 30), "3.0 GiB");
     }
 
     #[test]

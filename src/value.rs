@@ -115,6 +115,15 @@ impl Dtype {
             Dtype::Bool => "bool",
         }
     }
+
+    /// The bytes of one element.
+    pub fn size(self) -> usize {
+        match self {
+            Dtype::F64 => 8,
+            Dtype::F32 => 4,
+            Dtype::Bool => 1,
+        }
+    }
 }
 
 impl From<FloatDtype> for Dtype {
@@ -127,6 +136,11 @@ impl From<FloatDtype> for Dtype {
 }
 
 impl Tensor {
+    /// The bytes of the tensor's elements.
+    pub fn bytes(&self) -> usize {
+        self.len() * self.dtype().size()
+    }
+
     /// The extent of each axis.
     pub fn shape(&self) -> &[usize] {
         match self {
@@ -157,6 +171,16 @@ impl Tensor {
 }
 
 impl Value {
+    /// The bytes of tensor data the value holds (tuples add up their tensors; views count in
+    /// full).
+    pub fn bytes(&self) -> usize {
+        match self.primal() {
+            Value::Tensor(t) => t.bytes(),
+            Value::Tuple(items) => items.iter().map(Value::bytes).sum(),
+            _ => 0,
+        }
+    }
+
     /// A float scalar of the given dtype.
     pub fn float(x: f64, dtype: FloatDtype) -> Value {
         match dtype {
@@ -234,5 +258,20 @@ pub fn repr(v: &Value) -> String {
             Func::Hessian { .. } => "<fn hessian>".into(),
         },
         Value::Tracer(_) | Value::Absent => "<nothing>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_count_tensor_data() {
+        let f64s = Value::Tensor(Tensor::F64(ndarray::ArcArray::zeros(ndarray::IxDyn(&[4, 8]))));
+        let f32s = Value::Tensor(Tensor::F32(ndarray::ArcArray::zeros(ndarray::IxDyn(&[10]))));
+        assert_eq!(f64s.bytes(), 256);
+        assert_eq!(f32s.bytes(), 40);
+        assert_eq!(Value::Tuple(std::rc::Rc::from(vec![f64s, f32s, Value::Int(1)])).bytes(), 296);
+        assert_eq!(Value::F64(1.0).bytes(), 0);
     }
 }

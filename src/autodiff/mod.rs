@@ -83,7 +83,7 @@ impl Tape {
             + std::mem::size_of::<Tracer>()
             + operands * (std::mem::size_of::<Value>() + std::mem::size_of::<Option<usize>>())
             + 3 * 16;
-        let bytes = bookkeeping + value_bytes(output);
+        let bytes = bookkeeping + output.bytes();
         let total = self.recorded.get().saturating_add(bytes);
         let limit = self.limit;
         if total > limit || self.nodes.borrow_mut().try_reserve(1).is_err() {
@@ -186,15 +186,6 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
     tape.charge(&output, inputs.len(), prim)?;
     let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
-}
-
-/// The bytes of a value's tensors.
-fn value_bytes(v: &Value) -> usize {
-    match v.primal() {
-        Value::Tensor(t) => t.bytes(),
-        Value::Tuple(items) => items.iter().map(value_bytes).sum(),
-        _ => 0,
-    }
 }
 
 /// A tracer whose `grad` has finished is just its value.

@@ -10,7 +10,7 @@ use crate::diag::Code;
 use crate::memory;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
-use crate::value::{Dtype, Tensor, Value};
+use crate::value::Value;
 
 /// Arguments whose sizes multiply to fewer elements than this cannot make a result worth
 /// reserving: no primitive's result has more elements than the product of its arguments' sizes
@@ -114,7 +114,7 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
                     .filter(|&e| e <= isize::MAX as usize)
                     .ok_or_else(|| memory::too_large(name))?;
             }
-            Ok(Some(elements.saturating_mul(element_size(*dtype))))
+            Ok(Some(elements.saturating_mul(dtype.size())))
         }
         Type::Tuple(items) => items.iter().try_fold(Some(0usize), |acc, i| {
             Ok(match (acc, result_bytes(i, name)?) {
@@ -130,7 +130,7 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
 /// the layout they need.
 fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
     match prim {
-        Prim::Linalg(_) => args.iter().try_fold(0usize, |acc, a| acc.checked_add(value_bytes(a)?.checked_mul(2)?)),
+        Prim::Linalg(_) => args.iter().try_fold(0usize, |acc, a| acc.checked_add(a.bytes().checked_mul(2)?)),
         Prim::Arith(_)
         | Prim::Unary(_)
         | Prim::Reduce(_)
@@ -139,27 +139,5 @@ fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
         | Prim::Diff(_)
         | Prim::Data(_)
         | Prim::Sys(_) => Some(0),
-    }
-}
-
-fn value_bytes(v: &Value) -> Option<usize> {
-    match v.primal() {
-        Value::Tensor(t) => t.len().checked_mul(element_size(t.dtype())),
-        _ => Some(0),
-    }
-}
-
-fn element_size(dtype: Dtype) -> usize {
-    match dtype {
-        Dtype::F64 => 8,
-        Dtype::F32 => 4,
-        Dtype::Bool => 1,
-    }
-}
-
-impl Tensor {
-    /// The bytes of the tensor's elements.
-    pub fn bytes(&self) -> usize {
-        self.len() * element_size(self.dtype())
     }
 }
