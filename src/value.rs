@@ -136,6 +136,15 @@ impl From<FloatDtype> for Dtype {
 }
 
 impl Tensor {
+    /// Whether no other value shares the tensor's buffer (a write then needs no copy).
+    pub fn is_unique(&self) -> bool {
+        match self {
+            Tensor::F64(a) => a.is_unique(),
+            Tensor::F32(a) => a.is_unique(),
+            Tensor::Bool(a) => a.is_unique(),
+        }
+    }
+
     /// The bytes of the tensor's elements.
     pub fn bytes(&self) -> usize {
         self.len() * self.dtype().size()

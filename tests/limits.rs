@@ -131,3 +131,14 @@ fn ctrl_c_during_a_long_matrix_product_stops_after_it() {
     let code = "let X = ones(3000, 3000)\nlet Z = X @ X @ X @ X @ X @ X\nprint(\"done\")";
     assert_interrupted(&interrupted(code, Duration::from_millis(700)));
 }
+
+#[test]
+fn an_update_in_place_needs_no_new_memory_under_the_limit() {
+    // A takes what the limit leaves; `A += 1.0` and `A *= 2.0` write into A's own buffer, so
+    // they run, while a new tensor of A's size is refused.
+    let out = limited(&format!("{BIG}A += 1.0\nA *= 2.0\nprint(A[0, 0], A[8191, 8191])\nlet B = A + 1.0"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2.0 2.0\n", "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("tscript::runtime::alloc"), "{stderr}");
+}

@@ -32,13 +32,35 @@ pub fn needed(args: &[Value]) -> bool {
 pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
     let result = rule(prim, args, dtype)?;
     let name = prim.info().name;
-    if let Some(bytes) = result_bytes(&result, name)? {
+    if let Some(bytes) = result_bytes(&result, name)?.map(|b| if in_place(prim, args, &result) { 0 } else { b }) {
         let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| memory::too_large(name))?;
         if total >= SMALL_RESULT {
             memory::reserve(total, &format!("`{name}`"))?;
         }
     }
     Ok(result)
+}
+
+/// Whether the kernel writes its result into an operand's own buffer, so that the result needs
+/// no new memory: the element-wise arithmetic of `broadcast::zip_same` on a uniquely owned
+/// tensor of the result's shape and dtype (`x += g`, `A * 2.0` on a temporary).
+fn in_place(prim: Prim, args: &[Value], result: &Type) -> bool {
+    use super::Arith;
+    let reuses =
+        |a: &Value| matches!(a, Value::Tensor(t) if t.is_unique() && Type::known(t.dtype(), t.shape()) == *result);
+    matches!(
+        prim,
+        Prim::Arith(
+            Arith::Add
+                | Arith::Sub
+                | Arith::Mul
+                | Arith::Div
+                | Arith::Rem
+                | Arith::Pow
+                | Arith::Maximum
+                | Arith::Minimum
+        )
+    ) && args.iter().any(reuses)
 }
 
 /// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error

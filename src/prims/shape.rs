@@ -491,15 +491,11 @@ pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<()
         Ok(())
     }
     let operand_error = |value: &Value| mismatch(value, &shape);
-    let shared = match &*x {
-        Value::Tensor(Tensor::F64(a)) => !a.is_unique(),
-        Value::Tensor(Tensor::F32(a)) => !a.is_unique(),
-        Value::Tensor(Tensor::Bool(a)) => !a.is_unique(),
-        _ => false,
-    };
-    if let (true, Value::Tensor(t)) = (shared, &*x) {
-        // Writing to a tensor that another value shares copies it first.
-        crate::memory::reserve(t.bytes(), "copying a shared tensor before writing to it")?;
+    if let Value::Tensor(t) = &*x {
+        if !t.is_unique() {
+            // Writing to a tensor that another value shares copies it first.
+            crate::memory::reserve(t.bytes(), "copying a shared tensor before writing to it")?;
+        }
     }
     match x {
         Value::Tensor(Tensor::F64(a)) => {
