@@ -209,17 +209,9 @@ struct TooLarge(String);
 /// Ends the process quietly when the reader of its output goes away (`tscript x.tsc | head -1`),
 /// as Unix tools do, instead of reporting every later `print` as a write error.
 fn quiet_on_closed_pipe() {
-    #[cfg(unix)]
-    {
-        extern "C" {
-            fn signal(signum: i32, handler: usize) -> usize;
-        }
-        const SIGPIPE: i32 = 13;
-        const SIG_DFL: usize = 0;
-        // SAFETY: restores the default disposition of one signal; no handler code runs.
-        unsafe {
-            signal(SIGPIPE, SIG_DFL);
-        }
+    // SAFETY: restores the default disposition of one signal; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

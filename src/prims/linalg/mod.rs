@@ -13,7 +13,6 @@ use super::arith::Elem;
 use super::reduce::scalar_value;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::memory::check_alloc;
 use crate::value::{shape_type, Arr, Tensor, Value};
 use lapack::{cholesky, det, eigh, inv, lstsq, qr, solve, svd};
 use layout::{laid_out, Order};
@@ -161,13 +160,6 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         }
         return Err(e);
     }
-    let out_len = match (sa.len(), sb.len()) {
-        (2, 2) => sa[0] * sb[1],
-        (2, 1) => sa[0],
-        (1, 2) => sb[1],
-        _ => 1,
-    };
-    check_alloc(out_len, std::mem::size_of::<T>())?;
     fn matrix<T: Elem>(x: &Arr<T>) -> Result<ndarray::CowArray<'_, T, Ix2>, OpError> {
         laid_out(x.view().into_dimensionality::<Ix2>().expect("rank 2"), Order::Either)
     }
@@ -192,7 +184,6 @@ fn outer(a: Value, b: Value) -> Result<Value, OpError> {
         if x.ndim() != 1 || y.ndim() != 1 {
             return Err(OpError::new(Code::TypeShape, "`outer` takes two vectors").label("not both vectors"));
         }
-        check_alloc(x.len().saturating_mul(y.len()), std::mem::size_of::<T>())?;
         // Any strides: a reversed or strided vector is a column or row view like any other.
         let col = x.view().insert_axis(Axis(1));
         let row = y.view().insert_axis(Axis(0));
