@@ -61,37 +61,22 @@ impl Interp {
         Ok(super::interp::unit())
     }
 
-    /// Runs a data built-in (`crate::data`); paths are relative to the working directory.
+    /// Runs a data built-in (`crate::data`); paths are relative to the working directory. The
+    /// built-in's type rule vets the arguments first, as the checker saw them or as they are.
     pub fn data(&mut self, op: Data, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
-        let path = match args[0].primal() {
-            Value::Str(p) => std::path::PathBuf::from(&**p),
-            other => {
-                return Err(Diag::new(
-                    Code::TypeMismatch,
-                    format!("`{}` takes a path as a str, not {}", op.info().name, other.type_name()),
-                    spans[0],
-                    other.type_name(),
-                ))
+        let dtype = self.ctx.dtype;
+        let run = || {
+            crate::prims::admit::rule(Prim::Data(op), &args, dtype)?;
+            let Value::Str(path) = args[0].primal() else { unreachable!("the rule of {op:?} takes a str path") };
+            let path = std::path::Path::new(&**path);
+            match op {
+                Data::Load => crate::data::load_npy(path),
+                Data::Save => crate::data::save_npy(path, &args[1]).map(|()| super::interp::unit()),
+                Data::LoadCsv => crate::data::load_csv(path, &crate::data::LoadOptions::from_args(&args)?, dtype),
+                Data::SaveCsv => crate::data::save_csv(path, &args[1], &args[2]).map(|()| super::interp::unit()),
             }
         };
-        let done = match op {
-            Data::Load => crate::data::load_npy(&path),
-            Data::Save => crate::data::save_npy(&path, &args[1]).map(|()| super::interp::unit()),
-            Data::LoadCsv => match args[1].primal() {
-                Value::Absent => crate::data::load_csv(&path, false, self.ctx.dtype),
-                Value::Bool(header) => crate::data::load_csv(&path, *header, self.ctx.dtype),
-                other => {
-                    return Err(Diag::new(
-                        Code::TypeMismatch,
-                        format!("`header` must be true or false, not {}", other.type_name()),
-                        spans[1],
-                        other.type_name(),
-                    ))
-                }
-            },
-            Data::SaveCsv => crate::data::save_csv(&path, &args[1]).map(|()| super::interp::unit()),
-        };
-        done.map_err(|e| op_diag(e, span, spans))
+        run().map_err(|e| op_diag(e, span, spans))
     }
 
     /// Runs a differentiation built-in.

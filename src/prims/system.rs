@@ -24,8 +24,8 @@ family! {
     Data {
         Load => Function("load", "path", "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
         Save => Function("save", "path, x", "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
-        LoadCsv => Function("loadcsv", "path, header?", "Reads a matrix of numbers from a CSV file.", "loadcsv(\"data.csv\", header=true)"),
-        SaveCsv => Function("savecsv", "path, x", "Writes a matrix to a CSV file, atomically.", "savecsv(\"out.csv\", eye(2))"),
+        LoadCsv => Function("loadcsv", "path, header?, delimiter?, categorical?, columns?", "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
+        SaveCsv => Function("savecsv", "path, x, header?", "Writes a matrix to a CSV file atomically, after a line of column names when header is a tuple of str.", "savecsv(\"out.csv\", eye(2), header=(\"a\", \"b\"))"),
     }
 }
 
@@ -189,13 +189,83 @@ impl Data {
                 TypeError::new(Code::TypeMismatch, format!("a path must be a str, not {path}")).at(0, path.to_string())
             );
         }
-        if let (Data::LoadCsv, Some(h)) = (self, args.get(1)) {
-            if !matches!(h, Type::Bool(_) | Type::Absent | Type::Any) {
-                return Err(TypeError::new(Code::TypeMismatch, "`header` must be a bool").at(1, h.to_string()));
-            }
+        match self {
+            Data::Load => Ok(Type::Any),
+            Data::Save => Ok(Type::unit()),
+            Data::LoadCsv => loadcsv_type(args),
+            Data::SaveCsv => match args.get(2).unwrap_or(&Type::Absent) {
+                Type::Absent | Type::Any => Ok(Type::unit()),
+                t if strs(t) => Ok(Type::unit()),
+                t => Err(TypeError::new(Code::TypeMismatch, format!("`header` must be a tuple of str, not {t}"))
+                    .at(2, t.to_string())
+                    .help("e.g. header=(\"x1\", \"x2\", \"y\")")),
+            },
         }
-        Ok(Type::Any)
     }
+}
+
+/// Whether `t` is a tuple of `str` (or of values only known when they run).
+fn strs(t: &Type) -> bool {
+    match t {
+        Type::Tuple(items) => items.iter().all(|i| matches!(i, Type::Str | Type::Any)),
+        Type::Seq(item) => matches!(**item, Type::Str | Type::Any),
+        _ => false,
+    }
+}
+
+/// `loadcsv`'s rule. The matrix's shape is known only when the file is read; what comes with
+/// it depends on the flags, which must therefore be written `true` or `false`: with
+/// `header=true` the column names (a tuple of `str`), with `categorical=true` each column's
+/// category names (a tuple of tuples of `str`). `delimiter` is a `str`; `columns` a tuple of
+/// names and indices, or one of either.
+fn loadcsv_type(args: &[Type]) -> Result<Type, TypeError> {
+    let flag =
+        |i: usize, name: &str| match args.get(i).unwrap_or(&Type::Absent) {
+            Type::Absent => Ok(Some(false)),
+            Type::Bool(Some(b)) => Ok(Some(*b)),
+            Type::Any => Ok(None),
+            Type::Bool(None) => Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`{name}` must be written as true or false: what `loadcsv` returns depends on it"),
+            )
+            .at(i, "a bool known only when it runs")
+            .help("call loadcsv in each branch of an if instead")),
+            t => Err(TypeError::new(Code::TypeMismatch, format!("`{name}` must be true or false, not {t}"))
+                .at(i, t.to_string())),
+        };
+    let (header, categorical) = (flag(1, "header")?, flag(3, "categorical")?);
+    match args.get(2).unwrap_or(&Type::Absent) {
+        Type::Absent | Type::Any | Type::Str => {}
+        t => {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`delimiter` must be a str, not {t}"))
+                .at(2, t.to_string())
+                .help("e.g. delimiter=\";\""))
+        }
+    }
+    let column = |t: &Type| matches!(t, Type::Str | Type::Int(_) | Type::Any);
+    match args.get(4).unwrap_or(&Type::Absent) {
+        Type::Absent | Type::Any => {}
+        Type::Tuple(items) if items.iter().all(column) => {}
+        Type::Seq(item) if column(item) => {}
+        t if column(t) => {}
+        t => {
+            return Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`columns` must be a tuple of column names (str) and indices (int), not {t}"),
+            )
+            .at(4, t.to_string())
+            .help("e.g. columns=(\"age\", \"bmi\") or columns=(0, 2)"))
+        }
+    }
+    let (Some(header), Some(categorical)) = (header, categorical) else { return Ok(Type::Any) };
+    let mut items = vec![Type::Any];
+    if header {
+        items.push(Type::Seq(Box::new(Type::Str)));
+    }
+    if categorical {
+        items.push(Type::Seq(Box::new(Type::Seq(Box::new(Type::Str)))));
+    }
+    Ok(if items.len() == 1 { Type::Any } else { Type::Tuple(items) })
 }
 
 impl Sys {
