@@ -69,8 +69,8 @@ pub enum Func {
         /// Whether the value is returned too (`value_and_grad`).
         with_value: bool,
     },
-    /// `hessian(f)`.
-    Hessian {
+    /// `jacobian(f)`; `hessian(f)` is `jacobian(grad(f))`.
+    Jacobian {
         /// The function differentiated.
         f: Value,
     },
@@ -264,7 +264,7 @@ pub fn repr(v: &Value) -> String {
             Func::Prim(p) => format!("<built-in {}>", p.info().name),
             Func::Grad { with_value: false, .. } => "<fn grad>".into(),
             Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),
-            Func::Hessian { .. } => "<fn hessian>".into(),
+            Func::Jacobian { .. } => "<fn jacobian>".into(),
         },
         Value::Tracer(_) | Value::Absent => "<nothing>".into(),
     }

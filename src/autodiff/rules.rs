@@ -260,7 +260,9 @@ fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<
             | Construct::Ones
             | Construct::Eye
             | Construct::Randn
-            | Construct::Rand,
+            | Construct::Rand
+            | Construct::ZerosLike
+            | Construct::OnesLike,
             _,
         ) => Ok(ZERO),
     }

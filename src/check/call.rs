@@ -8,7 +8,7 @@
 use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::eval::FnCode;
-use crate::prims::system::{grad_call_type, hessian_call_type};
+use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Env, FnType, Type, TypeError};
@@ -46,7 +46,7 @@ impl Cx<'_> {
                 Ok(if narrow.ok().as_ref() == Some(&t) { t } else { Type::Any })
             }
             Type::Fn(FnType::Grad { f, wrt, with_value }) => grad_call_type(f, wrt.as_ref(), *with_value, args, self),
-            Type::Fn(FnType::Hessian { f }) => hessian_call_type(f, args, self),
+            Type::Fn(FnType::Jacobian { f }) => jacobian_call_type(f, args, self),
             other => Err(TypeError::new(Code::TypeMismatch, format!("{other} is not a function"))
                 .label(format!("calling a {other}"))),
         }

@@ -539,7 +539,7 @@ impl Interp {
                 }
             }
             Func::Grad { f, wrt, with_value } => self.call_grad(f, wrt, *with_value, args, span),
-            Func::Hessian { f } => self.call_hessian(f, args, span),
+            Func::Jacobian { f } => self.call_jacobian(f, args, span),
         }
     }
 

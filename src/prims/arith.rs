@@ -477,6 +477,9 @@ impl Arith {
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => bool_type(self, a, b),
+            _ if super::tree::maps_over_trees(self) && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
+                super::tree::tree_type(self, a, b)
+            }
             _ => binary_type(self, a, b),
         }
     }

@@ -15,6 +15,7 @@ pub mod reduce;
 pub mod shape;
 pub mod shape_rules;
 pub mod system;
+pub mod tree;
 pub mod unary;
 
 use crate::diag::Code;

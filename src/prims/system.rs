@@ -13,7 +13,8 @@ family! {
     Diff {
         Grad => Function("grad", "f, wrt?", "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
         ValueAndGrad => Function("value_and_grad", "f, wrt?", "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
-        Hessian => Function("hessian", "f", "The matrix of second derivatives of f at a vector.", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
+        Jacobian => Function("jacobian", "f", "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
+        Hessian => Function("hessian", "f", "The second derivatives of f at x (for a vector x a matrix; in general x's shape twice, as JAX).", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
         NumGrad => Function("numgrad", "f, x, eps?", "Central finite-difference gradient of f at x (eps default 1e-6).", "numgrad(|x| x ^ 2, 3.0) > 5.99  # true"),
         GradCheck => Function("gradcheck", "f, x", "Largest relative difference between grad(f)(x) and numgrad(f, x).", "gradcheck(|x| sum(x ^ 3), [1.0, 2.0]) < 1e-6  # true"),
     }
@@ -86,7 +87,11 @@ impl Diff {
                 };
                 Ok(Type::Fn(FnType::Grad { f: boxed, wrt, with_value: self == Diff::ValueAndGrad }))
             }
-            Diff::Hessian => Ok(Type::Fn(FnType::Hessian { f: boxed })),
+            Diff::Jacobian => Ok(Type::Fn(FnType::Jacobian { f: boxed })),
+            Diff::Hessian => {
+                let gradient = Type::Fn(FnType::Grad { f: boxed, wrt: Some(Wrt::One(0)), with_value: false });
+                Ok(Type::Fn(FnType::Jacobian { f: Box::new(gradient) }))
+            }
             Diff::NumGrad | Diff::GradCheck => {
                 let x = args.get(1).unwrap_or(&Type::Absent);
                 if !matches!(args.get(2), None | Some(Type::Absent | Type::Int(_) | Type::Float(_) | Type::Any)) {
@@ -121,6 +126,15 @@ fn scalar_result(name: &str, out: &Type) -> Result<(), TypeError> {
     .help("reduce the result first, e.g. sum(...) or mean(...)"))
 }
 
+/// Whether a value of type `t` can be differentiated with respect to: a float scalar or tensor,
+/// or a parameter tree of them (`prims::tree`).
+fn differentiable_type(t: &Type) -> bool {
+    match t {
+        Type::Tuple(items) => super::tree::is_tree(t) && items.iter().all(differentiable_type),
+        t => t.is_float() || *t == Type::Any,
+    }
+}
+
 /// The type of calling `grad(f, wrt)` (or `value_and_grad`) with arguments `args`: each
 /// argument differentiated must be a float, `f` must return a float scalar, and each gradient
 /// has its argument's type.
@@ -140,10 +154,12 @@ pub fn grad_call_type(
             )
             .label("too few arguments"));
         };
-        if !(arg.is_float() || *arg == Type::Any) {
+        if !differentiable_type(arg) {
             return Err(TypeError::new(
                 Code::TypeGrad,
-                format!("cannot differentiate with respect to argument {i}: it is {arg}, not a float"),
+                format!(
+                    "cannot differentiate with respect to argument {i}: it is {arg}, not a float or a tuple of floats"
+                ),
             )
             .at(i, arg.to_string())
             .help("pass a float, e.g. 2.0 rather than 2"));
@@ -159,25 +175,52 @@ pub fn grad_call_type(
     Ok(if with_value { Type::Tuple(vec![out, grad]) } else { grad })
 }
 
-/// The type of calling `hessian(f)` with `args`: one float vector `x` gives a square matrix of
-/// its dtype, a float scalar a float scalar.
-pub fn hessian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+/// The type of calling `jacobian(f)` (or `hessian(f)`, which is `jacobian(grad(f))`) with
+/// `args`: one float scalar or tensor `x`, at which `f` gives a float scalar or tensor; the
+/// result has the dims of `f(x)` then those of `x` (JAX's layout), in the dtype of `f(x)`.
+pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
     let [x] = args else {
         return Err(TypeError::new(
             Code::TypeArity,
-            format!("a hessian takes 1 argument, but {} were given", args.len()),
+            format!("a Jacobian or Hessian takes 1 argument, but {} were given", args.len()),
         )
-        .label("one vector"));
+        .label("one float tensor"));
     };
-    match x {
-        Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } if dims.len() == 1 => {
-            grad_call_type(f, Some(&Wrt::One(0)), false, args, cx)?;
-            Ok(Type::Tensor { dtype: *dtype, dims: vec![dims[0], dims[0]] })
+    let dims = |t: &Type| match t {
+        Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => Some(dims.clone()),
+        Type::Float(_) => Some(Vec::new()),
+        _ => None,
+    };
+    let Some(inner) = dims(x) else {
+        if *x == Type::Any {
+            return cx.call(f, args).map(|_| Type::Any);
         }
-        Type::Float(_) | Type::Any => grad_call_type(f, Some(&Wrt::One(0)), false, args, cx),
-        other => Err(TypeError::new(Code::TypeGrad, format!("`hessian` takes a float vector or scalar, not {other}"))
-            .at(0, other.to_string())),
-    }
+        return Err(TypeError::new(
+            Code::TypeGrad,
+            format!("a Jacobian or Hessian is taken at a float tensor or scalar, not {x}"),
+        )
+        .at(0, x.to_string())
+        .help("pass a float, e.g. 2.0 rather than 2"));
+    };
+    let out = cx.call(f, args)?;
+    let dtype = match &out {
+        Type::Any => return Ok(Type::Any),
+        Type::Float(d) => Dtype::from(*d),
+        Type::Tensor { dtype: d @ (Dtype::F64 | Dtype::F32), .. } => *d,
+        other => {
+            return Err(TypeError::new(
+                Code::TypeGrad,
+                format!("a Jacobian needs a function that returns a float scalar or tensor, but it returns {other}"),
+            )
+            .label(format!("returns {other}")))
+        }
+    };
+    let all: Vec<Dim> = dims(&out).unwrap_or_default().into_iter().chain(inner).collect();
+    Ok(match (all.is_empty(), dtype) {
+        (true, Dtype::F32) => Type::Float(FloatDtype::F32),
+        (true, _) => Type::Float(FloatDtype::F64),
+        (false, dtype) => Type::Tensor { dtype, dims: all },
+    })
 }
 
 impl Data {

@@ -215,7 +215,13 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("linspace(x, 1.0, 1)", (&[], Any), &[], &[1]),
             ],
             // Their arguments are ints: no float flows through them.
-            Construct::Zeros | Construct::Ones | Construct::Eye | Construct::Randn | Construct::Rand => return None,
+            Construct::Zeros
+            | Construct::Ones
+            | Construct::Eye
+            | Construct::Randn
+            | Construct::Rand
+            | Construct::ZerosLike
+            | Construct::OnesLike => return None,
         },
         Prim::Linalg(op) => match op {
             Linalg::MatMul => vec![
