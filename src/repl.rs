@@ -312,6 +312,7 @@ fn family(prim: Prim) -> &'static str {
     match prim {
         Prim::Arith(_) | Prim::Unary(_) => "element-wise",
         Prim::Reduce(_) => "reductions",
+        Prim::Stats(_) => "statistics",
         Prim::Shape(_) => "shape and conversion",
         Prim::Construct(_) => "construction",
         Prim::Linalg(_) => "linear algebra",

@@ -14,6 +14,7 @@ pub mod linalg;
 pub mod reduce;
 pub mod shape;
 pub mod shape_rules;
+pub mod stats;
 pub mod system;
 pub mod tree;
 pub mod unary;
@@ -28,6 +29,7 @@ pub use construct::Construct;
 pub use linalg::Linalg;
 pub use reduce::Reduce;
 pub use shape::ShapeOp;
+pub use stats::Stats;
 pub use system::{Data, Diff, Sys};
 pub use unary::Unary;
 
@@ -40,6 +42,8 @@ pub enum Prim {
     Unary(Unary),
     /// Reductions.
     Reduce(Reduce),
+    /// Statistics and running sums.
+    Stats(Stats),
     /// Shape queries, reshaping, indexing and conversions.
     Shape(ShapeOp),
     /// Tensor constructors.
@@ -111,13 +115,23 @@ impl Prim {
         let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
         let unary = Unary::ALL.iter().map(|&p| Prim::Unary(p));
         let reduce = Reduce::ALL.iter().map(|&p| Prim::Reduce(p));
+        let stats = Stats::ALL.iter().map(|&p| Prim::Stats(p));
         let shape = ShapeOp::ALL.iter().map(|&p| Prim::Shape(p));
         let construct = Construct::ALL.iter().map(|&p| Prim::Construct(p));
         let linalg = Linalg::ALL.iter().map(|&p| Prim::Linalg(p));
         let diff = Diff::ALL.iter().map(|&p| Prim::Diff(p));
         let data = Data::ALL.iter().map(|&p| Prim::Data(p));
         let sys = Sys::ALL.iter().map(|&p| Prim::Sys(p));
-        arith.chain(unary).chain(reduce).chain(shape).chain(construct).chain(linalg).chain(diff).chain(data).chain(sys)
+        arith
+            .chain(unary)
+            .chain(reduce)
+            .chain(stats)
+            .chain(shape)
+            .chain(construct)
+            .chain(linalg)
+            .chain(diff)
+            .chain(data)
+            .chain(sys)
     }
 
     /// This primitive's row of the table.
@@ -126,6 +140,7 @@ impl Prim {
             Prim::Arith(p) => p.info(),
             Prim::Unary(p) => p.info(),
             Prim::Reduce(p) => p.info(),
+            Prim::Stats(p) => p.info(),
             Prim::Shape(p) => p.info(),
             Prim::Construct(p) => p.info(),
             Prim::Linalg(p) => p.info(),
@@ -161,6 +176,7 @@ impl Prim {
             Prim::Arith(p) => p.eval(args),
             Prim::Unary(p) => p.eval(args),
             Prim::Reduce(p) => p.eval(args, ctx),
+            Prim::Stats(p) => p.eval(args),
             Prim::Shape(p) => p.eval(args, ctx),
             Prim::Construct(p) => p.eval(args, ctx),
             Prim::Linalg(p) => p.eval(args),
@@ -188,6 +204,7 @@ impl Prim {
             Prim::Arith(p) => p.type_rule(args),
             Prim::Unary(p) => p.type_rule(args),
             Prim::Reduce(p) => p.type_rule(args, cx.dtype()),
+            Prim::Stats(p) => p.type_rule(args),
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),
             Prim::Linalg(p) => p.type_rule(args),

@@ -4,7 +4,7 @@
 //! primitive does not compile until it has an entry here.
 
 use rand::Rng;
-use tscript::prims::{Arith, Construct, Linalg, Prim, Reduce, ShapeOp, Unary};
+use tscript::prims::{Arith, Construct, Linalg, Prim, Reduce, ShapeOp, Stats, Unary};
 
 /// Where an input's values are drawn from: away from the kinks of the function it feeds.
 #[derive(Clone, Copy, Debug)]
@@ -139,6 +139,32 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("softmax(x)", (&[n], Any), &[], &[n]),
             ],
             Reduce::Norm => vec![w("norm(x)", (&[n], Any), &[], &[]), w("norm(x)", (mn, Any), &[], &[])],
+        },
+        Prim::Stats(op) => match op {
+            Stats::Var => {
+                let mut cases = reduction("var", Any, m, n);
+                cases.push(w("var(x, axis=1, ddof=1)", (mn, Any), &[], &[m]));
+                cases
+            }
+            Stats::Std => {
+                let mut cases = reduction("std", Any, m, n);
+                cases.push(w("std(x, axis=0, ddof=1)", (mn, Any), &[], &[n]));
+                cases
+            }
+            Stats::Median => reduction("median", Odd, m, n),
+            Stats::Quantile => vec![
+                w("quantile(x, 0.3)", (mn, Odd), &[], &[]),
+                w("quantile(x, 0.8, axis=0)", (mn, Odd), &[], &[n]),
+                w("quantile(x, 0.25, axis=1, keepdims=true)", (mn, Odd), &[], &[m, 1]),
+            ],
+            Stats::CumSum => vec![
+                w("cumsum(x)", (mn, Any), &[], &[m * n]),
+                w("cumsum(x, axis=0)", (mn, Any), &[], mn),
+                w("cumsum(x, axis=-1)", (mn, Any), &[], mn),
+            ],
+            Stats::CumProd => {
+                vec![w("cumprod(x)", (mn, Away), &[], &[m * n]), w("cumprod(x, axis=1)", (mn, Away), &[], mn)]
+            }
         },
         Prim::Shape(op) => match op {
             ShapeOp::Shape => vec![w("reshape(x, shape(x)[1], shape(x)[0])", (mn, Any), &[], nm)],
