@@ -364,6 +364,7 @@ fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<
             | Construct::Eye
             | Construct::Randn
             | Construct::Rand
+            | Construct::OneHot
             | Construct::ZerosLike
             | Construct::OnesLike,
             _,

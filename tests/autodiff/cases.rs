@@ -246,6 +246,7 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             | Construct::Eye
             | Construct::Randn
             | Construct::Rand
+            | Construct::OneHot
             | Construct::ZerosLike
             | Construct::OnesLike => return None,
         },
