@@ -91,7 +91,12 @@ impl Interp {
         threads.initial();
         Interp {
             globals: Frame::new(0, None),
-            ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0), site: Span::default() },
+            ctx: Ctx {
+                dtype: FloatDtype::F64,
+                rng: rand_pcg::Pcg64::seed_from_u64(0),
+                site: Span::default(),
+                print: crate::value::PrintOptions::default(),
+            },
             out,
             args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
             threads,

@@ -231,6 +231,8 @@ pub struct Ctx {
     /// The span of the operation being run; `grad` records it with each operation so that a
     /// derivative error can point at it.
     pub site: crate::span::Span,
+    /// How values print (the `precision` setting), for `str` and `format`.
+    pub print: crate::value::PrintOptions,
 }
 
 /// An error from a primitive, before the evaluator gives it the span of the call or argument.
