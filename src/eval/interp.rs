@@ -529,9 +529,7 @@ impl Interp {
                 if args.len() < required || (!variadic && args.len() > fixed) {
                     return Err(arity(prim.info().name, required, args.len(), span));
                 }
-                if !variadic {
-                    args.resize(fixed, Value::Absent);
-                }
+                prim.by_position(&mut args, || Value::Absent);
                 let spans = vec![span; args.len()];
                 match prim {
                     Prim::Diff(op) => self.diff(*op, args, span, &spans),
