@@ -68,11 +68,13 @@ pub fn rounded(x: f64, digits: usize, short: &str) -> String {
         return short.to_string();
     }
     let text = format!("{x:.digits$}");
+    if !text.contains('.') {
+        return format!("{text}.0");
+    }
     let trimmed = text.trim_end_matches('0');
     match trimmed.strip_suffix('.') {
         Some(whole) => format!("{whole}.0"),
-        None if trimmed.contains('.') => trimmed.to_string(),
-        None => format!("{trimmed}.0"),
+        None => trimmed.to_string(),
     }
 }
 

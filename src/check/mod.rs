@@ -311,6 +311,11 @@ impl<'a> Cx<'a> {
                 }
             }
             StmtKind::Seed(e) => self.int(e, scope, "a seed"),
+            StmtKind::Precision(e) => {
+                if let Some(e) = e {
+                    self.int(e, scope, "a precision");
+                }
+            }
             StmtKind::Expr(e) => return self.expr_flow(e, scope),
         }
         Some(Type::unit())

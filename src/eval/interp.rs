@@ -259,6 +259,12 @@ impl Interp {
                     result?;
                 }
             }
+            StmtKind::Precision(e) => {
+                self.ctx.print.precision = match e {
+                    None => None,
+                    Some(e) => Some(self.precision(e, frame)?),
+                };
+            }
             StmtKind::Seed(e) => {
                 let n = self.int(e, frame, "a seed")?;
                 self.ctx.rng = rand_pcg::Pcg64::seed_from_u64(n as u64);
@@ -431,6 +437,17 @@ impl Interp {
             )
             .into()),
         }
+    }
+
+    /// The count of a `precision N` statement: 0 to [`crate::format::spec::MAX_WIDTH`] digits.
+    fn precision(&mut self, e: &Ir, frame: &Rc<Frame>) -> Result<usize, Unwind> {
+        let n = self.int(e, frame, "a precision")?;
+        let max = crate::format::spec::MAX_WIDTH;
+        usize::try_from(n).ok().filter(|&n| n <= max).ok_or_else(|| {
+            Diag::new(Code::RuntimeValue, format!("`precision` needs 0 to {max} digits, not {n}"), e.span, "out of range")
+                .with_help("e.g. precision 4; `precision auto` prints the shortest text that reads back")
+                .into()
+        })
     }
 
     /// Evaluates an expression.

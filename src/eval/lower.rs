@@ -232,6 +232,7 @@ impl Cx {
                 StmtKind::Threads { count, body: body.as_ref().map(|b| self.block(b)) }
             }
             ast::StmtKind::Seed(e) => StmtKind::Seed(self.expr(e)),
+            ast::StmtKind::Precision(e) => StmtKind::Precision(e.as_ref().map(|e| self.expr(e))),
             ast::StmtKind::Dtype(d) => {
                 self.dtype = *d;
                 return None;

@@ -100,6 +100,9 @@ pub enum StmtKind {
     Seed(Expr),
     /// `dtype f32` / `dtype f64`.
     Dtype(FloatDtype),
+    /// `precision N`: the most digits after the point of floats in printed tensors; `None` for
+    /// `precision auto` (the shortest text that reads back).
+    Precision(Option<Expr>),
     /// An expression used as a statement.
     Expr(Expr),
 }

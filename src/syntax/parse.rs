@@ -230,6 +230,7 @@ fn is_marker(rule: Rule) -> bool {
             | Rule::kw_threads
             | Rule::kw_seed
             | Rule::kw_dtype
+            | Rule::kw_precision
             | Rule::eq
     )
 }
@@ -372,6 +373,16 @@ impl Builder {
                 StmtKind::Threads { count, body }
             }
             Rule::seed_stmt => StmtKind::Seed(at.expr(self.expr(next!(), level)?)),
+            Rule::precision_stmt => {
+                let count = next!();
+                match count.as_rule() {
+                    Rule::kw_auto => {
+                        at.end = self.span(&count).end;
+                        StmtKind::Precision(None)
+                    }
+                    _ => StmtKind::Precision(Some(at.expr(self.expr(count, level)?))),
+                }
+            }
             Rule::dtype_stmt => {
                 let name = next!();
                 at.end = self.span(&name).end;
@@ -768,6 +779,7 @@ fn expected(rules: &[Rule]) -> Expected {
                 want.stmt = true
             }
             Rule::threads_stmt | Rule::seed_stmt | Rule::dtype_stmt | Rule::kw_let | Rule::kw_fn => want.stmt = true,
+            Rule::precision_stmt | Rule::kw_precision => want.stmt = true,
             Rule::kw_return | Rule::kw_for | Rule::kw_while | Rule::kw_break | Rule::kw_continue => want.stmt = true,
             Rule::kw_threads | Rule::kw_seed | Rule::kw_dtype => want.stmt = true,
             Rule::type_expr | Rule::fn_type_head | Rule::tensor_type | Rule::elem_type | Rule::scalar_type => {

@@ -48,6 +48,7 @@ fn sexp_stmt(s: &Stmt) -> String {
             }
         }
         StmtKind::Seed(e) => format!("(seed {})", sexp(e)),
+        StmtKind::Precision(e) => format!("(precision {})", e.as_ref().map_or("auto".to_string(), sexp)),
         StmtKind::Dtype(d) => format!("(dtype {d:?})"),
         StmtKind::Expr(e) => sexp(e),
     }
