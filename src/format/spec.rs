@@ -428,18 +428,14 @@ pub fn format_value(
 ) -> Result<String, crate::prims::OpError> {
     use crate::format::{array_text, f32_repr, f64_repr};
     use crate::value::{Tensor, Value};
-    let fail = |e: SpecError| {
-        let error = crate::prims::OpError::new(
-            crate::diag::Code::RuntimeValue,
-            format!("the format spec \"{text}\" does not fit: {}", e.message),
-        )
-        .at(1, "this spec");
+    let fail = |message: String, e: SpecError| {
+        let error = crate::prims::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
         match e.help {
             Some(h) => error.help(h),
             None => error,
         }
     };
-    let spec = Spec::parse(text).map_err(fail)?;
+    let spec = Spec::parse(text).map_err(|e| fail(format!("bad format spec \"{text}\": {}", e.message), e))?;
     let v = v.primal();
     let kind = match v {
         Value::Int(_) => Kind::Int,
@@ -448,7 +444,9 @@ pub fn format_value(
         Value::Str(_) => Kind::Str,
         _ => Kind::Other,
     };
-    spec.fits(kind, text).map_err(fail)?;
+    let type_name = v.type_name();
+    spec.fits(kind, text)
+        .map_err(|e| fail(format!("the format spec \"{text}\" does not fit {type_name}: {}", e.message), e))?;
     if text.is_empty() {
         return Ok(crate::value::text_with(v, options));
     }

@@ -205,6 +205,24 @@ pub enum TypeExprKind {
     },
 }
 
+/// A part of an f-string.
+#[derive(Clone, Debug)]
+pub enum FPart {
+    /// Text, with escapes and `{{`/`}}` resolved.
+    Text(Arc<str>),
+    /// `{value!r:spec}`.
+    Field {
+        /// The expression written in the field.
+        value: Expr,
+        /// `!r` (true: as the REPL shows it, strings quoted) or `!s` (false), if written.
+        conversion: Option<bool>,
+        /// The format spec after `:` (without it) and its span, if written.
+        spec: Option<(Arc<str>, Span)>,
+        /// The field's source range, braces included.
+        span: Span,
+    },
+}
+
 /// One dimension of a written tensor type.
 #[derive(Clone, Debug)]
 pub enum DimExpr {
@@ -242,6 +260,8 @@ pub enum ExprKind {
     Bool(bool),
     /// A string literal (escapes resolved).
     Str(Arc<str>),
+    /// An f-string: its text and fields in order.
+    FString(Vec<FPart>),
     /// A variable or function name.
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).

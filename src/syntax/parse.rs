@@ -1,6 +1,7 @@
 //! The parser: TensorScript text to the spanned syntax tree of [`crate::syntax::ast`] (spec §2-§5).
 //!
-//! Parsing runs in three steps; this file is the only one that sees pest types.
+//! Parsing runs in three steps; this file and its part for strings (`parse/fstring.rs`) are the
+//! only ones that see pest types.
 //! 1. The scan (`parse/scan.rs`) makes one pass over the bytes. It bounds bracket nesting, so that
 //!    pest's recursion stays shallow, settles what each newline means, and cuts the top level into
 //!    statements.
@@ -13,6 +14,7 @@
 //!    compact node (a large literal costs a few bytes per element, not a pair and nodes each).
 
 mod errors;
+mod fstring;
 mod numbers;
 mod scan;
 
@@ -659,6 +661,7 @@ impl Builder {
                 leaf(ExprKind::Float { f64: f64.expect("a float"), f32: f32.expect("a float") }, span)
             }
             Rule::string => leaf(ExprKind::Str(self.string(&p)?), span),
+            Rule::fstring => self.fstring(p, level)?,
             Rule::kw_true => leaf(ExprKind::Bool(true), span),
             Rule::kw_false => leaf(ExprKind::Bool(false), span),
             Rule::ident => leaf(ExprKind::Name(self.ident(p)), span),
@@ -719,35 +722,6 @@ impl Builder {
         let text = p.as_str();
         let parsed = if text.contains('_') { text.replace('_', "").parse() } else { text.parse() };
         parsed.map_err(|_| int_too_large(self.span(p)))
-    }
-
-    /// The text of a string literal with its escapes applied.
-    fn string(&self, p: &P) -> Res<Arc<str>> {
-        let body = &p.as_str()[1..p.as_str().len() - 1];
-        let mut out = String::with_capacity(body.len());
-        let mut chars = body.char_indices();
-        while let Some((_, c)) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            let (i, e) = chars.next().expect("the grammar admits no lone `\\`");
-            out.push(match e {
-                'n' => '\n',
-                't' => '\t',
-                '"' => '"',
-                '\\' => '\\',
-                _ => {
-                    // `e` is at `i` in the body, so its `\` is at `i` in the literal.
-                    let start = self.span(p).start + i as u32;
-                    let at = Span { start, end: start + 1 + e.len_utf8() as u32 };
-                    let help = r#"the escapes are `\n`, `\t`, `\"` and `\\` (write `\\` for a backslash)"#;
-                    let message = format!("`\\{e}` is not an escape TensorScript knows");
-                    return Err(Diag::new(Code::Parse, message, at, "unknown escape").with_help(help));
-                }
-            });
-        }
-        Ok(Arc::from(out))
     }
 }
 
