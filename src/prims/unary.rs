@@ -130,9 +130,16 @@ pub fn round_float<T: Float>(x: T, n: i64) -> T {
     let ten = T::from(10.0).unwrap_or_else(T::one);
     let even = |y: T| {
         let r = y.round();
-        // `round` takes ties away from zero; a tie whose result is odd goes back one.
-        if (y - y.trunc()).abs() == T::from(0.5).unwrap_or_else(T::zero) && (r / (T::one() + T::one())).fract() != T::zero() {
+        // `round` takes ties away from zero; a tie whose result is odd goes back one. A zero
+        // keeps the sign of `y`, as `rint` does (`round(-0.5)` is `-0.0`).
+        let half = T::from(0.5).unwrap_or_else(T::zero);
+        let r = if (y - y.trunc()).abs() == half && (r / (T::one() + T::one())).fract() != T::zero() {
             r - y.signum()
+        } else {
+            r
+        };
+        if r == T::zero() {
+            T::zero() * y.signum()
         } else {
             r
         }
