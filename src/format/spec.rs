@@ -527,4 +527,34 @@ mod tests {
         assert!(Spec::parse("+").unwrap().fits(Kind::Str, "+").is_err());
         assert!(Spec::parse(",x").unwrap().fits(Kind::Int, ",x").is_err());
     }
+
+    #[test]
+    fn no_spec_panics() {
+        // Every spec of up to three characters from the spec alphabet, and some longer ones, on
+        // every kind of value: each is text or an error, never a panic.
+        let alphabet: Vec<char> = "<>^=+- #0,_.1259dxXobfFeEgG%snzq{}é".chars().collect();
+        let mut specs = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> =
+                specs.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            specs.extend(longer);
+        }
+        specs.extend(["*^+#010,.3f", "0=+20_.5e", "x<10000.10000f", ",.10000%", "10000b"].map(String::from));
+        for text in &specs {
+            let Ok(spec) = Spec::parse(text) else { continue };
+            for x in [0.0, -0.0, 1234.5, -1e300, f64::NAN, f64::INFINITY, 5e-324] {
+                if spec.fits(Kind::Float, text).is_ok() {
+                    spec.float(x, &crate::format::f64_repr);
+                }
+            }
+            for i in [0, -7, i64::MIN, i64::MAX] {
+                if spec.fits(Kind::Int, text).is_ok() {
+                    spec.int(i);
+                }
+            }
+            if spec.fits(Kind::Str, text).is_ok() {
+                spec.text("aé");
+            }
+        }
+    }
 }
