@@ -502,7 +502,8 @@ mod tests {
         let ran = repl.session.run("b", "k = 7\nlet fresh = 1\nk");
         assert_eq!(ran.ok().flatten().map(|v| crate::value::repr(&v)), Some("7".to_string()));
         repl.session.restore(before);
-        let vars: Vec<String> = repl.session.variables().iter().map(|(n, v)| format!("{n}={}", crate::value::repr(v))).collect();
+        let vars: Vec<String> =
+            repl.session.variables().iter().map(|(n, v)| format!("{n}={}", crate::value::repr(v))).collect();
         assert_eq!(vars, ["k=5"]);
         assert!(repl.session.run("c", "fresh").is_err(), "a name declared by the entry is gone");
     }

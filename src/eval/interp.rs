@@ -444,9 +444,14 @@ impl Interp {
         let n = self.int(e, frame, "a precision")?;
         let max = crate::format::spec::MAX_WIDTH;
         usize::try_from(n).ok().filter(|&n| n <= max).ok_or_else(|| {
-            Diag::new(Code::RuntimeValue, format!("`precision` needs 0 to {max} digits, not {n}"), e.span, "out of range")
-                .with_help("e.g. precision 4; `precision auto` prints the shortest text that reads back")
-                .into()
+            Diag::new(
+                Code::RuntimeValue,
+                format!("`precision` needs 0 to {max} digits, not {n}"),
+                e.span,
+                "out of range",
+            )
+            .with_help("e.g. precision 4; `precision auto` prints the shortest text that reads back")
+            .into()
         })
     }
 

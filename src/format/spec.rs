@@ -181,8 +181,10 @@ impl Spec {
         if kind == Kind::Other {
             return match self == &Spec::default() {
                 true => Ok(()),
-                false => Err(SpecError::new("a format spec applies to numbers, text and tensors, not to this value", whole)
-                    .help("format the items one by one")),
+                false => {
+                    Err(SpecError::new("a format spec applies to numbers, text and tensors, not to this value", whole)
+                        .help("format the items one by one"))
+                }
             };
         }
         let numeric = matches!(kind, Kind::Int | Kind::Float);

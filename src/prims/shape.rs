@@ -86,8 +86,11 @@ impl ShapeOp {
                     None | Some(Value::Absent) => "",
                     Some(Value::Str(s)) => s,
                     Some(other) => {
-                        return Err(OpError::new(Code::TypeMismatch, format!("a format spec is a str, not {}", other.type_name()))
-                            .at(1, other.type_name()))
+                        return Err(OpError::new(
+                            Code::TypeMismatch,
+                            format!("a format spec is a str, not {}", other.type_name()),
+                        )
+                        .at(1, other.type_name()))
                     }
                 };
                 crate::format::spec::format_value(&x, spec, ctx.print).map(|s| Value::Str(Rc::from(s)))

@@ -207,9 +207,12 @@ impl Sys {
                 for (i, name) in [(0, "sep"), (1, "end")] {
                     let t = args.get(i).unwrap_or(&Type::Absent);
                     if !matches!(t, Type::Absent | Type::Str | Type::Any) {
-                        return Err(TypeError::new(Code::TypeMismatch, format!("`{name}` of `print` must be a str, not {t}"))
-                            .at(i, t.to_string())
-                            .help(format!("e.g. {name}=\"\" or {name}=str(x)")));
+                        return Err(TypeError::new(
+                            Code::TypeMismatch,
+                            format!("`{name}` of `print` must be a str, not {t}"),
+                        )
+                        .at(i, t.to_string())
+                        .help(format!("e.g. {name}=\"\" or {name}=str(x)")));
                     }
                 }
                 Ok(Type::unit())

@@ -110,8 +110,11 @@ fn round(x: Value, n: Value) -> Result<Value, OpError> {
         Value::Absent => 0,
         Value::Int(n) => n,
         other => {
-            return Err(OpError::new(Code::TypeMismatch, format!("`round` takes an int number of digits, not {}", other.type_name()))
-                .at(1, other.type_name()))
+            return Err(OpError::new(
+                Code::TypeMismatch,
+                format!("`round` takes an int number of digits, not {}", other.type_name()),
+            )
+            .at(1, other.type_name()))
         }
     };
     match x {
@@ -150,7 +153,11 @@ pub fn round_float<T: Float>(x: T, n: i64) -> T {
     }
     if n >= 0 {
         let y = x * scale;
-        if y.is_finite() { even(y) / scale } else { x }
+        if y.is_finite() {
+            even(y) / scale
+        } else {
+            x
+        }
     } else if scale.is_finite() {
         even(x / scale) * scale
     } else {
