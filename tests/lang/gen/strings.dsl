@@ -128,3 +128,7 @@ R # `precision` is still a name
 R let precision = 2
 R print(precision * 2)
 O 4
+R # under `dtype f32`, float(...) reads text at f32 precision
+R dtype f32
+R print(float("0.1"), f64(float("0.1")), f"{float("0.1"):.10f}")
+O 0.1 0.10000000149011612 0.1000000015
