@@ -153,7 +153,7 @@ impl Spec {
             }
         }
         if let Some(&(at, c)) = chars.get(i) {
-            if !TYPES.contains(c) || c == '\0' {
+            if !TYPES.contains(c) {
                 let message = match c {
                     'n' | 'c' => format!("the format type `{c}` is not supported"),
                     _ => format!("`{c}` is not a format type"),
