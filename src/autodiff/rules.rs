@@ -111,7 +111,8 @@ fn unary(o: &Ops, op: Unary, x: &[Value], out: &Value, g: Value) -> Result<Value
         Unary::Sigmoid => o.mul(g, o.mul(out.clone(), o.sub(Value::Int(1), out.clone())?)?),
         Unary::Relu => o.where_(o.arith(Arith::Gt, x, Value::Int(0))?, g, Value::Int(0)),
         Unary::Softplus => o.mul(g, o.unary(Unary::Sigmoid, x)?),
-        Unary::Sign | Unary::Not | Unary::IsNan => Ok(ZERO),
+        // Piecewise constant: zero almost everywhere (as `sign`).
+        Unary::Sign | Unary::Not | Unary::IsNan | Unary::Floor | Unary::Ceil | Unary::Round => Ok(ZERO),
     }
 }
 
@@ -329,6 +330,8 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
         | ShapeOp::Size
         | ShapeOp::Int
         | ShapeOp::Str
+        | ShapeOp::Format
+        | ShapeOp::Repr
         | ShapeOp::Len => Ok(ZERO),
     }
 }

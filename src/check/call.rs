@@ -33,9 +33,7 @@ impl Cx<'_> {
                     return Err(arity(prim.info().name, required, args.len()));
                 }
                 let mut args = args.to_vec();
-                if !variadic {
-                    args.resize(fixed, Type::Absent);
-                }
+                prim.by_position(&mut args, || Type::Absent);
                 let saved = self.dtype;
                 self.dtype = FloatDtype::F64;
                 let wide = prim.type_rule(&args, self);

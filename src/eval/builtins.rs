@@ -8,7 +8,7 @@ use crate::diag::{Code, Diag};
 use crate::plot::Call;
 use crate::prims::{Data, Diff, Prim, ShapeOp, Sys};
 use crate::span::Span;
-use crate::value::{text, Func, Tensor, Value, Wrt};
+use crate::value::{text, text_with, Func, Tensor, Value, Wrt};
 use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -18,8 +18,14 @@ impl Interp {
     pub fn sys(&mut self, op: Sys, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
         match op {
             Sys::Print => {
-                let line: Vec<String> = args.iter().map(text).collect();
-                writeln!(self.out, "{}", line.join(" "))
+                // `sep` and `end` come first in the table's canonical order, then the values.
+                let setting = |v: &Value, default: &str| match v.primal() {
+                    Value::Str(s) => s.to_string(),
+                    _ => default.to_string(),
+                };
+                let (sep, end) = (setting(&args[0], " "), setting(&args[1], "\n"));
+                let line: Vec<String> = args[2..].iter().map(|v| text_with(v, self.ctx.print)).collect();
+                write!(self.out, "{}{end}", line.join(&sep))
                     .map_err(|e| Diag::new(Code::Io, format!("cannot write output: {e}"), span, "while printing"))?;
                 Ok(super::interp::unit())
             }

@@ -232,6 +232,7 @@ impl Cx {
                 StmtKind::Threads { count, body: body.as_ref().map(|b| self.block(b)) }
             }
             ast::StmtKind::Seed(e) => StmtKind::Seed(self.expr(e)),
+            ast::StmtKind::Precision(e) => StmtKind::Precision(e.as_ref().map(|e| self.expr(e))),
             ast::StmtKind::Dtype(d) => {
                 self.dtype = *d;
                 return None;
@@ -343,6 +344,7 @@ impl Cx {
             }
             ExprKind::Bool(b) => IrKind::Const(Value::Bool(*b)),
             ExprKind::Str(s) => IrKind::Const(Value::Str(Rc::from(&**s))),
+            ExprKind::FString(parts) => self.fstring(parts, span),
             ExprKind::Name(ident) => match self.lookup(&ident.name) {
                 Some(slot) => IrKind::Var(slot, ident.name.clone()),
                 None => match Prim::by_name(&ident.name) {
@@ -416,6 +418,44 @@ impl Cx {
             ExprKind::Lambda(def) => IrKind::Lambda(self.function(def)),
         };
         Ir { kind, span }
+    }
+
+    /// An f-string: each field becomes `format(value, spec)` (of `repr(value)` or `str(value)`
+    /// for `!r` and `!s`), and the pieces are joined with `+`, as a balanced tree so that a long
+    /// f-string makes a shallow expression.
+    fn fstring(&mut self, parts: &[ast::FPart], span: Span) -> IrKind {
+        let text = |s: &str, span: Span| Ir { kind: IrKind::Const(Value::Str(Rc::from(s))), span };
+        let mut pieces = Vec::with_capacity(parts.len());
+        for part in parts {
+            pieces.push(match part {
+                ast::FPart::Text(s) => text(s, span),
+                ast::FPart::Field { value, conversion, spec, span: field } => {
+                    let mut x = self.expr(value);
+                    if let Some(repr) = conversion {
+                        let op = if *repr { ShapeOp::Repr } else { ShapeOp::Str };
+                        x = Ir { kind: self.prim(Prim::Shape(op), vec![x]), span: value.span };
+                    }
+                    let spec = match spec {
+                        Some((s, at)) => text(s, *at),
+                        None => Ir { kind: IrKind::Const(Value::Absent), span: *field },
+                    };
+                    Ir { kind: self.prim(Prim::Shape(ShapeOp::Format), vec![x, spec]), span: *field }
+                }
+            });
+        }
+        fn join(cx: &Cx, mut pieces: Vec<Ir>) -> Ir {
+            if pieces.len() == 1 {
+                return pieces.pop().expect("one piece");
+            }
+            let right = pieces.split_off(pieces.len() / 2);
+            let (a, b) = (join(cx, pieces), join(cx, right));
+            let span = a.span.to(b.span);
+            Ir { kind: cx.prim(Prim::Arith(Arith::Add), vec![a, b]), span }
+        }
+        match pieces.is_empty() {
+            true => IrKind::Const(Value::Str(Rc::from(""))),
+            false => join(self, pieces).kind,
+        }
     }
 
     fn prim(&self, prim: Prim, args: Vec<Ir>) -> IrKind {

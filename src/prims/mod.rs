@@ -165,6 +165,21 @@ impl Prim {
         parse_params(self.info().params)
     }
 
+    /// Puts the arguments of a call by position (a built-in called as a value, `let p = print`)
+    /// in the table's canonical order: an optional fixed parameter left out is `absent`, and
+    /// those after a variadic one (`print`'s `sep`, `concat`'s `axis`) are always left out.
+    pub fn by_position<T>(self, args: &mut Vec<T>, absent: impl Fn() -> T) {
+        let params = self.params();
+        let fixed = params.iter().filter(|p| !p.variadic).count();
+        if params.iter().any(|p| p.variadic) {
+            let at = params.iter().take_while(|p| !p.variadic).count().min(args.len());
+            let after = fixed - params.iter().take_while(|p| !p.variadic).count();
+            args.splice(at..at, (0..after).map(|_| absent()));
+        } else {
+            args.resize_with(fixed.max(args.len()), absent);
+        }
+    }
+
     /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
     /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
     /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
@@ -249,6 +264,8 @@ pub struct Ctx {
     /// The span of the operation being run; `grad` records it with each operation so that a
     /// derivative error can point at it.
     pub site: crate::span::Span,
+    /// How values print (the `precision` setting), for `str` and `format`.
+    pub print: crate::value::PrintOptions,
 }
 
 /// An error from a primitive, before the evaluator gives it the span of the call or argument.

@@ -33,7 +33,7 @@ family! {
 family! {
     /// Output, plots, assertions, time, arguments, threads.
     Sys {
-        Print => Function("print", "values...", "Prints the values separated by a space, then a newline.", "print(1, \"a\", [1.5])  # 1 a [1.5]"),
+        Print => Function("print", "values..., sep?, end?", "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
         Args => Function("args", "", "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
@@ -316,7 +316,20 @@ impl Sys {
     /// `str` of unknown length.
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         match self {
-            Sys::Print => Ok(Type::unit()),
+            Sys::Print => {
+                for (i, name) in [(0, "sep"), (1, "end")] {
+                    let t = args.get(i).unwrap_or(&Type::Absent);
+                    if !matches!(t, Type::Absent | Type::Str | Type::Any) {
+                        return Err(TypeError::new(
+                            Code::TypeMismatch,
+                            format!("`{name}` of `print` must be a str, not {t}"),
+                        )
+                        .at(i, t.to_string())
+                        .help(format!("e.g. {name}=\"\" or {name}=str(x)")));
+                    }
+                }
+                Ok(Type::unit())
+            }
             Sys::Assert => match args.first().unwrap_or(&Type::Absent) {
                 Type::Bool(_) | Type::Any => Ok(Type::unit()),
                 other => Err(TypeError::new(Code::TypeMismatch, format!("`assert` needs a bool, not {other}"))

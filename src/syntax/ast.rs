@@ -100,6 +100,9 @@ pub enum StmtKind {
     Seed(Expr),
     /// `dtype f32` / `dtype f64`.
     Dtype(FloatDtype),
+    /// `precision N`: the most digits after the point of floats in printed tensors; `None` for
+    /// `precision auto` (the shortest text that reads back).
+    Precision(Option<Expr>),
     /// An expression used as a statement.
     Expr(Expr),
 }
@@ -202,6 +205,24 @@ pub enum TypeExprKind {
     },
 }
 
+/// A part of an f-string.
+#[derive(Clone, Debug)]
+pub enum FPart {
+    /// Text, with escapes and `{{`/`}}` resolved.
+    Text(Arc<str>),
+    /// `{value!r:spec}`.
+    Field {
+        /// The expression written in the field.
+        value: Expr,
+        /// `!r` (true: as the REPL shows it, strings quoted) or `!s` (false), if written.
+        conversion: Option<bool>,
+        /// The format spec after `:` (without it) and its span, if written.
+        spec: Option<(Arc<str>, Span)>,
+        /// The field's source range, braces included.
+        span: Span,
+    },
+}
+
 /// One dimension of a written tensor type.
 #[derive(Clone, Debug)]
 pub enum DimExpr {
@@ -239,6 +260,8 @@ pub enum ExprKind {
     Bool(bool),
     /// A string literal (escapes resolved).
     Str(Arc<str>),
+    /// An f-string: its text and fields in order.
+    FString(Vec<FPart>),
     /// A variable or function name.
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).

@@ -116,6 +116,10 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Unary::Softplus => unary("softplus({a})", Any, rng),
             Unary::Sign => unary("sign({a}) * {a}", Away, rng),
             Unary::IsNan => unary("where(isnan({a}), 0.0, {a} ^ 2)", Any, rng),
+            // Piecewise constant: away from the steps, each is a constant times x.
+            Unary::Floor => vec![w("floor(x + 0.5) * x", (mn, In(0.05, 0.45)), &[], mn)],
+            Unary::Ceil => vec![w("ceil(x) * x", (mn, In(0.05, 0.95)), &[], mn)],
+            Unary::Round => vec![w("round(x, 1) * x", (mn, In(0.11, 0.14)), &[], mn)],
         },
         Prim::Reduce(op) => match op {
             Reduce::Sum => reduction("sum", Any, m, n),
@@ -222,6 +226,8 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             ShapeOp::Float => vec![w("float(x)", (mn, Any), &[], mn), c("float(x) ^ 2", (&[], Any), &[])],
             ShapeOp::Int => vec![c("x ^ 2 * int(x)", (&[], In(1.2, 1.8)), &[])],
             ShapeOp::Str => vec![c("if str(x) == str(x) { x ^ 3 } else { x }", (&[], Any), &[])],
+            ShapeOp::Format => vec![c("if format(x, \".2f\") == f\"{x:.2f}\" { x ^ 3 } else { x }", (&[], Any), &[])],
+            ShapeOp::Repr => vec![c("if f\"{x!r}\" == str(x) { x ^ 3 } else { x }", (&[], Any), &[])],
             // f32 rounding is coarser than gradcheck's eps: `f32_gradients_keep_their_dtype`.
             ShapeOp::F32 => return None,
             // Internal: reached only from derivative rules, exercised by every broadcasting
