@@ -100,6 +100,15 @@ pub enum StmtKind {
     Seed(Expr),
     /// `dtype f32` / `dtype f64`.
     Dtype(FloatDtype),
+    /// `import "PATH"` or `import "PATH" as NAME`.
+    Import {
+        /// The path as written (relative to the importing file's folder).
+        path: Arc<str>,
+        /// Where the path is written.
+        path_span: Span,
+        /// The name the file's definitions are reached through (`NAME.f`), if any.
+        alias: Option<Ident>,
+    },
     /// An expression used as a statement.
     Expr(Expr),
 }

@@ -230,6 +230,8 @@ fn is_marker(rule: Rule) -> bool {
             | Rule::kw_threads
             | Rule::kw_seed
             | Rule::kw_dtype
+            | Rule::kw_import
+            | Rule::kw_as
             | Rule::eq
     )
 }
@@ -372,6 +374,16 @@ impl Builder {
                 StmtKind::Threads { count, body }
             }
             Rule::seed_stmt => StmtKind::Seed(at.expr(self.expr(next!(), level)?)),
+            Rule::import_stmt => {
+                let path = next!();
+                let path_span = self.span(&path);
+                at.end = path_span.end;
+                let alias = kids.next().map(|name| self.ident(name));
+                if let Some(alias) = &alias {
+                    at.end = alias.span.end;
+                }
+                StmtKind::Import { path: self.string(&path)?, path_span, alias }
+            }
             Rule::dtype_stmt => {
                 let name = next!();
                 at.end = self.span(&name).end;
@@ -767,7 +779,12 @@ fn expected(rules: &[Rule]) -> Expected {
             Rule::line | Rule::let_stmt | Rule::fn_stmt | Rule::return_stmt | Rule::while_stmt | Rule::for_stmt => {
                 want.stmt = true
             }
-            Rule::threads_stmt | Rule::seed_stmt | Rule::dtype_stmt | Rule::kw_let | Rule::kw_fn => want.stmt = true,
+            Rule::threads_stmt
+            | Rule::seed_stmt
+            | Rule::dtype_stmt
+            | Rule::import_stmt
+            | Rule::kw_let
+            | Rule::kw_fn => want.stmt = true,
             Rule::kw_return | Rule::kw_for | Rule::kw_while | Rule::kw_break | Rule::kw_continue => want.stmt = true,
             Rule::kw_threads | Rule::kw_seed | Rule::kw_dtype => want.stmt = true,
             Rule::type_expr | Rule::fn_type_head | Rule::tensor_type | Rule::elem_type | Rule::scalar_type => {
