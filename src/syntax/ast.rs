@@ -103,6 +103,15 @@ pub enum StmtKind {
     /// `precision N`: the most digits after the point of floats in printed tensors; `None` for
     /// `precision auto` (the shortest text that reads back).
     Precision(Option<Expr>),
+    /// `import "PATH"` or `import "PATH" as NAME`.
+    Import {
+        /// The path as written (relative to the importing file's folder).
+        path: Arc<str>,
+        /// Where the path is written.
+        path_span: Span,
+        /// The name the file's definitions are reached through (`NAME.f`), if any.
+        alias: Option<Ident>,
+    },
     /// An expression used as a statement.
     Expr(Expr),
 }

@@ -233,6 +233,8 @@ fn is_marker(rule: Rule) -> bool {
             | Rule::kw_seed
             | Rule::kw_dtype
             | Rule::kw_precision
+            | Rule::kw_import
+            | Rule::kw_as
             | Rule::eq
     )
 }
@@ -384,6 +386,16 @@ impl Builder {
                     }
                     _ => StmtKind::Precision(Some(at.expr(self.expr(count, level)?))),
                 }
+            }
+            Rule::import_stmt => {
+                let path = next!();
+                let path_span = self.span(&path);
+                at.end = path_span.end;
+                let alias = kids.next().map(|name| self.ident(name));
+                if let Some(alias) = &alias {
+                    at.end = alias.span.end;
+                }
+                StmtKind::Import { path: self.string(&path)?, path_span, alias }
             }
             Rule::dtype_stmt => {
                 let name = next!();
@@ -753,7 +765,7 @@ fn expected(rules: &[Rule]) -> Expected {
                 want.stmt = true
             }
             Rule::threads_stmt | Rule::seed_stmt | Rule::dtype_stmt | Rule::kw_let | Rule::kw_fn => want.stmt = true,
-            Rule::precision_stmt | Rule::kw_precision => want.stmt = true,
+            Rule::precision_stmt | Rule::kw_precision | Rule::import_stmt => want.stmt = true,
             Rule::kw_return | Rule::kw_for | Rule::kw_while | Rule::kw_break | Rule::kw_continue => want.stmt = true,
             Rule::kw_threads | Rule::kw_seed | Rule::kw_dtype => want.stmt = true,
             Rule::type_expr | Rule::fn_type_head | Rule::tensor_type | Rule::elem_type | Rule::scalar_type => {

@@ -50,6 +50,8 @@ fn sexp_stmt(s: &Stmt) -> String {
         StmtKind::Seed(e) => format!("(seed {})", sexp(e)),
         StmtKind::Precision(e) => format!("(precision {})", e.as_ref().map_or("auto".to_string(), sexp)),
         StmtKind::Dtype(d) => format!("(dtype {d:?})"),
+        StmtKind::Import { path, alias: Some(alias), .. } => format!("(import {path:?} as {})", alias.name),
+        StmtKind::Import { path, alias: None, .. } => format!("(import {path:?})"),
         StmtKind::Expr(e) => sexp(e),
     }
 }
@@ -318,6 +320,10 @@ fn directives() {
     assert_eq!(p("seed k + 1"), "(seed (+ k 1))");
     assert_eq!(p("dtype f32"), "(dtype F32)");
     assert_eq!(p("dtype f64"), "(dtype F64)");
+    assert_eq!(p("import \"lib/a.tsc\""), "(import \"lib/a.tsc\")");
+    assert_eq!(p("import \"a.tsc\" as m"), "(import \"a.tsc\" as m)");
+    // Elsewhere `import` and `as` are names.
+    assert_eq!(p("import = as + 1"), "(= import (+ as 1))");
 }
 
 // ---- expressions ----
