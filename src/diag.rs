@@ -57,6 +57,10 @@ pub enum Code {
     LinalgSingular,
     /// A command used the wrong way: an unknown REPL command, a missing argument.
     Usage,
+    /// A warning: an element-wise operation between a column and a vector that makes a matrix.
+    LintOuterBroadcast,
+    /// A warning: a `let` in a loop that shadows a variable a function defined outside reads.
+    LintShadowedInLoop,
 }
 
 impl Code {
@@ -87,8 +91,25 @@ impl Code {
             Code::Io => "tscript::io",
             Code::LinalgSingular => "tscript::linalg::singular",
             Code::Usage => "tscript::usage",
+            Code::LintOuterBroadcast => "tscript::lint::outer_broadcast",
+            Code::LintShadowedInLoop => "tscript::lint::shadowed_in_loop",
         }
     }
+
+    /// The name a lint is silenced by (`# allow(NAME)`), or `None` for an error code.
+    pub fn lint_name(self) -> Option<&'static str> {
+        self.as_str().strip_prefix("tscript::lint::")
+    }
+}
+
+/// Whether a diagnostic stops the script (an error) or is only shown (a warning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// Nothing runs (or the run stops).
+    #[default]
+    Error,
+    /// Shown on standard error; the script runs (`--deny-warnings` makes it an error).
+    Warning,
 }
 
 /// One diagnostic: code, sentence, labelled spans (the first is the primary one) and help.
@@ -102,17 +123,42 @@ pub struct Diag {
     pub labels: Vec<(Span, String)>,
     /// A help line, if any.
     pub help: Option<String>,
+    /// An error or a warning.
+    pub severity: Severity,
 }
 
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None }
+        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: Severity::Error }
+    }
+
+    /// A warning with one labelled span: shown, but the script runs.
+    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
+        Diag { severity: Severity::Warning, ..Diag::new(code, message, span, label) }
+    }
+
+    /// A warning made an error by `--deny-warnings`.
+    pub fn denied(mut self) -> Diag {
+        if self.severity == Severity::Warning {
+            self.severity = Severity::Error;
+            let note = "(an error because of --deny-warnings)";
+            self.help = Some(match self.help.take() {
+                Some(h) => format!("{h}\n{note}"),
+                None => note.to_string(),
+            });
+        }
+        self
+    }
+
+    /// Whether this diagnostic is a warning.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
     pub fn unplaced(code: Code, message: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: Vec::new(), help: None }
+        Diag { code, message: message.into(), labels: Vec::new(), help: None, severity: Severity::Error }
     }
 
     /// Adds a help line.
@@ -171,6 +217,21 @@ impl SourceMap {
         self.files.iter().rev().find(|f| f.base <= span.start)
     }
 
+    /// The text of `span` itself, if it lies in one source.
+    pub fn text_of(&self, span: Span) -> Option<&str> {
+        let file = self.file_of(span)?;
+        file.text.get((span.start - file.base) as usize..(span.end.checked_sub(file.base)?) as usize)
+    }
+
+    /// The whole source line on which `span` starts (comments included, which the parser drops).
+    pub fn line_of(&self, span: Span) -> Option<&str> {
+        let file = self.file_of(span)?;
+        let at = ((span.start - file.base) as usize).min(file.text.len());
+        let start = file.text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+        let end = file.text.get(at..)?.find('\n').map_or(file.text.len(), |i| at + i);
+        file.text.get(start..end)
+    }
+
     /// Renders `diag` into a miette report with its source attached.
     pub fn report(&self, diag: Diag) -> miette::Report {
         match diag.span().and_then(|s| self.file_of(s)).cloned() {
@@ -213,6 +274,13 @@ impl std::error::Error for Placed {}
 impl miette::Diagnostic for Placed {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.diag.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
