@@ -125,12 +125,16 @@ pub struct Diag {
     pub help: Option<String>,
     /// An error or a warning.
     pub severity: Severity,
+    /// The operands a help template names as `{0}`, `{1}`, ...: filled in with their source
+    /// text when the diagnostic is rendered, so that the checker and the kernels (for shapes
+    /// known only when running) give the same concrete help.
+    pub operands: Vec<Span>,
 }
 
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: Severity::Error }
+        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: Severity::Error, operands: Vec::new() }
     }
 
     /// A warning with one labelled span: shown, but the script runs.
@@ -158,7 +162,7 @@ impl Diag {
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
     pub fn unplaced(code: Code, message: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: Vec::new(), help: None, severity: Severity::Error }
+        Diag { code, message: message.into(), labels: Vec::new(), help: None, severity: Severity::Error, operands: Vec::new() }
     }
 
     /// Adds a help line.
@@ -232,8 +236,43 @@ impl SourceMap {
         file.text.get(start..end)
     }
 
+    /// The source text of an operand, parenthesised unless it is a name, call, index or literal
+    /// (`x` when the span lies in no source).
+    pub fn operand_text(&self, span: Span) -> String {
+        let text = self.text_of(span).unwrap_or("x");
+        let simple = text.chars().all(|c| c.is_alphanumeric() || "_.[](), ".contains(c)) && !text.contains(' ')
+            || text.ends_with(')') && !text.starts_with('(') && !text.contains(' ');
+        if simple {
+            text.to_string()
+        } else {
+            format!("({text})")
+        }
+    }
+
+    /// A help template with its operands written out: `{i}` is operand `i`'s text, and `{i}.T`
+    /// its transpose (`W.T` for `W`, `W` for `W.T`); `{0}`..`{2}` with no operand are `a`..`c`.
+    pub fn fill_help(&self, help: &str, operands: &[Span]) -> String {
+        let mut help = help.to_string();
+        for (i, span) in operands.iter().enumerate() {
+            let text = self.operand_text(*span);
+            let transposed = match text.strip_suffix(".T") {
+                Some(inner) => inner.to_string(),
+                None => format!("{text}.T"),
+            };
+            help = help.replace(&format!("{{{i}}}.T"), &transposed).replace(&format!("{{{i}}}"), &text);
+        }
+        // Operands without a span (an error met while differentiating): generic names.
+        for (i, name) in ["a", "b", "c"].iter().enumerate().skip(operands.len()) {
+            help = help.replace(&format!("{{{i}}}"), name);
+        }
+        help
+    }
+
     /// Renders `diag` into a miette report with its source attached.
-    pub fn report(&self, diag: Diag) -> miette::Report {
+    pub fn report(&self, mut diag: Diag) -> miette::Report {
+        if let Some(help) = &diag.help {
+            diag.help = Some(self.fill_help(help, &std::mem::take(&mut diag.operands)));
+        }
         match diag.span().and_then(|s| self.file_of(s)).cloned() {
             Some(file) => {
                 let local = Placed { diag, base: file.base, len: file.text.len() as u32 };
@@ -291,8 +330,15 @@ impl miette::Diagnostic for Placed {
         if self.len == u32::MAX {
             return None;
         }
+        // An unlabelled span around the primary one (the whole call around the argument at
+        // fault) would only draw a second underline and a stray `│` under the first.
+        let primary = self.diag.span();
+        let shown = |i: usize, s: &Span, text: &str| {
+            let around = primary.is_some_and(|p| i > 0 && text.is_empty() && s.start <= p.start && p.end <= s.end);
+            s.start >= self.base && !around
+        };
         let labels =
-            self.diag.labels.iter().enumerate().filter(|(_, (s, _))| s.start >= self.base).map(|(i, (s, text))| {
+            self.diag.labels.iter().enumerate().filter(|(i, (s, text))| shown(*i, s, text)).map(|(i, (s, text))| {
                 let start = (s.start - self.base).min(self.len);
                 let end = (s.end - self.base).min(self.len).max(start);
                 let label = if text.is_empty() { None } else { Some(text.clone()) };

@@ -167,29 +167,13 @@ impl<'a> Cx<'a> {
         if span != call {
             d = d.with_label(call, "");
         }
-        d.help = e.help.map(|mut h| {
-            for (i, s) in args.iter().enumerate() {
-                h = h.replace(&format!("{{{i}}}"), &self.operand_text(*s));
-            }
-            h
-        });
+        d.help = e.help.map(|h| self.sources.fill_help(&h, args));
         self.push(d);
     }
 
     /// The source text of an operand, parenthesised unless it is a name, call or literal.
     fn operand_text(&self, span: Span) -> String {
-        let text = self
-            .sources
-            .file_of(span)
-            .and_then(|f| f.text.get((span.start - f.base) as usize..(span.end - f.base) as usize))
-            .unwrap_or("x");
-        let simple = text.chars().all(|c| c.is_alphanumeric() || "_.[](), ".contains(c)) && !text.contains(' ')
-            || text.ends_with(')') && !text.starts_with('(') && !text.contains(' ');
-        if simple {
-            text.to_string()
-        } else {
-            format!("({text})")
-        }
+        self.sources.operand_text(span)
     }
 
     fn mismatch(&mut self, message: String, span: Span, label: String, help: Option<&str>) {
