@@ -236,13 +236,11 @@ impl SourceMap {
         file.text.get(start..end)
     }
 
-    /// The source text of an operand, parenthesised unless it is a name, call, index or literal
-    /// (`x` when the span lies in no source).
+    /// The source text of an operand, parenthesised unless it is a name, call, index, tensor
+    /// literal or number (`x` when the span lies in no source).
     pub fn operand_text(&self, span: Span) -> String {
         let text = self.text_of(span).unwrap_or("x");
-        let simple = text.chars().all(|c| c.is_alphanumeric() || "_.[](), ".contains(c)) && !text.contains(' ')
-            || text.ends_with(')') && !text.starts_with('(') && !text.contains(' ');
-        if simple {
+        if simple_operand(text) {
             text.to_string()
         } else {
             format!("({text})")
@@ -255,7 +253,7 @@ impl SourceMap {
         let mut help = help.to_string();
         for (i, span) in operands.iter().enumerate() {
             let text = self.operand_text(*span);
-            let transposed = match text.strip_suffix(".T") {
+            let transposed = match text.strip_suffix(".T").filter(|inner| simple_operand(inner)) {
                 Some(inner) => inner.to_string(),
                 None => format!("{text}.T"),
             };
@@ -292,6 +290,25 @@ impl SourceMap {
         let _ = handler.render_report(&mut out, report.as_ref());
         out
     }
+}
+
+/// Whether an operand's text needs no parentheses: outside brackets and strings it holds only
+/// names, numbers and `.` (a name, a call, an index, a literal, `x.T`).
+fn simple_operand(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ if depth > 0 => {}
+            c if c.is_alphanumeric() || c == '_' || c == '.' => {}
+            _ => return false,
+        }
+    }
+    !text.is_empty() && depth == 0 && !text.starts_with('(')
 }
 
 /// A diagnostic whose spans have been made relative to the one file it is shown against.
