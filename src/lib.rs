@@ -175,8 +175,19 @@ impl Session {
 
     /// The type of the expression `text` without running it (the REPL's `:type`). The text is
     /// parsed, lowered and checked against the session, which it leaves unchanged.
+    /// The variables that have run are checked with the types their values really have (a
+    /// `load`ed tensor's shape, not `f64[?, ?]`).
     pub fn type_of(&mut self, name: &str, text: &str) -> Result<String, Vec<Diag>> {
         let (lowerer, types) = (self.lowerer.clone(), self.checker.snapshot());
+        let mut live = types.clone();
+        for (slot, value) in live.iter_mut().zip(self.interp.globals.slots.borrow().iter()) {
+            let actual = types::Type::of_value(value).variable();
+            let known = matches!(actual, types::Type::Tensor { .. } | types::Type::Tuple(_));
+            if let Some(t) = slot.as_mut().filter(|t| known && t.holds(value) && !t.proves(&actual)) {
+                *t = actual;
+            }
+        }
+        self.checker.restore(live);
         let result = self.check_typed(name, text);
         self.warnings.clear();
         self.lowerer = lowerer;
