@@ -134,7 +134,14 @@ pub struct Diag {
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: Severity::Error, operands: Vec::new() }
+        Diag {
+            code,
+            message: message.into(),
+            labels: vec![(span, label.into())],
+            help: None,
+            severity: Severity::Error,
+            operands: Vec::new(),
+        }
     }
 
     /// A warning with one labelled span: shown, but the script runs.
@@ -162,7 +169,14 @@ impl Diag {
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
     pub fn unplaced(code: Code, message: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: Vec::new(), help: None, severity: Severity::Error, operands: Vec::new() }
+        Diag {
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            severity: Severity::Error,
+            operands: Vec::new(),
+        }
     }
 
     /// Adds a help line.

@@ -183,7 +183,8 @@ impl Repl {
             None => {
                 let mut known: Vec<&str> = Prim::function_names().collect();
                 known.extend(keywords::KEYWORDS.iter().map(|k| k.name));
-                let mut diag = Diag::unplaced(Code::NameUndefined, format!("there is no built-in or keyword called `{name}`"));
+                let mut diag =
+                    Diag::unplaced(Code::NameUndefined, format!("there is no built-in or keyword called `{name}`"));
                 diag.help = Some(match nearest(name, &known) {
                     Some(near) => format!("did you mean '{near}'?"),
                     None => "`:help` lists every built-in".into(),

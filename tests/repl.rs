@@ -362,7 +362,8 @@ fn help_explains_each_keyword() {
     repl.expect("example:");
     repl.expect("for i in 1..=10 { total += i }");
     repl.expect("ts> ");
-    for keyword in ["let", "fn", "while", "if", "else", "return", "threads", "in", "break", "continue", "seed", "dtype"] {
+    for keyword in ["let", "fn", "while", "if", "else", "return", "threads", "in", "break", "continue", "seed", "dtype"]
+    {
         repl.send_line(&format!(":help {keyword}"));
         repl.expect(&format!("keyword {keyword}"));
         repl.expect("example:");

@@ -103,11 +103,7 @@ impl Cx<'_> {
         let vec_text = self.operand_text(vec_span);
         let d = Diag::warning(
             Code::LintOuterBroadcast,
-            format!(
-                "`{name}` between a column {col} and a vector {vec} makes a {}×{} matrix",
-                shown(n),
-                shown(m)
-            ),
+            format!("`{name}` between a column {col} and a vector {vec} makes a {}×{} matrix", shown(n), shown(m)),
             sa,
             if sa == col_span { format!("column {col}") } else { format!("vector {vec}") },
         )
@@ -317,11 +313,13 @@ impl Shadows<'_> {
         used: &mut Vec<((usize, u32), Span)>,
         depth: usize,
     ) {
-        let read = |ir: &Ir, used: &mut Vec<((usize, u32), Span)>| reads(ir, &mut |slot, span| {
-            if let Some(i) = depth.checked_sub(1 + slot.depth as usize) {
-                used.push(((self.frames[i], slot.index), span));
-            }
-        });
+        let read = |ir: &Ir, used: &mut Vec<((usize, u32), Span)>| {
+            reads(ir, &mut |slot, span| {
+                if let Some(i) = depth.checked_sub(1 + slot.depth as usize) {
+                    used.push(((self.frames[i], slot.index), span));
+                }
+            })
+        };
         if let Some(c) = cond {
             read(c, used);
         }
