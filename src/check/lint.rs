@@ -490,3 +490,77 @@ fn block_exprs<'a>(stmts: &'a [Stmt], visit: &mut dyn FnMut(Child<'a>)) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{blas::ThreadPolicy, Output, Session};
+
+    fn session() -> (Session, Output, Output) {
+        let (out, warnings) = (Output::default(), Output::default());
+        let mut session = Session::new(Box::new(out.clone()), Vec::new(), ThreadPolicy::new(Some(1)));
+        session.set_warning_output(Box::new(warnings.clone()));
+        (session, out, warnings)
+    }
+
+    #[test]
+    fn a_warning_is_printed_and_the_script_runs() {
+        let (mut session, out, warnings) = session();
+        let ran = session.run("a.tsc", "let c = zeros(3, 1)\nprint(shape(c + ones(2)))");
+        assert!(ran.is_ok());
+        assert_eq!(out.text(), "(3, 2)\n");
+        assert!(warnings.text().contains("tscript::lint::outer_broadcast"), "{}", warnings.text());
+        let flat = warnings.text().split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("`reshape(ones(2), 2, 1)` or `c[:, 0]`"), "{flat}");
+    }
+
+    #[test]
+    fn allow_comments_name_one_or_several_lints() {
+        let (mut session, _, _) = session();
+        let lines = [
+            "let a = zeros(3, 1) - ones(2)  # allow(outer_broadcast)",
+            "let b = zeros(3, 1) - ones(2)  # note # allow(shadowed_in_loop, outer_broadcast)",
+            "let c = zeros(3, 1) - ones(2)  #allow( outer_broadcast )",
+        ];
+        for line in lines {
+            assert!(session.check("t", line).is_ok());
+            assert!(session.take_warnings().is_empty(), "{line}");
+        }
+        for line in ["let d = zeros(3, 1) - ones(2)  # allow(shadowed_in_loop)", "let e = zeros(3, 1) - ones(2)"] {
+            assert!(session.check("t", line).is_ok());
+            let warnings = session.take_warnings();
+            assert_eq!(warnings.len(), 1, "{line}");
+            assert!(warnings[0].is_warning());
+        }
+    }
+
+    #[test]
+    fn deny_warnings_makes_them_errors_and_nothing_runs() {
+        let (mut session, out, _) = session();
+        session.deny_warnings = true;
+        let errors = session.run("d.tsc", "print(1)\nlet m = zeros(2, 1) * ones(4)").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code.as_str(), "tscript::lint::outer_broadcast");
+        assert!(!errors[0].is_warning());
+        assert_eq!(out.text(), "");
+        assert!(session.run("e.tsc", "m").is_err(), "the denied entry's names are forgotten");
+    }
+
+    #[test]
+    fn no_warning_without_a_column_and_a_vector_or_a_shadowed_read() {
+        let (mut session, _, _) = session();
+        let quiet = [
+            "let a = zeros(3, 1) - ones(3, 1)",
+            "let b = zeros(3, 2) - ones(2)",
+            "let c = zeros(1, 1) - ones(4)",
+            "let d = zeros(3, 1) - ones(1)",
+            "let x = 1.0\nfn f(v) = v + x\nfor i in 0..2 { let y = 2.0; print(f(y)) }",
+            "let z = 1.0\nfn g(v) = v + z\nfor i in 0..2 { let z = 2.0; print(z) }",
+            "let q = 1.0\nfor i in 0..2 { let q = 2.0; fn h(v) = v + q; print(h(1.0)) }",
+        ];
+        for text in quiet {
+            assert!(session.check("t", text).is_ok(), "{text}");
+            let warnings: Vec<String> = session.take_warnings().iter().map(|w| w.message.clone()).collect();
+            assert!(warnings.is_empty(), "{text}: {warnings:?}");
+        }
+    }
+}
