@@ -307,7 +307,7 @@ impl SourceMap {
 }
 
 /// Whether an operand's text needs no parentheses: outside brackets and strings it holds only
-/// names, numbers and `.` (a name, a call, an index, a literal, `x.T`).
+/// names, numbers and `.` (a name, a call, an index, a literal, `x.T`, `(a + b)`).
 fn simple_operand(text: &str) -> bool {
     let mut depth = 0i32;
     let mut quoted = false;
@@ -322,7 +322,7 @@ fn simple_operand(text: &str) -> bool {
             _ => return false,
         }
     }
-    !text.is_empty() && depth == 0 && !text.starts_with('(')
+    !text.is_empty() && depth == 0
 }
 
 /// A diagnostic whose spans have been made relative to the one file it is shown against.
@@ -382,5 +382,38 @@ impl miette::Diagnostic for Placed {
                 }
             });
         Some(Box::new(labels.collect::<Vec<_>>().into_iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_templates_name_the_operands_as_written() {
+        let mut sources = SourceMap::default();
+        let text = "A @ W.T; X.T @ (B + C).T; f(x, [1, 2]) - y[:, 0]; -v * 2";
+        let base = sources.add("t", text).unwrap();
+        let at = |part: &str| {
+            let start = base + text.find(part).unwrap() as u32;
+            Span { start, end: start + part.len() as u32 }
+        };
+        let transpose = "did you mean {0} @ {1}.T?";
+        assert_eq!(sources.fill_help(transpose, &[at("A"), at("W.T")]), "did you mean A @ W?");
+        assert_eq!(sources.fill_help(transpose, &[at("X.T"), at("(B + C).T")]), "did you mean X.T @ (B + C)?");
+        assert_eq!(sources.fill_help("{0}.T @ {1}", &[at("X.T"), at("A")]), "X @ A");
+        assert_eq!(sources.fill_help("{0} and {1}", &[at("f(x, [1, 2])"), at("y[:, 0]")]), "f(x, [1, 2]) and y[:, 0]");
+        assert_eq!(sources.fill_help("{0}.T", &[at("-v * 2")]), "(-v * 2).T");
+        assert_eq!(sources.fill_help("lstsq({0}, {1})", &[]), "lstsq(a, b)");
+    }
+
+    #[test]
+    fn the_line_of_a_span_includes_its_comment() {
+        let mut sources = SourceMap::default();
+        sources.add("a", "let x = 1\n").unwrap();
+        let base = sources.add("b", "print(1)\nlet y = x - 1  # allow(z)\nprint(2)").unwrap();
+        let span = Span { start: base + 13, end: base + 14 };
+        assert_eq!(sources.line_of(span), Some("let y = x - 1  # allow(z)"));
+        assert_eq!(sources.text_of(span), Some("y"));
     }
 }
