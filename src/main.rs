@@ -91,7 +91,11 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             0
         }
         Some("check") => {
-            let files: Vec<String> = rest.collect();
+            // `tscript check --deny-warnings FILE...` too: `check` takes no script arguments.
+            let (deny, files): (Vec<String>, Vec<String>) = rest.partition(|a| a == "--deny-warnings");
+            if !deny.is_empty() {
+                DENY_WARNINGS.store(true, Ordering::Relaxed);
+            }
             if files.is_empty() {
                 eprintln!("error: `tscript check` needs at least one file");
                 return 2;

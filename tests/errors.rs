@@ -358,7 +358,9 @@ fn every_lint_script_warns_once_and_runs() {
         if checked.status.code() != Some(0) || !text(&checked.stderr).contains(&expect.code) {
             problems.push(format!("{name}: check gave {:?}", checked.status.code()));
         }
-        if tscript(&["--deny-warnings", "check", &relative]).status.code() != Some(1) {
+        if tscript(&["--deny-warnings", "check", &relative]).status.code() != Some(1)
+            || tscript(&["check", "--deny-warnings", &relative]).status.code() != Some(1)
+        {
             problems.push(format!("{name}: --deny-warnings check did not fail"));
         }
         if !problems.is_empty() {
