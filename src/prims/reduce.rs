@@ -356,7 +356,19 @@ impl Reduce {
             _ => return self.rule(args, dtype),
         };
         let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
-        self.rule(args, dtype).map_err(|e| match e.help {
+        let x = args.first().unwrap_or(&Type::Absent);
+        let result = match x {
+            Type::Int(_) | Type::Float(_) if axis_given => Err(TypeError::new(
+                Code::TypeShape,
+                format!(
+                    "`{}` reduces one tensor along an axis, but its first argument is {x}, a scalar",
+                    self.info().name
+                ),
+            )
+            .at(1, "read as an axis")),
+            _ => self.rule(args, dtype),
+        };
+        result.map_err(|e| match e.help {
             None if axis_given => e.help(format!(
                 "`{}` reduces one tensor (its second argument is an axis); for the {} of two values, \
                  element by element, use {pair}({{0}}, {{1}})",
