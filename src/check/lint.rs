@@ -57,11 +57,11 @@ fn size(d: Dim) -> String {
     }
 }
 
-/// A dim as shown in a message: its size, or `n` when unknown.
-fn shown(d: Dim) -> String {
+/// A dim as shown in a message: its size, or `unknown` (the letter) when not known.
+fn shown(d: Dim, unknown: &str) -> String {
     match d {
         Dim::Known(n) => n.to_string(),
-        Dim::Unknown => "n".into(),
+        Dim::Unknown => unknown.into(),
     }
 }
 
@@ -103,7 +103,11 @@ impl Cx<'_> {
         let vec_text = self.operand_text(vec_span);
         let d = Diag::warning(
             Code::LintOuterBroadcast,
-            format!("`{name}` between a column {col} and a vector {vec} makes a {}×{} matrix", shown(n), shown(m)),
+            format!(
+                "`{name}` between a column {col} and a vector {vec} makes a matrix, {}×{}",
+                shown(n, "n"),
+                shown(m, "m")
+            ),
             sa,
             if sa == col_span { format!("column {col}") } else { format!("vector {vec}") },
         )
