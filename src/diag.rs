@@ -59,6 +59,10 @@ pub enum Code {
     LinalgSingular,
     /// A command used the wrong way: an unknown REPL command, a missing argument.
     Usage,
+    /// A warning: an element-wise operation between a column and a vector that makes a matrix.
+    LintOuterBroadcast,
+    /// A warning: a `let` in a loop that shadows a variable a function defined outside reads.
+    LintShadowedInLoop,
 }
 
 impl Code {
@@ -90,8 +94,25 @@ impl Code {
             Code::ImportCycle => "tscript::import::cycle",
             Code::LinalgSingular => "tscript::linalg::singular",
             Code::Usage => "tscript::usage",
+            Code::LintOuterBroadcast => "tscript::lint::outer_broadcast",
+            Code::LintShadowedInLoop => "tscript::lint::shadowed_in_loop",
         }
     }
+
+    /// The name a lint is silenced by (`# allow(NAME)`), or `None` for an error code.
+    pub fn lint_name(self) -> Option<&'static str> {
+        self.as_str().strip_prefix("tscript::lint::")
+    }
+}
+
+/// Whether a diagnostic stops the script (an error) or is only shown (a warning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// Nothing runs (or the run stops).
+    #[default]
+    Error,
+    /// Shown on standard error; the script runs (`--deny-warnings` makes it an error).
+    Warning,
 }
 
 /// One diagnostic: code, sentence, labelled spans (the first is the primary one) and help.
@@ -105,17 +126,60 @@ pub struct Diag {
     pub labels: Vec<(Span, String)>,
     /// A help line, if any.
     pub help: Option<String>,
+    /// An error or a warning.
+    pub severity: Severity,
+    /// The operands a help template names as `{0}`, `{1}`, ...: filled in with their source
+    /// text when the diagnostic is rendered, so that the checker and the kernels (for shapes
+    /// known only when running) give the same concrete help.
+    pub operands: Vec<Span>,
 }
 
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None }
+        Diag {
+            code,
+            message: message.into(),
+            labels: vec![(span, label.into())],
+            help: None,
+            severity: Severity::Error,
+            operands: Vec::new(),
+        }
+    }
+
+    /// A warning with one labelled span: shown, but the script runs.
+    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
+        Diag { severity: Severity::Warning, ..Diag::new(code, message, span, label) }
+    }
+
+    /// A warning made an error by `--deny-warnings`.
+    pub fn denied(mut self) -> Diag {
+        if self.severity == Severity::Warning {
+            self.severity = Severity::Error;
+            let note = "(an error because of --deny-warnings)";
+            self.help = Some(match self.help.take() {
+                Some(h) => format!("{h}\n{note}"),
+                None => note.to_string(),
+            });
+        }
+        self
+    }
+
+    /// Whether this diagnostic is a warning.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
     pub fn unplaced(code: Code, message: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: Vec::new(), help: None }
+        Diag {
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            severity: Severity::Error,
+            operands: Vec::new(),
+        }
     }
 
     /// Adds a help line.
@@ -174,8 +238,56 @@ impl SourceMap {
         self.files.iter().rev().find(|f| f.base <= span.start)
     }
 
+    /// The text of `span` itself, if it lies in one source.
+    pub fn text_of(&self, span: Span) -> Option<&str> {
+        let file = self.file_of(span)?;
+        file.text.get((span.start - file.base) as usize..(span.end.checked_sub(file.base)?) as usize)
+    }
+
+    /// The whole source line on which `span` starts (comments included, which the parser drops).
+    pub fn line_of(&self, span: Span) -> Option<&str> {
+        let file = self.file_of(span)?;
+        let at = ((span.start - file.base) as usize).min(file.text.len());
+        let start = file.text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+        let end = file.text.get(at..)?.find('\n').map_or(file.text.len(), |i| at + i);
+        file.text.get(start..end)
+    }
+
+    /// The source text of an operand, parenthesised unless it is a name, call, index, tensor
+    /// literal or number (`x` when the span lies in no source).
+    pub fn operand_text(&self, span: Span) -> String {
+        let text = self.text_of(span).unwrap_or("x");
+        if simple_operand(text) {
+            text.to_string()
+        } else {
+            format!("({text})")
+        }
+    }
+
+    /// A help template with its operands written out: `{i}` is operand `i`'s text, and `{i}.T`
+    /// its transpose (`W.T` for `W`, `W` for `W.T`); `{0}`..`{2}` with no operand are `a`..`c`.
+    pub fn fill_help(&self, help: &str, operands: &[Span]) -> String {
+        let mut help = help.to_string();
+        for (i, span) in operands.iter().enumerate() {
+            let text = self.operand_text(*span);
+            let transposed = match text.strip_suffix(".T").filter(|inner| simple_operand(inner)) {
+                Some(inner) => inner.to_string(),
+                None => format!("{text}.T"),
+            };
+            help = help.replace(&format!("{{{i}}}.T"), &transposed).replace(&format!("{{{i}}}"), &text);
+        }
+        // Operands without a span (an error met while differentiating): generic names.
+        for (i, name) in ["a", "b", "c"].iter().enumerate().skip(operands.len()) {
+            help = help.replace(&format!("{{{i}}}"), name);
+        }
+        help
+    }
+
     /// Renders `diag` into a miette report with its source attached.
-    pub fn report(&self, diag: Diag) -> miette::Report {
+    pub fn report(&self, mut diag: Diag) -> miette::Report {
+        if let Some(help) = &diag.help {
+            diag.help = Some(self.fill_help(help, &std::mem::take(&mut diag.operands)));
+        }
         match diag.span().and_then(|s| self.file_of(s)).cloned() {
             Some(file) => {
                 let local = Placed { diag, base: file.base, len: file.text.len() as u32 };
@@ -195,6 +307,25 @@ impl SourceMap {
         let _ = handler.render_report(&mut out, report.as_ref());
         out
     }
+}
+
+/// Whether an operand's text needs no parentheses: outside brackets and strings it holds only
+/// names, numbers and `.` (a name, a call, an index, a literal, `x.T`, `(a + b)`).
+fn simple_operand(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ if depth > 0 => {}
+            c if c.is_alphanumeric() || c == '_' || c == '.' => {}
+            _ => return false,
+        }
+    }
+    !text.is_empty() && depth == 0
 }
 
 /// A diagnostic whose spans have been made relative to the one file it is shown against.
@@ -218,6 +349,13 @@ impl miette::Diagnostic for Placed {
         Some(Box::new(self.diag.code.as_str()))
     }
 
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -226,8 +364,15 @@ impl miette::Diagnostic for Placed {
         if self.len == u32::MAX {
             return None;
         }
+        // An unlabelled span around the primary one (the whole call around the argument at
+        // fault) would only draw a second underline and a stray `│` under the first.
+        let primary = self.diag.span();
+        let shown = |i: usize, s: &Span, text: &str| {
+            let around = primary.is_some_and(|p| i > 0 && text.is_empty() && s.start <= p.start && p.end <= s.end);
+            s.start >= self.base && !around
+        };
         let labels =
-            self.diag.labels.iter().enumerate().filter(|(_, (s, _))| s.start >= self.base).map(|(i, (s, text))| {
+            self.diag.labels.iter().enumerate().filter(|(i, (s, text))| shown(*i, s, text)).map(|(i, (s, text))| {
                 let start = (s.start - self.base).min(self.len);
                 let end = (s.end - self.base).min(self.len).max(start);
                 let label = if text.is_empty() { None } else { Some(text.clone()) };
@@ -240,5 +385,38 @@ impl miette::Diagnostic for Placed {
                 }
             });
         Some(Box::new(labels.collect::<Vec<_>>().into_iter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_templates_name_the_operands_as_written() {
+        let mut sources = SourceMap::default();
+        let text = "A @ W.T; X.T @ (B + C).T; f(x, [1, 2]) - y[:, 0]; -v * 2";
+        let base = sources.add("t", text).unwrap();
+        let at = |part: &str| {
+            let start = base + text.find(part).unwrap() as u32;
+            Span { start, end: start + part.len() as u32 }
+        };
+        let transpose = "did you mean {0} @ {1}.T?";
+        assert_eq!(sources.fill_help(transpose, &[at("A"), at("W.T")]), "did you mean A @ W?");
+        assert_eq!(sources.fill_help(transpose, &[at("X.T"), at("(B + C).T")]), "did you mean X.T @ (B + C)?");
+        assert_eq!(sources.fill_help("{0}.T @ {1}", &[at("X.T"), at("A")]), "X @ A");
+        assert_eq!(sources.fill_help("{0} and {1}", &[at("f(x, [1, 2])"), at("y[:, 0]")]), "f(x, [1, 2]) and y[:, 0]");
+        assert_eq!(sources.fill_help("{0}.T", &[at("-v * 2")]), "(-v * 2).T");
+        assert_eq!(sources.fill_help("lstsq({0}, {1})", &[]), "lstsq(a, b)");
+    }
+
+    #[test]
+    fn the_line_of_a_span_includes_its_comment() {
+        let mut sources = SourceMap::default();
+        sources.add("a", "let x = 1\n").unwrap();
+        let base = sources.add("b", "print(1)\nlet y = x - 1  # allow(z)\nprint(2)").unwrap();
+        let span = Span { start: base + 13, end: base + 14 };
+        assert_eq!(sources.line_of(span), Some("let y = x - 1  # allow(z)"));
+        assert_eq!(sources.text_of(span), Some("y"));
     }
 }

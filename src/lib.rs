@@ -53,6 +53,13 @@ pub struct Session {
     checker: check::Checker,
     /// The interpreter, with the top-level frame and the run-time state.
     pub interp: Interp,
+    /// Whether warnings (`tscript::lint::...`) are errors (`--deny-warnings`).
+    pub deny_warnings: bool,
+    /// Where [`Session::run`] prints the warnings of a text before running it (standard error
+    /// unless [`Session::set_warning_output`] says otherwise).
+    warning_out: Box<dyn Write>,
+    /// The warnings of the last check not yet printed or taken.
+    warnings: Vec<Diag>,
 }
 
 impl Session {
@@ -64,13 +71,32 @@ impl Session {
             lowerer: Lowerer::default(),
             checker: check::Checker::default(),
             interp: Interp::new(out, args, threads),
+            deny_warnings: false,
+            warning_out: Box::new(std::io::stderr()),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Sends the warnings [`Session::run`] prints to `out` instead of standard error.
+    pub fn set_warning_output(&mut self, out: Box<dyn Write>) {
+        self.warning_out = out;
+    }
+
+    /// Takes the warnings of the last [`Session::check`] (a `run` prints them itself).
+    pub fn take_warnings(&mut self) -> Vec<Diag> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Parses and checks `text` as a whole, then runs it; returns the value of its last
     /// statement if that is an expression. Nothing runs if any check fails.
     pub fn run(&mut self, name: &str, text: &str) -> Result<Option<Value>, Vec<Diag>> {
         let stmts = self.check(name, text)?;
+        if !self.warnings.is_empty() {
+            let _ = std::io::stdout().flush();
+            for w in self.take_warnings() {
+                let _ = writeln!(self.warning_out, "{:?}", self.sources.report(w));
+            }
+        }
         self.interp.run(&stmts, self.lowerer.global_size()).map_err(|d| vec![d])
     }
 
@@ -124,8 +150,23 @@ impl Session {
             diags.sort_by_key(|d| d.span().map_or(0, |s| s.start));
             return Err(diags);
         }
+        let types_before = if self.deny_warnings { Some(self.checker.snapshot()) } else { None };
         match self.checker.check(&lowered.stmts, lowered.global_size, &self.sources) {
-            Ok(t) => Ok((lowered.stmts, t)),
+            Ok(t) => {
+                let warnings = self.checker.take_warnings();
+                match types_before {
+                    Some(types) if !warnings.is_empty() => {
+                        // Warnings are errors: forget what the check learnt, as for an error.
+                        self.checker.restore(types);
+                        self.lowerer = before;
+                        Err(warnings.into_iter().map(diag::Diag::denied).collect())
+                    }
+                    _ => {
+                        self.warnings = warnings;
+                        Ok((lowered.stmts, t))
+                    }
+                }
+            }
             Err(diags) => {
                 self.lowerer = before;
                 Err(diags)
@@ -147,9 +188,21 @@ impl Session {
 
     /// The type of the expression `text` without running it (the REPL's `:type`). The text is
     /// parsed, lowered and checked against the session, which it leaves unchanged.
+    /// The variables that have run are checked with the types their values really have (a
+    /// `load`ed tensor's shape, not `f64[?, ?]`).
     pub fn type_of(&mut self, name: &str, text: &str) -> Result<String, Vec<Diag>> {
         let (lowerer, types) = (self.lowerer.clone(), self.checker.snapshot());
+        let mut live = types.clone();
+        for (slot, value) in live.iter_mut().zip(self.interp.globals.slots.borrow().iter()) {
+            let actual = types::Type::of_value(value).variable();
+            let known = matches!(actual, types::Type::Tensor { .. } | types::Type::Tuple(_));
+            if let Some(t) = slot.as_mut().filter(|t| known && t.holds(value) && !t.proves(&actual)) {
+                *t = actual;
+            }
+        }
+        self.checker.restore(live);
         let result = self.check_typed(name, text);
+        self.warnings.clear();
         self.lowerer = lowerer;
         self.checker.restore(types);
         result.map(|(_, t)| t.to_string())

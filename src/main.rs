@@ -29,6 +29,9 @@ struct Cli {
     /// or `library` (OpenBLAS's own choice). Also TSCRIPT_BLAS_KERNEL; OPENBLAS_CORETYPE wins.
     #[arg(long, value_name = "NAME")]
     blas_kernel: Option<String>,
+    /// Make warnings (`tscript::lint::...`) errors: nothing runs when there is one.
+    #[arg(long)]
+    deny_warnings: bool,
     /// A script and its arguments, or a command: run, check, info, repl.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -68,6 +71,7 @@ fn interrupt() {
 
 fn run(cli: Cli, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
+    DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
     if let Some(code) = cli.code {
         return run_text("-e", &code, cli.rest, policy, stdout_closed);
     }
@@ -87,7 +91,11 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             0
         }
         Some("check") => {
-            let files: Vec<String> = rest.collect();
+            // `tscript check --deny-warnings FILE...` too: `check` takes no script arguments.
+            let (deny, files): (Vec<String>, Vec<String>) = rest.partition(|a| a == "--deny-warnings");
+            if !deny.is_empty() {
+                DENY_WARNINGS.store(true, Ordering::Relaxed);
+            }
             if files.is_empty() {
                 eprintln!("error: `tscript check` needs at least one file");
                 return 2;
@@ -145,6 +153,7 @@ fn run_file(path: &str, args: Vec<String>, policy: ThreadPolicy, stdout_closed: 
 fn run_text(name: &str, text: &str, args: Vec<String>, policy: ThreadPolicy, stdout_closed: bool) -> u8 {
     let out: Box<dyn Write> = if stdout_closed { Box::new(ClosedOutput) } else { Box::new(std::io::stdout()) };
     let mut session = Session::new(out, args, policy);
+    session.deny_warnings = DENY_WARNINGS.load(Ordering::Relaxed);
     match session.run(name, text) {
         Ok(_) => 0,
         Err(diags) => report(&session, diags),
@@ -155,13 +164,18 @@ fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
     let mut count = 0;
     for path in files {
         let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), ThreadPolicy::new(None));
+        session.deny_warnings = DENY_WARNINGS.load(Ordering::Relaxed);
         match read(path) {
-            Ok(text) => {
-                if let Err(diags) = session.check(path, &text) {
+            Ok(text) => match session.check(path, &text) {
+                Ok(_) => {
+                    let warnings = session.take_warnings();
+                    report(&session, warnings);
+                }
+                Err(diags) => {
                     count += diags.len();
                     report(&session, diags);
                 }
-            }
+            },
             Err(e) => {
                 count += 1;
                 e.report();
@@ -180,6 +194,9 @@ fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
         }
     }
 }
+
+/// `--deny-warnings`: warnings are errors.
+static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
 
 /// Prints diagnostics to standard error; the exit status is 130 for an interrupt, else 1.
 fn report(session: &Session, diags: Vec<Diag>) -> u8 {

@@ -9,6 +9,7 @@
 //! here: `main.rs` runs it as one script.
 
 mod input;
+pub mod keywords;
 
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
@@ -26,7 +27,7 @@ use std::time::Instant;
 
 /// The REPL's commands with their one-line descriptions, in the order `:help` lists them.
 pub const COMMANDS: &[(&str, &str)] = &[
-    (":help", "list the built-ins; `:help NAME` shows one"),
+    (":help", "list the built-ins and keywords; `:help NAME` shows one"),
     (":type", "`:type EXPR` shows the type of EXPR without running it"),
     (":time", "`:time EXPR` runs EXPR, shows the wall time (and GFLOP/s for `A @ B`)"),
     (":vars", "the variables, their types and memory"),
@@ -176,9 +177,14 @@ impl Repl {
             .or_else(|| Prim::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name));
         match found {
             Some(prim) => print!("{}", help_entry(prim)),
+            None if keywords::keyword(name).is_some() => {
+                print!("{}", keywords::keyword(name).map(keywords::help_text).unwrap_or_default())
+            }
             None => {
-                let known: Vec<&str> = Prim::function_names().collect();
-                let mut diag = Diag::unplaced(Code::NameUndefined, format!("there is no built-in called `{name}`"));
+                let mut known: Vec<&str> = Prim::function_names().collect();
+                known.extend(keywords::KEYWORDS.iter().map(|k| k.name));
+                let mut diag =
+                    Diag::unplaced(Code::NameUndefined, format!("there is no built-in or keyword called `{name}`"));
                 diag.help = Some(match nearest(name, &known) {
                     Some(near) => format!("did you mean '{near}'?"),
                     None => "`:help` lists every built-in".into(),
@@ -336,6 +342,8 @@ pub fn help_list() -> String {
     for (heading, names) in groups {
         out.push_str(&wrap(&format!("  {heading}: "), &names, 80));
     }
+    let words: Vec<&str> = keywords::KEYWORDS.iter().map(|k| k.name).collect();
+    out.push_str(&wrap("Keywords (`:help KEYWORD`): ", &words, 80));
     out.push_str("Commands:\n");
     for (command, what) in COMMANDS {
         out.push_str(&format!("  {command:<7} {what}\n"));

@@ -11,6 +11,10 @@
 //! standard error, and nothing on standard output beyond the `# stdout:` lines. Cases that need a
 //! generated file (deep nesting, a huge script, bytes that are not UTF-8) and the command line's
 //! usage errors are tests of their own below.
+//!
+//! Each `tests/errors/lint/NAME.tsc` is a script that runs with exactly one warning (any other
+//! is silenced by `# allow(NAME)`); its header is `# warning: CODE at LINE:COL` with `# stdout:`
+//! and `# stderr:` lines as above. With `--deny-warnings` it must fail without running.
 
 mod common;
 
@@ -33,7 +37,7 @@ struct Expect {
 fn header(script: &str) -> Expect {
     let mut expect = Expect { code: String::new(), at: None, stdout: String::new(), stderr: Vec::new() };
     for line in script.lines().take_while(|l| l.starts_with('#')) {
-        if let Some(rest) = line.strip_prefix("# error: ") {
+        if let Some(rest) = line.strip_prefix("# error: ").or_else(|| line.strip_prefix("# warning: ")) {
             let mut parts = rest.split(" at ");
             expect.code = parts.next().unwrap_or_default().trim().to_string();
             expect.at = parts.next().map(|s| s.trim().to_string());
@@ -297,4 +301,83 @@ fn output_to_a_closed_stdout_is_an_error() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+/// Rendered text with miette's line wrapping undone: continuation marks dropped, runs of
+/// white space made one space.
+fn unwrapped(text: &str) -> String {
+    text.replace("\n  │ ", " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_lint_script_warns_once_and_runs() {
+    let files = common::files("tests/errors/lint", "tsc");
+    assert!(files.len() >= 3, "expected the lint scripts in tests/errors/lint, found {}", files.len());
+    let mut problems = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let script = std::fs::read_to_string(path).expect("readable script");
+        let expect = header(&script);
+        assert!(expect.code.starts_with("tscript::lint::"), "{name} has no `# warning: CODE` header");
+        let relative = format!("tests/errors/lint/{name}");
+        let out = tscript(&[&relative]);
+        let stderr = text(&out.stderr);
+        let flat = unwrapped(&stderr);
+        if out.status.code() != Some(0) {
+            problems.push(format!("{name}: exit status {:?}, expected 0", out.status.code()));
+        }
+        if text(&out.stdout) != expect.stdout {
+            problems.push(format!("{name}: stdout {:?}, expected {:?}", text(&out.stdout), expect.stdout));
+        }
+        if stderr.matches(&expect.code).count() != 1 {
+            problems.push(format!("{name}: expected exactly one {} warning", expect.code));
+        }
+        if !stderr.contains('⚠') {
+            problems.push(format!("{name}: not rendered as a warning"));
+        }
+        if let Some(at) = &expect.at {
+            if !stderr.contains(&format!("[{relative}:{at}]")) {
+                problems.push(format!("{name}: stderr lacks [{relative}:{at}]"));
+            }
+        }
+        for want in &expect.stderr {
+            if !flat.contains(&unwrapped(want)) {
+                problems.push(format!("{name}: stderr lacks {want:?}"));
+            }
+        }
+        // --deny-warnings: the same diagnostic as an error, and nothing runs.
+        let denied = tscript(&["--deny-warnings", &relative]);
+        if denied.status.code() != Some(1) || !denied.stdout.is_empty() {
+            problems.push(format!("{name}: --deny-warnings gave {:?} and ran", denied.status.code()));
+        }
+        if !text(&denied.stderr).contains(&expect.code) || !text(&denied.stderr).contains("--deny-warnings") {
+            problems.push(format!("{name}: --deny-warnings does not report {}", expect.code));
+        }
+        // `check` shows the warning and succeeds; with --deny-warnings it fails.
+        let checked = tscript(&["check", &relative]);
+        if checked.status.code() != Some(0) || !text(&checked.stderr).contains(&expect.code) {
+            problems.push(format!("{name}: check gave {:?}", checked.status.code()));
+        }
+        if tscript(&["--deny-warnings", "check", &relative]).status.code() != Some(1)
+            || tscript(&["check", "--deny-warnings", &relative]).status.code() != Some(1)
+        {
+            problems.push(format!("{name}: --deny-warnings check did not fail"));
+        }
+        if !problems.is_empty() {
+            problems.push(format!("--- stderr of {name}:\n{stderr}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_underline_is_under_the_index_with_no_stray_line() {
+    let out = tscript(&["tests/errors/index.tsc"]);
+    let stderr = text(&out.stderr);
+    let expected = " 6 │ print(v[3])\n   ·         ┬\n   ·         ╰── index 3, extent 3\n   ╰────";
+    assert!(stderr.contains(expected), "{stderr}");
+    let out = tscript(&["-e", "let X = ones(150, 4)\nprint(X[200])"]);
+    let stderr = text(&out.stderr);
+    let expected = " 2 │ print(X[200])\n   ·         ─┬─\n   ·          ╰── index 200, extent 150\n   ╰────";
+    assert!(stderr.contains(expected), "{stderr}");
 }

@@ -355,3 +355,64 @@ fn precision_holds_for_the_session_and_f_strings_work() {
     repl.enter("w", "[0.123456, 2.5] : f64[2]");
     assert_eq!(repl.quit(), 0);
 }
+
+#[test]
+fn type_of_loaded_data_is_the_type_it_really_has() {
+    let dir = TempDir::new("type-live");
+    let data = dir.0.join("X.npy");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run(&format!("save(\"{}\", ones(150, 4))", data.display()));
+    repl.run(&format!("let X = load(\"{}\")", data.display()));
+    repl.enter(":type X", "f64[150, 4]");
+    repl.enter(":type X.T @ X", "f64[4, 4]");
+    // Without a value the static type stays: a function's parameter is not a live variable.
+    repl.enter(":type |v| v", "fn (v)");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn help_explains_each_keyword() {
+    let dir = TempDir::new("help-keywords");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.send_line(":help for");
+    repl.expect("keyword for");
+    repl.expect("for i in A..B");
+    repl.expect("example:");
+    repl.expect("for i in 1..=10 { total += i }");
+    repl.expect("ts> ");
+    for keyword in ["let", "fn", "while", "if", "else", "return", "threads", "in", "break", "continue", "seed", "dtype"]
+    {
+        repl.send_line(&format!(":help {keyword}"));
+        repl.expect(&format!("keyword {keyword}"));
+        repl.expect("example:");
+        repl.expect("ts> ");
+    }
+    repl.send_line(":help");
+    repl.expect("Keywords (`:help KEYWORD`): let fn");
+    repl.expect("ts> ");
+    repl.send_line(":help whlie");
+    repl.expect("did you mean 'while'?");
+    repl.expect("ts> ");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn a_warning_is_shown_before_the_entry_runs_and_the_entry_runs() {
+    let dir = TempDir::new("warning");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let w = zeros(4, 1)");
+    repl.run("let y = ones(150)");
+    repl.send_line("print(shape(w - y))");
+    repl.expect("tscript::lint::outer_broadcast");
+    repl.expect("reshape(y, 150, 1)");
+    repl.expect("(4, 150)");
+    repl.expect("ts> ");
+    // A function defined in one entry, the loop in the next: still seen.
+    repl.run("let b = 1.0");
+    repl.run("fn f(x) = x + b");
+    repl.send_line("for i in 0..2 { let b = 2.0; print(f(1.0)) }");
+    repl.expect("tscript::lint::shadowed_in_loop");
+    repl.expect("2.0");
+    repl.expect("ts> ");
+    assert_eq!(repl.quit(), 0);
+}

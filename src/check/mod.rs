@@ -7,6 +7,7 @@
 //! track of becomes [`Type::Any`], which is never an error.
 
 mod call;
+pub mod lint;
 mod scan;
 mod strings;
 
@@ -23,11 +24,13 @@ use std::rc::Rc;
 /// Checks scripts and REPL entries; keeps the types of the top-level variables between entries.
 pub struct Checker {
     globals: Rc<Env>,
+    /// The warnings of the last successful check, not silenced by `# allow(NAME)`.
+    warnings: Vec<Diag>,
 }
 
 impl Default for Checker {
     fn default() -> Checker {
-        Checker { globals: Env::new(0, None) }
+        Checker { globals: Env::new(0, None), warnings: Vec::new() }
     }
 }
 
@@ -54,13 +57,25 @@ impl Checker {
         }
         let scope = Scope { env: self.globals.clone(), id: 0 };
         let last = cx.stmts(stmts, &scope).unwrap_or(Type::Any);
+        for w in lint::shadowed_in_loop(stmts, &self.globals, sources) {
+            cx.warn(w);
+        }
         if cx.errors.is_empty() {
+            let mut warnings = std::mem::take(&mut cx.warnings);
+            warnings.retain(|w| !lint::allowed(sources, w));
+            warnings.sort_by_key(|d| d.span().map(|s| s.start));
+            self.warnings = warnings;
             Ok(last)
         } else {
             self.restore(saved);
             cx.errors.sort_by_key(|d| d.span().map(|s| s.start));
             Err(cx.errors)
         }
+    }
+
+    /// Takes the warnings of the last successful [`Checker::check`].
+    pub fn take_warnings(&mut self) -> Vec<Diag> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The known types of the top-level variables, for [`Checker::restore`].
@@ -99,6 +114,8 @@ type Checked = (Vec<Type>, Type);
 pub(crate) struct Cx<'a> {
     sources: &'a SourceMap,
     errors: Vec<Diag>,
+    /// Warnings (`tscript::lint::...`), which do not stop the script.
+    warnings: Vec<Diag>,
     seen: HashSet<(Span, Code)>,
     /// Result types of function bodies already checked: (code, env) → (argument types, result).
     memo: HashMap<(usize, usize), Vec<Checked>>,
@@ -118,6 +135,7 @@ impl<'a> Cx<'a> {
         Cx {
             sources,
             errors: Vec::new(),
+            warnings: Vec::new(),
             seen: HashSet::new(),
             memo: HashMap::new(),
             active: Vec::new(),
@@ -150,29 +168,13 @@ impl<'a> Cx<'a> {
         if span != call {
             d = d.with_label(call, "");
         }
-        d.help = e.help.map(|mut h| {
-            for (i, s) in args.iter().enumerate() {
-                h = h.replace(&format!("{{{i}}}"), &self.operand_text(*s));
-            }
-            h
-        });
+        d.help = e.help.map(|h| self.sources.fill_help(&h, args));
         self.push(d);
     }
 
     /// The source text of an operand, parenthesised unless it is a name, call or literal.
     fn operand_text(&self, span: Span) -> String {
-        let text = self
-            .sources
-            .file_of(span)
-            .and_then(|f| f.text.get((span.start - f.base) as usize..(span.end - f.base) as usize))
-            .unwrap_or("x");
-        let simple = text.chars().all(|c| c.is_alphanumeric() || "_.[](), ".contains(c)) && !text.contains(' ')
-            || text.ends_with(')') && !text.starts_with('(') && !text.contains(' ');
-        if simple {
-            text.to_string()
-        } else {
-            format!("({text})")
-        }
+        self.sources.operand_text(span)
     }
 
     fn mismatch(&mut self, message: String, span: Span, label: String, help: Option<&str>) {
@@ -385,7 +387,10 @@ impl<'a> Cx<'a> {
     /// Applies a primitive's type rule, reporting its error (the result is then unknown).
     fn rule(&mut self, prim: Prim, args: &[Type], call: Span, spans: &[Span]) -> Type {
         match prim.type_rule(args, self) {
-            Ok(t) => t,
+            Ok(t) => {
+                self.outer_broadcast(prim, args, spans);
+                t
+            }
             Err(e) => {
                 self.report(e, call, spans);
                 Type::Any

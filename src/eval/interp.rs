@@ -747,6 +747,9 @@ pub fn op_diag(e: OpError, call: Span, arg_spans: &[Span]) -> Diag {
     if span != call {
         d = d.with_label(call, "");
     }
+    if e.help.as_deref().is_some_and(|h| h.contains('{')) {
+        d.operands = arg_spans.to_vec();
+    }
     d.help = e.help;
     d
 }

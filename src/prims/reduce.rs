@@ -348,7 +348,38 @@ pub fn normalize_axis(k: i64, rank: usize) -> Option<usize> {
 impl Reduce {
     /// The type rule, `[x, axis, keepdims]`: with a known `axis` the exact result shape, with an
     /// unknown one the rank; `argmax`/`argmin` without `axis` an `int`.
+    /// `max(a, b)` and `min(a, b)` meant as the element-wise `maximum`/`minimum` get that as help.
     pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+        let pair = match self {
+            Reduce::Max => "maximum",
+            Reduce::Min => "minimum",
+            _ => return self.rule(args, dtype),
+        };
+        let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
+        let x = args.first().unwrap_or(&Type::Absent);
+        let result = match x {
+            Type::Int(_) | Type::Float(_) if axis_given => Err(TypeError::new(
+                Code::TypeShape,
+                format!(
+                    "`{}` reduces one tensor along an axis, but its first argument is {x}, a scalar",
+                    self.info().name
+                ),
+            )
+            .at(1, "read as an axis")),
+            _ => self.rule(args, dtype),
+        };
+        result.map_err(|e| match e.help {
+            None if axis_given => e.help(format!(
+                "`{}` reduces one tensor (its second argument is an axis); for the {} of two values, \
+                 element by element, use {pair}({{0}}, {{1}})",
+                self.info().name,
+                if self == Reduce::Max { "larger" } else { "smaller" }
+            )),
+            _ => e,
+        })
+    }
+
+    fn rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
         let x = args.first().unwrap_or(&Type::Absent);
         let axis = args.get(1).unwrap_or(&Type::Absent);
         let keepdims = match args.get(2).unwrap_or(&Type::Absent) {

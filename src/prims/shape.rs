@@ -449,11 +449,12 @@ fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>,
                 elems.push(Slice::new(lo as isize, Some(hi as isize), step as isize).into());
             }
             other => {
-                return Err(OpError::new(
-                    Code::TypeMismatch,
-                    format!("an index must be an int, not {}", other.type_name()),
-                )
-                .at(axis + 1, other.type_name()))
+                let e = OpError::new(Code::TypeMismatch, format!("an index must be an int, not {}", other.type_name()))
+                    .at(axis + 1, other.type_name());
+                return Err(match other {
+                    Value::F64(_) | Value::F32(_) => e.help(super::shape_rules::float_index_help()),
+                    _ => e,
+                });
             }
         }
     }

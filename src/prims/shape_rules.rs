@@ -253,11 +253,15 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
                                 Type::Absent => {}
                                 Type::Any => known = false,
                                 other => {
-                                    return Err(TypeError::new(
+                                    let e = TypeError::new(
                                         Code::TypeMismatch,
                                         format!("a slice bound must be an int, not {other}"),
                                     )
-                                    .at(axis + 1, other.to_string()))
+                                    .at(axis + 1, other.to_string());
+                                    return Err(match other {
+                                        Type::Float(_) => e.help(float_index_help()),
+                                        _ => e,
+                                    });
                                 }
                             }
                         }
@@ -267,8 +271,12 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
                         });
                     }
                     other => {
-                        return Err(TypeError::new(Code::TypeMismatch, format!("an index must be an int, not {other}"))
-                            .at(axis + 1, other.to_string()))
+                        let e = TypeError::new(Code::TypeMismatch, format!("an index must be an int, not {other}"))
+                            .at(axis + 1, other.to_string());
+                        return Err(match other {
+                            Type::Float(_) => e.help(float_index_help()),
+                            _ => e,
+                        });
                     }
                 }
             }
@@ -277,6 +285,11 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
         }
         other => Err(TypeError::new(Code::TypeMismatch, format!("{other} cannot be indexed")).at(0, other.to_string())),
     }
+}
+
+/// The help for a float where an index must be an int.
+pub fn float_index_help() -> &'static str {
+    "an index counts elements, so it is an int: convert the float with int(...), e.g. x[int(i / 2)]"
 }
 
 /// The extent of `start:stop:step` over an axis of `n` (as `slice_elems` computes it); `None`

@@ -49,6 +49,20 @@ fn singular(name: &str, what: &str, ty_text: String) -> OpError {
         .at(0, format!("{what} {ty_text}"))
 }
 
+/// The help for a singular matrix: LAPACK's estimate of the reciprocal condition number
+/// (0 for an exact zero pivot) and `lstsq`, which answers where `solve` cannot.
+fn singular_help(name: &str, rcond: f64) -> String {
+    let estimate = if rcond == 0.0 {
+        "its reciprocal condition number is 0 (an exact zero pivot)".to_string()
+    } else {
+        format!("its reciprocal condition number is about {rcond:.1e}, below the precision of its dtype")
+    };
+    match name {
+        "solve" => format!("{estimate}; lstsq({{0}}, {{1}}) gives a least-squares solution"),
+        _ => format!("{estimate}; to solve A @ x = b, lstsq(A, b) gives a least-squares solution"),
+    }
+}
+
 /// The error for an iteration inside LAPACK that did not converge.
 fn no_convergence(name: &str) -> OpError {
     OpError::new(Code::RuntimeValue, format!("`{name}` did not converge in LAPACK")).at(0, "did not converge")
@@ -162,14 +176,11 @@ fn invertible<T: Real>(name: &str, a: ArrayView2<'_, T>) -> Result<(Fortran<T>, 
     let mut lu = Fortran::of(a)?;
     let layout = lu.layout();
     let anorm = T::opnorm(NormType::One, layout, &lu.data);
-    let error = || singular(name, "singular", ty::<T>(a.shape()));
-    let pivot = T::lu(layout, &mut lu.data).map_err(|_| error())?;
-    let rcond = T::rcond(layout, &lu.data, anorm).map_err(|_| error())?;
+    let error = |rcond: f64| singular(name, "singular", ty::<T>(a.shape())).help(singular_help(name, rcond));
+    let pivot = T::lu(layout, &mut lu.data).map_err(|_| error(0.0))?;
+    let rcond = T::rcond(layout, &lu.data, anorm).map_err(|_| error(0.0))?;
     if rcond.is_nan() || rcond < <T as Float>::epsilon() {
-        let rcond: f64 = NumCast::from(rcond).unwrap_or(f64::NAN);
-        return Err(error().help(format!(
-            "its reciprocal condition number is {rcond:.1e}, below the precision of its dtype; lstsq(A, b) gives a least-squares solution"
-        )));
+        return Err(error(NumCast::from(rcond).unwrap_or(f64::NAN)));
     }
     Ok((lu, pivot))
 }

@@ -154,9 +154,9 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         )
         .label(format!("{} @ {}", shape_type_of(dtype, &sa), shape_type_of(dtype, &sb)));
         if sb.len() == 2 && inner_a == sb[1] {
-            e = e.help("did you mean a @ b.T?");
+            e = e.help("did you mean {0} @ {1}.T?");
         } else if sa.len() == 2 && sa[0] == inner_b {
-            e = e.help("did you mean a.T @ b?");
+            e = e.help("did you mean {0}.T @ {1}?");
         }
         return Err(e);
     }
