@@ -86,7 +86,9 @@ fn arith(o: &Ops, op: Arith, k: usize, x: &[Value], out: &Value, g: Value) -> Re
             let lower = o.arith(Arith::Maximum, a.clone(), b.clone())?;
             o.where_(o.arith(Arith::Gt, lower, x[2].clone())?, g, Value::Int(0))?
         }
-        (Arith::Where, _)
+        // floor(a / b) is piecewise constant: derivative 0 wherever it exists (as `floor`).
+        (Arith::FloorDiv, _)
+        | (Arith::Where, _)
         | (Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge | Arith::And | Arith::Or, _) => {
             return Ok(ZERO)
         }

@@ -707,6 +707,7 @@ fn arith(op: BinOp) -> Arith {
         BinOp::Pow => Arith::Pow,
         BinOp::Mul | BinOp::MatMul => Arith::Mul,
         BinOp::Div => Arith::Div,
+        BinOp::FloorDiv => Arith::FloorDiv,
         BinOp::Rem => Arith::Rem,
         BinOp::Add => Arith::Add,
         BinOp::Sub => Arith::Sub,

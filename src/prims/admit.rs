@@ -55,6 +55,7 @@ fn in_place(prim: Prim, args: &[Value], result: &Type) -> bool {
                 | Arith::Sub
                 | Arith::Mul
                 | Arith::Div
+                | Arith::FloorDiv
                 | Arith::Rem
                 | Arith::Pow
                 | Arith::Maximum

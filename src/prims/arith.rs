@@ -18,6 +18,7 @@ family! {
         Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0.0, 1.0]"),
         Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3.0, 6.0]"),
         Div => Operator("/", "a, b", "Element-wise quotient; int / int gives a float.", "7 / 2  # 3.5"),
+        FloorDiv => Operator("//", "a, b", "Floor division: the quotient rounded down, as Python's (a // b + a % b / b is a / b).", "-7 // 2  # -4"),
         Rem => Operator("%", "a, b", "Remainder with the sign of the divisor.", "-7 % 3  # 2"),
         Pow => Operator("^", "a, b", "Element-wise power.", "[1, 2, 3] ^ 2  # [1.0, 4.0, 9.0]"),
         Eq => Operator("==", "a, b", "Element-wise equality.", "[1, 2] == 2  # [false, true]"),
@@ -154,6 +155,8 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::Mul => Value::Int(x.checked_mul(y).ok_or_else(overflow)?),
         Arith::Div if y == 0 => return Err(by_zero()),
         Arith::Div => Value::F64(x as f64 / y as f64),
+        Arith::FloorDiv if y == 0 => return Err(by_zero()),
+        Arith::FloorDiv => Value::Int(floor_div(x, y).ok_or_else(overflow)?),
         Arith::Rem if y == 0 => return Err(by_zero()),
         Arith::Rem => Value::Int(
             x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?,
@@ -199,6 +202,7 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
         Arith::Sub => Scalar::Float(x - y),
         Arith::Mul => Scalar::Float(x * y),
         Arith::Div => Scalar::Float(x / y),
+        Arith::FloorDiv => Scalar::Float(python_floor_div(x, y)),
         Arith::Rem => Scalar::Float(python_mod(x, y)),
         Arith::Pow => Scalar::Float(power(x, y)),
         Arith::Maximum => Scalar::Float(if x.is_nan() || y.is_nan() { T::nan() } else { x.max(y) }),
@@ -210,6 +214,36 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
         Arith::Gt => Scalar::Bool(x > y),
         Arith::Ge => Scalar::Bool(x >= y),
         Arith::And | Arith::Or | Arith::Where | Arith::Clip => Scalar::Float(T::nan()),
+    }
+}
+
+/// `x // y` for ints, rounded towards negative infinity; `None` on overflow or division by 0.
+fn floor_div(x: i64, y: i64) -> Option<i64> {
+    let q = x.checked_div(y)?;
+    Some(if (x % y != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q })
+}
+
+/// `x // y` for floats exactly as Python and NumPy compute it (from `fmod`, so that
+/// `1.0 // 0.1` is `9.0`, consistent with `1.0 % 0.1`); a zero divisor gives `x / y` (±inf or
+/// NaN, as NumPy).
+fn python_floor_div<T: Float>(x: T, y: T) -> T {
+    if y == T::zero() {
+        return x / y;
+    }
+    let m = x % y;
+    let mut div = (x - m) / y;
+    if m != T::zero() && (y < T::zero()) != (m < T::zero()) {
+        div = div - T::one();
+    }
+    if div == T::zero() {
+        return T::zero() * (x / y).signum();
+    }
+    let floor = div.floor();
+    let half = T::one() / (T::one() + T::one());
+    if div - floor > half {
+        floor + T::one()
+    } else {
+        floor
     }
 }
 
@@ -343,6 +377,7 @@ fn float_zip<T: Elem>(op: Arith, x: Operand<T>, y: Operand<T>) -> Result<Arr<T>,
         Arith::Sub => zip_same(x, y, |p, q| p - q),
         Arith::Mul => zip_same(x, y, |p, q| p * q),
         Arith::Div => zip_same(x, y, |p, q| p / q),
+        Arith::FloorDiv => zip_same(x, y, python_floor_div),
         Arith::Rem => zip_same(x, y, python_mod),
         Arith::Pow if matches!(y, Operand::Scalar(e) if e == two) => zip_same(x, y, |p, _| p * p),
         Arith::Pow => zip_same(x, y, power),
@@ -540,6 +575,7 @@ fn int_type(op: Arith, x: Option<i64>, y: Option<i64>) -> Type {
         Arith::Sub => fold(i64::checked_sub),
         Arith::Mul => fold(i64::checked_mul),
         Arith::Div => Type::Float(F64),
+        Arith::FloorDiv => fold(floor_div),
         Arith::Rem => fold(|x, y| x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })),
         Arith::Pow => match y {
             Some(e) if e >= 0 => Type::Int(x.and_then(|x| u32::try_from(e).ok().and_then(|e| x.checked_pow(e)))),

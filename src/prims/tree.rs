@@ -13,7 +13,7 @@ use crate::types::{Type, TypeError};
 /// `maximum`/`minimum`, not comparisons (`==` compares tuples whole) nor logic.
 pub fn maps_over_trees(op: Arith) -> bool {
     match op {
-        Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Rem | Arith::Pow => true,
+        Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::FloorDiv | Arith::Rem | Arith::Pow => true,
         Arith::Maximum | Arith::Minimum => true,
         Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge => false,
         Arith::And | Arith::Or | Arith::Where | Arith::Clip => false,

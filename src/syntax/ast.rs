@@ -380,6 +380,8 @@ pub enum BinOp {
     Mul,
     /// `/`
     Div,
+    /// `//`
+    FloorDiv,
     /// `%`
     Rem,
     /// `+`
@@ -412,6 +414,7 @@ impl BinOp {
             BinOp::MatMul => "@",
             BinOp::Mul => "*",
             BinOp::Div => "/",
+            BinOp::FloorDiv => "//",
             BinOp::Rem => "%",
             BinOp::Add => "+",
             BinOp::Sub => "-",

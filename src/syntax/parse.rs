@@ -170,7 +170,7 @@ impl Op {
         match self {
             Op::Infix(BinOp::Pow) => 7,
             Op::Prefix(_) => 6,
-            Op::Infix(BinOp::MatMul | BinOp::Mul | BinOp::Div | BinOp::Rem) => 5,
+            Op::Infix(BinOp::MatMul | BinOp::Mul | BinOp::Div | BinOp::FloorDiv | BinOp::Rem) => 5,
             Op::Infix(BinOp::Add | BinOp::Sub) => 4,
             Op::Infix(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) => 3,
             Op::Infix(BinOp::And) => 2,
@@ -184,11 +184,12 @@ fn is_comparison(op: BinOp) -> bool {
 }
 
 fn bin_op(text: &str) -> BinOp {
-    const OPS: [BinOp; 15] = [
+    const OPS: [BinOp; 16] = [
         BinOp::Pow,
         BinOp::MatMul,
         BinOp::Mul,
         BinOp::Div,
+        BinOp::FloorDiv,
         BinOp::Rem,
         BinOp::Add,
         BinOp::Sub,

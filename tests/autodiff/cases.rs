@@ -72,6 +72,8 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Arith::Mul => binary("{a} * {b}", Any, Any, rng),
             Arith::Div => binary("{a} / {b}", Any, Away, rng),
             Arith::Rem => binary("{a} % {b}", In(2.1, 2.3), In(0.9, 1.0), rng),
+            // Piecewise constant, away from its jumps: x plus a constant step.
+            Arith::FloorDiv => binary("{a} // {b} + {a} * {b}", In(2.1, 2.3), In(0.9, 1.0), rng),
             Arith::Pow => {
                 let mut v = binary("{a} ^ {b}", Pos, Any, rng);
                 v.push(w("x ^ 2", (mn, Any), &[], mn));
