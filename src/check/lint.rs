@@ -35,6 +35,7 @@ fn element_wise(op: Arith) -> bool {
         | Arith::Sub
         | Arith::Mul
         | Arith::Div
+        | Arith::FloorDiv
         | Arith::Rem
         | Arith::Pow
         | Arith::Eq
@@ -187,6 +188,7 @@ impl Shadows<'_> {
                 self.function_body(code);
             }
             StmtKind::Let { value, .. } | StmtKind::Seed(value) | StmtKind::Expr(value) => self.expr(value),
+            StmtKind::Precision(value) => value.iter().for_each(|v| self.expr(v)),
             StmtKind::Assign { value, .. } => self.expr(value),
             StmtKind::IndexAssign { indices, value, .. } => {
                 indices.iter().for_each(|i| self.expr(i));
@@ -339,6 +341,7 @@ impl Shadows<'_> {
                     }
                 }
                 StmtKind::Seed(v) | StmtKind::Expr(v) | StmtKind::Assign { value: v, .. } => read(v, used),
+                StmtKind::Precision(v) => v.iter().for_each(|v| read(v, used)),
                 StmtKind::IndexAssign { indices, value, .. } => {
                     indices.iter().for_each(|i| read(i, used));
                     read(value, used);
@@ -470,6 +473,7 @@ fn block_exprs<'a>(stmts: &'a [Stmt], visit: &mut dyn FnMut(Child<'a>)) {
     for s in stmts {
         match &s.kind {
             StmtKind::Let { value, .. } | StmtKind::Seed(value) | StmtKind::Expr(value) => visit(Child::Ir(value)),
+            StmtKind::Precision(value) => value.iter().for_each(|v| visit(Child::Ir(v))),
             StmtKind::Assign { value, .. } => visit(Child::Ir(value)),
             StmtKind::IndexAssign { indices, value, .. } => {
                 indices.iter().for_each(|i| visit(Child::Ir(i)));

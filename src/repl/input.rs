@@ -21,8 +21,27 @@ use std::sync::atomic::Ordering;
 
 /// The language's keywords (spec §2), for completion and highlighting.
 pub const KEYWORDS: &[&str] = &[
-    "let", "fn", "return", "if", "else", "for", "in", "while", "break", "continue", "true", "false", "and", "or",
-    "not", "threads", "seed", "dtype",
+    "let",
+    "fn",
+    "return",
+    "if",
+    "else",
+    "for",
+    "in",
+    "while",
+    "break",
+    "continue",
+    "true",
+    "false",
+    "and",
+    "or",
+    "not",
+    "threads",
+    "seed",
+    "dtype",
+    "precision",
+    "import",
+    "as",
 ];
 
 /// What reading one entry gave.

@@ -106,6 +106,21 @@ pub const KEYWORDS: &[Keyword] = &[
                written after it, to the end of its block (Theano's floatX).",
         example: "if true {\n    dtype f32\n    print(ones(2))\n}",
     },
+    Keyword {
+        name: "precision",
+        text: "`precision N` prints the floats of tensors with at most N digits after the point from here\n\
+               on (NumPy's set_printoptions(precision=N)); `precision auto` goes back to the shortest\n\
+               text that reads back. Only printing changes, never a value. A keyword only at the start of\n\
+               a statement: `precision` stays usable as a name.",
+        example: "precision 3\nprint([1.0 / 3.0, 2.0 / 3.0])\nprecision auto",
+    },
+    Keyword {
+        name: "import",
+        text: "`import \"FILE.tsc\"` runs that file once and brings its functions and constants;\n\
+               `import \"FILE.tsc\" as NAME` brings them as `NAME.f`. The path is relative to the\n\
+               importing file's folder; the file is checked with the script. At the top level only.",
+        example: "let import = 1  # a keyword only in an import statement",
+    },
 ];
 
 /// The keyword called `name`, if there is one.
