@@ -181,6 +181,11 @@ fn functions_are_checked_per_call() {
     assert_eq!(type_of("let X = zeros(5, 2)\nfn cost(W) = sum((X @ W) ^ 2)\ngrad(cost)(zeros(2, 3))"), "f64[2, 3]");
     assert_eq!(type_of("value_and_grad(|a, b| a * b, (0, 1))(1.0, 2.0)"), "(f64, (f64, f64))");
     assert_eq!(type_of("hessian(|x| sum(x ^ 3))(zeros(4))"), "f64[4, 4]");
+    assert_eq!(type_of("hessian(|x| sum(x ^ 3))(zeros(2, 3))"), "f64[2, 3, 2, 3]");
+    assert_eq!(type_of("jacobian(|x| x[0:2] * 2.0)(zeros(3))"), "f64[2, 3]");
+    // A CSV file is a matrix of the default dtype; its columns are known when chosen.
+    assert_eq!(type_of("loadcsv(\"d.csv\")"), "f64[?, ?]");
+    assert_eq!(type_of("loadcsv(\"d.csv\", header=true, columns=(0, \"y\"))[0]"), "f64[?, 2]");
     assert_eq!(type_of("fn g() { return zeros(2) }\ng()"), "f64[2]");
     assert_eq!(type_of("fn first() = second(2.0)\nfn second(x) = x * zeros(3)\nfirst()"), "f64[3]");
 }

@@ -223,7 +223,7 @@ impl Prim {
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),
             Prim::Linalg(p) => p.type_rule(args),
-            Prim::Data(p) => p.type_rule(args),
+            Prim::Data(p) => p.type_rule(args, cx.dtype()),
         }
     }
 }

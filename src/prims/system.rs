@@ -224,8 +224,9 @@ pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Resul
 }
 
 impl Data {
-    /// The type rule: paths are `str`; what a file holds is known only when it is read.
-    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+    /// The type rule: paths are `str`; what a `.npy` file holds is known only when it is read, a
+    /// CSV file is a matrix of the default float dtype `dtype`.
+    pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
         let path = args.first().unwrap_or(&Type::Absent);
         if !matches!(path, Type::Str | Type::Any) {
             return Err(
@@ -235,7 +236,7 @@ impl Data {
         match self {
             Data::Load => Ok(Type::Any),
             Data::Save => Ok(Type::unit()),
-            Data::LoadCsv => loadcsv_type(args),
+            Data::LoadCsv => loadcsv_type(args, dtype),
             Data::SaveCsv => match args.get(2).unwrap_or(&Type::Absent) {
                 Type::Absent | Type::Any => Ok(Type::unit()),
                 t if strs(t) => Ok(Type::unit()),
@@ -256,12 +257,13 @@ fn strs(t: &Type) -> bool {
     }
 }
 
-/// `loadcsv`'s rule. The matrix's shape is known only when the file is read; what comes with
+/// `loadcsv`'s rule. The matrix has the default float dtype; its rows are known only when the
+/// file is read, its columns when `columns=` names them. What comes with
 /// it depends on the flags, which must therefore be written `true` or `false`: with
 /// `header=true` the column names (a tuple of `str`), with `categorical=true` each column's
 /// category names (a tuple of tuples of `str`). `delimiter` is a `str`; `columns` a tuple of
 /// names and indices, or one of either.
-fn loadcsv_type(args: &[Type]) -> Result<Type, TypeError> {
+fn loadcsv_type(args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
     let flag =
         |i: usize, name: &str| match args.get(i).unwrap_or(&Type::Absent) {
             Type::Absent => Ok(Some(false)),
@@ -301,14 +303,19 @@ fn loadcsv_type(args: &[Type]) -> Result<Type, TypeError> {
         }
     }
     let (Some(header), Some(categorical)) = (header, categorical) else { return Ok(Type::Any) };
-    let mut items = vec![Type::Any];
+    let columns = match args.get(4).unwrap_or(&Type::Absent) {
+        Type::Tuple(items) => Dim::Known(items.len()),
+        Type::Str | Type::Int(_) => Dim::Known(1),
+        _ => Dim::Unknown,
+    };
+    let mut items = vec![Type::Tensor { dtype: Dtype::from(dtype), dims: vec![Dim::Unknown, columns] }];
     if header {
         items.push(Type::Seq(Box::new(Type::Str)));
     }
     if categorical {
         items.push(Type::Seq(Box::new(Type::Seq(Box::new(Type::Str)))));
     }
-    Ok(if items.len() == 1 { Type::Any } else { Type::Tuple(items) })
+    Ok(if items.len() == 1 { items.swap_remove(0) } else { Type::Tuple(items) })
 }
 
 impl Sys {
