@@ -11,6 +11,7 @@ pub mod arith;
 pub mod broadcast;
 pub mod construct;
 pub mod linalg;
+pub mod mask;
 pub mod reduce;
 pub mod shape;
 pub mod shape_rules;

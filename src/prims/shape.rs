@@ -479,6 +479,9 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
             }
             _ => Err(OpError::new(Code::TypeMismatch, "a tuple is indexed by one int").label("tuple")),
         },
+        Value::Tensor(t) if super::mask::position(indices).is_some() => {
+            super::mask::gather(&t, indices, super::mask::position(indices).unwrap_or(0))
+        }
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
             let whole = t.len();
@@ -521,6 +524,9 @@ pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<()
                 .at(0, other.type_name()))
         }
     };
+    if let (Some(at), Value::Tensor(t)) = (super::mask::position(indices), &mut *x) {
+        return super::mask::scatter(t, &value, indices, at);
+    }
     let elems = slice_elems(&shape, indices)?;
     let mismatch = |value: &Value, part: &[usize]| {
         let vt = value.type_name();

@@ -230,6 +230,9 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
             _ => Err(TypeError::new(Code::TypeMismatch, "a tuple is indexed by one int").label(x.to_string())),
         },
         Type::Tensor { dtype, dims } => {
+            if let Some(at) = indices.iter().position(|t| matches!(t, Type::Tensor { dtype: Dtype::Bool, .. })) {
+                return super::mask::index_type(*dtype, dims, indices, at);
+            }
             if indices.len() > dims.len() {
                 return Err(TypeError::new(
                     Code::TypeShape,

@@ -209,9 +209,19 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("x[::-2, 1:]", (&[3, 4], Any), &[], &[2, 3]),
                 w("x[2:0:-1, -2]", (&[3, 4], Any), &[], &[2]),
                 w("x[3:0:-2] * x[:2]", (&[5], Any), &[], &[2]),
+                // Bool masks: rows, columns, elements; what is picked depends on x only through
+                // comparisons, constant near the point.
+                c("sum(x[[true, false, true]] * x[[true, false, true]])", (&[3, 4], Any), &[]),
+                c("sum(x[:, [false, true, true, false]] ^ 3)", (&[3, 4], Any), &[]),
+                c("sum(sin(x[x > 0.0]))", (&[3, 4], Away), &[]),
             ],
             ShapeOp::IndexSet => vec![
                 c("{ let A = zeros(3, 3); A[0:2, :] = x; sum(A * W) }", (&[2, 3], Any), &[("W", &[3, 3], Any)]),
+                c(
+                    "{ let A = C * 1.0; A[[true, false, true]] = x; A[C > 0.0] += 2.0 * sum(x); sum(A * W) }",
+                    (&[2, 3], Any),
+                    &[("C", &[3, 3], Away), ("W", &[3, 3], Any)],
+                ),
                 c(
                     "{ let A = C * 1.0; A[1, ::-1] = x[0]; A[0] += x[1] * x[1]; sum(A * W) }",
                     (&[2, 3], Any),

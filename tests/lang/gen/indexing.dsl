@@ -85,3 +85,22 @@ P shape(M)[0] ;; 3
 P (1, "two", 3.0)[1] ;; "two"
 P (1, "two", 3.0)[-1] ;; 3.0
 P M.shape[-1] ;; 4
+R # Bool masks, as NumPy's boolean indexing: the mask's axes become one of the picked length.
+L let M = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]] ;; M = a64([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]])
+L let r = [2.0, -1.0, 0.5, -3.0] ;; r = a64([2.0, -1.0, 0.5, -3.0])
+P M[r > 0] ;; M[r > 0]
+P M[r > 0, :] ;; M[r > 0, :]
+P M[:, [true, false, true]] ;; M[:, np.array([True, False, True])]
+P M[M > 5.5] ;; M[M > 5.5]
+P r[r < 0] ;; r[r < 0]
+P M[r > 10] ;; M[r > 10]
+P M.T[[false, true, true]] ;; M.T[np.array([False, True, True])]
+P M[::-1][r > 0] ;; M[::-1][r > 0]
+L let N = M ;; N = M.copy()
+L N[r > 0] = 0.0 ;; N[r > 0] = 0.0
+P N ;; N
+L N[M > 9.5] += [100.0, 200.0, 300.0] ;; N[M > 9.5] += a64([100.0, 200.0, 300.0])
+P N ;; N
+L N[:, [true, false, false]] = [[1.0], [2.0], [3.0], [4.0]] ;; N[:, np.array([True, False, False])] = a64([[1.0], [2.0], [3.0], [4.0]])
+P N ;; N
+P M ;; M
