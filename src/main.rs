@@ -16,7 +16,7 @@ use tscript::Session;
     name = "tscript",
     version,
     about,
-    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl"
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
 )]
 struct Cli {
     /// Run one line of code.
@@ -29,7 +29,7 @@ struct Cli {
     /// or `library` (OpenBLAS's own choice). Also TSCRIPT_BLAS_KERNEL; OPENBLAS_CORETYPE wins.
     #[arg(long, value_name = "NAME")]
     blas_kernel: Option<String>,
-    /// A script and its arguments, or a command: run, check, info, repl.
+    /// A script and its arguments, or a command: run, check, info, repl, jupyter.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
 }
@@ -94,6 +94,7 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             }
             check_files(&files, policy)
         }
+        Some("jupyter") => tscript::jupyter::command(rest.collect()),
         Some("run") => match rest.next() {
             Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {

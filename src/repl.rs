@@ -10,6 +10,8 @@
 
 mod input;
 
+pub use input::KEYWORDS;
+
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
 use crate::eval::interp::INTERRUPTED;
