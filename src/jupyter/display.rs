@@ -111,7 +111,8 @@ fn table<T>(a: &Arr<T>, caption: String, text: impl Fn(&T) -> String) -> String 
         index.push(j);
         text(&a[IxDyn(&index)])
     };
-    let mut html = format!("<table class=\"tscript-tensor\">\n<caption>{}</caption>\n<thead><tr><th></th>", escape(&caption));
+    let mut html =
+        format!("<table class=\"tscript-tensor\">\n<caption>{}</caption>\n<thead><tr><th></th>", escape(&caption));
     for col in shown(cols) {
         match col {
             Some(j) => html.push_str(&format!("<th>{j}</th>")),

@@ -63,7 +63,11 @@ pub fn start(publisher: Publisher) -> std::io::Result<mpsc::Sender<Job>> {
 fn serve(jobs: mpsc::Receiver<Job>, publisher: Publisher) {
     let parent: Parent = Parent::default();
     let out = StreamWriter { publisher: publisher.clone(), parent: parent.clone(), pending: Vec::new() };
-    let mut cells = Cells { session: Session::new(Box::new(out), Vec::new(), ThreadPolicy::new(None)), publisher: publisher.clone(), parent: parent.clone() };
+    let mut cells = Cells {
+        session: Session::new(Box::new(out), Vec::new(), ThreadPolicy::new(None)),
+        publisher: publisher.clone(),
+        parent: parent.clone(),
+    };
     crate::plot::set_display(Some(plot_display(publisher, parent)));
     for job in jobs {
         *cells.parent.borrow_mut() = job.request.header.clone();
@@ -76,7 +80,11 @@ fn serve(jobs: mpsc::Receiver<Job>, publisher: Publisher) {
         let done = answer.unwrap_or_else(|_| {
             let _ = cells.session.interp.out.flush();
             let traceback = vec!["the kernel met an internal error (a bug in tscript): the cell stopped".to_string()];
-            cells.publisher.send("error", &cells.parent.borrow(), error_content("tscript::internal", &traceback[0], &traceback));
+            cells.publisher.send(
+                "error",
+                &cells.parent.borrow(),
+                error_content("tscript::internal", &traceback[0], &traceback),
+            );
             Done { content: error_reply("tscript::internal", &traceback[0], &traceback, job.count), output: None }
         });
         let _ = job.reply.send(done);

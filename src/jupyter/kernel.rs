@@ -54,9 +54,11 @@ impl Connection {
             }
         };
         let port = |name: &str| -> Result<u16, String> {
-            json[name].as_u64().and_then(|p| u16::try_from(p).ok()).filter(|&p| p > 0).ok_or_else(|| {
-                format!("`{name}` in {} is not a port number", path.display())
-            })
+            json[name]
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .filter(|&p| p > 0)
+                .ok_or_else(|| format!("`{name}` in {} is not a port number", path.display()))
         };
         let connection = Connection {
             transport: text_of("transport", "tcp")?,
@@ -262,7 +264,11 @@ async fn publish(mut socket: PubSocket, mut messages: channel::UnboundedReceiver
                 && after.parent_header == message.parent_header
                 && after.content["name"] == message.content["name"];
             if joins {
-                let text = format!("{}{}", message.content["text"].as_str().unwrap_or(""), after.content["text"].as_str().unwrap_or(""));
+                let text = format!(
+                    "{}{}",
+                    message.content["text"].as_str().unwrap_or(""),
+                    after.content["text"].as_str().unwrap_or("")
+                );
                 message.content["text"] = Json::String(text);
             } else {
                 next = Some(after);
@@ -301,7 +307,11 @@ async fn shell_loop(mut socket: RouterSocket, kernel: Arc<Kernel>, jobs: mpsc::S
                     count += 1;
                 }
                 if !silent {
-                    kernel.publisher.send("execute_input", &request.header, json!({"code": code, "execution_count": count}));
+                    kernel.publisher.send(
+                        "execute_input",
+                        &request.header,
+                        json!({"code": code, "execution_count": count}),
+                    );
                 }
                 let done = run_job(&jobs, &request, count).await;
                 if store {

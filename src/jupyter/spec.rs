@@ -103,7 +103,8 @@ pub fn uninstall(dir: &Path) -> Result<(), String> {
 pub fn logo(size: u32) -> Vec<u8> {
     let s = f64::from(size);
     // The steps of gradient descent on f(x) = x², from x = -0.8 with step size 0.3.
-    let steps: Vec<(f64, f64)> = std::iter::successors(Some(-0.8f64), |x| Some(x - 0.3 * 2.0 * x)).take(4).map(|x| (x, x * x)).collect();
+    let steps: Vec<(f64, f64)> =
+        std::iter::successors(Some(-0.8f64), |x| Some(x - 0.3 * 2.0 * x)).take(4).map(|x| (x, x * x)).collect();
     // Unit coordinates: x in [-1, 1] left to right, y = x² in [0, 1] bottom to top.
     let to_unit = |px: f64, py: f64| ((px / s) * 2.4 - 1.2, (1.0 - py / s) * 1.3 - 0.15);
     let paint = |px: f64, py: f64| -> [f64; 4] {

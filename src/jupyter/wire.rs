@@ -59,7 +59,8 @@ pub struct Signer {
 impl Signer {
     /// A signer for `key` (the connection file's `key`).
     pub fn new(key: &str) -> Signer {
-        let key = (!key.is_empty()).then(|| Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key"));
+        let key =
+            (!key.is_empty()).then(|| Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key"));
         Signer { key }
     }
 
@@ -167,7 +168,8 @@ mod tests {
     use super::*;
 
     fn frames(signer: &Signer) -> Vec<Bytes> {
-        let request = Message::new("s", "kernel_info_request", &json!({}), vec![Bytes::from_static(b"peer")], json!({}));
+        let request =
+            Message::new("s", "kernel_info_request", &json!({}), vec![Bytes::from_static(b"peer")], json!({}));
         signer.encode(&request)
     }
 

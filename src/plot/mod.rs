@@ -220,7 +220,8 @@ fn show_on_display(figure: &Figure, axes: &axis::Axes, out: &mut dyn Write, span
         return Ok(false);
     }
     let placed = |e| placed(e, span);
-    let picture = Picture { svg: file::svg(figure, axes).map_err(placed)?, png: file::png(figure, axes).map_err(placed)? };
+    let picture =
+        Picture { svg: file::svg(figure, axes).map_err(placed)?, png: file::png(figure, axes).map_err(placed)? };
     let io = |e: std::io::Error| Diag::new(Code::Io, format!("cannot show the plot: {e}"), span, "while drawing");
     out.flush().map_err(io)?;
     DISPLAY.with(|d| d.borrow_mut().as_mut().map_or(Ok(()), |show| show(picture))).map_err(io)?;
