@@ -209,6 +209,21 @@ class Lifecycle(unittest.TestCase):
             self.assertIn("delimiter", text)
             self.assertIn("not a JSON object", text)
 
+    def test_the_heartbeat_echoes(self):
+        km, kc = start()
+        try:
+            info = km.get_connection_info()
+            ping = zmq.Context.instance().socket(zmq.REQ)
+            ping.setsockopt(zmq.LINGER, 0)
+            ping.connect(f"tcp://{info['ip']}:{info['hb_port']}")
+            ping.send(b"ping")
+            self.assertTrue(ping.poll(TIMEOUT * 1000), "the heartbeat answers")
+            self.assertEqual(ping.recv(), b"ping")
+            ping.close()
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
     def test_restart_and_shutdown_while_a_cell_runs(self):
         km, kc = start()
         try:
