@@ -54,6 +54,75 @@ fn python() -> Result<Option<PathBuf>, String> {
     Ok(Some(python))
 }
 
+/// A folder of its own for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("tscript-jupyter-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `tscript jupyter ARGS...`; returns the exit code, standard output and standard error.
+fn jupyter(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tscript")).arg("jupyter").args(args).output().expect("run tscript");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn install_writes_the_kernelspec_and_uninstall_removes_it() {
+    let prefix = TempDir::new("spec");
+    let dir = prefix.0.join("share/jupyter/kernels/tscript");
+    let prefix_arg = prefix.0.to_str().expect("a UTF-8 temp path");
+    let (code, out, _) = jupyter(&["install", "--prefix", prefix_arg]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains(&dir.display().to_string()), "{out}");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("kernel.json")).unwrap()).unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_tscript")).unwrap();
+    assert_eq!(spec["argv"], serde_json::json!([exe.to_str().unwrap(), "jupyter", "kernel", "{connection_file}"]));
+    assert_eq!(spec["display_name"], "TensorScript");
+    for logo in ["logo-32x32.png", "logo-64x64.png"] {
+        assert!(std::fs::read(dir.join(logo)).unwrap().starts_with(b"\x89PNG"), "{logo}");
+    }
+    let (code, _, _) = jupyter(&["uninstall", "--prefix", prefix_arg]);
+    assert_eq!(code, Some(0));
+    assert!(!dir.exists());
+    let (code, _, err) = jupyter(&["uninstall", "--prefix", prefix_arg]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no TensorScript kernel is installed"), "{err}");
+}
+
+#[test]
+fn bad_command_lines_and_connection_files_are_errors() {
+    let (code, _, err) = jupyter(&["instal"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = jupyter(&["install", "--user", "--prefix", "/tmp/x"]);
+    assert_eq!(code, Some(2), "one place only: {err}");
+    let (code, _, err) = jupyter(&["kernel", "/nonexistent/connection.json"]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: cannot read /nonexistent/connection.json"), "{err}");
+    let dir = TempDir::new("connection");
+    let file = dir.0.join("c.json");
+    std::fs::write(&file, r#"{"shell_port": 1, "transport": "ipc"}"#).unwrap();
+    let (code, _, err) = jupyter(&["kernel", file.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("`iopub_port`") && err.contains("not a port number"), "{err}");
+}
+
 #[test]
 fn jupyter_tools_accept_the_kernel() {
     let python = match python() {

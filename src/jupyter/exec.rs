@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     fn cells() -> (Cells, tokio::sync::mpsc::UnboundedReceiver<super::super::wire::Message>) {
-        let (publisher, messages) = Publisher::for_tests();
+        let (publisher, messages) = Publisher::new("test");
         let out = StreamWriter { publisher: publisher.clone(), parent: Parent::default(), pending: Vec::new() };
         let session = Session::new(Box::new(out), Vec::new(), ThreadPolicy::new(Some(1)));
         (Cells { session, publisher, parent: Parent::default() }, messages)

@@ -100,12 +100,6 @@ impl Publisher {
         (Publisher { messages, session: Arc::from(session) }, receiver)
     }
 
-    /// A publisher whose messages the test reads from the receiver.
-    #[cfg(test)]
-    pub fn for_tests() -> (Publisher, channel::UnboundedReceiver<Message>) {
-        Publisher::new("test")
-    }
-
     /// Publishes a message of `msg_type` answering the request whose header is `parent`.
     pub fn send(&self, msg_type: &str, parent: &Json, content: Json) {
         let topic = Bytes::from(format!("kernel.{}.{msg_type}", self.session));
