@@ -53,6 +53,8 @@ pub enum Code {
     Assert,
     /// A file that cannot be read or written, or whose contents are malformed.
     Io,
+    /// A file that imports itself, directly or through others.
+    ImportCycle,
     /// A singular or non-definite matrix.
     LinalgSingular,
     /// A command used the wrong way: an unknown REPL command, a missing argument.
@@ -85,6 +87,7 @@ impl Code {
             Code::RuntimeInterrupted => "tscript::runtime::interrupted",
             Code::Assert => "tscript::assert",
             Code::Io => "tscript::io",
+            Code::ImportCycle => "tscript::import::cycle",
             Code::LinalgSingular => "tscript::linalg::singular",
             Code::Usage => "tscript::usage",
         }

@@ -12,6 +12,8 @@
 //! Past 1000 elements only the corners are formatted, so printing a 2000x2000 tensor formats
 //! 36 elements, not four million.
 
+pub mod spec;
+
 use ndarray::{ArrayBase, Data, Dimension};
 
 /// Widest line of the multi-line layout, in characters (NumPy's `max_line_width`).
@@ -39,6 +41,41 @@ pub fn f32_repr(x: f32) -> String {
         return non_finite(x.is_nan(), x.is_sign_negative());
     }
     python_layout(ryu::Buffer::new().format_finite(x))
+}
+
+/// A float in a tensor under the `precision` setting: at most `digits` digits after the point,
+/// trailing zeros dropped but a `.0` kept (`0.12345` → `0.123`, `2.5` → `2.5`, `3.0` → `3.0`).
+/// A value that [`f64_repr`] writes in exponent form (below 1e-4 or from 1e16) keeps that form
+/// with at most `digits` digits after the mantissa's point (`1.2346e-07`). `short` is the
+/// value's shortest text (its `f32` text for an `f32`), used when it is already short enough.
+pub fn rounded(x: f64, digits: usize, short: &str) -> String {
+    if !x.is_finite() {
+        return non_finite(x.is_nan(), x.is_sign_negative());
+    }
+    if let Some((mantissa, exponent)) = short.split_once('e') {
+        let point = mantissa.find('.').map_or(0, |p| mantissa.len() - p - 1);
+        if point <= digits {
+            return short.to_string();
+        }
+        let text = format!("{x:.digits$e}");
+        let (m, e) = text.split_once('e').unwrap_or((&text, exponent));
+        let e: i32 = e.parse().unwrap_or(0);
+        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
+        return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    let point = short.find('.').map_or(0, |p| short.len() - p - 1);
+    if point <= digits {
+        return short.to_string();
+    }
+    let text = format!("{x:.digits$}");
+    if !text.contains('.') {
+        return format!("{text}.0");
+    }
+    let trimmed = text.trim_end_matches('0');
+    match trimmed.strip_suffix('.') {
+        Some(whole) => format!("{whole}.0"),
+        None => trimmed.to_string(),
+    }
 }
 
 /// Lays out a tensor exactly as spec §7 says, given each element's text.

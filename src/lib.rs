@@ -81,12 +81,20 @@ impl Session {
         self.check_typed(name, text).map(|(stmts, _)| stmts)
     }
 
+    /// Forgets that the file at `path` was imported, so that importing it again runs it again
+    /// (the REPL's `:load` of a file edited since).
+    pub fn forget_import(&mut self, path: &std::path::Path) {
+        if let Ok(canonical) = std::fs::canonicalize(path) {
+            self.lowerer.forget(&canonical);
+        }
+    }
+
     /// Parses and lowers `text` without type-checking it or keeping its names: the baseline
     /// that `benches/check.rs` measures the checker against.
     pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
-        let lowered = self.lowerer.clone().lower(&program);
+        let lowered = self.lowerer.clone().lower(&program, &syntax::imports::Imports::default());
         if lowered.errors.is_empty() {
             Ok(lowered.stmts)
         } else {
@@ -98,8 +106,13 @@ impl Session {
     fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<eval::Stmt>, types::Type), Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
+        let mut imports = syntax::imports::Imports::default();
+        let missing = imports.resolve(&program, name, &mut self.sources);
+        if !missing.is_empty() {
+            return Err(missing);
+        }
         let before = self.lowerer.clone();
-        let lowered = self.lowerer.lower(&program);
+        let lowered = self.lowerer.lower(&program, &imports);
         if !lowered.errors.is_empty() {
             // Check the rest anyway, so that every independent error is reported at once; then
             // forget what checking learnt, since nothing of this text will run.

@@ -19,7 +19,7 @@ use crate::eval::lower::nearest;
 use crate::prims::{Kind, Prim};
 use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
 use crate::syntax::parse::parse;
-use crate::value::{repr, Value};
+use crate::value::{repr_with, Value};
 use crate::Session;
 use input::{Input, Read, SigintGuard};
 use std::io::Write;
@@ -105,7 +105,7 @@ impl Repl {
             None => {
                 let name = self.next_name();
                 if let Ok(Some(value)) = self.run_code(&name, text) {
-                    show(&value);
+                    show(&value, self.session.interp.ctx.print);
                 }
                 Flow::Continue
             }
@@ -199,7 +199,7 @@ impl Repl {
         let Ok(value) = self.run_code(&name, text) else { return };
         let seconds = start.elapsed().as_secs_f64();
         if let Some(value) = &value {
-            show(value);
+            show(value, self.session.interp.ctx.print);
         }
         match flops {
             Some(flops) if seconds > 0.0 => {
@@ -269,23 +269,22 @@ impl Repl {
 
     /// `:load FILE`: runs a script into the session (its last value is not printed).
     fn load(&mut self, path: &str) {
+        // An import (spec §13), forgotten first so that a file edited since runs again.
         let path = path.trim_matches('"');
-        let text = match crate::syntax::read_source_file(path) {
-            Ok(text) => text,
-            Err(diag) if diag.help.is_none() => return self.report(vec![diag.with_help("check the path")]),
-            Err(diag) => return self.report(vec![diag]),
-        };
-        let _ = self.run_code(path, &text);
+        self.session.forget_import(std::path::Path::new(path));
+        let name = self.next_name();
+        let quoted = path.replace('\\', "\\\\").replace('"', "\\\"");
+        let _ = self.run_code(&name, &format!("import \"{quoted}\""));
     }
 }
 
 /// Prints an entry's value with its type; the empty tuple (what statements and `print`
 /// give) prints nothing.
-fn show(value: &Value) {
+fn show(value: &Value, options: crate::value::PrintOptions) {
     if matches!(value.primal(), Value::Tuple(items) if items.is_empty()) {
         return;
     }
-    println!("{} : {}", repr(value), value.type_name());
+    println!("{} : {}", repr_with(value, options), value.type_name());
 }
 
 /// The diagnostic for an unknown command or one used without its argument.
@@ -314,6 +313,7 @@ fn family(prim: Prim) -> &'static str {
     match prim {
         Prim::Arith(_) | Prim::Unary(_) => "element-wise",
         Prim::Reduce(_) => "reductions",
+        Prim::Stats(_) => "statistics",
         Prim::Shape(_) => "shape and conversion",
         Prim::Construct(_) => "construction",
         Prim::Linalg(_) => "linear algebra",
@@ -502,9 +502,10 @@ mod tests {
         assert!(repl.session.run("a", "let k = 5").is_ok());
         let before = repl.session.snapshot();
         let ran = repl.session.run("b", "k = 7\nlet fresh = 1\nk");
-        assert_eq!(ran.ok().flatten().map(|v| repr(&v)), Some("7".to_string()));
+        assert_eq!(ran.ok().flatten().map(|v| crate::value::repr(&v)), Some("7".to_string()));
         repl.session.restore(before);
-        let vars: Vec<String> = repl.session.variables().iter().map(|(n, v)| format!("{n}={}", repr(v))).collect();
+        let vars: Vec<String> =
+            repl.session.variables().iter().map(|(n, v)| format!("{n}={}", crate::value::repr(v))).collect();
         assert_eq!(vars, ["k=5"]);
         assert!(repl.session.run("c", "fresh").is_err(), "a name declared by the entry is gone");
     }

@@ -75,8 +75,8 @@ pub enum FnType {
         /// Whether the value is returned too (`value_and_grad`).
         with_value: bool,
     },
-    /// `hessian(f)`.
-    Hessian {
+    /// `jacobian(f)`; `hessian(f)` is `jacobian(grad(f))`.
+    Jacobian {
         /// The type of the function differentiated.
         f: Box<Type>,
     },
@@ -92,7 +92,7 @@ impl PartialEq for FnType {
             (FnType::Grad { f: a, wrt: x, with_value: v }, FnType::Grad { f: b, wrt: y, with_value: w }) => {
                 a == b && x == y && v == w
             }
-            (FnType::Hessian { f: a }, FnType::Hessian { f: b }) => a == b,
+            (FnType::Jacobian { f: a }, FnType::Jacobian { f: b }) => a == b,
             _ => false,
         }
     }
@@ -184,7 +184,7 @@ impl Type {
             Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
             Value::Func(f) => match &**f {
                 Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
-                Func::Closure { .. } | Func::Grad { .. } | Func::Hessian { .. } => Type::Any,
+                Func::Closure { .. } | Func::Grad { .. } | Func::Jacobian { .. } => Type::Any,
             },
             Value::Absent => Type::Absent,
             Value::Tracer(t) => Type::of_value(&t.primal),
@@ -400,7 +400,7 @@ impl fmt::Display for Type {
             Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
                 write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })
             }
-            Type::Fn(FnType::Hessian { f: inner }) => write!(f, "hessian({inner})"),
+            Type::Fn(FnType::Jacobian { f: inner }) => write!(f, "jacobian({inner})"),
             Type::Absent => f.write_str("nothing"),
             Type::Any => f.write_str("_"),
         }

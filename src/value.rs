@@ -69,8 +69,8 @@ pub enum Func {
         /// Whether the value is returned too (`value_and_grad`).
         with_value: bool,
     },
-    /// `hessian(f)`.
-    Hessian {
+    /// `jacobian(f)`; `hessian(f)` is `jacobian(grad(f))`.
+    Jacobian {
         /// The function differentiated.
         f: Value,
     },
@@ -237,25 +237,51 @@ pub fn shape_type(dtype: Dtype, shape: &[usize]) -> String {
     format!("{}[{}]", dtype.name(), dims.join(", "))
 }
 
+/// How values print: the `precision` setting (like `numpy.set_printoptions(precision=N)`), the
+/// most digits after the point of the floats in a tensor; `None` prints the shortest text that
+/// reads back (spec §7). Scalars always print in full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Digits after the point of tensor elements, if limited.
+    pub precision: Option<usize>,
+}
+
 /// The text `print` shows for a value (spec §7): strings bare, everything else as [`repr`].
 pub fn text(v: &Value) -> String {
+    text_with(v, PrintOptions::default())
+}
+
+/// [`text`] under a `precision` setting.
+pub fn text_with(v: &Value, options: PrintOptions) -> String {
     match v.primal() {
         Value::Str(s) => s.to_string(),
-        other => repr(other),
+        other => repr_with(other, options),
     }
 }
 
 /// The text of a value as it appears inside a tuple or in the REPL: strings quoted.
 pub fn repr(v: &Value) -> String {
-    use crate::format::{array_text, f32_repr, f64_repr};
+    repr_with(v, PrintOptions::default())
+}
+
+/// [`repr`] under a `precision` setting.
+pub fn repr_with(v: &Value, options: PrintOptions) -> String {
+    use crate::format::{array_text, f32_repr, f64_repr, rounded};
+    let repr = |v: &Value| repr_with(v, options);
     match v.primal() {
         Value::Int(i) => i.to_string(),
         Value::F64(x) => f64_repr(*x),
         Value::F32(x) => f32_repr(*x),
         Value::Bool(b) => b.to_string(),
         Value::Str(s) => format!("{s:?}"),
-        Value::Tensor(Tensor::F64(a)) => array_text(a, |x| f64_repr(*x)),
-        Value::Tensor(Tensor::F32(a)) => array_text(a, |x| f32_repr(*x)),
+        Value::Tensor(Tensor::F64(a)) => match options.precision {
+            Some(digits) => array_text(a, |x| rounded(*x, digits, &f64_repr(*x))),
+            None => array_text(a, |x| f64_repr(*x)),
+        },
+        Value::Tensor(Tensor::F32(a)) => match options.precision {
+            Some(digits) => array_text(a, |x| rounded(f64::from(*x), digits, &f32_repr(*x))),
+            None => array_text(a, |x| f32_repr(*x)),
+        },
         Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| b.to_string()),
         Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0])),
         Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
@@ -264,7 +290,7 @@ pub fn repr(v: &Value) -> String {
             Func::Prim(p) => format!("<built-in {}>", p.info().name),
             Func::Grad { with_value: false, .. } => "<fn grad>".into(),
             Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),
-            Func::Hessian { .. } => "<fn hessian>".into(),
+            Func::Jacobian { .. } => "<fn jacobian>".into(),
         },
         Value::Tracer(_) | Value::Absent => "<nothing>".into(),
     }

@@ -67,7 +67,92 @@ print(all(loadcsv(\"{f}\") == F))",
     );
     assert_eq!(ok(&src), "true (3, 3)\n[[1.5], [2.5]]\ntrue\n");
     std::fs::write(d.join("h.csv"), "a, b\n# a comment\n1, 2\n\n3, 4\n").unwrap();
-    assert_eq!(ok(&format!("print(loadcsv(\"{}\", header=true))", p(&d, "h.csv"))), "[[1.0, 2.0], [3.0, 4.0]]\n");
+    assert_eq!(
+        ok(&format!("print(loadcsv(\"{}\", header=true))", p(&d, "h.csv"))),
+        "([[1.0, 2.0], [3.0, 4.0]], (\"a\", \"b\"))\n"
+    );
+}
+
+#[test]
+fn csv_files_as_spreadsheets_write_them() {
+    let d = scratch("csv-real");
+    // iris-like: a header, a quoted number, a quoted name with the delimiter in it, missing
+    // values in several spellings, a column of words, a comment and a blank line.
+    std::fs::write(
+        d.join("iris.csv"),
+        "\u{feff}sepal length,\"width, cm\",species\n5.1,\"3.5\",setosa\n4.9,NA,virginica\n# note\n\n,3.2, setosa\n6.0,nan,\n",
+    )
+    .unwrap();
+    let iris = p(&d, "iris.csv");
+    assert_eq!(
+        ok(&format!(
+            "let (X, names, categories) = loadcsv(\"{iris}\", header=true, categorical=true)
+print(X)
+print(names)
+print(categories)"
+        )),
+        "[[5.1, 3.5, 0.0], [4.9, nan, 1.0], [nan, 3.2, 0.0], [6.0, nan, nan]]
+(\"sepal length\", \"width, cm\", \"species\")
+((), (), (\"setosa\", \"virginica\"))
+"
+    );
+    // Columns by name and by index (negative from the end), in the order asked.
+    assert_eq!(
+        ok(&format!("print(loadcsv(\"{iris}\", header=true, columns=(\"width, cm\", 0)))")),
+        "([[3.5, 5.1], [nan, 4.9], [3.2, nan], [nan, 6.0]], (\"width, cm\", \"sepal length\"))\n"
+    );
+    assert_eq!(
+        ok(&format!("print(loadcsv(\"{iris}\", header=true, categorical=true, columns=-1)[2])")),
+        "((\"setosa\", \"virginica\"),)\n"
+    );
+    // Other delimiters; a header written back, quoted where CSV needs it.
+    std::fs::write(d.join("semi.csv"), "a;b\n1;2,5\n").unwrap();
+    let (_, message) = error(&format!("loadcsv(\"{}\", header=true)", p(&d, "semi.csv")));
+    assert!(
+        message.contains("line 2 has 2 values, but the header has 1") && message.contains("delimiter=\";\""),
+        "{message}"
+    );
+    std::fs::write(d.join("tab.csv"), "a\tb\n1\t2\n").unwrap();
+    let out = p(&d, "out.csv");
+    assert_eq!(
+        ok(&format!(
+            "let (T, names) = loadcsv(\"{}\", header=true, delimiter=\"\\t\")
+savecsv(\"{out}\", T, header=(\"x, first\", names[1]))
+print(loadcsv(\"{out}\", header=true))",
+            p(&d, "tab.csv")
+        )),
+        "([[1.0, 2.0]], (\"x, first\", \"b\"))\n"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "\"x, first\",b\n1.0,2.0\n");
+
+    // Every mistake is a diagnostic that says what to do.
+    let (code, message) = error(&format!("loadcsv(\"{iris}\", header=true)"));
+    assert_eq!(code, "tscript::io");
+    assert!(message.contains("column 3 (\"species\"): 'setosa' is not a number"), "{message}");
+    assert!(message.contains("categorical=true") && message.contains("columns="), "{message}");
+    let (code, message) = error(&format!("loadcsv(\"{iris}\", header=true, columns=(\"specis\",))"));
+    assert_eq!(code, "tscript::runtime::value");
+    assert!(message.contains("no column \"specis\"") && message.contains("did you mean \"species\"?"), "{message}");
+    let (code, message) = error(&format!("loadcsv(\"{iris}\", columns=(\"species\",))"));
+    assert_eq!(code, "tscript::runtime::value");
+    assert!(message.contains("no header"), "{message}");
+    let (code, message) = error(&format!("loadcsv(\"{iris}\", header=true, columns=(3,))"));
+    assert_eq!(code, "tscript::runtime::index");
+    assert!(message.contains("column 3 is out of range for a file of 3 columns"), "{message}");
+    let (code, message) = error(&format!("loadcsv(\"{iris}\", delimiter=\"ab\")"));
+    assert_eq!(code, "tscript::runtime::value");
+    assert!(message.contains("one character"), "{message}");
+    let (code, message) = error(&format!("let h = 1 < 2\nloadcsv(\"{iris}\", header=h)"));
+    assert_eq!(code, "tscript::type::mismatch");
+    assert!(message.contains("must be written as true or false"), "{message}");
+    let (code, _) = error(&format!("loadcsv(\"{iris}\", columns=1.5)"));
+    assert_eq!(code, "tscript::type::mismatch");
+    let (code, message) = error(&format!("savecsv(\"{out}\", eye(2), header=(\"a\",))"));
+    assert_eq!(code, "tscript::runtime::shape");
+    assert!(message.contains("the header names 1 columns, but the data has 2"), "{message}");
+    // A quote left open swallows the lines after it: they are not a number.
+    std::fs::write(d.join("quote.csv"), "1,\"2\n3,4\n").unwrap();
+    assert_eq!(error(&format!("loadcsv(\"{}\")", p(&d, "quote.csv"))).0, "tscript::io");
 }
 
 /// The code and message of the error `src` ends in.

@@ -120,6 +120,7 @@ fn family(p: Prim) -> &'static str {
         Prim::Arith(_) => "Element-wise operators and functions",
         Prim::Unary(_) => "Element-wise functions of one argument",
         Prim::Reduce(_) => "Reductions",
+        Prim::Stats(_) => "Statistics",
         Prim::Shape(_) => "Shapes, indexing and conversions",
         Prim::Construct(_) => "Constructors",
         Prim::Linalg(_) => "Linear algebra",

@@ -330,10 +330,28 @@ fn load_reads_a_bounded_script_and_accepts_a_byte_order_mark() {
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run(&format!(":load {}", script.display()));
     repl.enter("from_bom", "42");
-    // An endless file is refused at the size limit, and the session goes on.
+    // A device is refused (it could be endless), and the session goes on.
     repl.send_line(":load /dev/zero");
-    repl.expect("tscript::parse::too_large");
+    repl.expect("it is not a regular file");
     repl.expect("ts> ");
     repl.enter("from_bom + 1", "43");
+    // `:load` is an import that runs the file again after an edit.
+    std::fs::write(&script, "let from_bom = 7\n").expect("rewrite script");
+    repl.run(&format!(":load {}", script.display()));
+    repl.enter("from_bom", "7");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn precision_holds_for_the_session_and_f_strings_work() {
+    let dir = TempDir::new("precision");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("let w = [0.123456, 2.5]");
+    repl.run("precision 2");
+    repl.enter("w", "[0.12, 2.5] : f64[2]");
+    repl.enter("print(w, w[0])", "[0.12, 2.5] 0.123456");
+    repl.enter("f\"{w[0]:.3f} {w}\"", "\"0.123 [0.12, 2.5]\" : str");
+    repl.run("precision auto");
+    repl.enter("w", "[0.123456, 2.5] : f64[2]");
     assert_eq!(repl.quit(), 0);
 }

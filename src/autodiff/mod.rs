@@ -10,7 +10,7 @@
 pub mod rules;
 
 use crate::diag::{Code, Diag};
-use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
+use crate::prims::{tree, Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
@@ -162,6 +162,11 @@ fn carries_gradient(v: &Value) -> bool {
 /// Applies an array primitive to values that may be tracers: computes the result on the primals
 /// and, when an operand is being differentiated, records the operation on its tape.
 pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+    if let Prim::Arith(op) = prim {
+        if tree::maps_over_trees(op) && args.iter().any(|a| matches!(a, Value::Tuple(t) if !t.is_empty())) {
+            return apply_to_trees(op, args, ctx);
+        }
+    }
     let Some(tape) = top_tape(&args) else {
         return prim.eval(args.into_iter().map(strip_inactive).collect(), ctx);
     };
@@ -186,6 +191,27 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
     tape.charge(&output, inputs.len(), prim)?;
     let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
+}
+
+/// `a op b` where an operand is a parameter tree ([`tree`]): item by item, each item's
+/// operation applied (and recorded) on its own. Operands the rule rejects get its error.
+fn apply_to_trees(op: Arith, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+    let prim = Prim::Arith(op);
+    let is_tree = |v: &Value| matches!(v, Value::Tuple(t) if !t.is_empty());
+    let scalar = |v: &Value| matches!(v.primal(), Value::Int(_) | Value::F64(_) | Value::F32(_));
+    let items: Vec<(Value, Value)> = match (&args[0], &args[1]) {
+        (Value::Tuple(x), Value::Tuple(y)) if x.len() == y.len() => x.iter().cloned().zip(y.iter().cloned()).collect(),
+        (Value::Tuple(x), s) if is_tree(&args[0]) && scalar(s) => x.iter().map(|p| (p.clone(), s.clone())).collect(),
+        (s, Value::Tuple(y)) if is_tree(&args[1]) && scalar(s) => y.iter().map(|q| (s.clone(), q.clone())).collect(),
+        _ => {
+            return Err(match crate::prims::admit::rule(prim, &args, ctx.dtype) {
+                Err(e) => e,
+                Ok(_) => OpError::new(Code::TypeMismatch, format!("`{}` cannot combine these tuples", op.info().name)),
+            })
+        }
+    };
+    let results: Result<Vec<Value>, OpError> = items.into_iter().map(|(p, q)| apply(prim, vec![p, q], ctx)).collect();
+    Ok(Value::Tuple(results?.into()))
 }
 
 /// A tracer whose `grad` has finished is just its value.
@@ -291,6 +317,34 @@ fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
         _ => ShapeOp::F64,
     };
     apply(Prim::Shape(convert), vec![full], ctx)
+}
+
+/// Makes each float of `value` (a float scalar or tensor, or a parameter tree of them) a leaf
+/// of `tape`, in order, pushing the leaves on `leaves`; returns the value rebuilt from its
+/// leaves, or `None` when a part of it cannot be differentiated.
+pub fn trace_leaves(tape: &Rc<Tape>, value: &Value, leaves: &mut Vec<Value>) -> Option<Value> {
+    match value {
+        Value::Tuple(items) if !items.is_empty() => {
+            let traced: Option<Vec<Value>> = items.iter().map(|item| trace_leaves(tape, item, leaves)).collect();
+            traced.map(|items| Value::Tuple(items.into()))
+        }
+        v if differentiable(v) => {
+            let leaf = tape.leaf(v.clone());
+            leaves.push(leaf.clone());
+            Some(leaf)
+        }
+        _ => None,
+    }
+}
+
+/// Gradients, one per leaf in the order [`trace_leaves`] made them, in the structure of `like`.
+pub fn regroup(like: &Value, grads: &mut impl Iterator<Item = Value>) -> Value {
+    match like {
+        Value::Tuple(items) if !items.is_empty() => {
+            Value::Tuple(items.iter().map(|item| regroup(item, grads)).collect())
+        }
+        _ => grads.next().unwrap_or(Value::F64(0.0)),
+    }
 }
 
 /// Whether a value can be differentiated with respect to (a float scalar or float tensor).

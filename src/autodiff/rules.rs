@@ -17,7 +17,7 @@
 
 use super::apply;
 use crate::diag::Code;
-use crate::prims::{Arith, Construct, Ctx, Linalg, OpError, Prim, Reduce, ShapeOp, Unary};
+use crate::prims::{stats, Arith, Construct, Ctx, Linalg, OpError, Prim, Reduce, ShapeOp, Stats, Unary};
 use crate::value::{Tensor, Value};
 use std::cell::RefCell;
 
@@ -33,6 +33,7 @@ pub fn vjp(prim: Prim, k: usize, x: &[Value], out: &Value, g: Value, ctx: &mut C
         Prim::Arith(op) => arith(o, op, k, x, out, g),
         Prim::Unary(op) => unary(o, op, x, out, g),
         Prim::Reduce(op) => reduce(o, op, x, out, g),
+        Prim::Stats(op) => stats(o, op, k, x, out, g),
         Prim::Shape(op) => shape(o, op, k, x, out, g),
         Prim::Construct(op) => construct(o, op, k, out, g),
         Prim::Linalg(op) => linalg(o, op, k, x, out, g),
@@ -110,7 +111,8 @@ fn unary(o: &Ops, op: Unary, x: &[Value], out: &Value, g: Value) -> Result<Value
         Unary::Sigmoid => o.mul(g, o.mul(out.clone(), o.sub(Value::Int(1), out.clone())?)?),
         Unary::Relu => o.where_(o.arith(Arith::Gt, x, Value::Int(0))?, g, Value::Int(0)),
         Unary::Softplus => o.mul(g, o.unary(Unary::Sigmoid, x)?),
-        Unary::Sign | Unary::Not | Unary::IsNan => Ok(ZERO),
+        // Piecewise constant: zero almost everywhere (as `sign`).
+        Unary::Sign | Unary::Not | Unary::IsNan | Unary::Floor | Unary::Ceil | Unary::Round => Ok(ZERO),
     }
 }
 
@@ -162,6 +164,108 @@ fn reduce(o: &Ops, op: Reduce, x: &[Value], out: &Value, g: Value) -> Result<Val
             o.mul(g, o.div(input.clone(), safe)?)
         }
         Reduce::ArgMax | Reduce::ArgMin | Reduce::Any | Reduce::All => Ok(ZERO),
+    }
+}
+
+/// Only the data has a derivative (`q`, `axis`, `keepdims`, `ddof` are constants).
+fn stats(o: &Ops, op: Stats, k: usize, x: &[Value], out: &Value, g: Value) -> Result<Value, OpError> {
+    let input = &x[0];
+    let at = op.axis_position();
+    let axis = x.get(at).cloned().unwrap_or(Value::Absent);
+    let keepdims = matches!(x.get(at + 1), Some(Value::Bool(true)));
+    let rank = o.dims(input).len();
+    if k != 0 {
+        return Ok(ZERO);
+    }
+    if rank == 0 && !matches!(op, Stats::Var | Stats::Std) {
+        return Ok(g);
+    }
+    match op {
+        // var = sum((x - mean)²) / (n - ddof): x̄ = g 2 (x - mean) / (n - ddof).
+        // std = sqrt(var): the same with g / (2 std), and 0 where std = 0 (as `norm` at 0).
+        Stats::Var | Stats::Std => {
+            let ddof = match x.get(3).map(Value::primal) {
+                Some(Value::Int(d)) => *d,
+                _ => 0,
+            };
+            let n = (o.size(input) / o.size(out).max(1)) as i64;
+            let g = if op == Stats::Std {
+                let zero = o.arith(Arith::Eq, out.clone(), Value::Int(0))?;
+                let safe = o.where_(zero.clone(), Value::Int(1), out.clone())?;
+                o.where_(zero, Value::Int(0), o.div(g, o.mul(Value::Int(2), safe)?)?)?
+            } else {
+                g
+            };
+            let mean = o.reduce(Reduce::Mean, input.clone(), axis.clone(), Value::Bool(true))?;
+            let deviation = o.sub(input.clone(), mean)?;
+            let scale = o.div(o.mul(deviation, Value::Int(2))?, Value::Int(n - ddof))?;
+            o.mul(o.expand(g, input, &axis, keepdims)?, scale)
+        }
+        // The quantile is below (1 - t) + above t for two sorted values: the elements equal to
+        // each share its weight evenly (a median of an odd count goes to the middle element).
+        Stats::Median | Stats::Quantile => {
+            let q = op.fraction(x).unwrap_or(0.5);
+            let along = match axis {
+                Value::Int(k) => crate::prims::reduce::normalize_axis(k, rank),
+                _ => None,
+            };
+            let Some((below, above, t)) = stats::brackets(input, q, along) else { return Ok(ZERO) };
+            let weight = |value: Value, share: Value| -> Result<Value, OpError> {
+                let hit = o.arith(Arith::Eq, input.clone(), value)?;
+                let hit = o.cast_like(o.where_(hit, Value::Int(1), Value::Int(0))?, input)?;
+                let ties = o.reduce(Reduce::Sum, hit.clone(), axis.clone(), Value::Bool(true))?;
+                o.mul(o.div(hit, ties)?, share)
+            };
+            let below = weight(below, o.sub(Value::Int(1), t.clone())?)?;
+            let above = weight(above, t)?;
+            o.mul(o.expand(g, input, &axis, keepdims)?, o.arith(Arith::Add, below, above)?)
+        }
+        // x̄ᵢ = Σ_{j ≥ i} h_j: the running sum of h from the end, h = g for `cumsum`; for
+        // `cumprod`, h = g out and the sum is divided by x (so a zero element is an error).
+        Stats::CumSum | Stats::CumProd => {
+            let flat = matches!(axis, Value::Absent);
+            let along = if flat { 0 } else { o.axis(&axis, rank) };
+            let mut h = o.full(g, out)?;
+            if op == Stats::CumProd {
+                let zero = o.reduce(
+                    Reduce::Any,
+                    o.arith(Arith::Eq, input.clone(), Value::Int(0))?,
+                    Value::Absent,
+                    Value::Absent,
+                )?;
+                if matches!(zero.primal(), Value::Bool(true)) {
+                    return Err(OpError::new(
+                        Code::RuntimeGrad,
+                        "the derivative of `cumprod` at an element equal to 0 is not implemented",
+                    )
+                    .label("an element of this operand is 0")
+                    .help("write the product with prod(...) over slices, which is exact at zeros"));
+                }
+                h = o.mul(h, out.clone())?;
+            }
+            let flip = |v: Value| {
+                let mut idx = vec![v];
+                idx.extend((0..along).map(|_| all()));
+                idx.push(Value::Tuple(vec![Value::Absent, Value::Absent, Value::Int(-1)].into()));
+                o.shape_op(ShapeOp::Index, idx)
+            };
+            let from_end = flip(o.run(Prim::Stats(Stats::CumSum), vec![flip(h)?, Value::Int(along as i64)])?)?;
+            let from_end = if op == Stats::CumProd {
+                let x = if flat {
+                    o.shape_op(ShapeOp::Reshape, vec![input.clone(), Value::Int(-1)])?
+                } else {
+                    input.clone()
+                };
+                o.div(from_end, x)?
+            } else {
+                from_end
+            };
+            if flat && rank != 1 {
+                o.shape_op(ShapeOp::Reshape, [vec![from_end], o.dims(input)].concat())
+            } else {
+                Ok(from_end)
+            }
+        }
     }
 }
 
@@ -226,6 +330,8 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
         | ShapeOp::Size
         | ShapeOp::Int
         | ShapeOp::Str
+        | ShapeOp::Format
+        | ShapeOp::Repr
         | ShapeOp::Len => Ok(ZERO),
     }
 }
@@ -260,7 +366,10 @@ fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<
             | Construct::Ones
             | Construct::Eye
             | Construct::Randn
-            | Construct::Rand,
+            | Construct::Rand
+            | Construct::OneHot
+            | Construct::ZerosLike
+            | Construct::OnesLike,
             _,
         ) => Ok(ZERO),
     }

@@ -6,7 +6,6 @@ use super::{
     config, core_name, cores, dgesv_, ilaver_, openblas_get_config, openblas_get_num_procs, openblas_get_parallel,
     owned_c_str, threads, ThreadSource,
 };
-use std::ffi::{c_char, c_int};
 
 /// The CPU features `tscript info` looks for on x86_64, in the order it prints them.
 #[cfg(target_arch = "x86_64")]
@@ -119,32 +118,17 @@ fn cpu_features() -> Vec<(&'static str, bool)> {
     Vec::new()
 }
 
-/// The layout of glibc's and macOS's `Dl_info`, filled by `dladdr`.
-#[cfg(unix)]
-#[repr(C)]
-struct DlInfo {
-    dli_fname: *const c_char,
-    dli_fbase: *mut std::ffi::c_void,
-    dli_sname: *const c_char,
-    dli_saddr: *mut std::ffi::c_void,
-}
-
-#[cfg(unix)]
-extern "C" {
-    fn dladdr(addr: *const std::ffi::c_void, info: *mut DlInfo) -> c_int;
-}
-
 /// The path of the shared object that contains `addr` (`dladdr`), or `None` if the loader cannot say.
 #[cfg(unix)]
 fn library_path(addr: *const ()) -> Option<String> {
-    let mut info = DlInfo {
+    let mut info = libc::Dl_info {
         dli_fname: std::ptr::null(),
         dli_fbase: std::ptr::null_mut(),
         dli_sname: std::ptr::null(),
         dli_saddr: std::ptr::null_mut(),
     };
-    // SAFETY: dladdr only reads the address and fills `info`, whose layout matches Dl_info.
-    let found = unsafe { dladdr(addr.cast(), &mut info) };
+    // SAFETY: dladdr only reads the address and fills `info`.
+    let found = unsafe { libc::dladdr(addr.cast(), &mut info) };
     if found == 0 || info.dli_fname.is_null() {
         return None;
     }

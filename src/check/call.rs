@@ -8,7 +8,7 @@
 use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::eval::FnCode;
-use crate::prims::system::{grad_call_type, hessian_call_type};
+use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Env, FnType, Type, TypeError};
@@ -33,9 +33,7 @@ impl Cx<'_> {
                     return Err(arity(prim.info().name, required, args.len()));
                 }
                 let mut args = args.to_vec();
-                if !variadic {
-                    args.resize(fixed, Type::Absent);
-                }
+                prim.by_position(&mut args, || Type::Absent);
                 let saved = self.dtype;
                 self.dtype = FloatDtype::F64;
                 let wide = prim.type_rule(&args, self);
@@ -46,7 +44,7 @@ impl Cx<'_> {
                 Ok(if narrow.ok().as_ref() == Some(&t) { t } else { Type::Any })
             }
             Type::Fn(FnType::Grad { f, wrt, with_value }) => grad_call_type(f, wrt.as_ref(), *with_value, args, self),
-            Type::Fn(FnType::Hessian { f }) => hessian_call_type(f, args, self),
+            Type::Fn(FnType::Jacobian { f }) => jacobian_call_type(f, args, self),
             other => Err(TypeError::new(Code::TypeMismatch, format!("{other} is not a function"))
                 .label(format!("calling a {other}"))),
         }

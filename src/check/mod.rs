@@ -8,6 +8,7 @@
 
 mod call;
 mod scan;
+mod strings;
 
 use crate::diag::{Code, Diag, SourceMap};
 use crate::eval::{DimAnn, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
@@ -311,6 +312,11 @@ impl<'a> Cx<'a> {
                 }
             }
             StmtKind::Seed(e) => self.int(e, scope, "a seed"),
+            StmtKind::Precision(e) => {
+                if let Some(e) = e {
+                    self.int(e, scope, "a precision");
+                }
+            }
             StmtKind::Expr(e) => return self.expr_flow(e, scope),
         }
         Some(Type::unit())
@@ -411,6 +417,9 @@ impl<'a> Cx<'a> {
                 let types: Vec<Type> = args.iter().map(|a| self.expr(a, scope)).collect();
                 let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
                 self.dtype = *dtype;
+                if let (Prim::Shape(crate::prims::ShapeOp::Format), [_, spec]) = (prim, &args[..]) {
+                    self.format_spec(spec, &types[0]);
+                }
                 self.rule(*prim, &types, ir.span, &spans)
             }
             IrKind::Call { callee, args } => {

@@ -53,6 +53,7 @@ fn stmt(s: &Stmt, frames: &mut Vec<usize>, out: &mut HashSet<(usize, u32)>) {
             count.iter().for_each(|c| expr(c, frames, out));
             body.iter().for_each(|b| block(b, frames, out));
         }
+        StmtKind::Precision(count) => count.iter().for_each(|c| expr(c, frames, out)),
     }
 }
 

@@ -7,21 +7,18 @@
 //! are written as NumPy writes them: version 1.0 (2.0 past a 64 KiB header), little-endian,
 //! C order, the header padded to 64 bytes, so `numpy.load` reads them bit for bit.
 //!
-//! CSV files hold one row of comma-separated numbers per line; blank lines and lines starting
-//! with `#` are skipped; `header=true` skips the first remaining line. They load as a matrix
-//! (always rank 2) of the default float dtype, each number parsed directly at that precision.
-//! `savecsv` writes every number as its shortest round-trip text ([`f64_repr`], [`f32_repr`]),
-//! so a file read back gives the same bits.
+//! CSV files (`csv.rs`) load as a matrix (always rank 2) of the default float dtype, each
+//! number parsed directly at that precision, with the column names and category names when
+//! asked for. `savecsv` writes every number as its shortest round-trip text, so a file read
+//! back gives the same bits.
 //!
 //! Loads read regular files only, and no more than their length. Saves follow symbolic links,
 //! replace regular files only and never leave a half-written or temporary file (`save.rs`).
 //! Errors are `tscript::io` and name the path and the reason.
 
 use crate::diag::Code;
-use crate::format::{f32_repr, f64_repr};
 use crate::memory::check_alloc;
 use crate::prims::OpError;
-use crate::syntax::ast::FloatDtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{IxDyn, ShapeBuilder};
 use std::fs::OpenOptions;
@@ -29,7 +26,10 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+mod csv;
 mod save;
+
+pub use csv::{load_csv, save_csv, LoadOptions};
 
 pub use save::unlink_temporaries;
 pub(crate) use save::write_atomic;
@@ -374,99 +374,6 @@ fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     }
     out.extend(dict.bytes());
     out
-}
-
-/// Reads a CSV file of numbers as a matrix of `dtype`, skipping the first line when `header`.
-pub fn load_csv(path: &Path, header: bool, dtype: FloatDtype) -> Result<Value, OpError> {
-    let bytes = read(path, "loadcsv")?;
-    let text = String::from_utf8(bytes).map_err(|_| io_error(path, "it is not UTF-8 text"))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
-        .peekable();
-    let header_cols = if header { lines.next().map(|(_, l)| l.split(',').count()) } else { None };
-    let mut values = Vec::new();
-    let mut width: Option<(usize, usize)> = header_cols.map(|c| (c, 1));
-    let mut rows = 0usize;
-    for (number, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        match width {
-            Some((cols, first)) if cols != fields.len() => {
-                let what = if header && first == 1 { "the header".to_string() } else { format!("line {first}") };
-                return Err(io_error(
-                    path,
-                    format!("line {number} has {} values, but {what} has {cols}", fields.len()),
-                ));
-            }
-            None => width = Some((fields.len(), number)),
-            _ => {}
-        }
-        for (col, field) in fields.iter().enumerate() {
-            let parsed = match dtype {
-                FloatDtype::F64 => field.parse::<f64>().ok(),
-                FloatDtype::F32 => field.parse::<f32>().ok().map(f64::from),
-            };
-            match parsed {
-                Some(v) => values.push(v),
-                None => {
-                    let mut e = io_error(path, format!("line {number}, column {}: '{field}' is not a number", col + 1));
-                    if rows == 0 && !header {
-                        e = e.help("if the first line names the columns, pass header=true");
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        rows += 1;
-    }
-    let Some((cols, _)) = width else {
-        return Err(io_error(path, "it has no rows of numbers"));
-    };
-    let shape = IxDyn(&[rows, cols]);
-    Ok(match dtype {
-        FloatDtype::F64 => Value::Tensor(Tensor::F64(to_arr(shape.into(), values).map_err(|e| io_error(path, e))?)),
-        FloatDtype::F32 => {
-            let v = values.into_iter().map(|x| x as f32).collect();
-            Value::Tensor(Tensor::F32(to_arr(shape.into(), v).map_err(|e| io_error(path, e))?))
-        }
-    })
-}
-
-/// Writes a float vector (one value per line) or matrix (one row per line) as CSV, each number
-/// as its shortest round-trip text, atomically.
-pub fn save_csv(path: &Path, value: &Value) -> Result<(), OpError> {
-    let Value::Tensor(t @ (Tensor::F64(_) | Tensor::F32(_))) = value.primal() else {
-        return Err(OpError::new(
-            Code::TypeMismatch,
-            format!("`savecsv` writes a float vector or matrix, not {}", value.type_name()),
-        )
-        .at(1, value.type_name())
-        .help("convert with f64(...)"));
-    };
-    let shape = t.shape().to_vec();
-    if shape.len() > 2 {
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("`savecsv` writes a vector or a matrix, not {}", value.type_name()),
-        )
-        .at(1, "rank above 2")
-        .help("reshape it to a matrix first"));
-    }
-    let cols = if shape.len() == 2 { shape[1] } else { 1 };
-    let text: Box<dyn Iterator<Item = String>> = match t {
-        Tensor::F64(a) => Box::new(a.iter().map(|x| f64_repr(*x))),
-        Tensor::F32(a) => Box::new(a.iter().map(|x| f32_repr(*x))),
-        Tensor::Bool(_) => Box::new(std::iter::empty()),
-    };
-    save::write_atomic(path, "savecsv", |out| {
-        for (i, field) in text.enumerate() {
-            out.write_all(field.as_bytes())?;
-            out.write_all(if (i + 1) % cols.max(1) == 0 { b"\n" } else { b"," })?;
-        }
-        Ok(())
-    })
 }
 
 #[cfg(test)]

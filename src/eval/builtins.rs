@@ -3,12 +3,12 @@
 //! plots of `crate::plot`).
 
 use super::interp::{op_diag, Interp};
-use crate::autodiff::{apply, backward, differentiable, Tape};
+use crate::autodiff::{apply, backward, regroup, trace_leaves, Tape};
 use crate::diag::{Code, Diag};
 use crate::plot::Call;
 use crate::prims::{Data, Diff, Prim, ShapeOp, Sys};
 use crate::span::Span;
-use crate::value::{text, Func, Tensor, Value, Wrt};
+use crate::value::{text, text_with, Func, Tensor, Value, Wrt};
 use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -18,8 +18,14 @@ impl Interp {
     pub fn sys(&mut self, op: Sys, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
         match op {
             Sys::Print => {
-                let line: Vec<String> = args.iter().map(text).collect();
-                writeln!(self.out, "{}", line.join(" "))
+                // `sep` and `end` come first in the table's canonical order, then the values.
+                let setting = |v: &Value, default: &str| match v.primal() {
+                    Value::Str(s) => s.to_string(),
+                    _ => default.to_string(),
+                };
+                let (sep, end) = (setting(&args[0], " "), setting(&args[1], "\n"));
+                let line: Vec<String> = args[2..].iter().map(|v| text_with(v, self.ctx.print)).collect();
+                write!(self.out, "{}{end}", line.join(&sep))
                     .map_err(|e| Diag::new(Code::Io, format!("cannot write output: {e}"), span, "while printing"))?;
                 Ok(super::interp::unit())
             }
@@ -61,37 +67,22 @@ impl Interp {
         Ok(super::interp::unit())
     }
 
-    /// Runs a data built-in (`crate::data`); paths are relative to the working directory.
+    /// Runs a data built-in (`crate::data`); paths are relative to the working directory. The
+    /// built-in's type rule vets the arguments first, as the checker saw them or as they are.
     pub fn data(&mut self, op: Data, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
-        let path = match args[0].primal() {
-            Value::Str(p) => std::path::PathBuf::from(&**p),
-            other => {
-                return Err(Diag::new(
-                    Code::TypeMismatch,
-                    format!("`{}` takes a path as a str, not {}", op.info().name, other.type_name()),
-                    spans[0],
-                    other.type_name(),
-                ))
+        let dtype = self.ctx.dtype;
+        let run = || {
+            crate::prims::admit::rule(Prim::Data(op), &args, dtype)?;
+            let Value::Str(path) = args[0].primal() else { unreachable!("the rule of {op:?} takes a str path") };
+            let path = std::path::Path::new(&**path);
+            match op {
+                Data::Load => crate::data::load_npy(path),
+                Data::Save => crate::data::save_npy(path, &args[1]).map(|()| super::interp::unit()),
+                Data::LoadCsv => crate::data::load_csv(path, &crate::data::LoadOptions::from_args(&args)?, dtype),
+                Data::SaveCsv => crate::data::save_csv(path, &args[1], &args[2]).map(|()| super::interp::unit()),
             }
         };
-        let done = match op {
-            Data::Load => crate::data::load_npy(&path),
-            Data::Save => crate::data::save_npy(&path, &args[1]).map(|()| super::interp::unit()),
-            Data::LoadCsv => match args[1].primal() {
-                Value::Absent => crate::data::load_csv(&path, false, self.ctx.dtype),
-                Value::Bool(header) => crate::data::load_csv(&path, *header, self.ctx.dtype),
-                other => {
-                    return Err(Diag::new(
-                        Code::TypeMismatch,
-                        format!("`header` must be true or false, not {}", other.type_name()),
-                        spans[1],
-                        other.type_name(),
-                    ))
-                }
-            },
-            Data::SaveCsv => crate::data::save_csv(&path, &args[1]).map(|()| super::interp::unit()),
-        };
-        done.map_err(|e| op_diag(e, span, spans))
+        run().map_err(|e| op_diag(e, span, spans))
     }
 
     /// Runs a differentiation built-in.
@@ -128,7 +119,11 @@ impl Interp {
                 };
                 wrap(Func::Grad { f, wrt, with_value: op == Diff::ValueAndGrad })
             }
-            Diff::Hessian => wrap(Func::Hessian { f }),
+            Diff::Jacobian => wrap(Func::Jacobian { f }),
+            Diff::Hessian => {
+                let gradient = Value::Func(Rc::new(Func::Grad { f, wrt: Wrt::One(0), with_value: false }));
+                wrap(Func::Jacobian { f: gradient })
+            }
             Diff::NumGrad => {
                 let eps = match &args[2] {
                     Value::Absent => 1e-6,
@@ -184,31 +179,31 @@ impl Interp {
                     "too few arguments",
                 ));
             };
-            if !differentiable(arg) {
+            let Some(traced) = trace_leaves(&tape, arg, &mut leaves) else {
                 return Err(Diag::new(
                     Code::TypeGrad,
                     format!(
-                        "cannot differentiate with respect to argument {i}: it is {}, not a float",
+                        "cannot differentiate with respect to argument {i}: it is {}, not a float or a tuple of floats",
                         arg.type_name()
                     ),
                     span,
                     arg.type_name(),
                 )
                 .with_help("pass a float, e.g. 2.0 rather than 2"));
-            }
-            let leaf = tape.leaf(arg.clone());
-            args[i] = leaf.clone();
-            leaves.push(leaf);
+            };
+            args[i] = traced;
         }
+        let traced: Vec<Value> = wrt.positions().iter().map(|&i| args[i].clone()).collect();
         let out = self.traced_call(&tape, f, args, span)?;
-        let grads = backward(&tape, &out, &leaves, span, &mut self.ctx)?;
+        let mut grads = backward(&tape, &out, &leaves, span, &mut self.ctx)?.into_iter();
         let value = match &out {
             Value::Tracer(t) if Rc::ptr_eq(&t.tape, &tape) => t.primal.clone(),
             other => other.clone(),
         };
+        let mut per_arg = traced.iter().map(|like| regroup(like, &mut grads));
         let grad = match wrt {
-            Wrt::One(_) => grads.into_iter().next().unwrap_or(Value::F64(0.0)),
-            Wrt::Many(_) => Value::Tuple(grads.into()),
+            Wrt::One(_) => per_arg.next().unwrap_or(Value::F64(0.0)),
+            Wrt::Many(_) => Value::Tuple(per_arg.collect()),
         };
         Ok(if with_value { Value::Tuple(vec![value, grad].into()) } else { grad })
     }
@@ -233,52 +228,78 @@ impl Interp {
         Ok(out)
     }
 
-    /// `hessian(f)(x)`: row `i` is the gradient of `grad(f)(x)[i]`, each by one reverse sweep
-    /// over the recorded reverse sweep of `grad(f)`.
-    pub fn call_hessian(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+    /// `jacobian(f)(x)`: one forward pass of `f` recorded on a fresh tape, then one reverse sweep
+    /// per element of `f(x)`, each giving a row shaped like `x`; the rows make a tensor of
+    /// `f(x)`'s shape then `x`'s. `hessian(f)` is `jacobian(grad(f))`: the forward pass records
+    /// the reverse sweep of `grad(f)`, which the sweeps here differentiate again.
+    pub fn call_jacobian(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
             Diag::new(
                 Code::TypeArity,
-                format!("a hessian takes 1 argument, but {} were given", a.len()),
+                format!("a Jacobian or Hessian takes 1 argument, but {} were given", a.len()),
                 span,
-                "one vector",
+                "one float tensor",
             )
         })?;
-        let inner = Value::Func(Rc::new(Func::Grad { f: f.clone(), wrt: Wrt::One(0), with_value: false }));
-        let n = match x.primal() {
-            Value::Tensor(Tensor::F64(t)) if t.ndim() == 1 => t.len(),
-            Value::Tensor(Tensor::F32(t)) if t.ndim() == 1 => t.len(),
-            Value::F64(_) | Value::F32(_) => return self.call_grad(&inner, &Wrt::One(0), false, vec![x], span),
+        let tape = Tape::new(self.grad_depth + 1);
+        let leaf = tape.leaf(x.clone());
+        self.grad_depth += 1;
+        let out = self.call(f, vec![leaf.clone()], span);
+        self.grad_depth -= 1;
+        let out = out.inspect_err(|_| tape.close())?;
+        let (out_shape, element) = match out.primal() {
+            Value::Tensor(Tensor::F64(t)) => (t.shape().to_vec(), 8),
+            Value::Tensor(Tensor::F32(t)) => (t.shape().to_vec(), 4),
+            Value::F64(_) => (Vec::new(), 8),
+            Value::F32(_) => (Vec::new(), 4),
             other => {
+                tape.close();
                 return Err(Diag::new(
                     Code::TypeGrad,
-                    format!("`hessian` takes a float vector or scalar, not {}", other.type_name()),
+                    format!(
+                        "a Jacobian needs a function that returns a float scalar or tensor, not {}",
+                        other.type_name()
+                    ),
                     span,
                     other.type_name(),
-                )
-                .with_help("flatten a matrix argument with reshape(x, -1)"))
+                ));
             }
         };
-        let element = if matches!(x.primal(), Value::Tensor(Tensor::F32(_))) { 4 } else { 8 };
-        n.checked_mul(n)
-            .and_then(|m| m.checked_mul(element))
-            .ok_or_else(|| crate::memory::too_large("hessian"))
-            .and_then(|bytes| crate::memory::reserve(bytes, &format!("the hessian of {n} variables")))
+        let x_shape: Vec<usize> = match x.primal() {
+            Value::Tensor(t) => t.shape().to_vec(),
+            _ => Vec::new(),
+        };
+        let (m, n) = (out_shape.iter().product::<usize>(), x_shape.iter().product::<usize>());
+        m.checked_mul(n)
+            .and_then(|mn| mn.checked_mul(element))
+            .ok_or_else(|| crate::memory::too_large("jacobian"))
+            .and_then(|bytes| crate::memory::reserve(bytes, &format!("a Jacobian of {m}×{n} derivatives")))
             .map_err(|e| op_diag(e, span, &[]))?;
-        let mut rows = Vec::with_capacity(n);
-        for i in 0..n {
-            let tape = Tape::new(self.grad_depth + 1);
-            let leaf = tape.leaf(x.clone());
-            self.grad_depth += 1;
-            let g = self.call(&inner, vec![leaf.clone()], span);
-            self.grad_depth -= 1;
-            let g = g.inspect_err(|_| tape.close())?;
-            let gi = apply(Prim::Shape(ShapeOp::Index), vec![g, Value::Int(i as i64)], &mut self.ctx)
-                .map_err(|e| op_diag(e, span, &[]))?;
-            rows.extend(backward(&tape, &gi, &[leaf], span, &mut self.ctx)?);
+        if out_shape.is_empty() {
+            return backward(&tape, &out, &[leaf], span, &mut self.ctx).map(|mut g| g.swap_remove(0));
         }
-        apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx)
-            .map_err(|e| op_diag(e, span, &[]))
+        // Every element is picked out while the tape still records; each sweep then starts there.
+        let flat = if out_shape.len() == 1 { Ok(out) } else { self.reshape(out, &[-1]) };
+        let picks: Result<Vec<Value>, _> = flat.and_then(|flat| {
+            (0..m)
+                .map(|i| apply(Prim::Shape(ShapeOp::Index), vec![flat.clone(), Value::Int(i as i64)], &mut self.ctx))
+                .collect()
+        });
+        let picks = picks.inspect_err(|_| tape.close()).map_err(|e| op_diag(e, span, &[]))?;
+        let mut rows = Vec::with_capacity(m);
+        for pick in &picks {
+            rows.extend(backward(&tape, pick, std::slice::from_ref(&leaf), span, &mut self.ctx)?);
+        }
+        let stacked = apply(Prim::Shape(ShapeOp::Stack), [vec![Value::Absent], rows].concat(), &mut self.ctx);
+        let dims: Vec<i64> = out_shape.iter().chain(&x_shape).map(|&d| d as i64).collect();
+        let whole = if out_shape.len() == 1 { stacked } else { stacked.and_then(|j| self.reshape(j, &dims)) };
+        whole.map_err(|e| op_diag(e, span, &[]))
+    }
+
+    /// `reshape(x, dims...)`, recorded when differentiated.
+    fn reshape(&mut self, x: Value, dims: &[i64]) -> Result<Value, crate::prims::OpError> {
+        let args = std::iter::once(x).chain(dims.iter().map(|&d| Value::Int(d))).collect();
+        apply(Prim::Shape(ShapeOp::Reshape), args, &mut self.ctx)
     }
 
     /// The central finite-difference gradient of `f` at `x`, element by element:

@@ -91,7 +91,12 @@ impl Interp {
         threads.initial();
         Interp {
             globals: Frame::new(0, None),
-            ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0), site: Span::default() },
+            ctx: Ctx {
+                dtype: FloatDtype::F64,
+                rng: rand_pcg::Pcg64::seed_from_u64(0),
+                site: Span::default(),
+                print: crate::value::PrintOptions::default(),
+            },
             out,
             args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
             threads,
@@ -253,6 +258,12 @@ impl Interp {
                     self.threads.apply_directive(before);
                     result?;
                 }
+            }
+            StmtKind::Precision(e) => {
+                self.ctx.print.precision = match e {
+                    None => None,
+                    Some(e) => Some(self.precision(e, frame)?),
+                };
             }
             StmtKind::Seed(e) => {
                 let n = self.int(e, frame, "a seed")?;
@@ -428,6 +439,22 @@ impl Interp {
         }
     }
 
+    /// The count of a `precision N` statement: 0 to [`crate::format::spec::MAX_WIDTH`] digits.
+    fn precision(&mut self, e: &Ir, frame: &Rc<Frame>) -> Result<usize, Unwind> {
+        let n = self.int(e, frame, "a precision")?;
+        let max = crate::format::spec::MAX_WIDTH;
+        usize::try_from(n).ok().filter(|&n| n <= max).ok_or_else(|| {
+            Diag::new(
+                Code::RuntimeValue,
+                format!("`precision` needs 0 to {max} digits, not {n}"),
+                e.span,
+                "out of range",
+            )
+            .with_help("e.g. precision 4; `precision auto` prints the shortest text that reads back")
+            .into()
+        })
+    }
+
     /// Evaluates an expression.
     fn eval(&mut self, ir: &Ir, frame: &Rc<Frame>) -> Result<Value, Unwind> {
         match &ir.kind {
@@ -524,9 +551,7 @@ impl Interp {
                 if args.len() < required || (!variadic && args.len() > fixed) {
                     return Err(arity(prim.info().name, required, args.len(), span));
                 }
-                if !variadic {
-                    args.resize(fixed, Value::Absent);
-                }
+                prim.by_position(&mut args, || Value::Absent);
                 let spans = vec![span; args.len()];
                 match prim {
                     Prim::Diff(op) => self.diff(*op, args, span, &spans),
@@ -539,7 +564,7 @@ impl Interp {
                 }
             }
             Func::Grad { f, wrt, with_value } => self.call_grad(f, wrt, *with_value, args, span),
-            Func::Hessian { f } => self.call_hessian(f, args, span),
+            Func::Jacobian { f } => self.call_jacobian(f, args, span),
         }
     }
 

@@ -7,7 +7,9 @@ use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
 use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
+use crate::syntax::imports::Imports;
 use crate::value::{Func, Tensor, Value};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -41,16 +43,32 @@ pub struct Lowered {
     pub errors: Vec<Diag>,
 }
 
-/// Lowers scripts and REPL entries; keeps the top-level scope and `dtype` between entries.
+/// The top-level names an imported file defines, with their slots.
+type Exports = Rc<[(Arc<str>, u32)]>;
+
+/// The files lowered so far, by canonical path, and the names that `import ... as NAME` bound.
+#[derive(Debug, Clone, Default)]
+struct Modules {
+    lowered: Vec<(PathBuf, Exports)>,
+    aliases: Vec<(Arc<str>, Exports)>,
+}
+
+/// Lowers scripts and REPL entries; keeps the top-level scope, `dtype` and the imported files
+/// between entries.
 #[derive(Debug, Clone)]
 pub struct Lowerer {
     global: FnScope,
     dtype: FloatDtype,
+    modules: Modules,
 }
 
 impl Default for Lowerer {
     fn default() -> Lowerer {
-        Lowerer { global: FnScope { blocks: vec![Vec::new()], size: 0 }, dtype: FloatDtype::F64 }
+        Lowerer {
+            global: FnScope { blocks: vec![Vec::new()], size: 0 },
+            dtype: FloatDtype::F64,
+            modules: Modules::default(),
+        }
     }
 }
 
@@ -58,16 +76,32 @@ impl Lowerer {
     /// Lowers a program at top level, with every diagnostic found. What could not be resolved
     /// becomes [`IrKind::Unresolved`], so that the checker can still look at the rest. The
     /// top-level scope is kept only when there are no errors.
-    pub fn lower(&mut self, program: &ast::Program) -> Lowered {
-        let mut cx = Cx { scopes: vec![self.global.clone()], dtype: self.dtype, errors: Vec::new(), loops: 0, fns: 0 };
+    /// `imports` holds the files its `import` statements name ([`Imports::resolve`]).
+    pub fn lower(&mut self, program: &ast::Program, imports: &Imports) -> Lowered {
+        let mut cx = Cx {
+            scopes: vec![self.global.clone()],
+            dtype: self.dtype,
+            errors: Vec::new(),
+            loops: 0,
+            fns: 0,
+            imports,
+            modules: self.modules.clone(),
+        };
         let stmts = cx.stmts(&program.stmts, false);
         let global = cx.scopes.pop().expect("global scope");
         let global_size = global.size as usize;
         if cx.errors.is_empty() {
             self.global = global;
             self.dtype = cx.dtype;
+            self.modules = cx.modules;
         }
         Lowered { stmts, global_size, errors: cx.errors }
+    }
+
+    /// Forgets that the file at `path` (canonical) was imported, so that the next import runs
+    /// it again (the REPL's `:load` after an edit).
+    pub fn forget(&mut self, path: &Path) {
+        self.modules.lowered.retain(|(p, _)| p != path);
     }
 
     /// The number of top-level variable slots declared so far.
@@ -89,15 +123,17 @@ impl Lowerer {
 }
 
 /// The state of one lowering pass.
-struct Cx {
+struct Cx<'a> {
     scopes: Vec<FnScope>,
     dtype: FloatDtype,
     errors: Vec<Diag>,
     loops: u32,
     fns: u32,
+    imports: &'a Imports,
+    modules: Modules,
 }
 
-impl Cx {
+impl Cx<'_> {
     fn scope(&mut self) -> &mut FnScope {
         self.scopes.last_mut().expect("a function scope is open")
     }
@@ -148,8 +184,11 @@ impl Cx {
         let mut hoisted = hoisted.into_iter();
         let mut out = Vec::with_capacity(stmts.len());
         for s in stmts {
-            if let Some(stmt) = self.stmt(s, &mut hoisted) {
-                out.push(stmt);
+            match &s.kind {
+                ast::StmtKind::Import { path_span, alias, .. } if !new_scope => {
+                    out.extend(self.import(*path_span, alias.as_ref()));
+                }
+                _ => out.extend(self.stmt(s, &mut hoisted)),
             }
         }
         if new_scope {
@@ -232,13 +271,87 @@ impl Cx {
                 StmtKind::Threads { count, body: body.as_ref().map(|b| self.block(b)) }
             }
             ast::StmtKind::Seed(e) => StmtKind::Seed(self.expr(e)),
+            ast::StmtKind::Precision(e) => StmtKind::Precision(e.as_ref().map(|e| self.expr(e))),
             ast::StmtKind::Dtype(d) => {
                 self.dtype = *d;
                 return None;
             }
             ast::StmtKind::Expr(e) => StmtKind::Expr(self.expr(e)),
+            ast::StmtKind::Import { .. } => {
+                self.errors.push(
+                    Diag::new(Code::Parse, "`import` inside a block", s.span, "not at the top level of a file")
+                        .with_help("import at the top of the file; what it defines is visible everywhere after"),
+                );
+                return None;
+            }
         };
         Some(Stmt { kind, span: s.span })
+    }
+
+    /// An `import` at the top level: the file's statements, lowered here with a top-level scope
+    /// of their own the first time the file is imported (none after), and its top-level names
+    /// bound in this file's scope, or under `alias` (`alias.name`).
+    fn import(&mut self, path_span: Span, alias: Option<&ast::Ident>) -> Vec<Stmt> {
+        // A file that could not be found or parsed has its diagnostic already.
+        let Some(file) = self.imports.file(path_span).cloned() else { return Vec::new() };
+        let mut stmts = Vec::new();
+        let known = self.modules.lowered.iter().find(|(p, _)| *p == file.path).map(|(_, e)| e.clone());
+        let exports = match known {
+            Some(exports) => exports,
+            None => {
+                let outer = std::mem::replace(&mut self.scope().blocks, vec![Vec::new()]);
+                let outer_aliases = std::mem::take(&mut self.modules.aliases);
+                let outer_dtype = std::mem::replace(&mut self.dtype, FloatDtype::F64);
+                stmts = self.stmts(&file.program.stmts, false);
+                let inner = std::mem::replace(&mut self.scope().blocks, outer);
+                self.modules.aliases = outer_aliases;
+                self.dtype = outer_dtype;
+                let scope = FnScope { blocks: inner, size: 0 };
+                let mut names: Vec<(Arc<str>, u32)> = Vec::new();
+                for (name, _) in scope.blocks.iter().flatten() {
+                    if !names.iter().any(|(n, _)| n == name) {
+                        names.push((name.clone(), scope.find(name).expect("declared")));
+                    }
+                }
+                let exports: Exports = names.into();
+                self.modules.lowered.push((file.path.clone(), exports.clone()));
+                exports
+            }
+        };
+        match alias {
+            Some(alias) => self.modules.aliases.push((alias.name.clone(), exports)),
+            None => self.scope().blocks.last_mut().expect("a block is open").extend(exports.iter().cloned()),
+        }
+        stmts
+    }
+
+    /// `alias.name` for a file imported `as alias`: the slot of its top-level `name`.
+    fn imported(&mut self, target: &ast::Expr, field: &ast::Ident) -> Option<IrKind> {
+        let ExprKind::Name(alias) = &target.kind else { return None };
+        if self.lookup(&alias.name).is_some() {
+            return None;
+        }
+        let (_, exports) = self.modules.aliases.iter().rev().find(|(a, _)| *a == alias.name)?;
+        let depth = self.scopes.len() as u32 - 1;
+        match exports.iter().find(|(n, _)| *n == field.name) {
+            Some((name, index)) => {
+                Some(IrKind::Var(Slot { depth, index: *index }, format!("{}.{name}", alias.name).into()))
+            }
+            None => {
+                let known: Vec<&str> = exports.iter().map(|(n, _)| &**n).collect();
+                let mut diag = Diag::new(
+                    Code::NameUndefined,
+                    format!("`{}` has no `{}`", alias.name, field.name),
+                    field.span,
+                    "not defined in the imported file",
+                );
+                if let Some(near) = nearest(&field.name, &known) {
+                    diag = diag.with_help(format!("did you mean '{}.{near}'?", alias.name));
+                }
+                self.errors.push(diag);
+                Some(IrKind::Unresolved)
+            }
+        }
     }
 
     fn assignable(&mut self, target: &ast::Ident) -> Option<Slot> {
@@ -343,6 +456,7 @@ impl Cx {
             }
             ExprKind::Bool(b) => IrKind::Const(Value::Bool(*b)),
             ExprKind::Str(s) => IrKind::Const(Value::Str(Rc::from(&**s))),
+            ExprKind::FString(parts) => self.fstring(parts, span),
             ExprKind::Name(ident) => match self.lookup(&ident.name) {
                 Some(slot) => IrKind::Var(slot, ident.name.clone()),
                 None => match Prim::by_name(&ident.name) {
@@ -389,6 +503,9 @@ impl Cx {
                 self.prim(Prim::Shape(ShapeOp::Index), args)
             }
             ExprKind::Field { target, field } => {
+                if let Some(kind) = self.imported(target, field) {
+                    return Ir { kind, span };
+                }
                 let x = self.expr(target);
                 match &*field.name {
                     "T" => self.prim(Prim::Shape(ShapeOp::Transpose), vec![x]),
@@ -416,6 +533,44 @@ impl Cx {
             ExprKind::Lambda(def) => IrKind::Lambda(self.function(def)),
         };
         Ir { kind, span }
+    }
+
+    /// An f-string: each field becomes `format(value, spec)` (of `repr(value)` or `str(value)`
+    /// for `!r` and `!s`), and the pieces are joined with `+`, as a balanced tree so that a long
+    /// f-string makes a shallow expression.
+    fn fstring(&mut self, parts: &[ast::FPart], span: Span) -> IrKind {
+        let text = |s: &str, span: Span| Ir { kind: IrKind::Const(Value::Str(Rc::from(s))), span };
+        let mut pieces = Vec::with_capacity(parts.len());
+        for part in parts {
+            pieces.push(match part {
+                ast::FPart::Text(s) => text(s, span),
+                ast::FPart::Field { value, conversion, spec, span: field } => {
+                    let mut x = self.expr(value);
+                    if let Some(repr) = conversion {
+                        let op = if *repr { ShapeOp::Repr } else { ShapeOp::Str };
+                        x = Ir { kind: self.prim(Prim::Shape(op), vec![x]), span: value.span };
+                    }
+                    let spec = match spec {
+                        Some((s, at)) => text(s, *at),
+                        None => Ir { kind: IrKind::Const(Value::Absent), span: *field },
+                    };
+                    Ir { kind: self.prim(Prim::Shape(ShapeOp::Format), vec![x, spec]), span: *field }
+                }
+            });
+        }
+        fn join(cx: &Cx, mut pieces: Vec<Ir>) -> Ir {
+            if pieces.len() == 1 {
+                return pieces.pop().expect("one piece");
+            }
+            let right = pieces.split_off(pieces.len() / 2);
+            let (a, b) = (join(cx, pieces), join(cx, right));
+            let span = a.span.to(b.span);
+            Ir { kind: cx.prim(Prim::Arith(Arith::Add), vec![a, b]), span }
+        }
+        match pieces.is_empty() {
+            true => IrKind::Const(Value::Str(Rc::from(""))),
+            false => join(self, pieces).kind,
+        }
     }
 
     fn prim(&self, prim: Prim, args: Vec<Ir>) -> IrKind {

@@ -317,6 +317,9 @@ pub enum StmtKind {
     },
     /// `seed N`: reseeds the random generator.
     Seed(Ir),
+    /// `precision N` (`None` for `auto`): how many digits after the point floats in tensors
+    /// print with, from here on.
+    Precision(Option<Ir>),
     /// An expression used as a statement.
     Expr(Ir),
 }

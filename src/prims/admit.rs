@@ -156,6 +156,7 @@ fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
         Prim::Arith(_)
         | Prim::Unary(_)
         | Prim::Reduce(_)
+        | Prim::Stats(_)
         | Prim::Shape(_)
         | Prim::Construct(_)
         | Prim::Diff(_)

@@ -14,7 +14,7 @@ use num_traits::Float;
 family! {
     /// Element-wise operators and functions of several operands.
     Arith {
-        Add => Operator("+", "a, b", "Element-wise sum, broadcasting.", "[1, 2] + 1  # [2.0, 3.0]"),
+        Add => Operator("+", "a, b", "Element-wise sum, broadcasting; joins two strs.", "[1, 2] + 1  # [2.0, 3.0]"),
         Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0.0, 1.0]"),
         Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3.0, 6.0]"),
         Div => Operator("/", "a, b", "Element-wise quotient; int / int gives a float.", "7 / 2  # 3.5"),
@@ -60,11 +60,21 @@ impl Arith {
 
 /// The error for operands whose kinds the operator does not take.
 fn bad_operands(op: Arith, a: &Value, b: &Value) -> OpError {
-    OpError::new(
+    let error = OpError::new(
         Code::TypeMismatch,
         format!("`{}` cannot combine {} and {}", op.info().name, a.type_name(), b.type_name()),
     )
-    .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()))
+    .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()));
+    match join_help(op, matches!(a, Value::Str(_)), matches!(b, Value::Str(_))) {
+        Some(help) => error.help(help),
+        None => error,
+    }
+}
+
+/// The help for `+` between a str and something else: an f-string or `str(...)` joins them.
+fn join_help(op: Arith, a_is_str: bool, b_is_str: bool) -> Option<&'static str> {
+    (op == Arith::Add && a_is_str != b_is_str)
+        .then_some("`+` joins two strs; write an f-string, f\"step {i}\", or convert with str(...): \"step \" + str(i)")
 }
 
 fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
@@ -74,6 +84,7 @@ fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
         (Value::Str(x), Value::Str(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Value::Bool((x == y) == (op == Arith::Eq)))
         }
+        (Value::Str(x), Value::Str(y)) if op == Arith::Add => Ok(Value::Str(std::rc::Rc::from(format!("{x}{y}")))),
         (Value::Tuple(x), Value::Tuple(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Value::Bool(tuples_equal(x, y)? == (op == Arith::Eq)))
         }
@@ -477,14 +488,21 @@ impl Arith {
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => bool_type(self, a, b),
+            _ if super::tree::maps_over_trees(self) && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
+                super::tree::tree_type(self, a, b)
+            }
             _ => binary_type(self, a, b),
         }
     }
 }
 
 fn bad_types(op: Arith, a: &Type, b: &Type) -> TypeError {
-    TypeError::new(Code::TypeMismatch, format!("`{}` cannot combine {a} and {b}", op.info().name))
-        .label(format!("{a} {} {b}", op.info().name))
+    let error = TypeError::new(Code::TypeMismatch, format!("`{}` cannot combine {a} and {b}", op.info().name))
+        .label(format!("{a} {} {b}", op.info().name));
+    match join_help(op, *a == Type::Str, *b == Type::Str) {
+        Some(help) => error.help(help),
+        None => error,
+    }
 }
 
 fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
@@ -495,6 +513,7 @@ fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
         (Type::Str, Type::Str) | (Type::Bool(_), Type::Bool(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Type::Bool(None))
         }
+        (Type::Str, Type::Str) if op == Arith::Add => Ok(Type::Str),
         (Type::Tuple(_) | Type::Seq(_), Type::Tuple(_) | Type::Seq(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Type::Bool(None))
         }

@@ -27,6 +27,9 @@ family! {
         Linspace => Function("linspace", "a, b, n", "n evenly spaced values from a to b.", "linspace(0, 1, 3)  # [0.0, 0.5, 1.0]"),
         Randn => Function("randn", "dims...", "Standard normal samples from the seeded generator.", "shape(randn(2, 3))  # (2, 3)"),
         Rand => Function("rand", "dims...", "Uniform samples in [0, 1) from the seeded generator.", "shape(rand(4))  # (4,)"),
+        OneHot => Function("one_hot", "labels, k", "A row per label with 1 in the label's column and 0 elsewhere: labels 0 to k - 1 (a vector of whole numbers, e.g. category codes) as an n×k matrix.", "one_hot([2, 0], 3)  # [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]"),
+        ZerosLike => Function("zeros_like", "x", "Zeros of x's dtype and shape; item by item for a tuple of parameters.", "zeros_like((1.0, [2.0, 3.0]))  # (0.0, [0.0, 0.0])"),
+        OnesLike => Function("ones_like", "x", "Ones of x's dtype and shape; item by item for a tuple of parameters.", "ones_like([[2.0], [3.0]])  # [[1.0], [1.0]]"),
     }
 }
 
@@ -36,6 +39,12 @@ impl Construct {
         let dtype = ctx.dtype;
         match self {
             Construct::Zeros => filled(0.0, &shape(&args, 0)?, dtype),
+            Construct::OneHot => {
+                let k = shape(&args[1..2], 1)?[0];
+                one_hot(&args[0], k, dtype)
+            }
+            Construct::ZerosLike => filled_like(0.0, &args[0]),
+            Construct::OnesLike => filled_like(1.0, &args[0]),
             Construct::Ones => filled(1.0, &shape(&args, 0)?, dtype),
             Construct::Full => {
                 let v = number(&args[0], 0)?;
@@ -127,6 +136,46 @@ fn filled(v: f64, shape: &[usize], dtype: FloatDtype) -> Result<Value, OpError> 
     from_fn(shape, dtype, |_| v)
 }
 
+/// The rows of the `k`-column identity picked by `labels`, a vector of whole numbers in
+/// `0..k` (the rule has vetted its type; its values are checked here).
+fn one_hot(labels: &Value, k: usize, dtype: FloatDtype) -> Result<Value, OpError> {
+    let Value::Tensor(t) = labels.primal() else { unreachable!("the rule of one_hot takes a vector") };
+    let codes: Vec<f64> = match t {
+        Tensor::F64(a) => a.iter().copied().collect(),
+        Tensor::F32(a) => a.iter().map(|&x| f64::from(x)).collect(),
+        Tensor::Bool(a) => a.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect(),
+    };
+    if let Some((i, bad)) = codes.iter().enumerate().find(|(_, &c)| !(c.fract() == 0.0 && c >= 0.0 && c < k as f64)) {
+        return Err(OpError::new(
+            Code::RuntimeValue,
+            format!(
+                "label {i} is {}, not a whole number from 0 to {}",
+                crate::format::f64_repr(*bad),
+                k.saturating_sub(1)
+            ),
+        )
+        .at(0, "these labels")
+        .help("labels are category codes 0, 1, ..., k - 1 (loadcsv(..., categorical=true) makes them)"));
+    }
+    let n = codes.len();
+    from_fn(&checked_shape(&[n, k])?, dtype, |i| if codes[i / k.max(1)] as usize == i % k.max(1) { 1.0 } else { 0.0 })
+}
+
+/// `v` in the dtype and shape of `like`, a float or float tensor or a tuple of them (item by
+/// item), as the rule of `zeros_like` allows.
+fn filled_like(v: f64, like: &Value) -> Result<Value, OpError> {
+    match like.primal() {
+        Value::Tuple(items) => {
+            let items: Result<Vec<Value>, OpError> = items.iter().map(|item| filled_like(v, item)).collect();
+            Ok(Value::Tuple(items?.into()))
+        }
+        Value::F32(_) => Ok(Value::F32(v as f32)),
+        Value::Tensor(Tensor::F32(a)) => filled(v, a.shape(), FloatDtype::F32),
+        Value::Tensor(Tensor::F64(a)) => filled(v, a.shape(), FloatDtype::F64),
+        _ => Ok(Value::F64(v)),
+    }
+}
+
 /// A tensor whose element `i` (row-major) is `f(i)`, in `dtype`.
 fn from_fn(shape: &[usize], dtype: FloatDtype, mut f: impl FnMut(usize) -> f64) -> Result<Value, OpError> {
     let n: usize = shape.iter().product();
@@ -142,6 +191,15 @@ fn from_fn(shape: &[usize], dtype: FloatDtype, mut f: impl FnMut(usize) -> f64) 
             Value::Tensor(Tensor::F32(Arr::from_shape_vec(IxDyn(shape), data).expect("sized")))
         }
     })
+}
+
+/// Whether `t` is a float scalar or tensor, or a non-empty tuple of such (a parameter tree).
+fn float_tree(t: &Type) -> bool {
+    match t {
+        Type::Tuple(items) => !items.is_empty() && items.iter().all(float_tree),
+        Type::Float(_) | Type::Any => true,
+        t => t.is_float_tensor(),
+    }
 }
 
 impl Construct {
@@ -206,6 +264,30 @@ impl Construct {
                 number(0)?;
                 number(1)?;
                 Type::Tensor { dtype: float, dims: vec![shape(2)?[0]] }
+            }
+            Construct::OneHot => {
+                let labels = &args[0];
+                if !matches!(labels, Type::Tensor { dims, .. } if dims.len() == 1) {
+                    return Err(TypeError::new(
+                        Code::TypeMismatch,
+                        format!("`one_hot` takes a vector of labels, not {labels}"),
+                    )
+                    .at(0, labels.to_string())
+                    .help("a column of a matrix is X[:, j]"));
+                }
+                let n = labels.dims()[0];
+                Type::Tensor { dtype: float, dims: vec![n, shape(1)?[0]] }
+            }
+            Construct::ZerosLike | Construct::OnesLike => {
+                let x = args.first().unwrap_or(&Type::Absent);
+                if !float_tree(x) {
+                    return Err(TypeError::new(
+                        Code::TypeMismatch,
+                        format!("`{}` takes a float, a float tensor or a tuple of them, not {x}", self.info().name),
+                    )
+                    .at(0, x.to_string()));
+                }
+                x.clone()
             }
         })
     }

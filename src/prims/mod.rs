@@ -14,7 +14,9 @@ pub mod linalg;
 pub mod reduce;
 pub mod shape;
 pub mod shape_rules;
+pub mod stats;
 pub mod system;
+pub mod tree;
 pub mod unary;
 
 use crate::diag::Code;
@@ -27,6 +29,7 @@ pub use construct::Construct;
 pub use linalg::Linalg;
 pub use reduce::Reduce;
 pub use shape::ShapeOp;
+pub use stats::Stats;
 pub use system::{Data, Diff, Sys};
 pub use unary::Unary;
 
@@ -39,6 +42,8 @@ pub enum Prim {
     Unary(Unary),
     /// Reductions.
     Reduce(Reduce),
+    /// Statistics and running sums.
+    Stats(Stats),
     /// Shape queries, reshaping, indexing and conversions.
     Shape(ShapeOp),
     /// Tensor constructors.
@@ -110,13 +115,23 @@ impl Prim {
         let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
         let unary = Unary::ALL.iter().map(|&p| Prim::Unary(p));
         let reduce = Reduce::ALL.iter().map(|&p| Prim::Reduce(p));
+        let stats = Stats::ALL.iter().map(|&p| Prim::Stats(p));
         let shape = ShapeOp::ALL.iter().map(|&p| Prim::Shape(p));
         let construct = Construct::ALL.iter().map(|&p| Prim::Construct(p));
         let linalg = Linalg::ALL.iter().map(|&p| Prim::Linalg(p));
         let diff = Diff::ALL.iter().map(|&p| Prim::Diff(p));
         let data = Data::ALL.iter().map(|&p| Prim::Data(p));
         let sys = Sys::ALL.iter().map(|&p| Prim::Sys(p));
-        arith.chain(unary).chain(reduce).chain(shape).chain(construct).chain(linalg).chain(diff).chain(data).chain(sys)
+        arith
+            .chain(unary)
+            .chain(reduce)
+            .chain(stats)
+            .chain(shape)
+            .chain(construct)
+            .chain(linalg)
+            .chain(diff)
+            .chain(data)
+            .chain(sys)
     }
 
     /// This primitive's row of the table.
@@ -125,6 +140,7 @@ impl Prim {
             Prim::Arith(p) => p.info(),
             Prim::Unary(p) => p.info(),
             Prim::Reduce(p) => p.info(),
+            Prim::Stats(p) => p.info(),
             Prim::Shape(p) => p.info(),
             Prim::Construct(p) => p.info(),
             Prim::Linalg(p) => p.info(),
@@ -149,6 +165,21 @@ impl Prim {
         parse_params(self.info().params)
     }
 
+    /// Puts the arguments of a call by position (a built-in called as a value, `let p = print`)
+    /// in the table's canonical order: an optional fixed parameter left out is `absent`, and
+    /// those after a variadic one (`print`'s `sep`, `concat`'s `axis`) are always left out.
+    pub fn by_position<T>(self, args: &mut Vec<T>, absent: impl Fn() -> T) {
+        let params = self.params();
+        let fixed = params.iter().filter(|p| !p.variadic).count();
+        if params.iter().any(|p| p.variadic) {
+            let at = params.iter().take_while(|p| !p.variadic).count().min(args.len());
+            let after = fixed - params.iter().take_while(|p| !p.variadic).count();
+            args.splice(at..at, (0..after).map(|_| absent()));
+        } else {
+            args.resize_with(fixed.max(args.len()), absent);
+        }
+    }
+
     /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
     /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
     /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
@@ -160,6 +191,7 @@ impl Prim {
             Prim::Arith(p) => p.eval(args),
             Prim::Unary(p) => p.eval(args),
             Prim::Reduce(p) => p.eval(args, ctx),
+            Prim::Stats(p) => p.eval(args),
             Prim::Shape(p) => p.eval(args, ctx),
             Prim::Construct(p) => p.eval(args, ctx),
             Prim::Linalg(p) => p.eval(args),
@@ -187,6 +219,7 @@ impl Prim {
             Prim::Arith(p) => p.type_rule(args),
             Prim::Unary(p) => p.type_rule(args),
             Prim::Reduce(p) => p.type_rule(args, cx.dtype()),
+            Prim::Stats(p) => p.type_rule(args),
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),
             Prim::Linalg(p) => p.type_rule(args),
@@ -231,6 +264,8 @@ pub struct Ctx {
     /// The span of the operation being run; `grad` records it with each operation so that a
     /// derivative error can point at it.
     pub site: crate::span::Span,
+    /// How values print (the `precision` setting), for `str` and `format`.
+    pub print: crate::value::PrintOptions,
 }
 
 /// An error from a primitive, before the evaluator gives it the span of the call or argument.

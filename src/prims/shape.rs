@@ -25,9 +25,11 @@ family! {
         Stack => Function("stack", "tensors..., axis?", "Joins tensors along a new axis (default 0).", "stack([1, 2], [3, 4])  # [[1.0, 2.0], [3.0, 4.0]]"),
         F32 => Function("f32", "x", "Converts to f32.", "f32(0.5)  # 0.5"),
         F64 => Function("f64", "x", "Converts to f64.", "f64(f32(0.1))  # 0.10000000149011612"),
-        Int => Function("int", "x", "Converts a scalar to int, truncating toward zero.", "int(-2.7)  # -2"),
-        Float => Function("float", "x", "Converts a scalar to the default float dtype.", "float(3)  # 3.0"),
+        Int => Function("int", "x", "Converts a scalar to int, truncating toward zero; reads a whole number from a str.", "int(-2.7)  # -2"),
+        Float => Function("float", "x", "Converts a scalar to the default float dtype; reads a number from a str.", "float(\"1e-3\")  # 0.001"),
         Str => Function("str", "x", "The text of a value, as print shows it.", "str(1.5)  # 1.5"),
+        Format => Function("format", "x, spec?", "x written by a Python format spec, as in an f-string field {x:spec}; a tensor's elements each.", "format(1234.5678, \",.2f\")  # 1,234.57"),
+        Repr => Internal("repr", "x", "The text of a value as the REPL shows it (a str quoted): the f-string field {x!r}.", ""),
         Len => Function("len", "x", "Characters of a str, entries of a tuple, or rows of a tensor.", "len(\"abc\")  # 3"),
         Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1.0, 2.0], [3.0, 4.0]]"),
         Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30.0"),
@@ -77,7 +79,22 @@ impl ShapeOp {
             ShapeOp::F64 => convert(x, Dtype::F64),
             ShapeOp::Float => convert(x, Dtype::from(ctx.dtype)),
             ShapeOp::Int => to_int(x),
-            ShapeOp::Str => Ok(Value::Str(Rc::from(crate::value::text(&x)))),
+            ShapeOp::Str => Ok(Value::Str(Rc::from(crate::value::text_with(&x, ctx.print)))),
+            ShapeOp::Repr => Ok(Value::Str(Rc::from(crate::value::repr_with(&x, ctx.print)))),
+            ShapeOp::Format => {
+                let spec = match rest.first() {
+                    None | Some(Value::Absent) => "",
+                    Some(Value::Str(s)) => s,
+                    Some(other) => {
+                        return Err(OpError::new(
+                            Code::TypeMismatch,
+                            format!("a format spec is a str, not {}", other.type_name()),
+                        )
+                        .at(1, other.type_name()))
+                    }
+                };
+                crate::format::spec::format_value(&x, spec, ctx.print).map(|s| Value::Str(Rc::from(s)))
+            }
             ShapeOp::Len => match &x {
                 Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),
                 Value::Tuple(t) => Ok(Value::Int(t.len() as i64)),
@@ -304,6 +321,8 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
             Value::Tensor(Tensor::F32(a.mapv(|v| v as u8 as f32).into_shared()))
         }
         (t @ Value::Tensor(_), _) => t,
+        (Value::Str(s), Dtype::F32) => Value::F32(parse_number(&s)?),
+        (Value::Str(s), _) => Value::F64(parse_number(&s)?),
         (Value::Bool(b), Dtype::F64) => Value::F64(b as u8 as f64),
         (Value::Bool(b), Dtype::F32) => Value::F32(b as u8 as f32),
         (Value::F32(v), Dtype::F32) => Value::F32(v),
@@ -330,15 +349,42 @@ fn to_int(x: Value) -> Result<Value, OpError> {
         Value::Bool(b) => Ok(Value::Int(b as i64)),
         Value::F64(v) => from_float(v),
         Value::F32(v) => from_float(v as f64),
-        Value::Str(s) => s
-            .trim()
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| OpError::new(Code::RuntimeValue, format!("\"{s}\" is not an int")).at(0, "not an int")),
+        Value::Str(s) => parse_int(&s).map(Value::Int),
         other => Err(OpError::new(Code::TypeMismatch, format!("`int` takes a scalar, not {}", other.type_name()))
             .at(0, other.type_name())
             .help("there are no int tensors; round with floats instead")),
     }
+}
+
+/// `float("0.1")`: the text (blanks around it allowed) read as Python's `float` reads it, at
+/// the precision asked for (so `f32("0.1")` is the `f32` nearest 0.1).
+fn parse_number<T: std::str::FromStr>(s: &str) -> Result<T, OpError> {
+    s.trim().parse::<T>().map_err(|_| {
+        OpError::new(Code::RuntimeValue, format!("{s:?} is not a number"))
+            .at(0, "not a number")
+            .help("float(...) reads decimal text such as \"0.1\", \"-2.5e-3\", \"inf\" or \"nan\"")
+    })
+}
+
+/// `int("42")`: whole numbers only, as Python's `int` (`int("3.5")` is an error); a number too
+/// large for 64 bits is an overflow.
+fn parse_int(s: &str) -> Result<i64, OpError> {
+    use std::num::IntErrorKind;
+    s.trim().parse::<i64>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => {
+            OpError::new(Code::RuntimeOverflow, format!("{s:?} does not fit in a 64-bit int"))
+                .at(0, "too large for `int`")
+                .help(format!("an `int` is at most {}; read it as a float with float(...)", i64::MAX))
+        }
+        _ => {
+            let help = if s.trim().parse::<f64>().is_ok() {
+                format!("int(...) reads whole numbers; to truncate a decimal, write int(float({s:?}))")
+            } else {
+                "int(...) reads whole numbers such as \"42\" or \"-7\"".to_string()
+            };
+            OpError::new(Code::RuntimeValue, format!("{s:?} is not an int")).at(0, "not an int").help(help)
+        }
+    })
 }
 
 /// The half-open range `lo..hi` that NumPy's `start:stop:step` covers on an axis of extent `n`
@@ -612,7 +658,13 @@ impl ShapeOp {
                     Err(TypeError::takes("`int`", 0, other).help("there are no int tensors; round with floats instead"))
                 }
             },
-            ShapeOp::Str => Ok(Type::Str),
+            ShapeOp::Str | ShapeOp::Repr => Ok(Type::Str),
+            ShapeOp::Format => match rest.first() {
+                None | Some(Type::Absent | Type::Str) => Ok(Type::Str),
+                Some(other) => Err(TypeError::new(Code::TypeMismatch, format!("a format spec is a str, not {other}"))
+                    .at(1, other.to_string())
+                    .help("e.g. format(x, \".3f\")")),
+            },
             ShapeOp::Len => match x {
                 Type::Str | Type::Seq(_) => Ok(Type::Int(None)),
                 Type::Tuple(items) => Ok(Type::Int(i64::try_from(items.len()).ok())),

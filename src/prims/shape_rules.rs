@@ -205,7 +205,7 @@ pub fn literal_type(items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError
 pub fn convert_type(x: &Type, to: Dtype) -> Result<Type, TypeError> {
     match x {
         Type::Tensor { dims, .. } => Ok(Type::Tensor { dtype: to, dims: dims.clone() }),
-        Type::Int(_) | Type::Float(_) | Type::Bool(_) => Ok(Type::scalar(to)),
+        Type::Int(_) | Type::Float(_) | Type::Bool(_) | Type::Str => Ok(Type::scalar(to)),
         other => Err(TypeError::new(Code::TypeMismatch, format!("cannot convert {other} to {}", to.name()))
             .at(0, other.to_string())),
     }

@@ -13,7 +13,8 @@ family! {
     Diff {
         Grad => Function("grad", "f, wrt?", "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
         ValueAndGrad => Function("value_and_grad", "f, wrt?", "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
-        Hessian => Function("hessian", "f", "The matrix of second derivatives of f at a vector.", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
+        Jacobian => Function("jacobian", "f", "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
+        Hessian => Function("hessian", "f", "The second derivatives of f at x (for a vector x a matrix; in general x's shape twice, as JAX).", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
         NumGrad => Function("numgrad", "f, x, eps?", "Central finite-difference gradient of f at x (eps default 1e-6).", "numgrad(|x| x ^ 2, 3.0) > 5.99  # true"),
         GradCheck => Function("gradcheck", "f, x", "Largest relative difference between grad(f)(x) and numgrad(f, x).", "gradcheck(|x| sum(x ^ 3), [1.0, 2.0]) < 1e-6  # true"),
     }
@@ -24,15 +25,15 @@ family! {
     Data {
         Load => Function("load", "path", "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
         Save => Function("save", "path, x", "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
-        LoadCsv => Function("loadcsv", "path, header?", "Reads a matrix of numbers from a CSV file.", "loadcsv(\"data.csv\", header=true)"),
-        SaveCsv => Function("savecsv", "path, x", "Writes a matrix to a CSV file, atomically.", "savecsv(\"out.csv\", eye(2))"),
+        LoadCsv => Function("loadcsv", "path, header?, delimiter?, categorical?, columns?", "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
+        SaveCsv => Function("savecsv", "path, x, header?", "Writes a matrix to a CSV file atomically, after a line of column names when header is a tuple of str.", "savecsv(\"out.csv\", eye(2), header=(\"a\", \"b\"))"),
     }
 }
 
 family! {
     /// Output, plots, assertions, time, arguments, threads.
     Sys {
-        Print => Function("print", "values...", "Prints the values separated by a space, then a newline.", "print(1, \"a\", [1.5])  # 1 a [1.5]"),
+        Print => Function("print", "values..., sep?, end?", "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
         Args => Function("args", "", "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
@@ -86,7 +87,11 @@ impl Diff {
                 };
                 Ok(Type::Fn(FnType::Grad { f: boxed, wrt, with_value: self == Diff::ValueAndGrad }))
             }
-            Diff::Hessian => Ok(Type::Fn(FnType::Hessian { f: boxed })),
+            Diff::Jacobian => Ok(Type::Fn(FnType::Jacobian { f: boxed })),
+            Diff::Hessian => {
+                let gradient = Type::Fn(FnType::Grad { f: boxed, wrt: Some(Wrt::One(0)), with_value: false });
+                Ok(Type::Fn(FnType::Jacobian { f: Box::new(gradient) }))
+            }
             Diff::NumGrad | Diff::GradCheck => {
                 let x = args.get(1).unwrap_or(&Type::Absent);
                 if !matches!(args.get(2), None | Some(Type::Absent | Type::Int(_) | Type::Float(_) | Type::Any)) {
@@ -121,6 +126,15 @@ fn scalar_result(name: &str, out: &Type) -> Result<(), TypeError> {
     .help("reduce the result first, e.g. sum(...) or mean(...)"))
 }
 
+/// Whether a value of type `t` can be differentiated with respect to: a float scalar or tensor,
+/// or a parameter tree of them (`prims::tree`).
+fn differentiable_type(t: &Type) -> bool {
+    match t {
+        Type::Tuple(items) => super::tree::is_tree(t) && items.iter().all(differentiable_type),
+        t => t.is_float() || *t == Type::Any,
+    }
+}
+
 /// The type of calling `grad(f, wrt)` (or `value_and_grad`) with arguments `args`: each
 /// argument differentiated must be a float, `f` must return a float scalar, and each gradient
 /// has its argument's type.
@@ -140,10 +154,12 @@ pub fn grad_call_type(
             )
             .label("too few arguments"));
         };
-        if !(arg.is_float() || *arg == Type::Any) {
+        if !differentiable_type(arg) {
             return Err(TypeError::new(
                 Code::TypeGrad,
-                format!("cannot differentiate with respect to argument {i}: it is {arg}, not a float"),
+                format!(
+                    "cannot differentiate with respect to argument {i}: it is {arg}, not a float or a tuple of floats"
+                ),
             )
             .at(i, arg.to_string())
             .help("pass a float, e.g. 2.0 rather than 2"));
@@ -159,25 +175,52 @@ pub fn grad_call_type(
     Ok(if with_value { Type::Tuple(vec![out, grad]) } else { grad })
 }
 
-/// The type of calling `hessian(f)` with `args`: one float vector `x` gives a square matrix of
-/// its dtype, a float scalar a float scalar.
-pub fn hessian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+/// The type of calling `jacobian(f)` (or `hessian(f)`, which is `jacobian(grad(f))`) with
+/// `args`: one float scalar or tensor `x`, at which `f` gives a float scalar or tensor; the
+/// result has the dims of `f(x)` then those of `x` (JAX's layout), in the dtype of `f(x)`.
+pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
     let [x] = args else {
         return Err(TypeError::new(
             Code::TypeArity,
-            format!("a hessian takes 1 argument, but {} were given", args.len()),
+            format!("a Jacobian or Hessian takes 1 argument, but {} were given", args.len()),
         )
-        .label("one vector"));
+        .label("one float tensor"));
     };
-    match x {
-        Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } if dims.len() == 1 => {
-            grad_call_type(f, Some(&Wrt::One(0)), false, args, cx)?;
-            Ok(Type::Tensor { dtype: *dtype, dims: vec![dims[0], dims[0]] })
+    let dims = |t: &Type| match t {
+        Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => Some(dims.clone()),
+        Type::Float(_) => Some(Vec::new()),
+        _ => None,
+    };
+    let Some(inner) = dims(x) else {
+        if *x == Type::Any {
+            return cx.call(f, args).map(|_| Type::Any);
         }
-        Type::Float(_) | Type::Any => grad_call_type(f, Some(&Wrt::One(0)), false, args, cx),
-        other => Err(TypeError::new(Code::TypeGrad, format!("`hessian` takes a float vector or scalar, not {other}"))
-            .at(0, other.to_string())),
-    }
+        return Err(TypeError::new(
+            Code::TypeGrad,
+            format!("a Jacobian or Hessian is taken at a float tensor or scalar, not {x}"),
+        )
+        .at(0, x.to_string())
+        .help("pass a float, e.g. 2.0 rather than 2"));
+    };
+    let out = cx.call(f, args)?;
+    let dtype = match &out {
+        Type::Any => return Ok(Type::Any),
+        Type::Float(d) => Dtype::from(*d),
+        Type::Tensor { dtype: d @ (Dtype::F64 | Dtype::F32), .. } => *d,
+        other => {
+            return Err(TypeError::new(
+                Code::TypeGrad,
+                format!("a Jacobian needs a function that returns a float scalar or tensor, but it returns {other}"),
+            )
+            .label(format!("returns {other}")))
+        }
+    };
+    let all: Vec<Dim> = dims(&out).unwrap_or_default().into_iter().chain(inner).collect();
+    Ok(match (all.is_empty(), dtype) {
+        (true, Dtype::F32) => Type::Float(FloatDtype::F32),
+        (true, _) => Type::Float(FloatDtype::F64),
+        (false, dtype) => Type::Tensor { dtype, dims: all },
+    })
 }
 
 impl Data {
@@ -189,13 +232,83 @@ impl Data {
                 TypeError::new(Code::TypeMismatch, format!("a path must be a str, not {path}")).at(0, path.to_string())
             );
         }
-        if let (Data::LoadCsv, Some(h)) = (self, args.get(1)) {
-            if !matches!(h, Type::Bool(_) | Type::Absent | Type::Any) {
-                return Err(TypeError::new(Code::TypeMismatch, "`header` must be a bool").at(1, h.to_string()));
-            }
+        match self {
+            Data::Load => Ok(Type::Any),
+            Data::Save => Ok(Type::unit()),
+            Data::LoadCsv => loadcsv_type(args),
+            Data::SaveCsv => match args.get(2).unwrap_or(&Type::Absent) {
+                Type::Absent | Type::Any => Ok(Type::unit()),
+                t if strs(t) => Ok(Type::unit()),
+                t => Err(TypeError::new(Code::TypeMismatch, format!("`header` must be a tuple of str, not {t}"))
+                    .at(2, t.to_string())
+                    .help("e.g. header=(\"x1\", \"x2\", \"y\")")),
+            },
         }
-        Ok(Type::Any)
     }
+}
+
+/// Whether `t` is a tuple of `str` (or of values only known when they run).
+fn strs(t: &Type) -> bool {
+    match t {
+        Type::Tuple(items) => items.iter().all(|i| matches!(i, Type::Str | Type::Any)),
+        Type::Seq(item) => matches!(**item, Type::Str | Type::Any),
+        _ => false,
+    }
+}
+
+/// `loadcsv`'s rule. The matrix's shape is known only when the file is read; what comes with
+/// it depends on the flags, which must therefore be written `true` or `false`: with
+/// `header=true` the column names (a tuple of `str`), with `categorical=true` each column's
+/// category names (a tuple of tuples of `str`). `delimiter` is a `str`; `columns` a tuple of
+/// names and indices, or one of either.
+fn loadcsv_type(args: &[Type]) -> Result<Type, TypeError> {
+    let flag =
+        |i: usize, name: &str| match args.get(i).unwrap_or(&Type::Absent) {
+            Type::Absent => Ok(Some(false)),
+            Type::Bool(Some(b)) => Ok(Some(*b)),
+            Type::Any => Ok(None),
+            Type::Bool(None) => Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`{name}` must be written as true or false: what `loadcsv` returns depends on it"),
+            )
+            .at(i, "a bool known only when it runs")
+            .help("call loadcsv in each branch of an if instead")),
+            t => Err(TypeError::new(Code::TypeMismatch, format!("`{name}` must be true or false, not {t}"))
+                .at(i, t.to_string())),
+        };
+    let (header, categorical) = (flag(1, "header")?, flag(3, "categorical")?);
+    match args.get(2).unwrap_or(&Type::Absent) {
+        Type::Absent | Type::Any | Type::Str => {}
+        t => {
+            return Err(TypeError::new(Code::TypeMismatch, format!("`delimiter` must be a str, not {t}"))
+                .at(2, t.to_string())
+                .help("e.g. delimiter=\";\""))
+        }
+    }
+    let column = |t: &Type| matches!(t, Type::Str | Type::Int(_) | Type::Any);
+    match args.get(4).unwrap_or(&Type::Absent) {
+        Type::Absent | Type::Any => {}
+        Type::Tuple(items) if items.iter().all(column) => {}
+        Type::Seq(item) if column(item) => {}
+        t if column(t) => {}
+        t => {
+            return Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`columns` must be a tuple of column names (str) and indices (int), not {t}"),
+            )
+            .at(4, t.to_string())
+            .help("e.g. columns=(\"age\", \"bmi\") or columns=(0, 2)"))
+        }
+    }
+    let (Some(header), Some(categorical)) = (header, categorical) else { return Ok(Type::Any) };
+    let mut items = vec![Type::Any];
+    if header {
+        items.push(Type::Seq(Box::new(Type::Str)));
+    }
+    if categorical {
+        items.push(Type::Seq(Box::new(Type::Seq(Box::new(Type::Str)))));
+    }
+    Ok(if items.len() == 1 { Type::Any } else { Type::Tuple(items) })
 }
 
 impl Sys {
@@ -203,7 +316,20 @@ impl Sys {
     /// `str` of unknown length.
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         match self {
-            Sys::Print => Ok(Type::unit()),
+            Sys::Print => {
+                for (i, name) in [(0, "sep"), (1, "end")] {
+                    let t = args.get(i).unwrap_or(&Type::Absent);
+                    if !matches!(t, Type::Absent | Type::Str | Type::Any) {
+                        return Err(TypeError::new(
+                            Code::TypeMismatch,
+                            format!("`{name}` of `print` must be a str, not {t}"),
+                        )
+                        .at(i, t.to_string())
+                        .help(format!("e.g. {name}=\"\" or {name}=str(x)")));
+                    }
+                }
+                Ok(Type::unit())
+            }
             Sys::Assert => match args.first().unwrap_or(&Type::Absent) {
                 Type::Bool(_) | Type::Any => Ok(Type::unit()),
                 other => Err(TypeError::new(Code::TypeMismatch, format!("`assert` needs a bool, not {other}"))

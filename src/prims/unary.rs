@@ -26,13 +26,20 @@ family! {
         Softplus => Function("softplus", "x", "log(1 + exp(x)), computed stably.", "softplus(0.0)  # 0.6931471805599453"),
         Sign => Function("sign", "x", "-1, 0 or 1 by the sign of x.", "sign([-3, 0, 2])  # [-1.0, 0.0, 1.0]"),
         IsNan => Function("isnan", "x", "Whether x is NaN.", "isnan([1.0, 0.0 / 0.0])  # [false, true]"),
+        Floor => Function("floor", "x", "The largest whole number not above x; a float stays a float, an int an int.", "floor([-1.5, 2.7])  # [-2.0, 2.0]"),
+        Ceil => Function("ceil", "x", "The smallest whole number not below x; a float stays a float, an int an int.", "ceil([-1.5, 2.2])  # [-1.0, 3.0]"),
+        Round => Function("round", "x, n?", "x rounded to n digits after the point (default 0; n < 0 rounds to tens, hundreds, ...), ties to even, as NumPy's round.", "round([0.125, 2.5, -1.25], 1)  # [0.1, 2.5, -1.2]"),
     }
 }
 
 impl Unary {
     /// Runs the function on a plain value.
     pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
-        let x = args.into_iter().next().unwrap_or(Value::Absent);
+        let mut args = args.into_iter();
+        let x = args.next().unwrap_or(Value::Absent);
+        if self == Unary::Round {
+            return round(x, args.next().unwrap_or(Value::Absent));
+        }
         match (self, x) {
             (Unary::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
             (Unary::Not, Value::Tensor(Tensor::Bool(mut a))) => {
@@ -51,6 +58,7 @@ impl Unary {
             (Unary::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(|| overflow(i)),
             (Unary::Abs, Value::Int(i)) => i.checked_abs().map(Value::Int).ok_or_else(|| overflow(i)),
             (Unary::Sign, Value::Int(i)) => Ok(Value::Int(i.signum())),
+            (Unary::Floor | Unary::Ceil, Value::Int(i)) => Ok(Value::Int(i)),
             (op, Value::Int(i)) if op != Unary::Not => Ok(Value::F64(kernel(op, i as f64))),
             (op, Value::F64(x)) if op != Unary::Not => Ok(Value::F64(kernel(op, x))),
             (op, Value::F32(x)) if op != Unary::Not => Ok(Value::F32(kernel(op, x))),
@@ -88,8 +96,91 @@ fn map<T: Elem>(op: Unary, a: Arr<T>) -> Value {
         Unary::Relu => each(a, |x| kernel(Unary::Relu, x)),
         Unary::Softplus => each(a, |x| kernel(Unary::Softplus, x)),
         Unary::Sign => each(a, |x| kernel(Unary::Sign, x)),
-        Unary::Not | Unary::IsNan => each(a, |x| kernel(op, x)),
+        Unary::Floor => each(a, |x| x.floor()),
+        Unary::Ceil => each(a, |x| x.ceil()),
+        Unary::Not | Unary::IsNan | Unary::Round => each(a, |x| kernel(op, x)),
     }
+}
+
+/// `round(x, n)`: NumPy's algorithm (scale by 10^n, round half to even, scale back), so that
+/// `round(2.675, 2)` is `2.67` as in NumPy. An int stays an int (rounded to tens, hundreds, ...
+/// when `n < 0`, ties to even).
+fn round(x: Value, n: Value) -> Result<Value, OpError> {
+    let n = match n {
+        Value::Absent => 0,
+        Value::Int(n) => n,
+        other => {
+            return Err(OpError::new(
+                Code::TypeMismatch,
+                format!("`round` takes an int number of digits, not {}", other.type_name()),
+            )
+            .at(1, other.type_name()))
+        }
+    };
+    match x {
+        Value::Int(i) => round_int(i, n).map(Value::Int),
+        Value::F64(x) => Ok(Value::F64(round_float(x, n))),
+        Value::F32(x) => Ok(Value::F32(round_float(x, n))),
+        Value::Tensor(Tensor::F64(a)) => Ok(f64::wrap(super::broadcast::map_one(a, move |x| round_float(x, n)))),
+        Value::Tensor(Tensor::F32(a)) => Ok(f32::wrap(super::broadcast::map_one(a, move |x| round_float(x, n)))),
+        other => Err(OpError::new(Code::TypeMismatch, format!("`round` does not take {}", other.type_name()))
+            .at(0, other.type_name())),
+    }
+}
+
+/// Rounds to `n` digits after the point, ties to even, as `numpy.round` does.
+pub fn round_float<T: Float>(x: T, n: i64) -> T {
+    let ten = T::from(10.0).unwrap_or_else(T::one);
+    let even = |y: T| {
+        let r = y.round();
+        // `round` takes ties away from zero; a tie whose result is odd goes back one. A zero
+        // keeps the sign of `y`, as `rint` does (`round(-0.5)` is `-0.0`).
+        let half = T::from(0.5).unwrap_or_else(T::zero);
+        let r = if (y - y.trunc()).abs() == half && (r / (T::one() + T::one())).fract() != T::zero() {
+            r - y.signum()
+        } else {
+            r
+        };
+        if r == T::zero() {
+            T::zero() * y.signum()
+        } else {
+            r
+        }
+    };
+    let scale = ten.powi(n.clamp(-400, 400).unsigned_abs() as i32);
+    if !x.is_finite() {
+        return x;
+    }
+    if n >= 0 {
+        let y = x * scale;
+        if y.is_finite() {
+            even(y) / scale
+        } else {
+            x
+        }
+    } else if scale.is_finite() {
+        even(x / scale) * scale
+    } else {
+        T::zero() * x.signum()
+    }
+}
+
+/// Rounds an int to a multiple of `10^-n` (`n < 0`), ties to even; `n >= 0` leaves it.
+fn round_int(i: i64, n: i64) -> Result<i64, OpError> {
+    if n >= 0 {
+        return Ok(i);
+    }
+    let Some(unit) = u32::try_from(-n).ok().and_then(|k| 10i128.checked_pow(k)) else { return Ok(0) };
+    let (q, r) = (i128::from(i).div_euclid(unit), i128::from(i).rem_euclid(unit));
+    let q = match (2 * r).cmp(&unit) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    };
+    i64::try_from(q * unit).map_err(|_| {
+        OpError::new(Code::RuntimeOverflow, format!("rounding {i} to {n} digits does not fit in an int"))
+            .label("the result does not fit in a 64-bit int")
+    })
 }
 
 /// The scalar kernel of each function.
@@ -132,6 +223,9 @@ pub fn kernel<T: Float>(op: Unary, x: T) -> T {
                 zero
             }
         }
+        Unary::Floor => x.floor(),
+        Unary::Ceil => x.ceil(),
+        Unary::Round => round_float(x, 0),
         Unary::Not | Unary::IsNan => T::nan(),
     }
 }
@@ -142,6 +236,12 @@ impl Unary {
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         let x = args.first().unwrap_or(&Type::Absent);
         let bad = || TypeError::takes(&format!("`{}`", self.info().name), 0, x);
+        if self == Unary::Round && !matches!(args.get(1), None | Some(Type::Absent | Type::Int(_))) {
+            let n = &args[1];
+            return Err(TypeError::new(Code::TypeMismatch, format!("`round` takes an int number of digits, not {n}"))
+                .at(1, n.to_string())
+                .help("e.g. round(x, 2) for two digits after the point"));
+        }
         match (self, x) {
             (Unary::Not, Type::Bool(b)) => Ok(Type::Bool(b.map(|b| !b))),
             (Unary::Not, Type::Tensor { dtype: Dtype::Bool, .. }) => Ok(x.clone()),
@@ -153,6 +253,12 @@ impl Unary {
             (Unary::Neg, Type::Int(i)) => Ok(Type::Int(i.and_then(i64::checked_neg))),
             (Unary::Abs, Type::Int(i)) => Ok(Type::Int(i.and_then(i64::checked_abs))),
             (Unary::Sign, Type::Int(i)) => Ok(Type::Int(i.map(i64::signum))),
+            (Unary::Floor | Unary::Ceil, Type::Int(_)) => Ok(x.clone()),
+            (Unary::Round, Type::Int(i)) => Ok(match args.get(1) {
+                None | Some(Type::Absent) => Type::Int(*i),
+                Some(Type::Int(Some(n))) => Type::Int(i.and_then(|i| round_int(i, *n).ok())),
+                _ => Type::Int(None),
+            }),
             (_, Type::Int(_)) if self != Unary::IsNan => Ok(Type::Float(FloatDtype::F64)),
             (_, Type::Float(_)) if self != Unary::IsNan => Ok(x.clone()),
             (_, Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. }) if self != Unary::IsNan => Ok(x.clone()),

@@ -100,6 +100,18 @@ pub enum StmtKind {
     Seed(Expr),
     /// `dtype f32` / `dtype f64`.
     Dtype(FloatDtype),
+    /// `precision N`: the most digits after the point of floats in printed tensors; `None` for
+    /// `precision auto` (the shortest text that reads back).
+    Precision(Option<Expr>),
+    /// `import "PATH"` or `import "PATH" as NAME`.
+    Import {
+        /// The path as written (relative to the importing file's folder).
+        path: Arc<str>,
+        /// Where the path is written.
+        path_span: Span,
+        /// The name the file's definitions are reached through (`NAME.f`), if any.
+        alias: Option<Ident>,
+    },
     /// An expression used as a statement.
     Expr(Expr),
 }
@@ -202,6 +214,24 @@ pub enum TypeExprKind {
     },
 }
 
+/// A part of an f-string.
+#[derive(Clone, Debug)]
+pub enum FPart {
+    /// Text, with escapes and `{{`/`}}` resolved.
+    Text(Arc<str>),
+    /// `{value!r:spec}`.
+    Field {
+        /// The expression written in the field.
+        value: Expr,
+        /// `!r` (true: as the REPL shows it, strings quoted) or `!s` (false), if written.
+        conversion: Option<bool>,
+        /// The format spec after `:` (without it) and its span, if written.
+        spec: Option<(Arc<str>, Span)>,
+        /// The field's source range, braces included.
+        span: Span,
+    },
+}
+
 /// One dimension of a written tensor type.
 #[derive(Clone, Debug)]
 pub enum DimExpr {
@@ -239,6 +269,8 @@ pub enum ExprKind {
     Bool(bool),
     /// A string literal (escapes resolved).
     Str(Arc<str>),
+    /// An f-string: its text and fields in order.
+    FString(Vec<FPart>),
     /// A variable or function name.
     Name(Ident),
     /// `[a, b, c]`: a tensor literal (rows may themselves be tensor literals).

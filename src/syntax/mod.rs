@@ -1,6 +1,7 @@
 //! Syntax: the pest grammar (`grammar/tscript.pest`) turned into a spanned AST.
 
 pub mod ast;
+pub mod imports;
 pub mod parse;
 
 use crate::diag::{Code, Diag};

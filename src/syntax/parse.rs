@@ -1,6 +1,7 @@
 //! The parser: TensorScript text to the spanned syntax tree of [`crate::syntax::ast`] (spec §2-§5).
 //!
-//! Parsing runs in three steps; this file is the only one that sees pest types.
+//! Parsing runs in three steps; this file and its part for strings (`parse/fstring.rs`) are the
+//! only ones that see pest types.
 //! 1. The scan (`parse/scan.rs`) makes one pass over the bytes. It bounds bracket nesting, so that
 //!    pest's recursion stays shallow, settles what each newline means, and cuts the top level into
 //!    statements.
@@ -13,6 +14,7 @@
 //!    compact node (a large literal costs a few bytes per element, not a pair and nodes each).
 
 mod errors;
+mod fstring;
 mod numbers;
 mod scan;
 
@@ -230,6 +232,9 @@ fn is_marker(rule: Rule) -> bool {
             | Rule::kw_threads
             | Rule::kw_seed
             | Rule::kw_dtype
+            | Rule::kw_precision
+            | Rule::kw_import
+            | Rule::kw_as
             | Rule::eq
     )
 }
@@ -372,6 +377,26 @@ impl Builder {
                 StmtKind::Threads { count, body }
             }
             Rule::seed_stmt => StmtKind::Seed(at.expr(self.expr(next!(), level)?)),
+            Rule::precision_stmt => {
+                let count = next!();
+                match count.as_rule() {
+                    Rule::kw_auto => {
+                        at.end = self.span(&count).end;
+                        StmtKind::Precision(None)
+                    }
+                    _ => StmtKind::Precision(Some(at.expr(self.expr(count, level)?))),
+                }
+            }
+            Rule::import_stmt => {
+                let path = next!();
+                let path_span = self.span(&path);
+                at.end = path_span.end;
+                let alias = kids.next().map(|name| self.ident(name));
+                if let Some(alias) = &alias {
+                    at.end = alias.span.end;
+                }
+                StmtKind::Import { path: self.string(&path)?, path_span, alias }
+            }
             Rule::dtype_stmt => {
                 let name = next!();
                 at.end = self.span(&name).end;
@@ -648,6 +673,7 @@ impl Builder {
                 leaf(ExprKind::Float { f64: f64.expect("a float"), f32: f32.expect("a float") }, span)
             }
             Rule::string => leaf(ExprKind::Str(self.string(&p)?), span),
+            Rule::fstring => self.fstring(p, level)?,
             Rule::kw_true => leaf(ExprKind::Bool(true), span),
             Rule::kw_false => leaf(ExprKind::Bool(false), span),
             Rule::ident => leaf(ExprKind::Name(self.ident(p)), span),
@@ -709,35 +735,6 @@ impl Builder {
         let parsed = if text.contains('_') { text.replace('_', "").parse() } else { text.parse() };
         parsed.map_err(|_| int_too_large(self.span(p)))
     }
-
-    /// The text of a string literal with its escapes applied.
-    fn string(&self, p: &P) -> Res<Arc<str>> {
-        let body = &p.as_str()[1..p.as_str().len() - 1];
-        let mut out = String::with_capacity(body.len());
-        let mut chars = body.char_indices();
-        while let Some((_, c)) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            let (i, e) = chars.next().expect("the grammar admits no lone `\\`");
-            out.push(match e {
-                'n' => '\n',
-                't' => '\t',
-                '"' => '"',
-                '\\' => '\\',
-                _ => {
-                    // `e` is at `i` in the body, so its `\` is at `i` in the literal.
-                    let start = self.span(p).start + i as u32;
-                    let at = Span { start, end: start + 1 + e.len_utf8() as u32 };
-                    let help = r#"the escapes are `\n`, `\t`, `\"` and `\\` (write `\\` for a backslash)"#;
-                    let message = format!("`\\{e}` is not an escape TensorScript knows");
-                    return Err(Diag::new(Code::Parse, message, at, "unknown escape").with_help(help));
-                }
-            });
-        }
-        Ok(Arc::from(out))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -768,6 +765,7 @@ fn expected(rules: &[Rule]) -> Expected {
                 want.stmt = true
             }
             Rule::threads_stmt | Rule::seed_stmt | Rule::dtype_stmt | Rule::kw_let | Rule::kw_fn => want.stmt = true,
+            Rule::precision_stmt | Rule::kw_precision | Rule::import_stmt => want.stmt = true,
             Rule::kw_return | Rule::kw_for | Rule::kw_while | Rule::kw_break | Rule::kw_continue => want.stmt = true,
             Rule::kw_threads | Rule::kw_seed | Rule::kw_dtype => want.stmt = true,
             Rule::type_expr | Rule::fn_type_head | Rule::tensor_type | Rule::elem_type | Rule::scalar_type => {

@@ -48,7 +48,10 @@ fn sexp_stmt(s: &Stmt) -> String {
             }
         }
         StmtKind::Seed(e) => format!("(seed {})", sexp(e)),
+        StmtKind::Precision(e) => format!("(precision {})", e.as_ref().map_or("auto".to_string(), sexp)),
         StmtKind::Dtype(d) => format!("(dtype {d:?})"),
+        StmtKind::Import { path, alias: Some(alias), .. } => format!("(import {path:?} as {})", alias.name),
+        StmtKind::Import { path, alias: None, .. } => format!("(import {path:?})"),
         StmtKind::Expr(e) => sexp(e),
     }
 }
@@ -146,6 +149,20 @@ fn sexp(e: &Expr) -> String {
         ExprKind::Float { f64, .. } => format!("{f64:?}"),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::FString(parts) => {
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|p| match p {
+                    FPart::Text(t) => format!("{t:?}"),
+                    FPart::Field { value, conversion, spec, .. } => {
+                        let conv = conversion.map_or("", |r| if r { "!r" } else { "!s" });
+                        let spec = spec.as_ref().map_or(String::new(), |(s, _)| format!(":{s}"));
+                        format!("{{{}{conv}{spec}}}", sexp(value))
+                    }
+                })
+                .collect();
+            format!("(f {})", parts.join(" "))
+        }
         ExprKind::Name(i) => i.name.to_string(),
         ExprKind::Tensor(items) => format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" ")),
         ExprKind::Numbers(n) => sexp_numbers(&n.shape, &n.f64),
@@ -303,6 +320,10 @@ fn directives() {
     assert_eq!(p("seed k + 1"), "(seed (+ k 1))");
     assert_eq!(p("dtype f32"), "(dtype F32)");
     assert_eq!(p("dtype f64"), "(dtype F64)");
+    assert_eq!(p("import \"lib/a.tsc\""), "(import \"lib/a.tsc\")");
+    assert_eq!(p("import \"a.tsc\" as m"), "(import \"a.tsc\" as m)");
+    // Elsewhere `import` and `as` are names.
+    assert_eq!(p("import = as + 1"), "(= import (+ as 1))");
 }
 
 // ---- expressions ----
@@ -873,4 +894,55 @@ fn a_byte_order_mark_is_blank() {
     assert_eq!(sexp_program(&program), "(let x 1)");
     assert_eq!(program.stmts[0].span.start, 3);
     assert!(parse("let x = \u{feff}1", 0).is_err(), "only at the start");
+}
+
+#[test]
+fn fstrings() {
+    assert_eq!(p(r#"f"step {i}: loss {l:.4f}""#), r#"(f "step " {i} ": loss " {l:.4f})"#);
+    assert_eq!(p(r#"f"""#), "(f )");
+    assert_eq!(p(r#"f"{{a}} \t""#), r#"(f "{a} \t")"#);
+    assert_eq!(p(r#"f"{x!r:>10} {x!s}{ a + b }""#), r#"(f {x!r:>10} " " {x!s} {(+ a b)})"#);
+    assert_eq!(p(r#"f"{f"{g("a")}"}""#), r#"(f {(f {(call g "a")})})"#);
+    assert_eq!(p(r#"f"{A[1:2]:,}""#), r#"(f {(index A (: 1 2 _)):,})"#);
+    // A blank after `:` is part of the spec (a fill or a sign); `f` alone is still a name.
+    assert_eq!(p(r#"f"{x: >5}""#), r#"(f {x: >5})"#);
+    assert_eq!(p("f + 1"), "(+ f 1)");
+    // Spans: the field's expression where it is written, the spec without its `:`.
+    let program = parse(r#"f"a{xy:>4}""#, 10).unwrap();
+    let StmtKind::Expr(Expr { kind: ExprKind::FString(parts), .. }) = &program.stmts[0].kind else { panic!() };
+    let FPart::Field { value, spec: Some((_, at)), span: field, .. } = &parts[1] else { panic!() };
+    assert_eq!((value.span, *at, *field), (span(14, 16), span(17, 19), span(13, 20)));
+}
+
+#[test]
+fn fstring_errors() {
+    let cases = [
+        (r#"f"{}""#, "an f-string field needs an expression", (2, 4)),
+        (r#"f"a } b""#, "a single `}` in an f-string", (4, 5)),
+        (r#"f"{x y}""#, "unexpected `y` in an f-string field", (5, 6)),
+        (r#"f"{x:{w}}""#, "a format spec cannot hold a field", (5, 8)),
+        (r#"f"{x:.q}""#, "bad format spec: `.` must be followed by a number of digits", (5, 6)),
+        (r#"f"{x!z}""#, "`!z` is not a conversion", (4, 6)),
+        (r#"f"{x""#, "this f-string field is never closed", (2, 3)),
+        (r#"f"abc"#, "this f-string is never closed", (0, 2)),
+        (r#"f"\q""#, "`\\q` is not an escape TensorScript knows", (2, 4)),
+        (r#"f"{(x + }""#, "expected an expression, found the end of the input", (6, 7)),
+    ];
+    for (src, message, (a, b)) in cases {
+        let d = err(src);
+        assert_eq!(d.message, message, "{src}");
+        assert_eq!(d.labels[0].0, span(a, b), "{src}");
+    }
+}
+
+#[test]
+fn precision_is_a_keyword_only_before_a_count() {
+    assert_eq!(p("precision 3"), "(precision 3)");
+    assert_eq!(p("precision auto"), "(precision auto)");
+    assert_eq!(p("precision n + 1"), "(precision (+ n 1))");
+    assert_eq!(p("precision = 3"), "(= precision 3)");
+    assert_eq!(p("let precision = tp / (tp + fp)"), "(let precision (/ tp (+ tp fp)))");
+    assert_eq!(p("precision(y, t)"), "(call precision y t)");
+    assert_eq!(p("precision - 1"), "(- precision 1)");
+    assert_eq!(p("precision"), "precision");
 }

@@ -4,7 +4,7 @@
 //! primitive does not compile until it has an entry here.
 
 use rand::Rng;
-use tscript::prims::{Arith, Construct, Linalg, Prim, Reduce, ShapeOp, Unary};
+use tscript::prims::{Arith, Construct, Linalg, Prim, Reduce, ShapeOp, Stats, Unary};
 
 /// Where an input's values are drawn from: away from the kinks of the function it feeds.
 #[derive(Clone, Copy, Debug)]
@@ -116,6 +116,10 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Unary::Softplus => unary("softplus({a})", Any, rng),
             Unary::Sign => unary("sign({a}) * {a}", Away, rng),
             Unary::IsNan => unary("where(isnan({a}), 0.0, {a} ^ 2)", Any, rng),
+            // Piecewise constant: away from the steps, each is a constant times x.
+            Unary::Floor => vec![w("floor(x + 0.5) * x", (mn, In(0.05, 0.45)), &[], mn)],
+            Unary::Ceil => vec![w("ceil(x) * x", (mn, In(0.05, 0.95)), &[], mn)],
+            Unary::Round => vec![w("round(x, 1) * x", (mn, In(0.11, 0.14)), &[], mn)],
         },
         Prim::Reduce(op) => match op {
             Reduce::Sum => reduction("sum", Any, m, n),
@@ -139,6 +143,32 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("softmax(x)", (&[n], Any), &[], &[n]),
             ],
             Reduce::Norm => vec![w("norm(x)", (&[n], Any), &[], &[]), w("norm(x)", (mn, Any), &[], &[])],
+        },
+        Prim::Stats(op) => match op {
+            Stats::Var => {
+                let mut cases = reduction("var", Any, m, n);
+                cases.push(w("var(x, axis=1, ddof=1)", (mn, Any), &[], &[m]));
+                cases
+            }
+            Stats::Std => {
+                let mut cases = reduction("std", Any, m, n);
+                cases.push(w("std(x, axis=0, ddof=1)", (mn, Any), &[], &[n]));
+                cases
+            }
+            Stats::Median => reduction("median", Odd, m, n),
+            Stats::Quantile => vec![
+                w("quantile(x, 0.3)", (mn, Odd), &[], &[]),
+                w("quantile(x, 0.8, axis=0)", (mn, Odd), &[], &[n]),
+                w("quantile(x, 0.25, axis=1, keepdims=true)", (mn, Odd), &[], &[m, 1]),
+            ],
+            Stats::CumSum => vec![
+                w("cumsum(x)", (mn, Any), &[], &[m * n]),
+                w("cumsum(x, axis=0)", (mn, Any), &[], mn),
+                w("cumsum(x, axis=-1)", (mn, Any), &[], mn),
+            ],
+            Stats::CumProd => {
+                vec![w("cumprod(x)", (mn, Away), &[], &[m * n]), w("cumprod(x, axis=1)", (mn, Away), &[], mn)]
+            }
         },
         Prim::Shape(op) => match op {
             ShapeOp::Shape => vec![w("reshape(x, shape(x)[1], shape(x)[0])", (mn, Any), &[], nm)],
@@ -196,6 +226,8 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             ShapeOp::Float => vec![w("float(x)", (mn, Any), &[], mn), c("float(x) ^ 2", (&[], Any), &[])],
             ShapeOp::Int => vec![c("x ^ 2 * int(x)", (&[], In(1.2, 1.8)), &[])],
             ShapeOp::Str => vec![c("if str(x) == str(x) { x ^ 3 } else { x }", (&[], Any), &[])],
+            ShapeOp::Format => vec![c("if format(x, \".2f\") == f\"{x:.2f}\" { x ^ 3 } else { x }", (&[], Any), &[])],
+            ShapeOp::Repr => vec![c("if f\"{x!r}\" == str(x) { x ^ 3 } else { x }", (&[], Any), &[])],
             // f32 rounding is coarser than gradcheck's eps: `f32_gradients_keep_their_dtype`.
             ShapeOp::F32 => return None,
             // Internal: reached only from derivative rules, exercised by every broadcasting
@@ -215,7 +247,14 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("linspace(x, 1.0, 1)", (&[], Any), &[], &[1]),
             ],
             // Their arguments are ints: no float flows through them.
-            Construct::Zeros | Construct::Ones | Construct::Eye | Construct::Randn | Construct::Rand => return None,
+            Construct::Zeros
+            | Construct::Ones
+            | Construct::Eye
+            | Construct::Randn
+            | Construct::Rand
+            | Construct::OneHot
+            | Construct::ZerosLike
+            | Construct::OnesLike => return None,
         },
         Prim::Linalg(op) => match op {
             Linalg::MatMul => vec![

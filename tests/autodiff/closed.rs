@@ -126,6 +126,69 @@ print(worst < 1e-14)
 }
 
 #[test]
+fn parameter_trees_give_gradients_of_their_own_structure() {
+    // The same network as above with its parameters in one nested tuple: the gradient is a
+    // tuple of the same structure, equal bit for bit to the four-argument gradient, and the
+    // update is one line.
+    let src = "
+seed 7
+let X = randn(6, 3)
+let Y = randn(6, 2)
+fn net(p) = tanh(X @ p[0][0] + p[0][1]) @ p[1][0] + p[1][1]
+fn loss(p) = mean((net(p) - Y) ^ 2)
+fn loss4(W1, b1, W2, b2) = loss(((W1, b1), (W2, b2)))
+let params = ((randn(3, 4), randn(4)), (randn(4, 2), randn(2)))
+let g = grad(loss)(params)
+let (gW1, gb1, gW2, gb2) = grad(loss4, (0, 1, 2, 3))(params[0][0], params[0][1], params[1][0], params[1][1])
+print(all(g[0][0] == gW1), all(g[0][1] == gb1), all(g[1][0] == gW2), all(g[1][1] == gb2))
+print(shape(g[0][0]), shape(g[1][1]))
+print(max(abs(g[1][0] - numgrad(|W| loss(((params[0][0], params[0][1]), (W, params[1][1]))), params[1][0]))) < 1e-7)
+let (value, same) = value_and_grad(loss)(params)
+print(value == loss(params), all(same[0][0] == gW1))
+let before = loss(params)
+for i in 0..50 {
+    params -= 0.1 * grad(loss)(params)
+}
+print(loss(params) < before / 2)
+let twice = params * 2.0
+print(all(twice[1][0] == params[1][0] + params[1][0]), zeros_like(params)[0][1], ones_like((1.0, f32(2.0))))
+";
+    prints(src, "true true true true\n(3, 4) (2,)\ntrue\ntrue true\ntrue\ntrue [0.0, 0.0, 0.0, 0.0] (1.0, 1.0)\n");
+    // Structures that do not match, and tuples that are not of floats, are type errors.
+    let wrong = error("print((1.0, [2.0]) + (1.0,))");
+    assert_eq!(wrong.code, Code::TypeShape);
+    assert!(wrong.message.contains("these have 2 and 1 items"), "{}", wrong.message);
+    assert_eq!(error("print((1.0, 2.0) * [1.0, 2.0])").code, Code::TypeMismatch);
+    assert_eq!(error("fn f(p) = p[0] * 2.0\nprint(grad(f)((1.0, 2)))").code, Code::TypeGrad);
+    assert_eq!(error("print(zeros_like((1, 2)))").code, Code::TypeMismatch);
+}
+
+#[test]
+fn jacobians_and_hessians_of_any_shape_in_jaxs_layout() {
+    // A Jacobian has f(x)'s shape then x's; the Hessian of a function of a matrix is the
+    // Hessian of the flattened function, reshaped; each against closed forms.
+    let src = "
+seed 1
+let W = randn(3, 2)
+let A = randn(2, 3)
+print(all(jacobian(|x| W @ x)([1.0, -1.0]) == W))
+print(jacobian(|x| x ^ 2)([1.0, 2.0]), jacobian(|x| [x, 2.0 * x])(3.0), jacobian(|x| sum(x))([1.0, 2.0]))
+let J = jacobian(|X| X @ W)(A)
+print(shape(J), J[1, 0, 1, 2] == W[2, 0], J[1, 0, 0, 2])
+fn f(X) = sum(X ^ 3) + sum(X[0, :] * X[1, :])
+let H = hessian(f)(A)
+print(shape(H), H[0, 1, 0, 1] == 6.0 * A[0, 1], H[0, 1, 1, 1], H[0, 1, 1, 2])
+fn flat(v) = f(reshape(v, 2, 3))
+print(all(reshape(hessian(flat)(reshape(A, -1)), 2, 3, 2, 3) == H))
+print(all(jacobian(grad(f))(A) == H))
+";
+    prints(
+        src,
+        "true\n[[2.0, 0.0], [0.0, 4.0]] [1.0, 2.0] [1.0, 1.0]\n(2, 2, 2, 3) true 0.0\n(2, 3, 2, 3) true 1.0 0.0\ntrue\ntrue\n",
+    );
+}
+
+#[test]
 fn choices_at_kinks() {
     let src = "
 print(grad(|x| sum(maximum(x, 1.0)))([0.5, 1.0, 2.0]))
@@ -190,7 +253,8 @@ fn errors_point_at_their_operation() {
     assert!(d.message.contains("int"), "{}", d.message);
     assert_eq!(error("print(gradcheck(|x| x * 2.0, [1.0]))").code, Code::TypeGrad);
     assert_eq!(error("print(numgrad(|x| x, 1.0, eps=0.0))").code, Code::TypeMismatch);
-    assert_eq!(error("print(hessian(|x| sum(x))(eye(2)))").code, Code::TypeGrad);
+    assert_eq!(error("print(hessian(|x| sum(x))(eye(2) > 0.5))").code, Code::TypeGrad);
+    assert_eq!(error("print(jacobian(|x| x > 0.0)([1.0]))").code, Code::TypeGrad);
 
     let through = "fn f(A) {\n    let R = qr(A)[1]\n    sum(R)\n}\nprint(grad(f)(ones(2, 3)))";
     let d = error(through);

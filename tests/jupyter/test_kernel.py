@@ -62,7 +62,7 @@ class Conformance(jupyter_kernel_test.KernelTests):
         {"code": "hist([1.0, 2.0, 2.5, 3.0])", "mime": "image/png"},
     ]
     completion_samples = [
-        {"text": "zer", "matches": {"zeros"}},
+        {"text": "linspa", "matches": {"linspace"}},
         {"text": "let y = chol", "matches": {"cholesky"}},
         {"text": "whi", "matches": {"while"}},
     ]

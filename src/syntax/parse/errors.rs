@@ -2,7 +2,7 @@
 //! offending token underlined, the unclosed bracket pointed at, and a help line for common slips.
 //! No pest types here: `parse.rs` sorts pest's rules into an [`Expected`] first.
 
-use super::scan::{is_ident_byte, string_end, word_end};
+use super::scan::{fstring_end, is_ident_byte, string_end, word_end};
 use super::Shift;
 use crate::diag::{Code, Diag};
 use crate::span::Span;
@@ -87,6 +87,11 @@ impl Expected {
 pub(super) fn describe(src: &[u8], start: usize, end: usize, pos: usize, want: &Expected, base: u32) -> Diag {
     let (found, found_span) = found_token(src, pos, end);
     let at = found_span.shift(base);
+    if let Some(open) = unclosed_fstring(src, start, pos) {
+        let at = Span::new(open, open + 2).shift(base);
+        return Diag::new(Code::Parse, "this f-string is never closed", at, "the f-string starts here")
+            .with_help(r#"end it with `"` on the same line (write `\n` for a line break)"#);
+    }
     if src.get(pos) == Some(&b'"') && !string_end(src, pos).1 {
         return Diag::new(Code::Parse, "this string is never closed", at, "the string starts here")
             .with_help(r#"end it with `"` on the same line (write `\n` for a line break)"#);
@@ -130,6 +135,26 @@ pub(super) fn describe(src: &[u8], start: usize, end: usize, pos: usize, want: &
         Some(help) => diag.with_help(help),
         None => diag,
     }
+}
+
+/// Where an f-string that is never closed starts, if one starts before `pos` in the statement
+/// starting at `start`.
+fn unclosed_fstring(src: &[u8], start: usize, pos: usize) -> Option<usize> {
+    let mut i = start;
+    while i < pos.min(src.len()) {
+        match src[i] {
+            b'f' if src.get(i + 1) == Some(&b'"') && (i == start || !is_ident_byte(src[i - 1])) => {
+                match fstring_end(src, i + 1, 0) {
+                    Ok((_, false, _)) => return Some(i),
+                    Ok((end, true, _)) => i = end,
+                    Err(_) => return None,
+                }
+            }
+            b'"' => i = string_end(src, i).0,
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The token at `pos` as written (quoted, or "the end of the line"), and its span. `end` is where

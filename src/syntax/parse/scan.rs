@@ -98,6 +98,14 @@ impl Scan {
                 c if is_ident_byte(c) => {
                     next = word_end(src, i);
                     let word = &src[i..next];
+                    if word == b"f" && src.get(next) == Some(&b'"') {
+                        let (end, _, deepest) = fstring_end(src, next, s.depth)?;
+                        s.max_depth = s.max_depth.max(deepest);
+                        next = end;
+                        s.token(Last::Other);
+                        i = next;
+                        continue;
+                    }
                     if word == b"if" {
                         s.push(Open::If, i, 2)?;
                     }
@@ -217,4 +225,43 @@ pub(super) fn string_end(src: &[u8], at: usize) -> (usize, bool) {
         }
     }
     (src.len(), false)
+}
+
+/// The offset just past the f-string whose quote is at `at` (or of the newline or end that cuts
+/// it off), whether it is closed, and the deepest nesting inside it. The brackets inside its
+/// fields nest as elsewhere (`depth` levels are open around it), and so do the f-strings inside
+/// them; other strings are skipped. Nesting deeper than [`MAX_NESTING`] gives the offending
+/// bracket.
+pub(super) fn fstring_end(src: &[u8], at: usize, depth: u32) -> Result<(usize, bool, u32), Span> {
+    let (mut open, mut deepest) = (0u32, depth);
+    let mut j = at + 1;
+    while j < src.len() {
+        match src[j] {
+            b'\n' => return Ok((j, false, deepest)),
+            b'"' if open == 0 => return Ok((j + 1, true, deepest)),
+            b'\\' if open == 0 && src.get(j + 1).is_some_and(|&b| b != b'\n') => j += 1,
+            b'{' | b'}' if open == 0 && src.get(j + 1) == Some(&src[j]) => j += 1,
+            b'"' if src[j - 1] == b'f' && (j < 2 || !is_ident_byte(src[j - 2])) => {
+                let (end, _, inner) = fstring_end(src, j, depth + open)?;
+                deepest = deepest.max(inner);
+                j = end;
+                continue;
+            }
+            b'"' => {
+                j = string_end(src, j).0;
+                continue;
+            }
+            b'{' | b'(' | b'[' => {
+                open += 1;
+                if depth + open > MAX_NESTING {
+                    return Err(Span::new(j, j + 1));
+                }
+                deepest = deepest.max(depth + open);
+            }
+            b'}' | b')' | b']' => open = open.saturating_sub(1),
+            _ => {}
+        }
+        j += 1;
+    }
+    Ok((src.len(), false, deepest))
 }

@@ -54,3 +54,28 @@ P mean(2.5) ;; 2.5
 R # f32 stays f32
 P sum(f32([0.1, 0.2])) ;; f32(0.1) + f32(0.2)
 P f64(mean(f32([1, 2]))) ;; 1.5
+R # Statistics, checked against NumPy: var and std (ddof), median and quantile (linear), running sums.
+L let S = [[3.0, 1.0, 4.0, 1.5], [1.0, 5.0, 9.0, 2.0], [6.0, 5.0, 3.0, 5.0]] ;; S = a64([[3.0, 1.0, 4.0, 1.5], [1.0, 5.0, 9.0, 2.0], [6.0, 5.0, 3.0, 5.0]])
+P var(S) ;; S.var()
+P var(S, axis=0) ;; S.var(axis=0)
+P var(S, axis=1, ddof=1) ;; S.var(axis=1, ddof=1)
+P std(S) ;; S.std()
+P std(S, axis=-1, keepdims=true) ;; S.std(axis=-1, keepdims=True)
+P std(S, axis=0, ddof=1) ;; S.std(axis=0, ddof=1)
+P var(f32(S)) ;; np.float32(S.astype(np.float32).var())
+P median(S) ;; np.median(S)
+P median(S, axis=0) ;; np.median(S, axis=0)
+P median(S, axis=1, keepdims=true) ;; np.median(S, axis=1, keepdims=True)
+P median([2.0, 0 / 0.0, 1.0]) ;; math.nan
+P quantile(S, 0.3) ;; np.quantile(S, 0.3)
+P quantile(S, 0.9, axis=0) ;; np.quantile(S, 0.9, axis=0)
+P quantile(S, 0.0, axis=1) ;; np.quantile(S, 0.0, axis=1)
+P quantile(S, 1, axis=1, keepdims=true) ;; np.quantile(S, 1.0, axis=1, keepdims=True)
+P quantile(arange(0, 11) / 10, 0.73) ;; np.quantile(np.arange(0, 11) / 10, 0.73)
+P cumsum(S) ;; np.cumsum(S)
+P cumsum(S, axis=0) ;; np.cumsum(S, axis=0)
+P cumsum(S, axis=-1) ;; np.cumsum(S, axis=-1)
+P cumprod(S, axis=1) ;; np.cumprod(S, axis=1)
+P cumprod([1.0, 2.0, 0.5]) ;; np.cumprod([1.0, 2.0, 0.5])
+P cumsum(2.5) ;; 2.5
+P var(2.0) ;; 0.0
