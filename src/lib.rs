@@ -17,6 +17,7 @@ pub mod data;
 pub mod diag;
 pub mod eval;
 pub mod format;
+pub mod jupyter;
 pub mod memory;
 pub mod parallel;
 pub mod plot;

@@ -16,7 +16,7 @@ use tscript::Session;
     name = "tscript",
     version,
     about,
-    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl"
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
 )]
 struct Cli {
     /// Run one line of code.
@@ -32,7 +32,7 @@ struct Cli {
     /// Make warnings (`tscript::lint::...`) errors: nothing runs when there is one.
     #[arg(long)]
     deny_warnings: bool,
-    /// A script and its arguments, or a command: run, check, info, repl.
+    /// A script and its arguments, or a command: run, check, info, repl, jupyter.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
 }
@@ -102,6 +102,7 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             }
             check_files(&files, policy)
         }
+        Some("jupyter") => tscript::jupyter::command(rest.collect()),
         Some("run") => match rest.next() {
             Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {

@@ -11,6 +11,8 @@
 mod input;
 pub mod keywords;
 
+pub use input::KEYWORDS;
+
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
 use crate::eval::interp::INTERRUPTED;

@@ -66,21 +66,37 @@ pub fn write(figure: &Figure, axes: &Axes, path: &Path) -> Result<(), OpError> {
             .help("end the name in .svg or .png, e.g. file=\"loss.svg\""));
         }
     };
-    register_font();
-    let size = if matches!(figure.layers.first(), Some(Layer::Image { .. })) { IMAGE } else { CHART };
     let bytes = match format {
-        Format::Svg => {
-            let mut text = String::new();
-            paint(SVGBackend::with_string(&mut text, size).into_drawing_area(), figure, axes)?;
-            text.into_bytes()
-        }
-        Format::Png => {
-            let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
-            paint(BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(), figure, axes)?;
-            encode_png(&pixels, size)?
-        }
+        Format::Svg => svg(figure, axes)?.into_bytes(),
+        Format::Png => png(figure, axes)?,
     };
     crate::data::write_atomic(path, "plot", |out| out.write_all(&bytes)).map_err(|e| OpError { arg: None, ..e })
+}
+
+/// The size of the picture of `figure`, in pixels.
+fn size_of(figure: &Figure) -> (u32, u32) {
+    if matches!(figure.layers.first(), Some(Layer::Image { .. })) {
+        IMAGE
+    } else {
+        CHART
+    }
+}
+
+/// The figure as the text of an SVG file.
+pub fn svg(figure: &Figure, axes: &Axes) -> Result<String, OpError> {
+    register_font();
+    let mut text = String::new();
+    paint(SVGBackend::with_string(&mut text, size_of(figure)).into_drawing_area(), figure, axes)?;
+    Ok(text)
+}
+
+/// The figure as the bytes of a PNG file.
+pub fn png(figure: &Figure, axes: &Axes) -> Result<Vec<u8>, OpError> {
+    register_font();
+    let size = size_of(figure);
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    paint(BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(), figure, axes)?;
+    encode_png(&pixels, size)
 }
 
 /// RGB pixels as PNG bytes.

@@ -4,6 +4,10 @@
 //! terminal (`term`, Unicode braille and blocks) or, with `file=`, to an SVG or PNG file
 //! (`file`, the `plotters` crate with an embedded font) — unless `figure()` has opened a figure,
 //! which then collects the layers of the calls after it until `show()` draws it.
+//!
+//! A notebook front end (the Jupyter kernel, `crate::jupyter`) sets a [`Display`] for the thread
+//! its session runs on with [`set_display`]: a figure drawn without `file=` then goes to it as
+//! SVG and PNG pictures instead of to the terminal.
 
 pub mod axis;
 pub mod file;
@@ -186,6 +190,44 @@ fn bad_value(message: impl Into<String>, span: Span, label: impl Into<String>) -
     Diag::new(Code::RuntimeValue, message, span, label)
 }
 
+/// A finished figure as pictures, for a [`Display`].
+#[derive(Clone, Debug)]
+pub struct Picture {
+    /// The figure as an SVG document.
+    pub svg: String,
+    /// The same figure as a PNG image.
+    pub png: Vec<u8>,
+}
+
+/// Where figures drawn without `file=` go instead of the terminal (see [`set_display`]).
+pub type Display = Box<dyn FnMut(Picture) -> std::io::Result<()>>;
+
+thread_local! {
+    /// The display of this thread's session, if a notebook front end set one.
+    static DISPLAY: std::cell::RefCell<Option<Display>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sends the figures this thread draws without `file=` to `display` (or, with `None`, back to
+/// the terminal); returns the display it replaces.
+pub fn set_display(display: Option<Display>) -> Option<Display> {
+    DISPLAY.with(|d| std::mem::replace(&mut *d.borrow_mut(), display))
+}
+
+/// Shows the figure on this thread's display, if there is one; `Ok(false)` when there is none.
+/// What was printed before is flushed first, so that it comes before the picture.
+fn show_on_display(figure: &Figure, axes: &axis::Axes, out: &mut dyn Write, span: Span) -> Result<bool, Diag> {
+    if !DISPLAY.with(|d| d.borrow().is_some()) {
+        return Ok(false);
+    }
+    let placed = |e| placed(e, span);
+    let picture =
+        Picture { svg: file::svg(figure, axes).map_err(placed)?, png: file::png(figure, axes).map_err(placed)? };
+    let io = |e: std::io::Error| Diag::new(Code::Io, format!("cannot show the plot: {e}"), span, "while drawing");
+    out.flush().map_err(io)?;
+    DISPLAY.with(|d| d.borrow_mut().as_mut().map_or(Ok(()), |show| show(picture))).map_err(io)?;
+    Ok(true)
+}
+
 /// Runs one plotting call. `open` is the figure that `figure()` opened, if any; `out` is where
 /// terminal charts go.
 pub fn run(
@@ -271,17 +313,21 @@ fn draw(figure: &Figure, file: Option<(PathBuf, Span)>, out: &mut dyn Write, spa
     }
     let axes = axis::Axes::of(figure).map_err(|message| bad_value(message, span, "cannot be drawn"))?;
     match file {
-        Some((path, file_span)) => file::write(figure, &axes, &path).map_err(|e| {
-            let mut d = Diag::new(e.code, e.message, file_span, e.label);
-            d.help = e.help;
-            d
-        }),
+        Some((path, file_span)) => file::write(figure, &axes, &path).map_err(|e| placed(e, file_span)),
+        None if show_on_display(figure, &axes, out, span)? => Ok(()),
         None => {
             let text = term::render(figure, &axes);
             out.write_all(text.as_bytes())
                 .map_err(|e| Diag::new(Code::Io, format!("cannot write output: {e}"), span, "while drawing"))
         }
     }
+}
+
+/// A drawing error as a diagnostic at `span`.
+fn placed(e: crate::prims::OpError, span: Span) -> Diag {
+    let mut d = Diag::new(e.code, e.message, span, e.label);
+    d.help = e.help;
+    d
 }
 
 /// Data with at least one finite value, whose finite values span a finite range; an error naming
