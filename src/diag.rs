@@ -49,6 +49,8 @@ pub enum Code {
     RuntimeGrad,
     /// Stopped by Ctrl-C.
     RuntimeInterrupted,
+    /// A warning: a float variable became `inf` or `nan` inside a loop.
+    LintNonfinite,
     /// A failed `assert`.
     Assert,
     /// A file that cannot be read or written, or whose contents are malformed.
@@ -83,6 +85,7 @@ impl Code {
             Code::RuntimeUninit => "tscript::runtime::uninit",
             Code::RuntimeGrad => "tscript::runtime::grad",
             Code::RuntimeInterrupted => "tscript::runtime::interrupted",
+            Code::LintNonfinite => "tscript::lint::nonfinite",
             Code::Assert => "tscript::assert",
             Code::Io => "tscript::io",
             Code::LinalgSingular => "tscript::linalg::singular",
@@ -102,17 +105,19 @@ pub struct Diag {
     pub labels: Vec<(Span, String)>,
     /// A help line, if any.
     pub help: Option<String>,
+    /// Whether it is an error (the default) or a warning.
+    pub severity: miette::Severity,
 }
 
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None }
+        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: miette::Severity::Error }
     }
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
     pub fn unplaced(code: Code, message: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: Vec::new(), help: None }
+        Diag { code, message: message.into(), labels: Vec::new(), help: None, severity: miette::Severity::Error }
     }
 
     /// Adds a help line.
@@ -213,6 +218,10 @@ impl std::error::Error for Placed {}
 impl miette::Diagnostic for Placed {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.diag.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.diag.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -71,7 +71,7 @@ impl Session {
     /// statement if that is an expression. Nothing runs if any check fails.
     pub fn run(&mut self, name: &str, text: &str) -> Result<Option<Value>, Vec<Diag>> {
         let stmts = self.check(name, text)?;
-        self.interp.run(&stmts, self.lowerer.global_size()).map_err(|d| vec![d])
+        self.interp.run(&stmts, self.lowerer.global_size(), &self.sources).map_err(|d| vec![d])
     }
 
     /// Parses, lowers and type-checks `text` without running it, returning what would run. Every
@@ -142,40 +142,10 @@ impl Session {
         result.map(|(_, t)| t.to_string())
     }
 
-    /// Everything an entry can change (top-level names, their values, the default dtype, the
-    /// random generator), for [`Session::restore`] after an interrupted REPL entry.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            lowerer: self.lowerer.clone(),
-            types: self.checker.snapshot(),
-            slots: self.interp.globals.slots.borrow().clone(),
-            dtype: self.interp.ctx.dtype,
-            rng: self.interp.ctx.rng.clone(),
-        }
-    }
-
-    /// Puts the session back as it was when `snapshot` was taken. Values are shared, not copied.
-    pub fn restore(&mut self, snapshot: Snapshot) {
-        self.lowerer = snapshot.lowerer;
-        self.checker.restore(snapshot.types);
-        *self.interp.globals.slots.borrow_mut() = snapshot.slots;
-        self.interp.ctx.dtype = snapshot.dtype;
-        self.interp.ctx.rng = snapshot.rng;
-    }
-
     /// Renders a diagnostic for a terminal (colour when it is one and `NO_COLOR` is unset).
     pub fn report(&self, diag: Diag) -> miette::Report {
         self.sources.report(diag)
     }
-}
-
-/// A session's state at one moment (see [`Session::snapshot`]).
-pub struct Snapshot {
-    lowerer: Lowerer,
-    types: Vec<Option<types::Type>>,
-    slots: Vec<Value>,
-    dtype: syntax::ast::FloatDtype,
-    rng: rand_pcg::Pcg64,
 }
 
 /// Collects what a session prints, for tests, benchmarks and programs that embed TensorScript:

@@ -1,11 +1,14 @@
 //! The tree-walking evaluator over [`Ir`]. Variables are frame slots; tensors are shared until
 //! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
 //! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
+//! The outermost running `for` loop is counted ([`super::progress`]): its bar, the step an
+//! interrupt names, and the warning when a float scalar variable first becomes `inf` or `nan`.
 
+use super::progress::{self, Progress, Step};
 use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
-use crate::diag::{Code, Diag};
+use crate::diag::{Code, Diag, SourceMap};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
@@ -78,6 +81,12 @@ pub struct Interp {
     pub grad_depth: u32,
     /// The figure that `figure()` opened and `show()` will draw, if any.
     pub figure: Option<crate::plot::Figure>,
+    /// The outermost running `for` loop and its bar.
+    progress: Progress,
+    /// The step of the counted loop that an interrupt stopped.
+    stopped_in: Option<Step>,
+    /// The session's sources, for the line numbers and warnings reported while running.
+    sources: SourceMap,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -89,20 +98,38 @@ impl Interp {
     /// An interpreter that prints to `out`, with `args` as the script's arguments.
     pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: ThreadPolicy) -> Interp {
         threads.initial();
+        let progress = Progress::default();
         Interp {
             globals: Frame::new(0, None),
             ctx: Ctx { dtype: FloatDtype::F64, rng: rand_pcg::Pcg64::seed_from_u64(0), site: Span::default() },
-            out,
+            out: progress.output(out),
             args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
             threads,
             depth: 0,
             grad_depth: 0,
             figure: None,
+            progress,
+            stopped_in: None,
+            sources: SourceMap::default(),
         }
     }
 
     /// Runs top-level statements; returns the value of the last one if it is an expression.
-    pub fn run(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
+    /// `sources` holds their text, for the line an interrupt names and for warnings.
+    pub fn run(&mut self, stmts: &[Stmt], global_size: usize, sources: &SourceMap) -> Result<Option<Value>, Diag> {
+        self.sources.clone_from(sources);
+        let result = self.run_statements(stmts, global_size);
+        result.map_err(|mut d| {
+            if d.code == Code::RuntimeInterrupted {
+                let line = d.span().and_then(|span| progress::line_of(&self.sources, span));
+                d.message = progress::interrupt_message(self.stopped_in.take(), line);
+            }
+            d
+        })
+    }
+
+    fn run_statements(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
+        self.stopped_in = None;
         {
             let mut slots = self.globals.slots.borrow_mut();
             if slots.len() < global_size {
@@ -218,14 +245,16 @@ impl Interp {
             StmtKind::For { slot, start, end, inclusive, body } => {
                 let a = self.int(start, frame, "a `for` range bound")?;
                 let b = self.int(end, frame, "a `for` range bound")?;
-                let mut i = a;
-                while i < b || (*inclusive && i == b) {
-                    check_interrupt(stmt.span)?;
-                    self.store(*slot, Value::Int(i), frame);
-                    if !self.loop_body(body, frame)? || i == b {
-                        break;
+                let steps = (b as i128 - a as i128 + i128::from(*inclusive)).clamp(0, u64::MAX as i128) as u64;
+                if self.progress.begin(steps) {
+                    let result = self.for_steps(*slot, a, b, *inclusive, body, frame, stmt.span, true);
+                    let place = self.progress.end();
+                    if matches!(&result, Err(Unwind::Error(d)) if d.code == Code::RuntimeInterrupted) {
+                        self.stopped_in = place;
                     }
-                    i += 1;
+                    result?;
+                } else {
+                    self.for_steps(*slot, a, b, *inclusive, body, frame, stmt.span, false)?;
                 }
             }
             StmtKind::Threads { count, body } => {
@@ -263,6 +292,59 @@ impl Interp {
         Ok(unit())
     }
 
+    /// The steps of `for SLOT in a..b` (`..=` when `inclusive`); `counted` when it is the loop
+    /// [`Progress`] counts.
+    #[allow(clippy::too_many_arguments)]
+    fn for_steps(
+        &mut self,
+        slot: Slot,
+        a: i64,
+        b: i64,
+        inclusive: bool,
+        body: &[Stmt],
+        frame: &Rc<Frame>,
+        span: Span,
+        counted: bool,
+    ) -> Result<(), Unwind> {
+        let mut i = a;
+        while i < b || (inclusive && i == b) {
+            check_interrupt(span)?;
+            if counted {
+                self.progress.step();
+            }
+            self.store(slot, Value::Int(i), frame);
+            if !self.loop_body(body, frame)? || i == b {
+                break;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Warns when an assignment inside the counted loop turns `old`, a finite float scalar, into
+    /// `new`, an `inf` or `nan` one (once per loop; tensors are not looked at, so that it costs
+    /// no pass over their elements).
+    fn watch(&mut self, old: &Value, new: &Value, name: &str, span: Span) {
+        let nonfinite = match new.primal() {
+            Value::F64(x) => !x.is_finite(),
+            Value::F32(x) => !x.is_finite(),
+            _ => return,
+        };
+        let finite_before = match old.primal() {
+            Value::F64(x) => x.is_finite(),
+            Value::F32(x) => x.is_finite(),
+            _ => false,
+        };
+        if !(nonfinite && finite_before) {
+            return;
+        }
+        let Some(step) = self.progress.first_nonfinite() else { return };
+        let warning = nonfinite_warning(name, new, step, progress::line_of(&self.sources, span), span);
+        let report = self.sources.report(warning);
+        let _ = self.out.flush();
+        self.progress.suspend(|| eprintln!("{report:?}"));
+    }
+
     /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
     /// owned tensor is updated in place; on error it is put back unchanged.
     fn assign(
@@ -276,7 +358,10 @@ impl Interp {
     ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
-            self.take(slot, name, frame, span)?;
+            let old = self.take(slot, name, frame, span)?;
+            if self.progress.counting() {
+                self.watch(&old, &v, name, span);
+            }
             self.store(slot, v, frame);
             return Ok(());
         };
@@ -290,17 +375,18 @@ impl Interp {
             }
             let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
                 .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
-            return self.finish_compound(slot, op, old, product, frame, span, value.span);
+            return self.finish_compound(slot, name, op, old, product, frame, span, value.span);
         }
         let v = self.eval(value, frame);
         let old = self.take(slot, name, frame, span)?;
-        self.finish_compound(slot, op, old, v, frame, span, value.span)
+        self.finish_compound(slot, name, op, old, v, frame, span, value.span)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn finish_compound(
         &mut self,
         slot: Slot,
+        name: &str,
         op: Arith,
         old: Value,
         v: Result<Value, Unwind>,
@@ -334,6 +420,9 @@ impl Interp {
         };
         match apply(Prim::Arith(op), operands, &mut self.ctx) {
             Ok(result) => {
+                if let Some(old) = keep.as_ref().filter(|_| self.progress.counting()) {
+                    self.watch(old, &result, name, span);
+                }
                 self.store(slot, result, frame);
                 Ok(())
             }
@@ -348,7 +437,11 @@ impl Interp {
 
     fn bind(&mut self, target: &Target, v: Value, frame: &Rc<Frame>, span: Span) -> Result<(), Diag> {
         match target {
-            Target::Slot(slot, _) => {
+            Target::Slot(slot, name) => {
+                if self.progress.counting() {
+                    let slots = Self::frame_at(frame, slot.depth).slots.borrow();
+                    self.watch(&slots[slot.index as usize], &v, name, span);
+                }
                 self.store(*slot, v, frame);
                 Ok(())
             }
@@ -672,6 +765,21 @@ fn add_scaled_in_place(old: &mut Value, sign: f64, s: &Value, g: &Value) -> bool
         }
         _ => false,
     }
+}
+
+/// The warning that `name` became `value` (`inf`, `-inf` or `nan`) in `step` of the counted loop.
+fn nonfinite_warning(name: &str, value: &Value, step: Step, line: Option<usize>, span: Span) -> Diag {
+    let value = crate::value::text(value);
+    let at = line.map(|l| format!(", at line {l}")).unwrap_or_default();
+    let mut d = Diag::new(
+        Code::LintNonfinite,
+        format!("`{name}` first became {value} in {step}{at}"),
+        span,
+        format!("first {value} here"),
+    )
+    .with_help("the step size may be too large: try a smaller learning rate");
+    d.severity = miette::Severity::Warning;
+    d
 }
 
 fn uninit(name: &str, span: Span) -> Diag {
