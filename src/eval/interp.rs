@@ -321,21 +321,19 @@ impl Interp {
         Ok(())
     }
 
+    /// Whether an assignment storing `new` inside a loop may need [`Interp::watch`]: a loop is
+    /// counted and `new` is an `inf` or `nan` float scalar. Tensors are not looked at, so that
+    /// this costs no pass over their elements, only a test of the value's kind.
+    #[inline]
+    fn watched(&self, new: &Value) -> bool {
+        self.progress.counting() && !finite_scalar(new).unwrap_or(true)
+    }
+
     /// Warns when an assignment inside the counted loop turns `old`, a finite float scalar, into
-    /// `new`, an `inf` or `nan` one (once per loop; tensors are not looked at, so that it costs
-    /// no pass over their elements).
+    /// `new`, an `inf` or `nan` one ([`Interp::watched`] said so), once per loop.
+    #[cold]
     fn watch(&mut self, old: &Value, new: &Value, name: &str, span: Span) {
-        let nonfinite = match new.primal() {
-            Value::F64(x) => !x.is_finite(),
-            Value::F32(x) => !x.is_finite(),
-            _ => return,
-        };
-        let finite_before = match old.primal() {
-            Value::F64(x) => x.is_finite(),
-            Value::F32(x) => x.is_finite(),
-            _ => false,
-        };
-        if !(nonfinite && finite_before) {
+        if finite_scalar(old) != Some(true) {
             return;
         }
         let Some(step) = self.progress.first_nonfinite() else { return };
@@ -359,7 +357,7 @@ impl Interp {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
             let old = self.take(slot, name, frame, span)?;
-            if self.progress.counting() {
+            if self.watched(&v) {
                 self.watch(&old, &v, name, span);
             }
             self.store(slot, v, frame);
@@ -420,7 +418,7 @@ impl Interp {
         };
         match apply(Prim::Arith(op), operands, &mut self.ctx) {
             Ok(result) => {
-                if let Some(old) = keep.as_ref().filter(|_| self.progress.counting()) {
+                if let Some(old) = keep.as_ref().filter(|_| self.watched(&result)) {
                     self.watch(old, &result, name, span);
                 }
                 self.store(slot, result, frame);
@@ -438,7 +436,7 @@ impl Interp {
     fn bind(&mut self, target: &Target, v: Value, frame: &Rc<Frame>, span: Span) -> Result<(), Diag> {
         match target {
             Target::Slot(slot, name) => {
-                if self.progress.counting() {
+                if self.watched(&v) {
                     let slots = Self::frame_at(frame, slot.depth).slots.borrow();
                     self.watch(&slots[slot.index as usize], &v, name, span);
                 }
@@ -764,6 +762,17 @@ fn add_scaled_in_place(old: &mut Value, sign: f64, s: &Value, g: &Value) -> bool
             true
         }
         _ => false,
+    }
+}
+
+/// Whether `v` is finite, when it is a float scalar; `None` for any other value.
+#[inline]
+fn finite_scalar(v: &Value) -> Option<bool> {
+    match v {
+        Value::F64(x) => Some(x.is_finite()),
+        Value::F32(x) => Some(x.is_finite()),
+        Value::Tracer(t) => finite_scalar(&t.primal),
+        _ => None,
     }
 }
 

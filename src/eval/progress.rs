@@ -12,7 +12,7 @@
 
 use crate::diag::SourceMap;
 use crate::span::Span;
-use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::cell::RefCell;
 use std::io::{self, IsTerminal, Write};
 use std::rc::Rc;
@@ -37,7 +37,7 @@ pub const CHECK_EVERY: f64 = 0.05;
 const MAX_STRIDE: u64 = 1 << 24;
 
 /// The bar's layout: `[=====>    ] step 4,213 of 10,000 · 1,234 steps/s · 5s left`.
-const TEMPLATE: &str = "[{wide_bar}] step {human_pos} of {human_len} · {rate} · {eta} left";
+const TEMPLATE: &str = "[{wide_bar}] step {human_pos} of {human_len} · {rate} · {left} left";
 
 /// The bar on the screen, if any: shared between the loop that draws it and the script's output,
 /// which takes it off the screen while a line is printed.
@@ -171,10 +171,27 @@ fn new_bar(total: u64, elapsed: Duration, target: ProgressDrawTarget) -> Progres
     let style = ProgressStyle::with_template(TEMPLATE)
         .expect("the template is valid (a unit test renders it)")
         .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{}", rate_text(state.per_sec()));
+            let _ = write!(w, "{}", rate_text(steps_per_second(state)));
+        })
+        .with_key("left", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let rate = steps_per_second(state);
+            let left = state.len().unwrap_or(0).saturating_sub(state.pos()) + 1;
+            let seconds = if rate > 0.0 { (left as f64 / rate).min(1e9) } else { 0.0 };
+            let _ = write!(w, "{:#}", HumanDuration(Duration::from_secs_f64(seconds)));
         })
         .progress_chars("=> ");
     ProgressBar::with_draw_target(Some(total), target).with_style(style).with_elapsed(elapsed)
+}
+
+/// The steps finished per second since the loop began (the bar's position is the step running):
+/// the mean over the whole loop, which stays steady where the rate of the last few steps jumps.
+fn steps_per_second(state: &ProgressState) -> f64 {
+    let seconds = state.elapsed().as_secs_f64();
+    if seconds > 0.0 {
+        state.pos().saturating_sub(1) as f64 / seconds
+    } else {
+        0.0
+    }
 }
 
 /// A rate for people: `1,234 steps/s`, `12.5 steps/s`, `0.42 steps/s`.
@@ -344,7 +361,7 @@ mod tests {
         let mut sources = SourceMap::default();
         sources.add("a", "one\ntwo\n").unwrap();
         let base = sources.add("b", "x\ny\nz").unwrap();
-        assert_eq!(line_of(&sources, Span::new(base + 4, base + 5)), Some(3));
+        assert_eq!(line_of(&sources, Span::new(base as usize + 4, base as usize + 5)), Some(3));
         assert_eq!(line_of(&sources, Span::new(4, 5)), Some(2));
     }
 }
