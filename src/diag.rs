@@ -112,7 +112,13 @@ pub struct Diag {
 impl Diag {
     /// A diagnostic with one labelled span.
     pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diag {
-        Diag { code, message: message.into(), labels: vec![(span, label.into())], help: None, severity: miette::Severity::Error }
+        Diag {
+            code,
+            message: message.into(),
+            labels: vec![(span, label.into())],
+            help: None,
+            severity: miette::Severity::Error,
+        }
     }
 
     /// A diagnostic that points at no source (a usage or file error outside any script).
