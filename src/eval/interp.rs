@@ -119,13 +119,7 @@ impl Interp {
     pub fn run(&mut self, stmts: &[Stmt], global_size: usize, sources: &SourceMap) -> Result<Option<Value>, Diag> {
         self.sources.clone_from(sources);
         let result = self.run_statements(stmts, global_size);
-        result.map_err(|mut d| {
-            if d.code == Code::RuntimeInterrupted {
-                let line = d.span().and_then(|span| progress::line_of(&self.sources, span));
-                d.message = progress::interrupt_message(self.stopped_in.take(), line);
-            }
-            d
-        })
+        result.map_err(|d| progress::place_interrupt(d, self.stopped_in.take(), &self.sources))
     }
 
     fn run_statements(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
@@ -326,18 +320,18 @@ impl Interp {
     /// this costs no pass over their elements, only a test of the value's kind.
     #[inline]
     fn watched(&self, new: &Value) -> bool {
-        self.progress.counting() && !finite_scalar(new).unwrap_or(true)
+        self.progress.counting() && !progress::finite_scalar(new).unwrap_or(true)
     }
 
     /// Warns when an assignment inside the counted loop turns `old`, a finite float scalar, into
     /// `new`, an `inf` or `nan` one ([`Interp::watched`] said so), once per loop.
     #[cold]
     fn watch(&mut self, old: &Value, new: &Value, name: &str, span: Span) {
-        if finite_scalar(old) != Some(true) {
+        if progress::finite_scalar(old) != Some(true) {
             return;
         }
         let Some(step) = self.progress.first_nonfinite() else { return };
-        let warning = nonfinite_warning(name, new, step, progress::line_of(&self.sources, span), span);
+        let warning = progress::nonfinite_warning(name, new, step, progress::line_of(&self.sources, span), span);
         let report = self.sources.report(warning);
         let _ = self.out.flush();
         self.progress.suspend(|| eprintln!("{report:?}"));
@@ -763,32 +757,6 @@ fn add_scaled_in_place(old: &mut Value, sign: f64, s: &Value, g: &Value) -> bool
         }
         _ => false,
     }
-}
-
-/// Whether `v` is finite, when it is a float scalar; `None` for any other value.
-#[inline]
-fn finite_scalar(v: &Value) -> Option<bool> {
-    match v {
-        Value::F64(x) => Some(x.is_finite()),
-        Value::F32(x) => Some(x.is_finite()),
-        Value::Tracer(t) => finite_scalar(&t.primal),
-        _ => None,
-    }
-}
-
-/// The warning that `name` became `value` (`inf`, `-inf` or `nan`) in `step` of the counted loop.
-fn nonfinite_warning(name: &str, value: &Value, step: Step, line: Option<usize>, span: Span) -> Diag {
-    let value = crate::value::text(value);
-    let at = line.map(|l| format!(", at line {l}")).unwrap_or_default();
-    let mut d = Diag::new(
-        Code::LintNonfinite,
-        format!("`{name}` first became {value} in {step}{at}"),
-        span,
-        format!("first {value} here"),
-    )
-    .with_help("the step size may be too large: try a smaller learning rate");
-    d.severity = miette::Severity::Warning;
-    d
 }
 
 fn uninit(name: &str, span: Span) -> Diag {

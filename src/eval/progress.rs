@@ -10,8 +10,9 @@
 //! A step costs an increment and a comparison: the clock is read only every so often (about
 //! every [`CHECK_EVERY`] seconds at the rate seen so far), and only when bars are enabled.
 
-use crate::diag::SourceMap;
+use crate::diag::{Code, Diag, SourceMap};
 use crate::span::Span;
+use crate::value::Value;
 use indicatif::{HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::cell::RefCell;
 use std::io::{self, IsTerminal, Write};
@@ -203,6 +204,32 @@ fn rate_text(per_second: f64) -> String {
     }
 }
 
+/// Whether `v` is finite, when it is a float scalar; `None` for any other value.
+#[inline]
+pub fn finite_scalar(v: &Value) -> Option<bool> {
+    match v {
+        Value::F64(x) => Some(x.is_finite()),
+        Value::F32(x) => Some(x.is_finite()),
+        Value::Tracer(t) => finite_scalar(&t.primal),
+        _ => None,
+    }
+}
+
+/// The warning that `name` became `value` (`inf`, `-inf` or `nan`) in `step` of the counted loop.
+pub fn nonfinite_warning(name: &str, value: &Value, step: Step, line: Option<usize>, span: Span) -> Diag {
+    let value = crate::value::text(value.primal());
+    let at = line.map(|l| format!(", at line {l}")).unwrap_or_default();
+    let mut d = Diag::new(
+        Code::LintNonfinite,
+        format!("`{name}` first became {value} in {step}{at}"),
+        span,
+        format!("first {value} here"),
+    )
+    .with_help("the step size may be too large: try a smaller learning rate");
+    d.severity = miette::Severity::Warning;
+    d
+}
+
 /// The message of an interrupt, from where it stopped: `interrupted in step 4,213 of 10,000 at
 /// line 7`, or `interrupted at line 7` outside a counted loop.
 pub fn interrupt_message(step: Option<Step>, line: Option<usize>) -> String {
@@ -214,6 +241,16 @@ pub fn interrupt_message(step: Option<Step>, line: Option<usize>) -> String {
         message.push_str(&format!(" at line {line}"));
     }
     message
+}
+
+/// An interrupt's diagnostic `d` with the message saying where it stopped (other diagnostics
+/// unchanged): the counted loop's `step`, if it was in one, and the line.
+pub fn place_interrupt(mut d: Diag, step: Option<Step>, sources: &SourceMap) -> Diag {
+    if d.code == Code::RuntimeInterrupted {
+        let line = d.span().and_then(|span| line_of(sources, span));
+        d.message = interrupt_message(step, line);
+    }
+    d
 }
 
 /// The line (from 1) of the text that `span` starts on, within its own source.
