@@ -49,6 +49,8 @@ pub enum Code {
     RuntimeGrad,
     /// Stopped by Ctrl-C.
     RuntimeInterrupted,
+    /// A warning: a float variable became `inf` or `nan` inside a loop.
+    LintNonfinite,
     /// A failed `assert`.
     Assert,
     /// A file that cannot be read or written, or whose contents are malformed.
@@ -89,6 +91,7 @@ impl Code {
             Code::RuntimeUninit => "tscript::runtime::uninit",
             Code::RuntimeGrad => "tscript::runtime::grad",
             Code::RuntimeInterrupted => "tscript::runtime::interrupted",
+            Code::LintNonfinite => "tscript::lint::nonfinite",
             Code::Assert => "tscript::assert",
             Code::Io => "tscript::io",
             Code::ImportCycle => "tscript::import::cycle",

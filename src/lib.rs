@@ -54,11 +54,9 @@ pub struct Session {
     checker: check::Checker,
     /// The interpreter, with the top-level frame and the run-time state.
     pub interp: Interp,
-    /// Whether warnings (`tscript::lint::...`) are errors (`--deny-warnings`).
+    /// Whether warnings (`tscript::lint::...`) are errors (`--deny-warnings`), the checker's and
+    /// those found while running.
     pub deny_warnings: bool,
-    /// Where [`Session::run`] prints the warnings of a text before running it (standard error
-    /// unless [`Session::set_warning_output`] says otherwise).
-    warning_out: Box<dyn Write>,
     /// The warnings of the last check not yet printed or taken.
     warnings: Vec<Diag>,
 }
@@ -73,14 +71,14 @@ impl Session {
             checker: check::Checker::default(),
             interp: Interp::new(out, args, threads),
             deny_warnings: false,
-            warning_out: Box::new(std::io::stderr()),
             warnings: Vec::new(),
         }
     }
 
-    /// Sends the warnings [`Session::run`] prints to `out` instead of standard error.
+    /// Sends the warnings [`Session::run`] prints (the checker's, then those found while
+    /// running) to `out` instead of standard error.
     pub fn set_warning_output(&mut self, out: Box<dyn Write>) {
-        self.warning_out = out;
+        self.interp.warning_out = out;
     }
 
     /// Takes the warnings of the last [`Session::check`] (a `run` prints them itself).
@@ -92,13 +90,9 @@ impl Session {
     /// statement if that is an expression. Nothing runs if any check fails.
     pub fn run(&mut self, name: &str, text: &str) -> Result<Option<Value>, Vec<Diag>> {
         let stmts = self.check(name, text)?;
-        if !self.warnings.is_empty() {
-            let _ = std::io::stdout().flush();
-            for w in self.take_warnings() {
-                let _ = writeln!(self.warning_out, "{:?}", self.sources.report(w));
-            }
-        }
-        self.interp.run(&stmts, self.lowerer.global_size()).map_err(|d| vec![d])
+        self.interp.deny_warnings = self.deny_warnings;
+        let warnings = self.take_warnings();
+        self.interp.run(&stmts, self.lowerer.global_size(), &self.sources, warnings).map_err(|d| vec![d])
     }
 
     /// Parses, lowers and type-checks `text` without running it, returning what would run. Every
@@ -209,40 +203,10 @@ impl Session {
         result.map(|(_, t)| t.to_string())
     }
 
-    /// Everything an entry can change (top-level names, their values, the default dtype, the
-    /// random generator), for [`Session::restore`] after an interrupted REPL entry.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            lowerer: self.lowerer.clone(),
-            types: self.checker.snapshot(),
-            slots: self.interp.globals.slots.borrow().clone(),
-            dtype: self.interp.ctx.dtype,
-            rng: self.interp.ctx.rng.clone(),
-        }
-    }
-
-    /// Puts the session back as it was when `snapshot` was taken. Values are shared, not copied.
-    pub fn restore(&mut self, snapshot: Snapshot) {
-        self.lowerer = snapshot.lowerer;
-        self.checker.restore(snapshot.types);
-        *self.interp.globals.slots.borrow_mut() = snapshot.slots;
-        self.interp.ctx.dtype = snapshot.dtype;
-        self.interp.ctx.rng = snapshot.rng;
-    }
-
     /// Renders a diagnostic for a terminal (colour when it is one and `NO_COLOR` is unset).
     pub fn report(&self, diag: Diag) -> miette::Report {
         self.sources.report(diag)
     }
-}
-
-/// A session's state at one moment (see [`Session::snapshot`]).
-pub struct Snapshot {
-    lowerer: Lowerer,
-    types: Vec<Option<types::Type>>,
-    slots: Vec<Value>,
-    dtype: syntax::ast::FloatDtype,
-    rng: rand_pcg::Pcg64,
 }
 
 /// Collects what a session prints, for tests, benchmarks and programs that embed TensorScript:

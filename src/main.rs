@@ -32,6 +32,9 @@ struct Cli {
     /// Make warnings (`tscript::lint::...`) errors: nothing runs when there is one.
     #[arg(long)]
     deny_warnings: bool,
+    /// No progress bar for long loops (there is none either when standard error is not a terminal).
+    #[arg(long)]
+    no_progress: bool,
     /// A script and its arguments, or a command: run, check, info, repl, jupyter.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     // Before the first BLAS call and before any other thread exists.
     blas::kernel::startup(cli.blas_kernel.as_deref());
     let _ = ctrlc::set_handler(interrupt);
+    tscript::eval::progress::enable(!cli.no_progress && std::io::stderr().is_terminal());
     let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli, stdout_closed));
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),

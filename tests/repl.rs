@@ -144,7 +144,7 @@ fn an_error_keeps_the_variables() {
 }
 
 #[test]
-fn ctrl_c_stops_a_loop_and_restores_the_variables() {
+fn ctrl_c_stops_a_loop_and_keeps_the_variables() {
     let dir = TempDir::new("interrupt");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let k = 5");
@@ -152,13 +152,14 @@ fn ctrl_c_stops_a_loop_and_restores_the_variables() {
     repl.expect("1234");
     repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
     repl.expect("tscript::runtime::interrupted");
+    repl.expect("interrupted at line 1; variables keep their values");
     repl.expect("ts> ");
-    repl.enter("k", "5 : int");
+    repl.enter("k > 100", "true : bool");
     repl.send_line("unfinished(");
     repl.expect("..> ");
     repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
     repl.expect("ts> ");
-    repl.enter("k + 1", "6 : int");
+    repl.enter("k - k", "0 : int");
     assert_eq!(repl.quit(), 0);
 }
 
@@ -173,8 +174,51 @@ fn ctrl_c_stops_a_straight_line_entry_after_the_running_product() {
     repl.expect("tscript::runtime::interrupted");
     repl.expect("ts> ");
     repl.send_line("shape(Z)");
-    repl.expect("tscript::name::undefined");
+    repl.expect("tscript::runtime::uninit");
     repl.enter("shape(X)", "(2500, 2500) : (int, int)");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn ctrl_c_keeps_the_weights_a_training_loop_has_learned() {
+    let dir = TempDir::new("interrupt-training");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    // Wide enough for the message on one line.
+    repl.session.get_process_mut().set_window_size(200, 40).expect("resize the pty");
+    repl.run("let target = [1.0, 2.0, 3.0]");
+    repl.run("fn loss(w) = sum((w - target) ^ 2)");
+    repl.run("let w = zeros(3)");
+    repl.send_line("for step in 0..100000000 { w -= 0.0000001 * grad(loss)(w) }");
+    // Long enough for steps to run and the bar to show; the test asserts no time.
+    std::thread::sleep(Duration::from_millis(1500));
+    repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
+    repl.expect("tscript::runtime::interrupted");
+    repl.expect("interrupted in step ");
+    repl.expect(" of 100,000,000 at line 1; variables keep their values");
+    repl.expect("ts> ");
+    repl.send_line("w");
+    let shown = repl.expect(" : f64[3]");
+    assert!(!shown.contains("[0.0, 0.0, 0.0]"), "the weights were put back: {shown:?}");
+    repl.expect("ts> ");
+    repl.enter("all(w > 0.0) and all(w < target)", "true : bool");
+    repl.enter("sum(w * 0.0)", "0.0 : f64");
+    assert_eq!(repl.quit(), 0);
+}
+
+#[test]
+fn ctrl_c_inside_grad_leaves_a_compound_assignment_undone() {
+    let dir = TempDir::new("interrupt-grad");
+    let mut repl = Repl::start(&dir.0.join("history"));
+    repl.run("fn slow(w) { let s = 0.0; while true { s += sum(w) }; s }");
+    repl.run("let w = [1.0, 2.0, 3.0]");
+    repl.send_line("print(\"begun\"); w -= 0.1 * grad(slow)(w)");
+    repl.expect("begun");
+    repl.session.send(ControlCode::EndOfText).expect("send Ctrl-C");
+    repl.expect("interrupted at line 1; variables keep their values");
+    repl.expect("ts> ");
+    repl.enter("w", "[1.0, 2.0, 3.0] : f64[3]");
+    repl.run("w -= 0.5 * [2.0, 2.0, 2.0]");
+    repl.enter("w", "[0.0, 1.0, 2.0] : f64[3]");
     assert_eq!(repl.quit(), 0);
 }
 

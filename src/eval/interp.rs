@@ -1,11 +1,14 @@
 //! The tree-walking evaluator over [`Ir`]. Variables are frame slots; tensors are shared until
 //! written; a compound assignment moves the variable's tensor out of its slot so that a uniquely
 //! owned tensor is updated in place, and `W -= s * G` runs as one fused `W += (-s) G` pass.
+//! The outermost running `for` loop is counted ([`super::progress`]): its bar, the step an
+//! interrupt names, and the warning when a float scalar variable first becomes `inf` or `nan`.
 
+use super::progress::{self, Progress, Step};
 use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
-use crate::diag::{Code, Diag};
+use crate::diag::{Code, Diag, SourceMap};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
@@ -78,6 +81,16 @@ pub struct Interp {
     pub grad_depth: u32,
     /// The figure that `figure()` opened and `show()` will draw, if any.
     pub figure: Option<crate::plot::Figure>,
+    /// The outermost running `for` loop and its bar.
+    progress: Progress,
+    /// The step of the counted loop that an interrupt stopped.
+    stopped_in: Option<Step>,
+    /// The session's sources, for the line numbers and warnings reported while running.
+    sources: SourceMap,
+    /// Where warnings are printed (standard error unless the session says otherwise).
+    pub warning_out: Box<dyn Write>,
+    /// Whether a warning is an error that stops the run (`--deny-warnings`).
+    pub deny_warnings: bool,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -89,6 +102,7 @@ impl Interp {
     /// An interpreter that prints to `out`, with `args` as the script's arguments.
     pub fn new(out: Box<dyn Write>, args: Vec<String>, threads: ThreadPolicy) -> Interp {
         threads.initial();
+        let progress = Progress::default();
         Interp {
             globals: Frame::new(0, None),
             ctx: Ctx {
@@ -97,17 +111,40 @@ impl Interp {
                 site: Span::default(),
                 print: crate::value::PrintOptions::default(),
             },
-            out,
+            out: progress.output(out),
             args: args.into_iter().map(|a| Value::Str(Rc::from(a))).collect(),
             threads,
             depth: 0,
             grad_depth: 0,
             figure: None,
+            progress,
+            stopped_in: None,
+            sources: SourceMap::default(),
+            warning_out: Box::new(std::io::stderr()),
+            deny_warnings: false,
         }
     }
 
     /// Runs top-level statements; returns the value of the last one if it is an expression.
-    pub fn run(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
+    /// `sources` holds their text, for the line an interrupt names and for warnings; the
+    /// checker's `warnings` are shown first ([`Interp::warn`]).
+    pub fn run(
+        &mut self,
+        stmts: &[Stmt],
+        global_size: usize,
+        sources: &SourceMap,
+        warnings: Vec<Diag>,
+    ) -> Result<Option<Value>, Diag> {
+        self.sources.clone_from(sources);
+        for warning in warnings {
+            self.warn(warning)?;
+        }
+        let result = self.run_statements(stmts, global_size);
+        result.map_err(|d| progress::place_interrupt(d, self.stopped_in.take(), &self.sources))
+    }
+
+    fn run_statements(&mut self, stmts: &[Stmt], global_size: usize) -> Result<Option<Value>, Diag> {
+        self.stopped_in = None;
         {
             let mut slots = self.globals.slots.borrow_mut();
             if slots.len() < global_size {
@@ -223,14 +260,16 @@ impl Interp {
             StmtKind::For { slot, start, end, inclusive, body } => {
                 let a = self.int(start, frame, "a `for` range bound")?;
                 let b = self.int(end, frame, "a `for` range bound")?;
-                let mut i = a;
-                while i < b || (*inclusive && i == b) {
-                    check_interrupt(stmt.span)?;
-                    self.store(*slot, Value::Int(i), frame);
-                    if !self.loop_body(body, frame)? || i == b {
-                        break;
+                let steps = (b as i128 - a as i128 + i128::from(*inclusive)).clamp(0, u64::MAX as i128) as u64;
+                if self.progress.begin(steps) {
+                    let result = self.for_steps(*slot, a, b, *inclusive, body, frame, stmt.span, true);
+                    let place = self.progress.end();
+                    if matches!(&result, Err(Unwind::Error(d)) if d.code == Code::RuntimeInterrupted) {
+                        self.stopped_in = place;
                     }
-                    i += 1;
+                    result?;
+                } else {
+                    self.for_steps(*slot, a, b, *inclusive, body, frame, stmt.span, false)?;
                 }
             }
             StmtKind::Threads { count, body } => {
@@ -274,6 +313,74 @@ impl Interp {
         Ok(unit())
     }
 
+    /// The steps of `for SLOT in a..b` (`..=` when `inclusive`); `counted` when it is the loop
+    /// [`Progress`] counts.
+    #[allow(clippy::too_many_arguments)]
+    fn for_steps(
+        &mut self,
+        slot: Slot,
+        a: i64,
+        b: i64,
+        inclusive: bool,
+        body: &[Stmt],
+        frame: &Rc<Frame>,
+        span: Span,
+        counted: bool,
+    ) -> Result<(), Unwind> {
+        let mut i = a;
+        while i < b || (inclusive && i == b) {
+            check_interrupt(span)?;
+            if counted {
+                self.progress.step();
+            }
+            self.store(slot, Value::Int(i), frame);
+            if !self.loop_body(body, frame)? || i == b {
+                break;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Whether an assignment storing `new` inside a loop may need [`Interp::watch`]: a loop is
+    /// counted and `new` is an `inf` or `nan` float scalar. Tensors are not looked at, so that
+    /// this costs no pass over their elements, only a test of the value's kind.
+    #[inline]
+    fn watched(&self, new: &Value) -> bool {
+        self.progress.counting() && !progress::finite_scalar(new).unwrap_or(true)
+    }
+
+    /// Warns when an assignment inside the counted loop turns `old`, a finite float scalar, into
+    /// `new`, an `inf` or `nan` one ([`Interp::watched`] said so), once per loop.
+    #[cold]
+    fn watch(&mut self, old: &Value, new: &Value, name: &str, span: Span) -> Result<(), Diag> {
+        if progress::finite_scalar(old) != Some(true) {
+            return Ok(());
+        }
+        let Some(step) = self.progress.first_nonfinite() else { return Ok(()) };
+        let line = progress::line_of(&self.sources, span);
+        self.warn(progress::nonfinite_warning(name, new, step, line, span))
+    }
+
+    /// Shows a warning, whether the checker or the run found it: nothing when a `# allow(NAME)`
+    /// on its line silences it, an error that stops the run under `--deny-warnings`, else its
+    /// report on the warning output (the progress bar taken off the screen meanwhile).
+    pub fn warn(&mut self, warning: Diag) -> Result<(), Diag> {
+        if crate::check::lint::allowed(&self.sources, &warning) {
+            return Ok(());
+        }
+        if self.deny_warnings {
+            return Err(warning.denied());
+        }
+        let report = self.sources.report(warning);
+        let _ = self.out.flush();
+        let out = &mut self.warning_out;
+        self.progress.suspend(|| {
+            let _ = writeln!(out, "{report:?}");
+        });
+        Ok(())
+    }
+
     /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
     /// owned tensor is updated in place; on error it is put back unchanged.
     fn assign(
@@ -287,7 +394,10 @@ impl Interp {
     ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
-            self.take(slot, name, frame, span)?;
+            let old = self.take(slot, name, frame, span)?;
+            if self.watched(&v) {
+                self.watch(&old, &v, name, span)?;
+            }
             self.store(slot, v, frame);
             return Ok(());
         };
@@ -301,17 +411,18 @@ impl Interp {
             }
             let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
                 .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
-            return self.finish_compound(slot, op, old, product, frame, span, value.span);
+            return self.finish_compound(slot, name, op, old, product, frame, span, value.span);
         }
         let v = self.eval(value, frame);
         let old = self.take(slot, name, frame, span)?;
-        self.finish_compound(slot, op, old, v, frame, span, value.span)
+        self.finish_compound(slot, name, op, old, v, frame, span, value.span)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn finish_compound(
         &mut self,
         slot: Slot,
+        name: &str,
         op: Arith,
         old: Value,
         v: Result<Value, Unwind>,
@@ -345,6 +456,9 @@ impl Interp {
         };
         match apply(Prim::Arith(op), operands, &mut self.ctx) {
             Ok(result) => {
+                if let Some(old) = keep.as_ref().filter(|_| self.watched(&result)) {
+                    self.watch(old, &result, name, span)?;
+                }
                 self.store(slot, result, frame);
                 Ok(())
             }
@@ -359,7 +473,11 @@ impl Interp {
 
     fn bind(&mut self, target: &Target, v: Value, frame: &Rc<Frame>, span: Span) -> Result<(), Diag> {
         match target {
-            Target::Slot(slot, _) => {
+            Target::Slot(slot, name) => {
+                if self.watched(&v) {
+                    let slots = Self::frame_at(frame, slot.depth).slots.borrow();
+                    self.watch(&slots[slot.index as usize], &v, name, span)?;
+                }
                 self.store(*slot, v, frame);
                 Ok(())
             }

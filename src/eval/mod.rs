@@ -1,11 +1,13 @@
 //! Evaluation. [`lower`] resolves the syntax tree into [`Ir`]: every name becomes a frame slot,
 //! every operator and built-in call a [`Prim`] with its arguments in canonical order, every
 //! `dtype` directive is applied to the literals and constructors it governs. [`interp`] walks the
-//! IR; [`builtins`] runs the built-ins that call functions or touch the world.
+//! IR; [`builtins`] runs the built-ins that call functions or touch the world; [`progress`]
+//! counts the outermost running `for` loop and draws its bar.
 
 pub mod builtins;
 pub mod interp;
 pub mod lower;
+pub mod progress;
 
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
