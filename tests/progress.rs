@@ -132,6 +132,19 @@ print(w)
 }
 
 #[test]
+fn the_run_time_warning_obeys_allow_and_deny_warnings() {
+    let script = |allow: &str| {
+        format!("let w = 3.0\nfor step in 0..1000 {{\n    let loss = w ^ 2{allow}\n    w -= 10.0 * 2.0 * w\n}}\nprint(\"done\")\n")
+    };
+    let out = tscript(&[&script_file("allow", &script("  # allow(nonfinite)"))]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str(), text(&out.stderr).as_str()), (Some(0), "done\n", ""));
+    let out = tscript(&["--deny-warnings", &script_file("deny", &script(""))]);
+    let stderr = text(&out.stderr);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(1), ""), "{stderr}");
+    assert!(stderr.contains("× `loss` first became inf in step 122") && stderr.contains("--deny-warnings"), "{stderr}");
+}
+
+#[test]
 fn only_a_finite_value_that_turns_inf_or_nan_is_reported() {
     // `best` starts at inf (no warning), `s` is a tensor (not watched), then `x` turns nan in
     // an inner loop: one warning, naming the outer loop's step.

@@ -321,25 +321,6 @@ fn oversubscription_warning(count: usize, cores: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    /// Serialises the tests that change OpenBLAS's process-wide thread count.
-    static BLAS_THREADS: Mutex<()> = Mutex::new(());
-
-    #[test]
-    fn set_threads_then_threads_reads_it_back() {
-        let _guard = BLAS_THREADS.lock().unwrap_or_else(|e| e.into_inner());
-        let before = threads();
-        set_threads(1);
-        assert_eq!(threads(), 1);
-        set_threads(2);
-        assert_eq!(threads(), 2);
-        // More threads than cores are honoured.
-        set_threads(cores() + 2);
-        assert_eq!(threads(), cores() + 2);
-        set_threads(before);
-        assert_eq!(threads(), before);
-    }
 
     #[test]
     fn config_and_core_name_come_from_openblas() {
@@ -400,25 +381,6 @@ mod tests {
     }
 
     #[test]
-    fn policy_applies_counts_to_openblas() {
-        let _guard = BLAS_THREADS.lock().unwrap_or_else(|e| e.into_inner());
-        let before = threads();
-        let policy = ThreadPolicy::with_env(Some(1), Some("2".to_string()));
-        assert_eq!(policy.initial(), 1);
-        assert_eq!(policy.source(), ThreadSource::CommandLine);
-        assert_eq!(policy.apply_directive(2), 1);
-        assert_eq!(threads(), 1);
-
-        let policy = ThreadPolicy::with_env(None, Some("1".to_string()));
-        assert_eq!(policy.initial(), 1);
-        assert_eq!(policy.source(), ThreadSource::Environment);
-        assert_eq!(policy.apply_directive(2), 2);
-        assert_eq!(policy.source(), ThreadSource::Directive);
-        assert_eq!(threads(), 2);
-        set_threads(before);
-    }
-
-    #[test]
     fn oversubscription_warning_names_count_and_cores() {
         assert_eq!(oversubscription_warning(2, 2), None);
         assert_eq!(
@@ -446,19 +408,6 @@ mod tests {
         assert_eq!(limit_for(3, "OpenBLAS 0.3.21"), 12);
         assert_eq!(limit_for(usize::MAX, "OpenBLAS"), usize::MAX);
         assert!(thread_limit() >= cores());
-    }
-
-    #[test]
-    fn huge_counts_are_capped_and_read_back() {
-        let _guard = BLAS_THREADS.lock().unwrap_or_else(|e| e.into_inner());
-        let before = threads();
-        assert_eq!(set_threads(100_000), thread_limit());
-        assert_eq!(threads(), thread_limit());
-        let policy = ThreadPolicy::with_env(None, Some("5000".to_string()));
-        assert_eq!(policy.initial(), thread_limit());
-        assert_eq!(policy.apply_directive(100_000), thread_limit());
-        assert_eq!(policy.apply_directive(1), 1);
-        set_threads(before);
     }
 
     #[test]
