@@ -39,33 +39,39 @@ impl Picked {
     }
 }
 
-/// Checks a masked index against `shape` and finds what it picks.
-fn pick(shape: &[usize], indices: &[Value], at: usize) -> Result<Picked, OpError> {
+/// Checks a masked index against `x` and finds what it picks.
+fn pick(x: &Tensor, indices: &[Value], at: usize) -> Result<Picked, OpError> {
+    let shape = x.shape();
     let Value::Tensor(Tensor::Bool(mask)) = &indices[at] else { unreachable!("`at` is the mask's position") };
     if let Some(k) = (0..indices.len()).find(|&k| k != at && !whole(&indices[k])) {
-        return Err(OpError::new(
-            Code::RuntimeIndex,
-            "a bool mask combines only with whole slices `:` in the other positions of an index",
-        )
-        .at(k + 1, "not `:`")
-        .help("index in two steps: first the mask, then the rest, e.g. X[mask][:, 0]"));
+        return Err(not_whole(Code::RuntimeIndex, k));
     }
-    let covered = shape.get(at..at + mask.ndim());
-    if covered != Some(mask.shape()) {
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("a mask of shape {:?} does not fit axes {at}.. of a tensor of shape {shape:?}", mask.shape()),
-        )
-        .at(at + 1, format!("bool{:?}", mask.shape()))
-        .help("a mask has the shape of the axes it picks from, e.g. X[y > 0] with y of X's length"));
+    if shape.get(at..at + mask.ndim()) != Some(mask.shape()) {
+        let (mask, x) = (Type::known(Dtype::Bool, mask.shape()), Type::known(x.dtype(), shape));
+        return Err(misfit(Code::RuntimeShape, at, &mask.to_string(), &x.to_string()));
     }
     let positions = mask.iter().enumerate().filter(|(_, &b)| b).map(|(i, _)| i).collect();
     Ok(Picked { before: shape[..at].to_vec(), span: mask.len(), positions, after: shape[at + mask.ndim()..].to_vec() })
 }
 
+/// The error for a part `k` of a masked index that is not `:` (the checker's and the run
+/// time's, with their `code`).
+fn not_whole(code: Code, k: usize) -> OpError {
+    OpError::new(code, "a bool mask combines only with whole slices `:` in the other positions of an index")
+        .at(k + 1, "not `:`")
+        .help("index in two steps: first the mask, then the rest, e.g. X[mask][:, 0]")
+}
+
+/// The error for a mask (at position `at`) whose shape is not that of the axes it covers.
+fn misfit(code: Code, at: usize, mask: &str, x: &str) -> OpError {
+    OpError::new(code, format!("a mask of shape {mask} does not fit axes {at}.. of {x}"))
+        .at(at + 1, "this mask")
+        .help("a mask has the shape of the axes it picks from, e.g. X[y > 0] with y of X's length")
+}
+
 /// `x[indices]` with a mask at position `at`: a new tensor of the picked parts.
 pub fn gather(x: &Tensor, indices: &[Value], at: usize) -> Result<Value, OpError> {
-    let picked = pick(x.shape(), indices, at)?;
+    let picked = pick(x, indices, at)?;
     let count =
         picked.shape().iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| memory::too_large("x[mask]"))?;
     memory::check_alloc(count, x.dtype().size())?;
@@ -85,8 +91,7 @@ pub fn gather(x: &Tensor, indices: &[Value], at: usize) -> Result<Value, OpError
 /// when shared); `value` is a scalar or broadcasts to the picked parts. Checked before anything
 /// is written.
 pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> Result<(), OpError> {
-    let shape = x.shape().to_vec();
-    let picked = pick(&shape, indices, at)?;
+    let picked = pick(x, indices, at)?;
     let Value::Tensor(Tensor::Bool(mask)) = &indices[at] else { unreachable!("`at` is the mask's position") };
     let mask_shape = mask.shape().to_vec();
     let target = picked.shape();
@@ -169,27 +174,13 @@ pub fn index_type(dtype: Dtype, dims: &[Dim], indices: &[Type], at: usize) -> Re
     let Type::Tensor { dims: mask, .. } = &indices[at] else { unreachable!("`at` is the mask's position") };
     let whole = |t: &Type| matches!(t, Type::Tuple(p) if p.iter().all(|b| matches!(b, Type::Absent)));
     if let Some(k) = (0..indices.len()).find(|&k| k != at && !whole(&indices[k])) {
-        return Err(TypeError::new(
-            Code::TypeShape,
-            "a bool mask combines only with whole slices `:` in the other positions of an index",
-        )
-        .at(k + 1, "not `:`")
-        .help("index in two steps: first the mask, then the rest, e.g. X[mask][:, 0]"));
+        return Err(not_whole(Code::TypeShape, k));
     }
     let covered = dims.get(at..at + mask.len());
     let agree = |a: &Dim, b: &Dim| matches!((a, b), (Dim::Unknown, _) | (_, Dim::Unknown)) || a == b;
-    let fits = covered.is_some_and(|c| c.iter().zip(mask).all(|(a, b)| agree(a, b)));
-    if !fits {
-        let shown = Type::Tensor { dtype, dims: dims.to_vec() };
-        return Err(TypeError::new(
-            Code::TypeShape,
-            format!(
-                "a mask of shape {} does not fit axes {at}.. of {shown}",
-                Type::Tensor { dtype: Dtype::Bool, dims: mask.clone() }
-            ),
-        )
-        .at(at + 1, "this mask")
-        .help("a mask has the shape of the axes it picks from, e.g. X[y > 0] with y of X's length"));
+    if !covered.is_some_and(|c| c.iter().zip(mask).all(|(a, b)| agree(a, b))) {
+        let mask = Type::Tensor { dtype: Dtype::Bool, dims: mask.clone() }.to_string();
+        return Err(misfit(Code::TypeShape, at, &mask, &Type::Tensor { dtype, dims: dims.to_vec() }.to_string()));
     }
     let out = [&dims[..at], &[Dim::Unknown], &dims[at + mask.len()..]].concat();
     Ok(Type::tensor(dtype, out))
