@@ -10,7 +10,7 @@
 pub mod rules;
 
 use crate::diag::{Code, Diag};
-use crate::prims::{tree, Arith, Ctx, OpError, Prim, ShapeOp};
+use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
@@ -163,7 +163,7 @@ fn carries_gradient(v: &Value) -> bool {
 /// and, when an operand is being differentiated, records the operation on its tape.
 pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
     if let Prim::Arith(op) = prim {
-        if tree::maps_over_trees(op) && args.iter().any(|a| matches!(a, Value::Tuple(t) if !t.is_empty())) {
+        if op.is_arithmetic() && args.iter().any(|a| matches!(a, Value::Tuple(t) if !t.is_empty())) {
             return apply_to_trees(op, args, ctx);
         }
     }
@@ -193,7 +193,7 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
 }
 
-/// `a op b` where an operand is a parameter tree ([`tree`]): item by item, each item's
+/// `a op b` where an operand is a parameter tree ([`crate::prims::tree`]): item by item, each item's
 /// operation applied (and recorded) on its own. Operands the rule rejects get its error.
 fn apply_to_trees(op: Arith, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
     let prim = Prim::Arith(op);

@@ -30,24 +30,7 @@ pub fn allowed(sources: &SourceMap, diag: &Diag) -> bool {
 
 /// Whether `op` is an element-wise operator of two operands that broadcasts them.
 fn element_wise(op: Arith) -> bool {
-    match op {
-        Arith::Add
-        | Arith::Sub
-        | Arith::Mul
-        | Arith::Div
-        | Arith::FloorDiv
-        | Arith::Rem
-        | Arith::Pow
-        | Arith::Eq
-        | Arith::Ne
-        | Arith::Lt
-        | Arith::Le
-        | Arith::Gt
-        | Arith::Ge
-        | Arith::Maximum
-        | Arith::Minimum => true,
-        Arith::And | Arith::Or | Arith::Where | Arith::Clip => false,
-    }
+    op.is_arithmetic() || op.is_comparison()
 }
 
 /// A dim as written in a suggestion: its size, or `-1` (whatever it is) when unknown.

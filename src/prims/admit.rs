@@ -45,23 +45,9 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpEr
 /// no new memory: the element-wise arithmetic of `broadcast::zip_same` on a uniquely owned
 /// tensor of the result's shape and dtype (`x += g`, `A * 2.0` on a temporary).
 fn in_place(prim: Prim, args: &[Value], result: &Type) -> bool {
-    use super::Arith;
     let reuses =
         |a: &Value| matches!(a, Value::Tensor(t) if t.is_unique() && Type::known(t.dtype(), t.shape()) == *result);
-    matches!(
-        prim,
-        Prim::Arith(
-            Arith::Add
-                | Arith::Sub
-                | Arith::Mul
-                | Arith::Div
-                | Arith::FloorDiv
-                | Arith::Rem
-                | Arith::Pow
-                | Arith::Maximum
-                | Arith::Minimum
-        )
-    ) && args.iter().any(reuses)
+    matches!(prim, Prim::Arith(op) if op.is_arithmetic()) && args.iter().any(reuses)
 }
 
 /// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error

@@ -54,9 +54,43 @@ impl Arith {
         }
     }
 
-    fn is_comparison(self) -> bool {
-        matches!(self, Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge)
+    /// Whether this is an element-wise comparison (a bool result).
+    pub fn is_comparison(self) -> bool {
+        self.kind() == ArithKind::Comparison
     }
+
+    /// Whether this is element-wise arithmetic of two operands (`+ - * / // % ^`, `maximum`,
+    /// `minimum`): a result of the operands' float dtype, which may be written into a uniquely
+    /// owned operand, and which parameter trees map item by item.
+    pub fn is_arithmetic(self) -> bool {
+        self.kind() == ArithKind::Arithmetic
+    }
+
+    /// The kind of operator, in one place for every question above.
+    fn kind(self) -> ArithKind {
+        match self {
+            Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::FloorDiv | Arith::Rem | Arith::Pow => {
+                ArithKind::Arithmetic
+            }
+            Arith::Maximum | Arith::Minimum => ArithKind::Arithmetic,
+            Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge => ArithKind::Comparison,
+            Arith::And | Arith::Or => ArithKind::Logic,
+            Arith::Where | Arith::Clip => ArithKind::Select,
+        }
+    }
+}
+
+/// What an element-wise operator does with its operands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArithKind {
+    /// Numbers to a number.
+    Arithmetic,
+    /// Numbers to a bool.
+    Comparison,
+    /// Bools to a bool.
+    Logic,
+    /// Picks from operands (`where`, `clip`).
+    Select,
 }
 
 /// The error for operands whose kinds the operator does not take.
@@ -523,7 +557,7 @@ impl Arith {
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => bool_type(self, a, b),
-            _ if super::tree::maps_over_trees(self) && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
+            _ if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
                 super::tree::tree_type(self, a, b)
             }
             _ => binary_type(self, a, b),

@@ -1,24 +1,14 @@
 //! Parameter trees (spec §13, JAX's pytrees): a tuple of float tensors, possibly nested, that a
 //! model's parameters travel in. Arithmetic between two trees of one structure, and between a
 //! tree and a scalar, works item by item (`params -= lr * grads`); `grad` of a function of a
-//! tree gives a tree of the same structure (`eval::builtins`). The rule here is the one the
-//! checker and the run time share; `autodiff::apply` does the mapping, so each item's operation
-//! is recorded when it is differentiated.
+//! tree gives a tree of the same structure (`eval::builtins`). The operators that map are the
+//! arithmetic ones ([`Arith::is_arithmetic`]). The rule here is the one the checker and the run
+//! time share; `autodiff::apply` does the mapping, so each item's operation is recorded when it
+//! is differentiated.
 
 use super::arith::Arith;
 use crate::diag::Code;
 use crate::types::{Type, TypeError};
-
-/// Whether `op` works item by item on parameter trees: the arithmetic operators and
-/// `maximum`/`minimum`, not comparisons (`==` compares tuples whole) nor logic.
-pub fn maps_over_trees(op: Arith) -> bool {
-    match op {
-        Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::FloorDiv | Arith::Rem | Arith::Pow => true,
-        Arith::Maximum | Arith::Minimum => true,
-        Arith::Eq | Arith::Ne | Arith::Lt | Arith::Le | Arith::Gt | Arith::Ge => false,
-        Arith::And | Arith::Or | Arith::Where | Arith::Clip => false,
-    }
-}
 
 /// Whether `t` is a parameter tree: a non-empty tuple (the empty one is the unit value of
 /// statements, not a tree).
