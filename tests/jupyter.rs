@@ -6,6 +6,9 @@
 //! `/tmp/tscript-jupyter-venv`, created with `python3 -m venv` and filled with pip the first
 //! time (and reused after). Without `python3` the test says it is skipped and passes.
 
+mod common;
+
+use common::TempDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -54,24 +57,6 @@ fn python() -> Result<Option<PathBuf>, String> {
     Ok(Some(python))
 }
 
-/// A folder of its own for one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("tscript-jupyter-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs `tscript jupyter ARGS...`; returns the exit code, standard output and standard error.
 fn jupyter(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tscript")).arg("jupyter").args(args).output().expect("run tscript");
@@ -84,7 +69,7 @@ fn jupyter(args: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn install_writes_the_kernelspec_and_uninstall_removes_it() {
-    let prefix = TempDir::new("spec");
+    let prefix = TempDir::new("jupyter", "spec");
     let dir = prefix.0.join("share/jupyter/kernels/tscript");
     let prefix_arg = prefix.0.to_str().expect("a UTF-8 temp path");
     let (code, out, _) = jupyter(&["install", "--prefix", prefix_arg]);
@@ -115,7 +100,7 @@ fn bad_command_lines_and_connection_files_are_errors() {
     let (code, _, err) = jupyter(&["kernel", "/nonexistent/connection.json"]);
     assert_eq!(code, Some(1));
     assert!(err.starts_with("error: cannot read /nonexistent/connection.json"), "{err}");
-    let dir = TempDir::new("connection");
+    let dir = TempDir::new("jupyter", "connection");
     let file = dir.0.join("c.json");
     std::fs::write(&file, r#"{"shell_port": 1, "transport": "ipc"}"#).unwrap();
     let (code, _, err) = jupyter(&["kernel", file.to_str().unwrap()]);

@@ -3,30 +3,15 @@
 
 use expectrl::{ControlCode, Eof, Session};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The longest any one expected output may take (generous: CI machines are loaded).
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A folder of its own for one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("tscript-repl-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A REPL on a pseudo-terminal, waiting at its first prompt.
 struct Repl {
@@ -88,7 +73,7 @@ impl Repl {
 
 #[test]
 fn values_print_with_their_types() {
-    let dir = TempDir::new("values");
+    let dir = TempDir::new("repl", "values");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.enter("1 + 2", "3 : int");
     repl.enter("[1.0, 2.0]", "[1.0, 2.0] : f64[2]");
@@ -102,7 +87,7 @@ fn values_print_with_their_types() {
 
 #[test]
 fn multi_line_function() {
-    let dir = TempDir::new("multiline");
+    let dir = TempDir::new("repl", "multiline");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.send_line("fn sq(x) {");
     repl.expect("..> ");
@@ -118,7 +103,7 @@ fn multi_line_function() {
 
 #[test]
 fn pasted_lines_arrive_whole() {
-    let dir = TempDir::new("paste");
+    let dir = TempDir::new("repl", "paste");
     let mut repl = Repl::start(&dir.0.join("history"));
     // All lines at once, as a paste delivers them: none may be lost between prompts.
     repl.session.send("fn sq(w) {\rsum(w ^ 2)\r}\rgrad(sq)([1.0, 2.0])\r").expect("write to the pty");
@@ -128,7 +113,7 @@ fn pasted_lines_arrive_whole() {
 
 #[test]
 fn an_error_keeps_the_variables() {
-    let dir = TempDir::new("error");
+    let dir = TempDir::new("repl", "error");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let a = 10");
     repl.send_line("a = 11; nosuch + 1");
@@ -145,7 +130,7 @@ fn an_error_keeps_the_variables() {
 
 #[test]
 fn ctrl_c_stops_a_loop_and_keeps_the_variables() {
-    let dir = TempDir::new("interrupt");
+    let dir = TempDir::new("repl", "interrupt");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let k = 5");
     repl.send_line("k = 100; print(1000 + 234); while true { k += 1 }");
@@ -167,7 +152,7 @@ fn ctrl_c_stops_a_loop_and_keeps_the_variables() {
 
 #[test]
 fn ctrl_c_stops_a_straight_line_entry_after_the_running_product() {
-    let dir = TempDir::new("interrupt-matmul");
+    let dir = TempDir::new("repl", "interrupt-matmul");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let X = ones(2500, 2500)");
     repl.send_line("let Z = X @ X @ X @ X @ X @ X");
@@ -183,7 +168,7 @@ fn ctrl_c_stops_a_straight_line_entry_after_the_running_product() {
 
 #[test]
 fn ctrl_c_keeps_the_weights_a_training_loop_has_learned() {
-    let dir = TempDir::new("interrupt-training");
+    let dir = TempDir::new("repl", "interrupt-training");
     let mut repl = Repl::start(&dir.0.join("history"));
     // Wide enough for the message on one line.
     repl.session.get_process_mut().set_window_size(200, 40).expect("resize the pty");
@@ -209,7 +194,7 @@ fn ctrl_c_keeps_the_weights_a_training_loop_has_learned() {
 
 #[test]
 fn ctrl_c_inside_grad_leaves_a_compound_assignment_undone() {
-    let dir = TempDir::new("interrupt-grad");
+    let dir = TempDir::new("repl", "interrupt-grad");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("fn slow(w) { let s = 0.0; while true { s += sum(w) }; s }");
     repl.run("let w = [1.0, 2.0, 3.0]");
@@ -227,7 +212,7 @@ fn ctrl_c_inside_grad_leaves_a_compound_assignment_undone() {
 
 #[test]
 fn tab_completes_variables_builtins_and_commands() {
-    let dir = TempDir::new("complete");
+    let dir = TempDir::new("repl", "complete");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let learning_rate = 0.5");
     repl.session.send("learn\t").expect("type");
@@ -244,7 +229,7 @@ fn tab_completes_variables_builtins_and_commands() {
 
 #[test]
 fn history_is_kept_between_sessions() {
-    let dir = TempDir::new("history");
+    let dir = TempDir::new("repl", "history");
     let history = dir.0.join("deep").join("history");
     let mut first = Repl::start(&history);
     first.run("let zebra = 41");
@@ -262,7 +247,7 @@ fn history_is_kept_between_sessions() {
 
 #[test]
 fn type_shows_the_type_without_running() {
-    let dir = TempDir::new("type");
+    let dir = TempDir::new("repl", "type");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.enter(":type [1.0, 2.0]", "f64[2]");
     repl.run("let X = ones(3, 4)");
@@ -281,7 +266,7 @@ fn type_shows_the_type_without_running() {
 
 #[test]
 fn time_reports_wall_time_and_gflops() {
-    let dir = TempDir::new("time");
+    let dir = TempDir::new("repl", "time");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let A = ones(40, 30)");
     repl.run("let B = ones(30, 20)");
@@ -300,7 +285,7 @@ fn time_reports_wall_time_and_gflops() {
 
 #[test]
 fn help_shows_a_builtin_from_the_table() {
-    let dir = TempDir::new("help");
+    let dir = TempDir::new("repl", "help");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.send_line(":help grad");
     repl.expect("grad(f, wrt?)");
@@ -318,7 +303,7 @@ fn help_shows_a_builtin_from_the_table() {
 
 #[test]
 fn commands_vars_load_reset_quit() {
-    let dir = TempDir::new("commands");
+    let dir = TempDir::new("repl", "commands");
     let script = dir.0.join("setup.tsc");
     std::fs::write(&script, "let W = zeros(256, 4)\nlet count = 3\n").expect("write script");
     let mut repl = Repl::start(&dir.0.join("history"));
@@ -371,7 +356,7 @@ fn piped_input_runs_as_a_script() {
 
 #[test]
 fn load_reads_a_bounded_script_and_accepts_a_byte_order_mark() {
-    let dir = TempDir::new("load-bounded");
+    let dir = TempDir::new("repl", "load-bounded");
     let script = dir.0.join("bom.tsc");
     std::fs::write(&script, "\u{feff}let from_bom = 41 + 1\n").expect("write script");
     let mut repl = Repl::start(&dir.0.join("history"));
@@ -391,7 +376,7 @@ fn load_reads_a_bounded_script_and_accepts_a_byte_order_mark() {
 
 #[test]
 fn precision_holds_for_the_session_and_f_strings_work() {
-    let dir = TempDir::new("precision");
+    let dir = TempDir::new("repl", "precision");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let w = [0.123456, 2.5]");
     repl.run("precision 2");
@@ -405,7 +390,7 @@ fn precision_holds_for_the_session_and_f_strings_work() {
 
 #[test]
 fn type_of_loaded_data_is_the_type_it_really_has() {
-    let dir = TempDir::new("type-live");
+    let dir = TempDir::new("repl", "type-live");
     let data = dir.0.join("X.npy");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run(&format!("save(\"{}\", ones(150, 4))", data.display()));
@@ -419,7 +404,7 @@ fn type_of_loaded_data_is_the_type_it_really_has() {
 
 #[test]
 fn help_explains_each_keyword() {
-    let dir = TempDir::new("help-keywords");
+    let dir = TempDir::new("repl", "help-keywords");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.send_line(":help for");
     repl.expect("keyword for");
@@ -445,7 +430,7 @@ fn help_explains_each_keyword() {
 
 #[test]
 fn a_warning_is_shown_before_the_entry_runs_and_the_entry_runs() {
-    let dir = TempDir::new("warning");
+    let dir = TempDir::new("repl", "warning");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let w = zeros(4, 1)");
     repl.run("let y = ones(150)");

@@ -43,6 +43,22 @@ pub fn scratch(kind: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// A [`scratch`] directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A fresh, empty one (`kind` and `name` keep tests apart).
+    pub fn new(kind: &str, name: &str) -> TempDir {
+        TempDir(scratch(kind, name))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Runs `src` in a fresh session: what it printed, or its first diagnostic.
 pub fn run(src: &str) -> Result<String, Diag> {
     let out = tscript::Output::default();
