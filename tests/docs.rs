@@ -2,6 +2,13 @@
 //! - every ```` ```tsc ```` block in `docs/*.md` and `README.md` runs through the real binary and,
 //!   when an ```` ```output ```` block follows it, prints exactly that (a ```` ```tsc,error ````
 //!   block must fail instead);
+//! - a ```` ```tsc,excerpt=examples/NAME.tsc ```` block is a piece of that example, word for word
+//!   (`tests/examples.rs` runs the whole script);
+//! - a command block (```` ```sh ````) that runs an example, `cargo run --release --
+//!   examples/NAME.tsc` or `tscript examples/NAME.tsc`, names a script that exists, and the
+//!   ```` ```output ```` block after it is the script's `examples/NAME.out` (which
+//!   `tests/examples.rs` checks the script prints), and a ```` ```stderr ```` block after that its
+//!   `examples/NAME.err`;
 //! - `docs/builtins.md` is generated from the one table of built-ins (`Prim::all()`) and must
 //!   equal what the table says now (`UPDATE_DOCS=1 cargo test --test docs` rewrites it);
 //! - every built-in's example runs and prints what its comment says (the `Data` family's
@@ -18,13 +25,14 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("docs", name)
 }
 
-/// One ```` ```tsc ```` block: where it is, its code, the output block after it, and whether it
-/// is marked to fail.
+/// One ```` ```tsc ```` block: where it is, its code, the output block after it, whether it is
+/// marked to fail, and the example script it is an excerpt of, if it is one.
 struct Example {
     place: String,
     code: String,
     output: Option<String>,
     fails: bool,
+    excerpt_of: Option<String>,
 }
 
 /// The fenced blocks of a markdown text, as (info string, first line number, body).
@@ -69,6 +77,7 @@ fn examples(path: &Path) -> Vec<Example> {
             code: body.clone(),
             output,
             fails: tags.contains(&"error"),
+            excerpt_of: tags.iter().find_map(|t| t.strip_prefix("excerpt=")).map(str::to_string),
         });
     }
     out
@@ -90,6 +99,13 @@ fn every_tsc_block_in_the_docs_runs_as_shown() {
     let mut failures = Vec::new();
     for file in markdown_files() {
         for ex in examples(&file) {
+            if let Some(script) = &ex.excerpt_of {
+                let text = std::fs::read_to_string(root().join(script)).unwrap_or_default();
+                if !text.contains(&ex.code) {
+                    failures.push(format!("{}: not a piece of {script} as it is now:\n{}", ex.place, ex.code));
+                }
+                continue;
+            }
             count += 1;
             let script = dir.join(format!("example{count}.tsc"));
             std::fs::write(&script, &ex.code).expect("write the example");
@@ -112,6 +128,60 @@ fn every_tsc_block_in_the_docs_runs_as_shown() {
     }
     assert!(count >= 20, "expected the examples of docs/language.md, found {count} blocks");
     assert!(failures.is_empty(), "{} of {count} examples failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The example script a command line runs: `examples/NAME.tsc` from `cargo run --release --
+/// examples/NAME.tsc` or `tscript examples/NAME.tsc`, with the arguments after it.
+fn example_command(line: &str) -> Option<(String, Vec<String>)> {
+    let line = line.trim();
+    let rest = line.strip_prefix("cargo run --release -- ").or_else(|| line.strip_prefix("tscript "))?;
+    let mut words = rest.split_whitespace();
+    let script = words.next().filter(|w| w.starts_with("examples/") && w.ends_with(".tsc"))?;
+    Some((script.to_string(), words.map(str::to_string).collect()))
+}
+
+#[test]
+fn every_example_command_in_the_docs_names_a_script_and_shows_its_output() {
+    let mut count = 0;
+    let mut failures = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).expect("readable markdown");
+        let name = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
+        let blocks = fences(&text);
+        for (k, (info, line, body)) in blocks.iter().enumerate() {
+            if info != "sh" {
+                continue;
+            }
+            let commands: Vec<(String, Vec<String>)> = body.lines().filter_map(example_command).collect();
+            for (script, _) in &commands {
+                count += 1;
+                if !root().join(script).exists() {
+                    failures.push(format!("{name}:{line}: {script} does not exist"));
+                }
+            }
+            let Some((_, _, shown)) = blocks.get(k + 1).filter(|(i, _, _)| i == "output") else { continue };
+            let [(script, args)] = commands.as_slice() else {
+                failures.push(format!("{name}:{line}: an output block must follow one command that runs an example"));
+                continue;
+            };
+            if !args.is_empty() {
+                failures.push(format!("{name}:{line}: shown output is checked for an example run without arguments"));
+                continue;
+            }
+            let expected = std::fs::read_to_string(root().join(script).with_extension("out")).unwrap_or_default();
+            if *shown != expected {
+                failures.push(format!("{name}:{line}: shows\n{shown}but {script} prints\n{expected}"));
+            }
+            if let Some((_, _, shown)) = blocks.get(k + 2).filter(|(i, _, _)| i == "stderr") {
+                let expected = std::fs::read_to_string(root().join(script).with_extension("err")).unwrap_or_default();
+                if *shown != expected {
+                    failures.push(format!("{name}:{line}: shows the warnings\n{shown}but {script} shows\n{expected}"));
+                }
+            }
+        }
+    }
+    assert!(count >= 10, "expected the commands of docs/tutorial.md, found {count}");
+    assert!(failures.is_empty(), "{} commands failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// The family a primitive belongs to, with its heading in `docs/builtins.md`.
