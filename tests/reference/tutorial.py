@@ -125,6 +125,27 @@ print(f"scikit-learn LogisticRegression (no penalty, to convergence): loss "
       f"{logloss(sk.coef_[0], sk.intercept_[0]):.4f}, w = {vector(sk.coef_[0], 4)}, "
       f"b = {sk.intercept_[0]:.4f}, accuracy {sk.score(X, t):.2%}")
 
+print("== Chapter 6: examples/ch06_softmax_minibatch.tsc")
+X = standardize(D[:, 0:4])
+labels = D[:, 4].astype(int)
+Y = np.eye(3)[labels]
+
+
+def cross_entropy(W, c):
+    Z = X @ W + c
+    return np.mean(np.log(np.exp(Z).sum(axis=1)) - (Z * Y).sum(axis=1))
+
+
+W, c = np.zeros((4, 3)), np.zeros(3)
+for epoch in range(30):
+    Z = X @ W + c
+    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)  # softmax; the gradient is X.T (P - Y) / n
+    W, c = W - 0.5 * X.T @ (P - Y) / len(X), c - 0.5 * (P - Y).mean(axis=0)
+accuracy = np.mean((X @ W + c).argmax(axis=1) == labels)
+print(f"full batch, 30 steps: loss {cross_entropy(W, c):.4f}, accuracy {accuracy:.2%}")
+sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10000).fit(X, labels)
+print(f"scikit-learn LogisticRegression (multinomial, no penalty, to convergence): accuracy {sk.score(X, labels):.2%}")
+
 print("== Chapter 8: examples/ch08_momentum.tsc")
 best = loss(exact)
 plain, heavy = [], []
