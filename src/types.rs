@@ -167,6 +167,7 @@ impl Type {
         match dtype {
             Dtype::F64 => Type::Float(FloatDtype::F64),
             Dtype::F32 => Type::Float(FloatDtype::F32),
+            Dtype::I64 => Type::Int(None),
             Dtype::Bool => Type::Bool(None),
         }
     }
@@ -426,11 +427,7 @@ fn written(code: &FnCode, i: usize) -> String {
                         DimExpr::Unknown(_) => "?".into(),
                     })
                     .collect();
-                let dtype = match dtype {
-                    Some(FloatDtype::F64) => "f64",
-                    Some(FloatDtype::F32) => "f32",
-                    None => "bool",
-                };
+                let dtype = Dtype::from(*dtype).name();
                 format!("{dtype}[{}]", dims.join(", "))
             }
             K::Tuple(items) => format!("({})", items.iter().map(go).collect::<Vec<_>>().join(", ")),

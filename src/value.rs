@@ -44,8 +44,37 @@ pub enum Tensor {
     F64(Arr<f64>),
     /// A tensor of 32-bit floats.
     F32(Arr<f32>),
+    /// A tensor of 64-bit integers (labels, indices, counts).
+    I64(Arr<i64>),
     /// A tensor of booleans.
     Bool(Arr<bool>),
+}
+
+/// Applies one generic expression to a tensor of any dtype, giving a tensor of the same dtype:
+/// `map_tensor!(t, a => a.reversed_axes())`.
+#[macro_export]
+macro_rules! map_tensor {
+    ($t:expr, $a:ident => $body:expr) => {
+        match $t {
+            $crate::value::Tensor::F64($a) => $crate::value::Tensor::F64($body),
+            $crate::value::Tensor::F32($a) => $crate::value::Tensor::F32($body),
+            $crate::value::Tensor::I64($a) => $crate::value::Tensor::I64($body),
+            $crate::value::Tensor::Bool($a) => $crate::value::Tensor::Bool($body),
+        }
+    };
+}
+
+/// Evaluates one generic expression on a tensor of any dtype: `with_tensor!(t, a => a.len())`.
+#[macro_export]
+macro_rules! with_tensor {
+    ($t:expr, $a:ident => $body:expr) => {
+        match $t {
+            $crate::value::Tensor::F64($a) => $body,
+            $crate::value::Tensor::F32($a) => $body,
+            $crate::value::Tensor::I64($a) => $body,
+            $crate::value::Tensor::Bool($a) => $body,
+        }
+    };
 }
 
 /// A callable value.
@@ -102,6 +131,8 @@ pub enum Dtype {
     F64,
     /// 32-bit float.
     F32,
+    /// 64-bit integer.
+    I64,
     /// Boolean.
     Bool,
 }
@@ -112,8 +143,14 @@ impl Dtype {
         match self {
             Dtype::F64 => "f64",
             Dtype::F32 => "f32",
+            Dtype::I64 => "i64",
             Dtype::Bool => "bool",
         }
+    }
+
+    /// Whether this is a float dtype (what `grad` differentiates).
+    pub fn is_float(self) -> bool {
+        matches!(self, Dtype::F64 | Dtype::F32)
     }
 
     /// The bytes of one element.
@@ -121,6 +158,7 @@ impl Dtype {
         match self {
             Dtype::F64 => 8,
             Dtype::F32 => 4,
+            Dtype::I64 => 8,
             Dtype::Bool => 1,
         }
     }
@@ -135,14 +173,21 @@ impl From<FloatDtype> for Dtype {
     }
 }
 
+impl From<crate::syntax::ast::ElemType> for Dtype {
+    fn from(e: crate::syntax::ast::ElemType) -> Dtype {
+        use crate::syntax::ast::ElemType;
+        match e {
+            ElemType::Float(d) => Dtype::from(d),
+            ElemType::I64 => Dtype::I64,
+            ElemType::Bool => Dtype::Bool,
+        }
+    }
+}
+
 impl Tensor {
     /// Whether no other value shares the tensor's buffer (a write then needs no copy).
     pub fn is_unique(&self) -> bool {
-        match self {
-            Tensor::F64(a) => a.is_unique(),
-            Tensor::F32(a) => a.is_unique(),
-            Tensor::Bool(a) => a.is_unique(),
-        }
+        crate::with_tensor!(self, a => a.is_unique())
     }
 
     /// The bytes of the tensor's elements.
@@ -152,11 +197,7 @@ impl Tensor {
 
     /// The extent of each axis.
     pub fn shape(&self) -> &[usize] {
-        match self {
-            Tensor::F64(a) => a.shape(),
-            Tensor::F32(a) => a.shape(),
-            Tensor::Bool(a) => a.shape(),
-        }
+        crate::with_tensor!(self, a => a.shape())
     }
 
     /// The element type.
@@ -164,6 +205,7 @@ impl Tensor {
         match self {
             Tensor::F64(_) => Dtype::F64,
             Tensor::F32(_) => Dtype::F32,
+            Tensor::I64(_) => Dtype::I64,
             Tensor::Bool(_) => Dtype::Bool,
         }
     }
@@ -282,6 +324,7 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
             Some(digits) => array_text(a, |x| rounded(f64::from(*x), digits, &f32_repr(*x))),
             None => array_text(a, |x| f32_repr(*x)),
         },
+        Value::Tensor(Tensor::I64(a)) => array_text(a, |i| i.to_string()),
         Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| b.to_string()),
         Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0])),
         Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),

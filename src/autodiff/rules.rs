@@ -183,6 +183,15 @@ fn stats(o: &Ops, op: Stats, k: usize, x: &[Value], out: &Value, g: Value) -> Re
         return Ok(g);
     }
     match op {
+        // sort(x) = x[p] with p = argsort(x): x̄ = g added back at p (a vector's; along an axis
+        // of a matrix the permutation differs per lane).
+        Stats::Sort if rank == 1 => {
+            let order = o.run(Prim::Stats(Stats::ArgSort), vec![input.primal().clone(), Value::Absent])?;
+            o.shape_op(ShapeOp::IndexAdd, vec![o.zeros_like(input)?, o.full(g, out)?, order])
+        }
+        Stats::Sort => Err(OpError::new(Code::TypeMismatch, "the gradient of `sort` is defined for vectors only")
+            .help("sort each row separately, e.g. sort(X[i])")),
+        Stats::ArgSort => Ok(ZERO),
         // var = sum((x - mean)²) / (n - ddof): x̄ = g 2 (x - mean) / (n - ddof).
         // std = sqrt(var): the same with g / (2 std), and 0 where std = 0 (as `norm` at 0).
         Stats::Var | Stats::Std => {
@@ -306,9 +315,15 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
             let parts = (0..items.len()).map(|j| g.take_if(|_| j as i64 == i).unwrap_or(ZERO));
             Ok(Value::Tuple(parts.collect()))
         }
-        // x[idx]: g scattered into zeros of x's shape.
+        // x[idx]: g added into zeros of x's shape (a repeated index gathers its sum).
         ShapeOp::Index if k == 0 => {
-            o.shape_op(ShapeOp::IndexSet, [vec![o.zeros_like(&x[0])?, g], x[1..].to_vec()].concat())
+            o.shape_op(ShapeOp::IndexAdd, [vec![o.zeros_like(&x[0])?, g], x[1..].to_vec()].concat())
+        }
+        // index_add(x, v, idx): x gets g, v gets the part of g the indices pick.
+        ShapeOp::IndexAdd if k == 0 => o.full(g, out),
+        ShapeOp::IndexAdd if k == 1 => {
+            let part = o.shape_op(ShapeOp::Index, [vec![o.full(g, out)?], x[2..].to_vec()].concat())?;
+            o.sum_to(part, &x[1])
         }
         // index_set(x, v, idx): x gets g with the overwritten part zeroed, v gets that part.
         ShapeOp::IndexSet if k == 0 => {
@@ -325,6 +340,8 @@ fn shape(o: &Ops, op: ShapeOp, k: usize, x: &[Value], out: &Value, g: Value) -> 
         | ShapeOp::Stack
         | ShapeOp::Index
         | ShapeOp::IndexSet
+        | ShapeOp::IndexAdd
+        | ShapeOp::I64
         | ShapeOp::BroadcastTo
         | ShapeOp::SumTo
         | ShapeOp::Literal
@@ -360,6 +377,9 @@ fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<
             let t = o.run(Prim::Construct(Construct::Linspace), vec![Value::Int(0), Value::Int(1), n])?;
             total(Some(if k == 0 { o.sub(Value::Int(1), t)? } else { t }))
         }
+        // The order is drawn at random and not recorded: differentiate through x[permutation(n)].
+        (Construct::Shuffle, _) => Err(OpError::new(Code::TypeMismatch, "`shuffle` cannot be differentiated")
+            .help("shuffle with an index instead, whose gradient is defined: X[permutation(len(X))]")),
         (
             Construct::Full
             | Construct::Arange
@@ -370,6 +390,9 @@ fn construct(o: &Ops, op: Construct, k: usize, out: &Value, g: Value) -> Result<
             | Construct::Randn
             | Construct::Rand
             | Construct::OneHot
+            | Construct::Permutation
+            | Construct::Randint
+            | Construct::Choice
             | Construct::ZerosLike
             | Construct::OnesLike,
             _,

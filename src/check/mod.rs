@@ -488,7 +488,7 @@ impl<'a> Cx<'a> {
                         },
                     })
                     .collect();
-                Type::tensor(dtype.map_or(Dtype::Bool, Dtype::from), dims)
+                Type::tensor(Dtype::from(*dtype), dims)
             }
             TypeAnnKind::Tuple(items) => Type::Tuple(items.iter().map(|i| self.ann(i, scope)).collect()),
             TypeAnnKind::Fn { .. } => Type::Any,

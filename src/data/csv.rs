@@ -334,6 +334,7 @@ pub fn save_csv(path: &Path, value: &Value, header: &Value) -> Result<(), OpErro
     let text: Box<dyn Iterator<Item = String>> = match t {
         Tensor::F64(a) => Box::new(a.iter().map(|x| f64_repr(*x))),
         Tensor::F32(a) => Box::new(a.iter().map(|x| f32_repr(*x))),
+        Tensor::I64(a) => Box::new(a.iter().map(i64::to_string)),
         Tensor::Bool(_) => Box::new(std::iter::empty()),
     };
     save::write_atomic(path, "savecsv", |out| {

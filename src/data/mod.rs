@@ -285,16 +285,12 @@ fn decode(header: &Header, data: &[u8]) -> Result<Value, String> {
                     }
                     _ => i128::from(raw),
                 };
-                // Compared and printed as the integer it is: as an f64 it would already be rounded.
-                if exact.unsigned_abs() > 1 << 53 {
-                    return Err(format!(
-                        "its integer {exact} does not fit exactly in f64 (integers load as f64 up to 2^53)"
-                    ));
-                }
-                let v = exact as f64;
+                let Ok(v) = i64::try_from(exact) else {
+                    return Err(format!("its integer {exact} does not fit in i64"));
+                };
                 values.push(v);
             }
-            Tensor::F64(to_arr(build(shape), values)?)
+            Tensor::I64(to_arr(build(shape), values)?)
         }
     };
     Ok(scalar_or(value))
@@ -311,6 +307,7 @@ fn scalar_or(t: Tensor) -> Value {
     match t {
         Tensor::F64(a) if a.ndim() == 0 => Value::F64(a[&zero]),
         Tensor::F32(a) if a.ndim() == 0 => Value::F32(a[&zero]),
+        Tensor::I64(a) if a.ndim() == 0 => Value::Int(a[&zero]),
         Tensor::Bool(a) if a.ndim() == 0 => Value::Bool(a[&zero]),
         t => Value::Tensor(t),
     }
@@ -323,6 +320,7 @@ pub fn save_npy(path: &Path, value: &Value) -> Result<(), OpError> {
             match t {
                 Tensor::F64(_) => "<f8",
                 Tensor::F32(_) => "<f4",
+                Tensor::I64(_) => "<i8",
                 Tensor::Bool(_) => "|b1",
             },
             t.shape().to_vec(),
@@ -330,10 +328,11 @@ pub fn save_npy(path: &Path, value: &Value) -> Result<(), OpError> {
         Value::F64(_) => ("<f8", vec![]),
         Value::F32(_) => ("<f4", vec![]),
         Value::Bool(_) => ("|b1", vec![]),
+        Value::Int(_) => ("<i8", vec![]),
         other => {
             return Err(OpError::new(
                 Code::TypeMismatch,
-                format!("`save` writes tensors and float or bool scalars, not {}", other.type_name()),
+                format!("`save` writes tensors and number or bool scalars, not {}", other.type_name()),
             )
             .at(1, other.type_name())
             .help("convert with f64(...)"))
@@ -345,7 +344,9 @@ pub fn save_npy(path: &Path, value: &Value) -> Result<(), OpError> {
         match value.primal() {
             Value::Tensor(Tensor::F64(a)) => a.iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
             Value::Tensor(Tensor::F32(a)) => a.iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
+            Value::Tensor(Tensor::I64(a)) => a.iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
             Value::Tensor(Tensor::Bool(a)) => a.iter().try_for_each(|&x| out.write_all(&[x as u8])),
+            Value::Int(x) => out.write_all(&x.to_le_bytes()),
             Value::F64(x) => out.write_all(&x.to_le_bytes()),
             Value::F32(x) => out.write_all(&x.to_le_bytes()),
             Value::Bool(x) => out.write_all(&[*x as u8]),

@@ -189,7 +189,7 @@ impl Interp {
                     span,
                     arg.type_name(),
                 )
-                .with_help("pass a float, e.g. 2.0 rather than 2"));
+                .with_help(crate::prims::system::not_float_help(&arg.type_name())));
             };
             args[i] = traced;
         }
@@ -359,7 +359,7 @@ impl Interp {
                 x_span,
                 other.type_name(),
             )
-            .with_help("pass a float, e.g. 2.0 rather than 2")),
+            .with_help(crate::prims::system::not_float_help(&other.type_name()))),
         }
     }
 }

@@ -473,9 +473,14 @@ impl Cx<'_> {
             }
             ExprKind::Numbers(numbers) => {
                 let shape = ndarray::IxDyn(&numbers.shape);
-                let tensor = match self.dtype {
-                    FloatDtype::F64 => ndarray::ArcArray::from_shape_vec(shape, numbers.f64.clone()).map(Tensor::F64),
-                    FloatDtype::F32 => ndarray::ArcArray::from_shape_vec(shape, numbers.f32.clone()).map(Tensor::F32),
+                let tensor = match (&numbers.ints, self.dtype) {
+                    (Some(ints), _) => ndarray::ArcArray::from_shape_vec(shape, ints.clone()).map(Tensor::I64),
+                    (None, FloatDtype::F64) => {
+                        ndarray::ArcArray::from_shape_vec(shape, numbers.f64.clone()).map(Tensor::F64)
+                    }
+                    (None, FloatDtype::F32) => {
+                        ndarray::ArcArray::from_shape_vec(shape, numbers.f32.clone()).map(Tensor::F32)
+                    }
                 };
                 IrKind::Const(Value::Tensor(tensor.expect("a literal's numbers fill its shape")))
             }

@@ -117,10 +117,10 @@ pub enum TypeAnnKind {
     Bool,
     /// `str`.
     Str,
-    /// `f64[d0, d1]`; `dtype` is `None` for `bool`.
+    /// `f64[d0, d1]`, `i64[N]`, `bool[?]`.
     Tensor {
-        /// The float element type, or `None` for `bool`.
-        dtype: Option<FloatDtype>,
+        /// The element type.
+        dtype: crate::syntax::ast::ElemType,
         /// The dimensions, in order.
         dims: Vec<DimAnn>,
     },

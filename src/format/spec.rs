@@ -411,7 +411,7 @@ pub fn kind_of_type(t: &crate::types::Type) -> Option<Kind> {
     use crate::types::Type;
     use crate::value::Dtype;
     match t {
-        Type::Int(_) => Some(Kind::Int),
+        Type::Int(_) | Type::Tensor { dtype: Dtype::I64, .. } => Some(Kind::Int),
         Type::Float(_) | Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. } => Some(Kind::Float),
         Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. } => Some(Kind::Bool),
         Type::Str => Some(Kind::Str),
@@ -440,7 +440,7 @@ pub fn format_value(
     let spec = Spec::parse(text).map_err(|e| fail(format!("bad format spec \"{text}\": {}", e.message), e))?;
     let v = v.primal();
     let kind = match v {
-        Value::Int(_) => Kind::Int,
+        Value::Int(_) | Value::Tensor(Tensor::I64(_)) => Kind::Int,
         Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)) => Kind::Float,
         Value::Bool(_) | Value::Tensor(Tensor::Bool(_)) => Kind::Bool,
         Value::Str(_) => Kind::Str,
@@ -461,6 +461,7 @@ pub fn format_value(
         Value::Str(s) => spec.text(s),
         Value::Tensor(Tensor::F64(a)) => array_text(a, |x| spec.float(*x, &f64_repr)),
         Value::Tensor(Tensor::F32(a)) => array_text(a, |x| spec.float(f64::from(*x), &f32_text)),
+        Value::Tensor(Tensor::I64(a)) => array_text(a, |i| spec.int(*i)),
         Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| spec.text(&b.to_string())),
         other => crate::value::text_with(other, options),
     })

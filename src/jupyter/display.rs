@@ -88,6 +88,7 @@ pub fn tensor_table(t: &Tensor) -> String {
     match t {
         Tensor::F64(a) => table(a, value_type(t), |x| f64_repr(*x)),
         Tensor::F32(a) => table(a, value_type(t), |x| f32_repr(*x)),
+        Tensor::I64(a) => table(a, value_type(t), i64::to_string),
         Tensor::Bool(a) => table(a, value_type(t), |b| b.to_string()),
     }
 }

@@ -3,6 +3,7 @@
 //! of spec §3: scalars adapt to the tensor they meet; `int` arithmetic is checked.
 
 use super::broadcast::{zip_same, zip_to, Operand};
+use super::reduce::scalar_if_rank0;
 use super::{family, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype::{F32, F64};
@@ -301,30 +302,112 @@ fn power<T: Float>(x: T, y: T) -> T {
     }
 }
 
-/// The float dtype two operands combine to when at least one is a tensor.
-fn tensor_dtype(op: Arith, a: &Value, b: &Value) -> Result<Dtype, OpError> {
-    let dt = |v: &Value| match v {
-        Value::Tensor(t) => Some(t.dtype()),
-        _ => None,
-    };
-    match (dt(a), dt(b)) {
-        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) if !matches!(op, Arith::Eq | Arith::Ne) => {
-            Err(bad_operands(op, a, b)
-                .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)"))
+/// What an operand is as far as the dtype of an element-wise result goes: the same for a value
+/// at run time ([`Side::of_value`]) and for its type in the checker ([`Side::of_type`]), so that
+/// one function, [`promote`], decides the dtype for both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A tensor of this dtype.
+    Tensor(Dtype),
+    /// An `int` scalar: it adapts to the tensor it meets.
+    Int,
+    /// A float scalar: it adapts to a float tensor and makes an int tensor float.
+    Float(crate::syntax::ast::FloatDtype),
+    /// A `bool` scalar.
+    Bool,
+    /// Anything else (a str, a tuple, a function).
+    Other,
+}
+
+impl Side {
+    fn of_value(v: &Value) -> Side {
+        match v {
+            Value::Tensor(t) => Side::Tensor(t.dtype()),
+            Value::Int(_) => Side::Int,
+            Value::F64(_) => Side::Float(F64),
+            Value::F32(_) => Side::Float(F32),
+            Value::Bool(_) => Side::Bool,
+            _ => Side::Other,
         }
-        (Some(x), Some(y)) if x != y => Err(OpError::new(
+    }
+
+    fn of_type(t: &Type) -> Side {
+        match t {
+            Type::Tensor { dtype, .. } => Side::Tensor(*dtype),
+            Type::Int(_) => Side::Int,
+            Type::Float(d) => Side::Float(*d),
+            Type::Bool(_) => Side::Bool,
+            _ => Side::Other,
+        }
+    }
+
+    fn is_bool(self) -> bool {
+        matches!(self, Side::Bool | Side::Tensor(Dtype::Bool))
+    }
+}
+
+/// Why two operands have no common dtype.
+enum Clash {
+    /// A side is not a number (a bool, a str, ...).
+    NotNumbers,
+    /// An `f64` and an `f32` tensor.
+    Floats(Dtype, Dtype),
+}
+
+/// The dtype two numeric operands combine to (NumPy's promotion with weak scalars, spec §3 and
+/// §13): a scalar adapts to the tensor it meets, except that a float scalar makes an int tensor
+/// float; an int tensor meeting a float tensor takes the float dtype; two ints stay `i64`; `f64`
+/// and `f32` tensors do not mix.
+fn promote(a: Side, b: Side) -> Result<Dtype, Clash> {
+    use Side::{Float, Int, Tensor};
+    Ok(match (a, b) {
+        (Side::Bool | Side::Other | Tensor(Dtype::Bool), _) | (_, Side::Bool | Side::Other | Tensor(Dtype::Bool)) => {
+            return Err(Clash::NotNumbers)
+        }
+        (Tensor(x), Tensor(y)) if x == y => x,
+        (Tensor(Dtype::I64), Tensor(f)) | (Tensor(f), Tensor(Dtype::I64)) => f,
+        (Tensor(x), Tensor(y)) => return Err(Clash::Floats(x, y)),
+        (Tensor(Dtype::I64), Float(d)) | (Float(d), Tensor(Dtype::I64)) => Dtype::from(d),
+        (Tensor(t), _) | (_, Tensor(t)) => t,
+        (Int, Int) => Dtype::I64,
+        (Int, Float(d)) | (Float(d), Int) => Dtype::from(d),
+        (Float(F32), Float(F32)) => Dtype::F32,
+        (Float(_), Float(_)) => Dtype::F64,
+    })
+}
+
+/// The dtype an operator computes in when at least one operand is a tensor, or its error (the
+/// checker's and the run time's): `a` and `b` are the operands' sides and written types.
+fn compute_dtype(op: Arith, (a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
+    let name = op.info().name;
+    match promote(a, b) {
+        Ok(Dtype::I64) if op == Arith::Div => Ok(Dtype::F64),
+        Ok(dtype) => Ok(dtype),
+        Err(Clash::Floats(x, y)) => Err(OpError::new(
             Code::TypeDtype,
-            format!("`{}` cannot mix {} and {} tensors", op.info().name, x.name(), y.name()),
+            format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()),
         )
-        .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()))
-        .help(format!("convert one side with {}(...)", if x == Dtype::F32 { "f32" } else { "f64" }))),
-        (Some(x), _) | (_, Some(x)) => Ok(x),
-        (None, None) => Err(bad_operands(op, a, b)),
+        .label(format!("{ta} {name} {tb}"))
+        .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name()))),
+        Err(Clash::NotNumbers) => {
+            let error = OpError::new(Code::TypeMismatch, format!("`{name}` cannot combine {ta} and {tb}"))
+                .label(format!("{ta} {name} {tb}"));
+            Err(if a.is_bool() || b.is_bool() {
+                error.help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)")
+            } else {
+                match join_help(op, ta == "str", tb == "str") {
+                    Some(help) => error.help(help),
+                    None => error,
+                }
+            })
+        }
     }
 }
 
 /// An operand at element type `T`: scalars convert, tensors of that dtype pass through.
 pub trait Elem: Float + Send + Sync + 'static {
+    /// The dtype of tensors of this element type.
+    const DTYPE: Dtype;
     /// The value as an operand of this element type: a tensor of this dtype or a number scalar; `None` otherwise.
     fn operand(v: Value) -> Option<Operand<Self>>;
     /// Wraps a tensor of this element type as a value.
@@ -332,6 +415,7 @@ pub trait Elem: Float + Send + Sync + 'static {
 }
 
 impl Elem for f64 {
+    const DTYPE: Dtype = Dtype::F64;
     fn operand(v: Value) -> Option<Operand<f64>> {
         match v {
             Value::Tensor(Tensor::F64(a)) => Some(Operand::Array(a)),
@@ -344,6 +428,7 @@ impl Elem for f64 {
 }
 
 impl Elem for f32 {
+    const DTYPE: Dtype = Dtype::F32;
     fn operand(v: Value) -> Option<Operand<f32>> {
         match v {
             Value::Tensor(Tensor::F32(a)) => Some(Operand::Array(a)),
@@ -353,6 +438,15 @@ impl Elem for f32 {
     }
     fn wrap(a: Arr<f32>) -> Value {
         Value::Tensor(Tensor::F32(a))
+    }
+}
+
+/// A value written into a float tensor of element type `T` (`x[i] = v`): a tensor of that dtype,
+/// an int tensor (converted, as NumPy promotes it) or a number scalar; `None` for anything else.
+pub fn elem_operand<T: Elem>(v: &Value) -> Option<Operand<T>> {
+    match v {
+        Value::Tensor(Tensor::I64(_)) => T::operand(super::shape::convert(v.clone(), T::DTYPE).ok()?),
+        other => T::operand(other.clone()),
     }
 }
 
@@ -370,10 +464,69 @@ fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     {
         return bool_compare(op, a, b);
     }
-    match tensor_dtype(op, &a, &b)? {
-        Dtype::F64 => typed_binary::<f64>(op, a, b),
-        Dtype::F32 => typed_binary::<f32>(op, a, b),
+    let (sa, sb) = (Side::of_value(&a), Side::of_value(&b));
+    let dtype = compute_dtype(op, (sa, &a.type_name()), (sb, &b.type_name()))?;
+    match dtype {
+        Dtype::I64 => int_tensor_binary(op, a, b),
+        Dtype::F64 => typed_binary::<f64>(op, float_side(a, dtype)?, float_side(b, dtype)?),
+        Dtype::F32 => typed_binary::<f32>(op, float_side(a, dtype)?, float_side(b, dtype)?),
         Dtype::Bool => Err(bad_operands(op, &a, &b)),
+    }
+}
+
+/// An operand for a float kernel of `dtype`: an int tensor is converted, anything else passes.
+fn float_side(v: Value, dtype: Dtype) -> Result<Value, OpError> {
+    match v {
+        Value::Tensor(Tensor::I64(_)) => super::shape::convert(v, dtype),
+        other => Ok(other),
+    }
+}
+
+/// An `i64` operand: an int tensor or an `int` scalar.
+fn int_operand(v: Value) -> Option<Operand<i64>> {
+    match v {
+        Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a)),
+        Value::Int(i) => Some(Operand::Scalar(i)),
+        _ => None,
+    }
+}
+
+/// An operator on `i64` tensors: element by element as on `int` scalars, so that an overflow or
+/// a division by zero is an error (the first one found), never a wrapped value. The result is a
+/// new tensor: an error leaves the operands as they were.
+fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
+    let (da, db) = (dtype_of(&a), dtype_of(&b));
+    let (Some(x), Some(y)) = (int_operand(a.clone()), int_operand(b.clone())) else {
+        return Err(bad_operands(op, &a, &b));
+    };
+    if op == Arith::Pow {
+        let negative = match &y {
+            Operand::Scalar(e) => *e < 0,
+            Operand::Array(e) => e.iter().any(|&e| e < 0),
+        };
+        if negative {
+            return Err(OpError::new(Code::RuntimeValue, "an int tensor cannot be raised to a negative power")
+                .at(1, "a negative exponent")
+                .help("convert the base to floats first, e.g. f64(x) ^ -1"));
+        }
+    }
+    let fault = std::cell::RefCell::new(None);
+    let elem = |p: i64, q: i64| match int_binary(op, p, q) {
+        Ok(v) => v,
+        Err(e) => {
+            fault.borrow_mut().get_or_insert(e);
+            Value::Int(0)
+        }
+    };
+    let out = if op.is_comparison() {
+        zip_to(x, y, |p, q| matches!(elem(p, q), Value::Bool(true))).map(|o| Value::Tensor(Tensor::Bool(o)))
+    } else {
+        zip_to(x, y, |p, q| if let Value::Int(v) = elem(p, q) { v } else { 0 }).map(|o| Value::Tensor(Tensor::I64(o)))
+    };
+    let out = out.map_err(|s| shape_error(op, s, da, db))?;
+    match fault.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(scalar_if_rank0(out)),
     }
 }
 
@@ -434,6 +587,7 @@ fn dtype_of(v: &Value) -> Dtype {
     match v {
         Value::Tensor(t) => t.dtype(),
         Value::F32(_) => Dtype::F32,
+        Value::Int(_) => Dtype::I64,
         _ => Dtype::F64,
     }
 }
@@ -494,53 +648,64 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             .at(0, other.type_name()))
         }
     };
-    let dtype = match (&a, &b) {
-        (Value::Tensor(x), Value::Tensor(y)) if x.dtype() != y.dtype() => {
-            return Err(
-                OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.type_name())
-            )
-        }
-        (Value::Tensor(x), _) | (_, Value::Tensor(x)) => x.dtype(),
-        (Value::F32(_), Value::F32(_) | Value::Int(_)) | (Value::Int(_), Value::F32(_)) => Dtype::F32,
-        _ => Dtype::F64,
+    let (ta, tb) = (a.type_name(), b.type_name());
+    let fail = |shapes: (Vec<usize>, Vec<usize>)| {
+        OpError::new(
+            Code::RuntimeShape,
+            format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()),
+        )
+        .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
     };
+    let dtype = where_dtype((Side::of_value(&a), &ta), (Side::of_value(&b), &tb))?;
+    let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"));
     match dtype {
-        Dtype::F32 => typed_where::<f32>(c, a, b),
-        _ => typed_where::<f64>(c, a, b),
+        Dtype::F64 => {
+            let (x, y) = (elem_operand::<f64>(&a).ok_or_else(mismatch)?, elem_operand::<f64>(&b).ok_or_else(mismatch)?);
+            pick(&c, x, y).map(f64::wrap).map_err(fail)
+        }
+        Dtype::F32 => {
+            let (x, y) = (elem_operand::<f32>(&a).ok_or_else(mismatch)?, elem_operand::<f32>(&b).ok_or_else(mismatch)?);
+            pick(&c, x, y).map(f32::wrap).map_err(fail)
+        }
+        Dtype::I64 | Dtype::Bool => {
+            let (x, y) = (int_operand(a).ok_or_else(mismatch)?, int_operand(b).ok_or_else(mismatch)?);
+            pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))).map_err(fail)
+        }
     }
 }
 
-fn typed_where<T: Elem>(c: Arr<bool>, a: Value, b: Value) -> Result<Value, OpError> {
-    for (i, v) in [(1, &a), (2, &b)] {
-        if !numeric(v) {
-            let t = v.type_name();
-            return Err(OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t));
+/// The dtype `where` picks in (as arithmetic promotes its two branches), or its error.
+fn where_dtype((a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
+    promote(a, b).map_err(|clash| match clash {
+        Clash::Floats(..) => {
+            OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
         }
-    }
-    let (ta, tb) = (dtype_of(&a), dtype_of(&b));
-    let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {} and {}", ta.name(), tb.name()));
-    let x = T::operand(a).ok_or_else(mismatch)?;
-    let y = T::operand(b).ok_or_else(mismatch)?;
+        Clash::NotNumbers => {
+            let (i, t) = if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool) {
+                (2, tb)
+            } else {
+                (1, ta)
+            };
+            OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+        }
+    })
+}
+
+/// `where(c, x, y)` on operands of one element type, broadcasting all three.
+fn pick<T: Copy>(c: &Arr<bool>, x: Operand<T>, y: Operand<T>) -> Result<Arr<T>, (Vec<usize>, Vec<usize>)> {
     let shape_of = |o: &Operand<T>| match o {
         Operand::Scalar(_) => vec![],
         Operand::Array(a) => a.shape().to_vec(),
     };
-    let fail = || {
-        OpError::new(
-            Code::RuntimeShape,
-            format!("`where` operands do not broadcast: bool{:?}, {}, {}", c.shape(), ta.name(), tb.name()),
-        )
-        .label("these shapes do not broadcast")
-    };
-    let ab = super::broadcast::broadcast_shape(&shape_of(&x), &shape_of(&y)).ok_or_else(fail)?;
-    let shape = super::broadcast::broadcast_shape(c.shape(), &ab).ok_or_else(fail)?;
+    let ab = super::broadcast::broadcast_shape(&shape_of(&x), &shape_of(&y)).ok_or((shape_of(&x), shape_of(&y)))?;
+    let shape = super::broadcast::broadcast_shape(c.shape(), &ab).ok_or((c.shape().to_vec(), ab.clone()))?;
     let view = |o: &Operand<T>| match o {
         Operand::Scalar(s) => Arr::from_elem(IxDyn(&shape), *s),
         Operand::Array(a) => a.broadcast(IxDyn(&shape)).expect("checked").to_owned().into_shared(),
     };
     let (xa, ya) = (view(&x), view(&y));
     let cv = c.broadcast(IxDyn(&shape)).expect("checked");
-    Ok(T::wrap(Zip::from(&cv).and(&xa).and(&ya).map_collect(|&c, &p, &q| if c { p } else { q }).into_shared()))
+    Ok(Zip::from(&cv).and(&xa).and(&ya).map_collect(|&c, &p, &q| if c { p } else { q }).into_shared())
 }
 
 impl Arith {
@@ -625,29 +790,10 @@ fn int_type(op: Arith, x: Option<i64>, y: Option<i64>) -> Type {
 
 fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
     let dt = |t: &Type| if let Type::Tensor { dtype, .. } = t { Some(*dtype) } else { None };
-    let is_bool = |t: &Type| matches!(t, Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. });
     if matches!(op, Arith::Eq | Arith::Ne) && (dt(a) == Some(Dtype::Bool) || dt(b) == Some(Dtype::Bool)) {
         return bool_type(op, a, b);
     }
-    let dtype = match (dt(a), dt(b)) {
-        (Some(Dtype::Bool), _) | (_, Some(Dtype::Bool)) => {
-            return Err(bad_types(op, a, b)
-                .help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)"))
-        }
-        (Some(x), Some(y)) if x != y => {
-            return Err(TypeError::new(
-                Code::TypeDtype,
-                format!("`{}` cannot mix {} and {} tensors", op.info().name, x.name(), y.name()),
-            )
-            .label(format!("{a} {} {b}", op.info().name))
-            .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
-        }
-        (Some(x), _) | (_, Some(x)) => x,
-        (None, None) => return Err(bad_types(op, a, b)),
-    };
-    if is_bool(a) || is_bool(b) || !(a.is_number() || a.is_float_tensor()) || !(b.is_number() || b.is_float_tensor()) {
-        return Err(bad_types(op, a, b));
-    }
+    let dtype = compute_dtype(op, (Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
     let dims = shape_type_rule(op, a, b)?;
     Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
 }
@@ -678,23 +824,7 @@ fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
                 .at(0, other.to_string()))
         }
     };
-    let dtype = match (a, b) {
-        (Type::Tensor { dtype: x, .. }, Type::Tensor { dtype: y, .. }) if x != y => {
-            return Err(
-                TypeError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, b.to_string())
-            )
-        }
-        (Type::Tensor { dtype, .. }, _) | (_, Type::Tensor { dtype, .. }) => *dtype,
-        (Type::Float(F32), Type::Float(F32) | Type::Int(_)) | (Type::Int(_), Type::Float(F32)) => Dtype::F32,
-        _ => Dtype::F64,
-    };
-    for (i, t) in [(1, a), (2, b)] {
-        if !(t.is_number() || t.is_float_tensor()) {
-            return Err(
-                TypeError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
-            );
-        }
-    }
+    let dtype = where_dtype((Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
     let fail = || {
         TypeError::new(Code::TypeShape, format!("`where` operands do not broadcast: {cond}, {a}, {b}"))
             .label("these shapes do not broadcast")

@@ -5,7 +5,7 @@
 use super::arith::scalar_f64;
 use super::shape::dims_of;
 use super::shape_rules::dims_type;
-use super::{family, Ctx, OpError};
+use super::{family, random, Ctx, OpError};
 use crate::diag::Code;
 use crate::memory::{check_alloc, try_alloc};
 use crate::syntax::ast::FloatDtype;
@@ -23,11 +23,15 @@ family! {
         Ones => Function("ones", "dims...", "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
         Full => Function("full", "value, dims...", "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),
         Eye => Function("eye", "n", "The n×n identity matrix.", "eye(2)  # [[1.0, 0.0], [0.0, 1.0]]"),
-        Arange => Function("arange", "start, stop, step?", "start, start+step, ... below stop.", "arange(0, 3)  # [0.0, 1.0, 2.0]"),
+        Arange => Function("arange", "start, stop, step?", "start, start+step, ... below stop: ints when all three are ints, else floats.", "arange(0, 3)  # [0, 1, 2]"),
         Linspace => Function("linspace", "a, b, n", "n evenly spaced values from a to b.", "linspace(0, 1, 3)  # [0.0, 0.5, 1.0]"),
         Randn => Function("randn", "dims...", "Standard normal samples from the seeded generator.", "shape(randn(2, 3))  # (2, 3)"),
         Rand => Function("rand", "dims...", "Uniform samples in [0, 1) from the seeded generator.", "shape(rand(4))  # (4,)"),
         OneHot => Function("one_hot", "labels, k", "A row per label with 1 in the label's column and 0 elsewhere: labels 0 to k - 1 (a vector of whole numbers, e.g. category codes) as an n×k matrix.", "one_hot([2, 0], 3)  # [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]"),
+        Permutation => Function("permutation", "n", "0, 1, ..., n - 1 in a random order, from the seeded generator.", "sort(permutation(4))  # [0, 1, 2, 3]"),
+        Shuffle => Function("shuffle", "x", "The rows of x in a random order, from the seeded generator (x is unchanged).", "shape(shuffle(zeros(5, 2)))  # (5, 2)"),
+        Randint => Function("randint", "lo, hi, dims...", "Ints drawn uniformly from lo to hi - 1, from the seeded generator.", "all(randint(0, 3, 10) < 3)  # true"),
+        Choice => Function("choice", "n, k, replace?", "k ints from 0 to n - 1, without repeats unless replace=true, from the seeded generator.", "len(choice(10, 3))  # 3"),
         ZerosLike => Function("zeros_like", "x", "Zeros of x's dtype and shape; item by item for a tuple of parameters.", "zeros_like((1.0, [2.0, 3.0]))  # (0.0, [0.0, 0.0])"),
         OnesLike => Function("ones_like", "x", "Ones of x's dtype and shape; item by item for a tuple of parameters.", "ones_like([[2.0], [3.0]])  # [[1.0], [1.0]]"),
     }
@@ -42,6 +46,16 @@ impl Construct {
             Construct::OneHot => {
                 let k = shape(&args[1..2], 1)?[0];
                 one_hot(&args[0], k, dtype)
+            }
+            Construct::Permutation => random::permutation(shape(&args, 0)?[0], &mut ctx.rng),
+            Construct::Shuffle => random::shuffle(&args[0], &mut ctx.rng),
+            Construct::Randint => {
+                let (lo, hi) = (int_arg(&args[0], 0)?, int_arg(&args[1], 1)?);
+                random::randint(lo, hi, &shape(&args[2..], 2)?, &mut ctx.rng)
+            }
+            Construct::Choice => {
+                let dims = shape(&args[..2], 0)?;
+                random::choice(dims[0], dims[1], matches!(args[2], Value::Bool(true)), &mut ctx.rng)
             }
             Construct::ZerosLike => filled_like(0.0, &args[0]),
             Construct::OnesLike => filled_like(1.0, &args[0]),
@@ -61,6 +75,10 @@ impl Construct {
                 let n = shape(&args, 0)?[0];
                 let shape = checked_shape(&[n, n])?;
                 from_fn(&shape, dtype, |i| if i / n == i % n { 1.0 } else { 0.0 })
+            }
+            Construct::Arange if args.iter().all(|a| matches!(a, Value::Int(_) | Value::Absent)) => {
+                let int = |v: &Value| if let Value::Int(i) = v { *i } else { 1 };
+                int_range(int(&args[0]), int(&args[1]), int(&args[2]))
             }
             Construct::Arange => {
                 let start = number(&args[0], 0)?;
@@ -97,6 +115,32 @@ impl Construct {
                 from_fn(&shape, dtype, |_| if normal { rng.sample(StandardNormal) } else { rng.random::<f64>() })
             }
         }
+    }
+}
+
+/// `arange` of ints: an `i64` vector, its length counted exactly.
+fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
+    if step == 0 {
+        return Err(OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step"));
+    }
+    let span = i128::from(stop) - i128::from(start);
+    let count = if (span > 0) == (step > 0) && span != 0 {
+        (span.unsigned_abs() + step.unsigned_abs() as u128 - 1) / step.unsigned_abs() as u128
+    } else {
+        0
+    };
+    let n = usize::try_from(count).map_err(|_| crate::memory::too_large("arange"))?;
+    check_alloc(n, 8)?;
+    let values: Vec<i64> = (0..n).map(|i| (i128::from(start) + i as i128 * i128::from(step)) as i64).collect();
+    Ok(Value::Tensor(Tensor::I64(Arr::from_shape_vec(IxDyn(&[n]), values).expect("one axis"))))
+}
+
+/// An int argument, or the error naming it.
+fn int_arg(v: &Value, arg: usize) -> Result<i64, OpError> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(OpError::new(Code::TypeMismatch, format!("expected an int, not {}", other.type_name()))
+            .at(arg, other.type_name())),
     }
 }
 
@@ -143,6 +187,7 @@ fn one_hot(labels: &Value, k: usize, dtype: FloatDtype) -> Result<Value, OpError
     let codes: Vec<f64> = match t {
         Tensor::F64(a) => a.iter().copied().collect(),
         Tensor::F32(a) => a.iter().map(|&x| f64::from(x)).collect(),
+        Tensor::I64(a) => a.iter().map(|&x| x as f64).collect(),
         Tensor::Bool(a) => a.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect(),
     };
     if let Some((i, bad)) = codes.iter().enumerate().find(|(_, &c)| !(c.fract() == 0.0 && c >= 0.0 && c < k as f64)) {
@@ -258,7 +303,8 @@ impl Construct {
                     }
                     _ => Dim::Unknown,
                 };
-                Type::Tensor { dtype: float, dims: vec![n] }
+                let all_ints = args.iter().take(3).all(|t| matches!(t, Type::Int(_) | Type::Absent));
+                Type::Tensor { dtype: if all_ints { Dtype::I64 } else { float }, dims: vec![n] }
             }
             Construct::Linspace => {
                 number(0)?;
@@ -278,6 +324,19 @@ impl Construct {
                 let n = labels.dims()[0];
                 Type::Tensor { dtype: float, dims: vec![n, shape(1)?[0]] }
             }
+            Construct::Permutation => Type::Tensor { dtype: Dtype::I64, dims: shape(0)? },
+            Construct::Shuffle => random::shuffle_type(args.first().unwrap_or(&Type::Absent))?,
+            Construct::Randint => {
+                for i in 0..2 {
+                    if !matches!(args.get(i), Some(Type::Int(_))) {
+                        let t = args.get(i).unwrap_or(&Type::Absent);
+                        return Err(TypeError::new(Code::TypeMismatch, format!("expected an int, not {t}"))
+                            .at(i, t.to_string()));
+                    }
+                }
+                Type::Tensor { dtype: Dtype::I64, dims: shape(2)? }
+            }
+            Construct::Choice => random::choice_type(args)?,
             Construct::ZerosLike | Construct::OnesLike => {
                 let x = args.first().unwrap_or(&Type::Absent);
                 if !float_tree(x) {

@@ -6,6 +6,7 @@
 //! (`Index`, `IndexSet`), so the derivative rules of indexing (a gather and a scatter into
 //! zeros) serve masks unchanged.
 
+use super::broadcast::Operand;
 use super::OpError;
 use crate::diag::Code;
 use crate::memory;
@@ -83,6 +84,7 @@ pub fn gather(x: &Tensor, indices: &[Value], at: usize) -> Result<Value, OpError
     Ok(Value::Tensor(match x {
         Tensor::F64(a) => Tensor::F64(take(a, &picked)),
         Tensor::F32(a) => Tensor::F32(take(a, &picked)),
+        Tensor::I64(a) => Tensor::I64(take(a, &picked)),
         Tensor::Bool(a) => Tensor::Bool(take(a, &picked)),
     }))
 }
@@ -104,15 +106,14 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> R
     };
     fn put<T: Clone>(
         a: &mut Arr<T>,
-        value: Option<Arr<T>>,
-        scalar: Option<T>,
+        value: Operand<T>,
         picked: &Picked,
         mask_shape: &[usize],
         target: &[usize],
     ) -> Result<(), ()> {
-        let values = match &value {
-            Some(v) => Some(v.broadcast(IxDyn(target)).ok_or(())?),
-            None => None,
+        let (values, scalar) = match &value {
+            Operand::Array(v) => (Some(v.broadcast(IxDyn(target)).ok_or(())?), None),
+            Operand::Scalar(s) => (None, Some(s.clone())),
         };
         let at = picked.before.len();
         for (j, &flat) in picked.positions.iter().enumerate() {
@@ -138,30 +139,23 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> R
     if !x.is_unique() {
         memory::reserve(x.bytes(), "copying a shared tensor before writing to it")?;
     }
-    let done = match (x, value.primal()) {
-        (Tensor::F64(a), v) => match v {
-            Value::Tensor(Tensor::F64(b)) => put(a, Some(b.clone()), None, &picked, &mask_shape, &target),
-            Value::Tensor(Tensor::F32(b)) => {
-                put(a, Some(b.mapv(f64::from).into_shared()), None, &picked, &mask_shape, &target)
-            }
-            v => match super::arith::scalar_f64(v) {
-                Some(s) => put(a, None, Some(s), &picked, &mask_shape, &target),
-                None => Err(()),
-            },
+    let done = match x {
+        Tensor::F64(a) => match super::arith::elem_operand::<f64>(value.primal()) {
+            Some(v) => put(a, v, &picked, &mask_shape, &target),
+            None => Err(()),
         },
-        (Tensor::F32(a), v) => match v {
-            Value::Tensor(Tensor::F32(b)) => put(a, Some(b.clone()), None, &picked, &mask_shape, &target),
-            Value::Tensor(Tensor::F64(b)) => {
-                put(a, Some(b.mapv(|x| x as f32).into_shared()), None, &picked, &mask_shape, &target)
-            }
-            v => match super::arith::scalar_f64(v) {
-                Some(s) => put(a, None, Some(s as f32), &picked, &mask_shape, &target),
-                None => Err(()),
-            },
+        Tensor::F32(a) => match super::arith::elem_operand::<f32>(value.primal()) {
+            Some(v) => put(a, v, &picked, &mask_shape, &target),
+            None => Err(()),
         },
-        (Tensor::Bool(a), v) => match v {
-            Value::Tensor(Tensor::Bool(b)) => put(a, Some(b.clone()), None, &picked, &mask_shape, &target),
-            Value::Bool(b) => put(a, None, Some(*b), &picked, &mask_shape, &target),
+        Tensor::I64(a) => match value.primal() {
+            Value::Tensor(Tensor::I64(b)) => put(a, Operand::Array(b.clone()), &picked, &mask_shape, &target),
+            Value::Int(i) => put(a, Operand::Scalar(*i), &picked, &mask_shape, &target),
+            _ => Err(()),
+        },
+        Tensor::Bool(a) => match value.primal() {
+            Value::Tensor(Tensor::Bool(b)) => put(a, Operand::Array(b.clone()), &picked, &mask_shape, &target),
+            Value::Bool(b) => put(a, Operand::Scalar(*b), &picked, &mask_shape, &target),
             _ => Err(()),
         },
     };

@@ -12,11 +12,14 @@ pub mod broadcast;
 pub mod construct;
 pub mod linalg;
 pub mod mask;
+pub mod random;
 pub mod reduce;
 pub mod shape;
 pub mod shape_rules;
+pub mod sort;
 pub mod stats;
 pub mod system;
+pub mod take;
 pub mod tree;
 pub mod unary;
 
@@ -191,7 +194,7 @@ impl Prim {
         let result = match self {
             Prim::Arith(p) => p.eval(args),
             Prim::Unary(p) => p.eval(args),
-            Prim::Reduce(p) => p.eval(args, ctx),
+            Prim::Reduce(p) => p.eval(args),
             Prim::Stats(p) => p.eval(args),
             Prim::Shape(p) => p.eval(args, ctx),
             Prim::Construct(p) => p.eval(args, ctx),
@@ -219,7 +222,7 @@ impl Prim {
             _ if unknown => Ok(Type::Any),
             Prim::Arith(p) => p.type_rule(args),
             Prim::Unary(p) => p.type_rule(args),
-            Prim::Reduce(p) => p.type_rule(args, cx.dtype()),
+            Prim::Reduce(p) => p.type_rule(args),
             Prim::Stats(p) => p.type_rule(args),
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),

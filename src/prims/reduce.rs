@@ -2,7 +2,7 @@
 //! tensor or one `axis=` with `keepdims=`, and `softmax` along an axis.
 
 use super::arith::Elem;
-use super::{family, Ctx, OpError};
+use super::{family, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
@@ -30,7 +30,7 @@ family! {
 
 impl Reduce {
     /// Runs the reduction on plain values: `[x, axis, keepdims]`.
-    pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+    pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
         let mut args = args.into_iter();
         let x = args.next().unwrap_or(Value::Absent);
         let axis_arg = args.next().unwrap_or(Value::Absent);
@@ -55,9 +55,10 @@ impl Reduce {
             }
         };
         match x {
-            Value::Tensor(Tensor::F64(a)) => self.float(a, axis, keepdims, ctx.dtype),
-            Value::Tensor(Tensor::F32(a)) => self.float(a, axis, keepdims, ctx.dtype),
-            Value::Tensor(Tensor::Bool(a)) => self.boolean(a, axis, keepdims, ctx.dtype),
+            Value::Tensor(Tensor::F64(a)) => self.float(a, axis, keepdims),
+            Value::Tensor(Tensor::F32(a)) => self.float(a, axis, keepdims),
+            Value::Tensor(Tensor::I64(a)) => self.int(a, axis, keepdims),
+            Value::Tensor(Tensor::Bool(a)) => self.boolean(a, axis, keepdims),
             Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) if axis.is_none() => self.scalar(x),
             other => Err(OpError::new(
                 Code::TypeMismatch,
@@ -91,7 +92,6 @@ impl Reduce {
         a: Arr<T>,
         axis: Option<usize>,
         keepdims: bool,
-        dtype: FloatDtype,
     ) -> Result<Value, OpError> {
         let empty = || {
             OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
@@ -160,13 +160,13 @@ impl Reduce {
                 if keepdims {
                     out.insert_axis_inplace(Axis(k));
                 }
-                let out = if index_result { cast_index(out, dtype) } else { T::wrap(out.into_shared()) };
+                let out = if index_result { cast_index(out) } else { T::wrap(out.into_shared()) };
                 Ok(scalar_if_rank0(out))
             }
         }
     }
 
-    fn boolean(self, a: Arr<bool>, axis: Option<usize>, keepdims: bool, dtype: FloatDtype) -> Result<Value, OpError> {
+    fn boolean(self, a: Arr<bool>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
         match self {
             Reduce::Any | Reduce::All => {
                 let any = self == Reduce::Any;
@@ -191,11 +191,64 @@ impl Reduce {
                 }
             }
             Reduce::Sum if axis.is_none() && !keepdims => Ok(Value::Int(a.iter().filter(|&&b| b).count() as i64)),
-            _ => {
-                let as_float = a.mapv(|b| if b { 1.0 } else { 0.0 }).into_shared();
-                self.float::<f64>(as_float, axis, keepdims, dtype)
+            _ => self.int(a.mapv(i64::from).into_shared(), axis, keepdims),
+        }
+    }
+
+    /// A reduction of an int tensor: `sum`, `prod`, `max`, `min` stay ints (an overflow is an
+    /// error), `argmax`/`argmin` give indices, the others reduce its values as `f64`.
+    fn int(self, a: Arr<i64>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
+        match self {
+            Reduce::Sum | Reduce::Prod | Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin => {}
+            Reduce::Mean | Reduce::LogSumExp | Reduce::Softmax | Reduce::Norm | Reduce::Any | Reduce::All => {
+                return self.float::<f64>(a.mapv(|v| v as f64).into_shared(), axis, keepdims)
             }
         }
+        if self != Reduce::Sum && self != Reduce::Prod && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0)) {
+            return Err(OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
+                .at(0, "this tensor has no elements"));
+        }
+        let fault = std::cell::Cell::new(false);
+        let checked = |v: Option<i64>| {
+            v.unwrap_or_else(|| {
+                fault.set(true);
+                0
+            })
+        };
+        let kernel = |lane: ArrayView1<i64>| -> i64 {
+            match self {
+                Reduce::Sum => checked(lane.iter().try_fold(0i64, |s, &x| s.checked_add(x))),
+                Reduce::Prod => checked(lane.iter().try_fold(1i64, |p, &x| p.checked_mul(x))),
+                Reduce::Max => lane.iter().copied().max().unwrap_or(0),
+                Reduce::Min => lane.iter().copied().min().unwrap_or(0),
+                Reduce::ArgMax => lane.iter().enumerate().fold(0, |b, (i, &x)| if x > lane[b] { i } else { b }) as i64,
+                _ => lane.iter().enumerate().fold(0, |b, (i, &x)| if x < lane[b] { i } else { b }) as i64,
+            }
+        };
+        let out = match axis {
+            None => {
+                let flat: Vec<i64> = crate::memory::collect(a.iter().copied(), a.len())?;
+                let v = kernel(ArrayView1::from(&flat[..]));
+                if keepdims && !matches!(self, Reduce::ArgMax | Reduce::ArgMin) {
+                    Value::Tensor(Tensor::I64(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
+                } else {
+                    Value::Int(v)
+                }
+            }
+            Some(k) => {
+                let mut out = a.map_axis(Axis(k), kernel);
+                if keepdims {
+                    out.insert_axis_inplace(Axis(k));
+                }
+                scalar_if_rank0(Value::Tensor(Tensor::I64(out.into_shared())))
+            }
+        };
+        if fault.get() {
+            return Err(OpError::new(Code::RuntimeOverflow, format!("integer overflow in `{}`", self.info().name))
+                .at(0, "the result does not fit in a 64-bit int")
+                .help("convert to floats first, e.g. f64(x)"));
+        }
+        Ok(out)
     }
 }
 
@@ -312,11 +365,8 @@ impl<T: num_traits::Float> PairTree<T> {
     }
 }
 
-fn cast_index<T: Elem>(out: ndarray::ArrayD<T>, dtype: FloatDtype) -> Value {
-    match dtype {
-        FloatDtype::F64 => f64::wrap(out.mapv(|x| x.to_f64().unwrap_or(f64::NAN)).into_shared()),
-        FloatDtype::F32 => f32::wrap(out.mapv(|x| x.to_f32().unwrap_or(f32::NAN)).into_shared()),
-    }
+fn cast_index<T: Elem>(out: ndarray::ArrayD<T>) -> Value {
+    Value::Tensor(Tensor::I64(out.mapv(|x| x.to_i64().unwrap_or(0)).into_shared()))
 }
 
 /// A float scalar of the element type `T`.
@@ -333,6 +383,7 @@ pub fn scalar_if_rank0(v: Value) -> Value {
     match v {
         Value::Tensor(Tensor::F64(a)) if a.ndim() == 0 => Value::F64(a[IxDyn(&[])]),
         Value::Tensor(Tensor::F32(a)) if a.ndim() == 0 => Value::F32(a[IxDyn(&[])]),
+        Value::Tensor(Tensor::I64(a)) if a.ndim() == 0 => Value::Int(a[IxDyn(&[])]),
         Value::Tensor(Tensor::Bool(a)) if a.ndim() == 0 => Value::Bool(a[IxDyn(&[])]),
         other => other,
     }
@@ -349,11 +400,11 @@ impl Reduce {
     /// The type rule, `[x, axis, keepdims]`: with a known `axis` the exact result shape, with an
     /// unknown one the rank; `argmax`/`argmin` without `axis` an `int`.
     /// `max(a, b)` and `min(a, b)` meant as the element-wise `maximum`/`minimum` get that as help.
-    pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+    pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         let pair = match self {
             Reduce::Max => "maximum",
             Reduce::Min => "minimum",
-            _ => return self.rule(args, dtype),
+            _ => return self.rule(args),
         };
         let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
         let x = args.first().unwrap_or(&Type::Absent);
@@ -366,7 +417,7 @@ impl Reduce {
                 ),
             )
             .at(1, "read as an axis")),
-            _ => self.rule(args, dtype),
+            _ => self.rule(args),
         };
         result.map_err(|e| match e.help {
             None if axis_given => e.help(format!(
@@ -379,7 +430,7 @@ impl Reduce {
         })
     }
 
-    fn rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+    fn rule(self, args: &[Type]) -> Result<Type, TypeError> {
         let x = args.first().unwrap_or(&Type::Absent);
         let axis = args.get(1).unwrap_or(&Type::Absent);
         let keepdims = match args.get(2).unwrap_or(&Type::Absent) {
@@ -414,13 +465,6 @@ impl Reduce {
         if elem == Dtype::Bool {
             match self {
                 Reduce::Any | Reduce::All => return Ok(reduced(Dtype::Bool, dims, axis, keepdims)),
-                Reduce::Sum if axis.is_none() => {
-                    return Ok(match keepdims {
-                        Some(false) => Type::Int(None),
-                        Some(true) => reduced(Dtype::F64, dims, axis, Some(true)),
-                        None => Type::Any,
-                    })
-                }
                 _ => {}
             }
         } else if matches!(self, Reduce::Any | Reduce::All) {
@@ -428,11 +472,16 @@ impl Reduce {
                 .at(0, x.to_string())
                 .help("compare first, e.g. any(x > 0)"));
         }
-        let elem = if elem == Dtype::Bool { Dtype::F64 } else { elem };
+        // Bools count as ints; what is not a sum, product, extreme or index of ints is a float.
+        let elem = match (elem, self) {
+            (Dtype::Bool | Dtype::I64, Reduce::Sum | Reduce::Prod | Reduce::Max | Reduce::Min) => Dtype::I64,
+            (Dtype::Bool | Dtype::I64, _) => Dtype::F64,
+            (float, _) => float,
+        };
         Ok(match self {
             Reduce::Softmax => Type::Tensor { dtype: elem, dims: dims.clone() },
             Reduce::ArgMax | Reduce::ArgMin if axis.is_none() => Type::Int(None),
-            Reduce::ArgMax | Reduce::ArgMin => reduced(Dtype::from(dtype), dims, axis, keepdims),
+            Reduce::ArgMax | Reduce::ArgMin => reduced(Dtype::I64, dims, axis, keepdims),
             _ => reduced(elem, dims, axis, keepdims),
         })
     }

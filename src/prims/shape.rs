@@ -5,7 +5,9 @@
 use super::arith::{scalar_f64, Elem};
 use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};
-use super::shape_rules::{assign_part, convert_type, dims_type, index_type, join_type, literal_type, reshape_type};
+use super::shape_rules::{
+    assign_part, convert_type, dims_type, index_type, join_type, literal_dtype, literal_type, reshape_type,
+};
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
 use crate::syntax::ast::FloatDtype;
@@ -25,6 +27,7 @@ family! {
         Stack => Function("stack", "tensors..., axis?", "Joins tensors along a new axis (default 0).", "stack([1, 2], [3, 4])  # [[1.0, 2.0], [3.0, 4.0]]"),
         F32 => Function("f32", "x", "Converts to f32.", "f32(0.5)  # 0.5"),
         F64 => Function("f64", "x", "Converts to f64.", "f64(f32(0.1))  # 0.10000000149011612"),
+        I64 => Function("i64", "x", "Converts to i64, truncating floats toward zero (an int scalar stays an int).", "i64([2.7, -2.7])  # [2, -2]"),
         Int => Function("int", "x", "Converts a scalar to int, truncating toward zero; reads a whole number from a str.", "int(-2.7)  # -2"),
         Float => Function("float", "x", "Converts a scalar to the default float dtype; reads a number from a str.", "float(\"1e-3\")  # 0.001"),
         Str => Function("str", "x", "The text of a value, as print shows it.", "str(1.5)  # 1.5"),
@@ -34,6 +37,7 @@ family! {
         Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1.0, 2.0], [3.0, 4.0]]"),
         Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30.0"),
         IndexSet => Internal("index_set", "x, value, indices...", "x with the part that indices pick replaced by value.", ""),
+        IndexAdd => Internal("index_add", "x, value, indices...", "x with value added to the part that indices pick; repeated indices accumulate.", ""),
         BroadcastTo => Internal("broadcast_to", "x, dims...", "x broadcast to the shape dims.", ""),
         SumTo => Internal("sum_to", "x, dims...", "x summed down to the shape dims (undoes broadcasting).", ""),
     }
@@ -55,9 +59,10 @@ impl ShapeOp {
                 _ => Ok(Value::Int(1)),
             },
             ShapeOp::Reshape => reshape(x, &rest),
-            ShapeOp::Transpose => {
-                Ok(map_tensor(x, |a| a.reversed_axes(), |a| a.reversed_axes(), |a| a.reversed_axes()))
-            }
+            ShapeOp::Transpose => Ok(match x {
+                Value::Tensor(t) => Value::Tensor(crate::map_tensor!(t, a => a.reversed_axes())),
+                other => other,
+            }),
             ShapeOp::Concat | ShapeOp::Stack => {
                 let axis = match x {
                     Value::Absent => 0,
@@ -67,16 +72,17 @@ impl ShapeOp {
                     }
                 };
                 // The tensors follow `axis` among the call's arguments.
-                join(self == ShapeOp::Stack, axis, rest, ctx.dtype)
+                join(self == ShapeOp::Stack, axis, rest)
                     .map_err(|e| OpError { arg: e.arg.map(|i| i + 1), ..e })
             }
             ShapeOp::Literal => {
                 let mut items = rest;
                 items.insert(0, x);
-                literal(items, ctx.dtype)
+                literal(items)
             }
             ShapeOp::F32 => convert(x, Dtype::F32),
             ShapeOp::F64 => convert(x, Dtype::F64),
+            ShapeOp::I64 => convert(x, Dtype::I64),
             ShapeOp::Float => convert(x, Dtype::from(ctx.dtype)),
             ShapeOp::Int => to_int(x),
             ShapeOp::Str => Ok(Value::Str(Rc::from(crate::value::text_with(&x, ctx.print)))),
@@ -103,29 +109,19 @@ impl ShapeOp {
                     .at(0, other.type_name())),
             },
             ShapeOp::Index => index(x, &rest),
-            ShapeOp::IndexSet => {
+            ShapeOp::IndexSet | ShapeOp::IndexAdd => {
                 let mut rest = rest.into_iter();
                 let value = rest.next().unwrap_or(Value::Absent);
-                index_set(x, value, &rest.collect::<Vec<_>>())
+                let indices = rest.collect::<Vec<_>>();
+                if self == ShapeOp::IndexSet {
+                    index_set(x, value, &indices)
+                } else {
+                    index_add(x, value, &indices)
+                }
             }
             ShapeOp::BroadcastTo => broadcast_to(x, &dims_of(&rest)?),
             ShapeOp::SumTo => sum_to(x, &dims_of(&rest)?),
         }
-    }
-}
-
-/// Applies the same structural change to a tensor of any dtype.
-fn map_tensor(
-    x: Value,
-    f64s: impl FnOnce(Arr<f64>) -> Arr<f64>,
-    f32s: impl FnOnce(Arr<f32>) -> Arr<f32>,
-    bools: impl FnOnce(Arr<bool>) -> Arr<bool>,
-) -> Value {
-    match x {
-        Value::Tensor(Tensor::F64(a)) => Value::Tensor(Tensor::F64(f64s(a))),
-        Value::Tensor(Tensor::F32(a)) => Value::Tensor(Tensor::F32(f32s(a))),
-        Value::Tensor(Tensor::Bool(a)) => Value::Tensor(Tensor::Bool(bools(a))),
-        other => other,
     }
 }
 
@@ -183,18 +179,21 @@ fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
         a.into_shape_with_order(IxDyn(shape)).expect("sizes checked")
     }
     let x = match x {
-        Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) => literal(vec![x], FloatDtype::F64)?,
+        Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) => literal(vec![x])?,
         other => other,
     };
-    Ok(map_tensor(x, |a| go(a, &shape), |a| go(a, &shape), |a| go(a, &shape)))
+    Ok(match x {
+        Value::Tensor(t) => Value::Tensor(crate::map_tensor!(t, a => go(a, &shape))),
+        other => other,
+    })
 }
 
-fn join(stack: bool, axis: i64, items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
+fn join(stack: bool, axis: i64, items: Vec<Value>) -> Result<Value, OpError> {
     let name = if stack { "stack" } else { "concat" };
     if items.is_empty() {
         return Err(OpError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
     }
-    let items: Vec<Value> = items.into_iter().map(|v| promote_scalar(v, dtype)).collect::<Result<_, _>>()?;
+    let items: Vec<Value> = items.into_iter().map(promote_scalar).collect::<Result<_, _>>()?;
     let first = items[0].type_name();
     let rank = match &items[0] {
         Value::Tensor(t) => t.shape().len(),
@@ -234,18 +233,16 @@ fn join(stack: bool, axis: i64, items: Vec<Value>, dtype: FloatDtype) -> Result<
     Ok(match &items[0] {
         Value::Tensor(Tensor::F64(_)) => go!(F64),
         Value::Tensor(Tensor::F32(_)) => go!(F32),
+        Value::Tensor(Tensor::I64(_)) => go!(I64),
         _ => go!(Bool),
     })
 }
 
 /// A scalar as a one-element tensor, so that it can be stacked.
-fn promote_scalar(v: Value, dtype: FloatDtype) -> Result<Value, OpError> {
+fn promote_scalar(v: Value) -> Result<Value, OpError> {
     let one = IxDyn(&[]);
     Ok(match v {
-        Value::Int(i) => match dtype {
-            FloatDtype::F64 => Value::Tensor(Tensor::F64(Arr::from_elem(one, i as f64))),
-            FloatDtype::F32 => Value::Tensor(Tensor::F32(Arr::from_elem(one, i as f32))),
-        },
+        Value::Int(i) => Value::Tensor(Tensor::I64(Arr::from_elem(one, i))),
         Value::F64(x) => Value::Tensor(Tensor::F64(Arr::from_elem(one, x))),
         Value::F32(x) => Value::Tensor(Tensor::F32(Arr::from_elem(one, x))),
         Value::Bool(b) => Value::Tensor(Tensor::Bool(Arr::from_elem(one, b))),
@@ -257,34 +254,28 @@ fn promote_scalar(v: Value, dtype: FloatDtype) -> Result<Value, OpError> {
     })
 }
 
-/// `[a, b, c]`: stacks scalars or equal-shaped rows; the dtype is the widest of the items (ints
-/// take the default float dtype).
-fn literal(items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
+/// `[a, b, c]`: stacks scalars or equal-shaped rows; the dtype is the widest of the items
+/// ([`literal_dtype`]: ints alone make an `i64` tensor).
+fn literal(items: Vec<Value>) -> Result<Value, OpError> {
     if items.is_empty() {
         return Err(OpError::new(Code::RuntimeShape, "an empty tensor literal has no shape")
             .help("use zeros(0) for an empty tensor"));
     }
-    let has = |d: Dtype| {
-        items.iter().any(|v| {
-            matches!(v, Value::Tensor(t) if t.dtype() == d)
-                || matches!(
-                    (v, d),
-                    (Value::F64(_), Dtype::F64) | (Value::F32(_), Dtype::F32) | (Value::Bool(_), Dtype::Bool)
-                )
-        })
-    };
-    let all_bool = items.iter().all(|v| matches!(v, Value::Bool(_) | Value::Tensor(Tensor::Bool(_))));
-    let target = if all_bool {
-        Dtype::Bool
-    } else if has(Dtype::Bool) {
-        return Err(OpError::new(Code::TypeMismatch, "a tensor literal cannot mix bools and numbers"));
-    } else if has(Dtype::F64) {
-        Dtype::F64
-    } else if has(Dtype::F32) {
-        Dtype::F32
-    } else {
-        Dtype::from(dtype)
-    };
+    let mut dtypes = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        dtypes.push(match v {
+            Value::Tensor(t) => t.dtype(),
+            Value::Int(_) => Dtype::I64,
+            Value::F64(_) => Dtype::F64,
+            Value::F32(_) => Dtype::F32,
+            Value::Bool(_) => Dtype::Bool,
+            other => {
+                return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name()))
+                    .at(i, other.type_name()))
+            }
+        });
+    }
+    let target = literal_dtype(&dtypes)?;
     let shape0 = match &items[0] {
         Value::Tensor(t) => t.shape().to_vec(),
         _ => vec![],
@@ -299,29 +290,45 @@ fn literal(items: Vec<Value>, dtype: FloatDtype) -> Result<Value, OpError> {
             return Err(OpError::new(Code::RuntimeShape, "ragged tensor literal: rows differ in shape")
                 .at(i, format!("this row has shape {shape:?}, the first {shape0:?}")));
         }
-        let v = if matches!(v, Value::Tensor(_)) { v } else { promote_scalar(v, dtype)? };
-        converted.push(if target == Dtype::Bool { v } else { convert(v, target)? });
+        let v = if matches!(v, Value::Tensor(_)) { v } else { promote_scalar(v)? };
+        converted.push(convert(v, target)?);
     }
-    join(true, 0, converted, dtype)
+    join(true, 0, converted)
 }
 
-/// Converts a scalar or tensor to another element type.
+/// Converts a scalar or tensor to another element type; to `i64`, floats are truncated toward
+/// zero (as NumPy's `astype(int)`), and one that is not finite or does not fit is an error.
 pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
     let bad = |x: &Value| {
         OpError::new(Code::TypeMismatch, format!("cannot convert {} to {}", x.type_name(), to.name()))
             .at(0, x.type_name())
     };
+    fn cast<T: Clone, U: Clone>(a: &Arr<T>, f: impl Fn(T) -> U) -> Arr<U> {
+        a.mapv(f).into_shared()
+    }
     Ok(match (x, to) {
-        (Value::Tensor(Tensor::F64(a)), Dtype::F32) => Value::Tensor(Tensor::F32(a.mapv(|v| v as f32).into_shared())),
-        (Value::Tensor(Tensor::F32(a)), Dtype::F64) => Value::Tensor(Tensor::F64(a.mapv(|v| v as f64).into_shared())),
-        (Value::Tensor(Tensor::Bool(a)), Dtype::F64) => {
-            Value::Tensor(Tensor::F64(a.mapv(|v| v as u8 as f64).into_shared()))
-        }
-        (Value::Tensor(Tensor::Bool(a)), Dtype::F32) => {
-            Value::Tensor(Tensor::F32(a.mapv(|v| v as u8 as f32).into_shared()))
-        }
-        (t @ Value::Tensor(_), _) => t,
+        (Value::Tensor(t), _) if t.dtype() == to => Value::Tensor(t),
+        (Value::Tensor(t), Dtype::F64) => Value::Tensor(Tensor::F64(match t {
+            Tensor::F32(a) => cast(&a, f64::from),
+            Tensor::I64(a) => cast(&a, |v| v as f64),
+            Tensor::Bool(a) => cast(&a, |v| f64::from(u8::from(v))),
+            Tensor::F64(a) => a,
+        })),
+        (Value::Tensor(t), Dtype::F32) => Value::Tensor(Tensor::F32(match t {
+            Tensor::F64(a) => cast(&a, |v| v as f32),
+            Tensor::I64(a) => cast(&a, |v| v as f32),
+            Tensor::Bool(a) => cast(&a, |v| f32::from(u8::from(v))),
+            Tensor::F32(a) => a,
+        })),
+        (Value::Tensor(t), Dtype::I64) => Value::Tensor(Tensor::I64(match t {
+            Tensor::F64(a) => truncated(a.iter().copied())?.into_shape_with_order(IxDyn(a.shape())).expect("same length").into_shared(),
+            Tensor::F32(a) => truncated(a.iter().map(|&v| f64::from(v)))?.into_shape_with_order(IxDyn(a.shape())).expect("same length").into_shared(),
+            Tensor::Bool(a) => cast(&a, i64::from),
+            Tensor::I64(a) => a,
+        })),
+        (t @ Value::Tensor(_), Dtype::Bool) => return Err(bad(&t)),
         (Value::Str(s), Dtype::F32) => Value::F32(parse_number(&s)?),
+        (Value::Str(s), Dtype::I64) => Value::Int(parse_int(&s)?),
         (Value::Str(s), _) => Value::F64(parse_number(&s)?),
         (Value::Bool(b), Dtype::F64) => Value::F64(b as u8 as f64),
         (Value::Bool(b), Dtype::F32) => Value::F32(b as u8 as f32),
@@ -329,30 +336,38 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
         (x, Dtype::F64) if scalar_f64(&x).is_some() => Value::F64(scalar_f64(&x).unwrap_or(f64::NAN)),
         (Value::F64(v), Dtype::F32) => Value::F32(v as f32),
         (Value::Int(v), Dtype::F32) => Value::F32(v as f32),
+        (x, Dtype::I64) => to_int(x)?,
         (x, _) => return Err(bad(&x)),
     })
 }
 
+/// Floats truncated toward zero to `i64`, in order; the first that is not finite or does not
+/// fit is an error.
+fn truncated(values: impl Iterator<Item = f64>) -> Result<ndarray::Array1<i64>, OpError> {
+    values.map(float_to_int).collect::<Result<Vec<i64>, OpError>>().map(ndarray::Array1::from)
+}
+
+/// A float truncated toward zero, or the error when it is not finite or does not fit in 64 bits.
+fn float_to_int(v: f64) -> Result<i64, OpError> {
+    // i64's range is [-2^63, 2^63), both ends exact in f64.
+    let limit = 2f64.powi(63);
+    if v.is_finite() && v.trunc() >= -limit && v.trunc() < limit {
+        Ok(v.trunc() as i64)
+    } else {
+        Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int")).at(0, "not a finite 64-bit integer"))
+    }
+}
+
 fn to_int(x: Value) -> Result<Value, OpError> {
-    let from_float = |v: f64| {
-        // i64's range is [-2^63, 2^63), both ends exact in f64.
-        let limit = 2f64.powi(63);
-        if v.is_finite() && v.trunc() >= -limit && v.trunc() < limit {
-            Ok(Value::Int(v.trunc() as i64))
-        } else {
-            Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int"))
-                .at(0, "not a finite 64-bit integer"))
-        }
-    };
     match x {
         Value::Int(i) => Ok(Value::Int(i)),
         Value::Bool(b) => Ok(Value::Int(b as i64)),
-        Value::F64(v) => from_float(v),
-        Value::F32(v) => from_float(v as f64),
+        Value::F64(v) => float_to_int(v).map(Value::Int),
+        Value::F32(v) => float_to_int(v as f64).map(Value::Int),
         Value::Str(s) => parse_int(&s).map(Value::Int),
         other => Err(OpError::new(Code::TypeMismatch, format!("`int` takes a scalar, not {}", other.type_name()))
             .at(0, other.type_name())
-            .help("there are no int tensors; round with floats instead")),
+            .help("convert a tensor to ints with i64(...)")),
     }
 }
 
@@ -408,7 +423,7 @@ pub fn slice_bounds(n: i64, start: Option<i64>, stop: Option<i64>, step: i64) ->
 
 /// One position of an index, as the evaluator passes it: `Int` picks, a `(start, stop, step)`
 /// tuple of ints or `Absent` slices.
-fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
+pub(super) fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
     if indices.len() > shape.len() {
         return Err(OpError::new(
             Code::RuntimeIndex,
@@ -482,6 +497,9 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
         Value::Tensor(t) if super::mask::position(indices).is_some() => {
             super::mask::gather(&t, indices, super::mask::position(indices).unwrap_or(0))
         }
+        Value::Tensor(t) if super::take::position(indices).is_some() => {
+            super::take::gather(&t, indices, super::take::position(indices).unwrap_or(0))
+        }
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
             let whole = t.len();
@@ -496,13 +514,7 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
                     view
                 }
             }
-            let out = map_tensor(
-                Value::Tensor(t),
-                |a| part(a, &elems, whole),
-                |a| part(a, &elems, whole),
-                |a| part(a, &elems, whole),
-            );
-            Ok(scalar_if_rank0(out))
+            Ok(scalar_if_rank0(Value::Tensor(crate::map_tensor!(t, a => part(a, &elems, whole)))))
         }
         other => Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
             .at(0, other.type_name())),
@@ -511,6 +523,20 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
 
 fn index_set(mut x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
     index_assign(&mut x, value, indices)?;
+    Ok(x)
+}
+
+/// `index_add(x, value, indices...)`: `x` with `value` added to the part the indices pick,
+/// repeated indices accumulating (the derivative of indexing).
+fn index_add(mut x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
+    match (&mut x, super::take::position(indices)) {
+        (Value::Tensor(t), Some(at)) => super::take::scatter(t, &value, indices, at, super::take::Combine::Add)?,
+        _ => {
+            let part = index(x.clone(), indices)?;
+            let sum = super::Arith::Add.eval(vec![part, value])?;
+            index_assign(&mut x, sum, indices)?;
+        }
+    }
     Ok(x)
 }
 
@@ -526,6 +552,9 @@ pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<()
     };
     if let (Some(at), Value::Tensor(t)) = (super::mask::position(indices), &mut *x) {
         return super::mask::scatter(t, &value, indices, at);
+    }
+    if let (Some(at), Value::Tensor(t)) = (super::take::position(indices), &mut *x) {
+        return super::take::scatter(t, &value, indices, at, super::take::Combine::Write);
     }
     let elems = slice_elems(&shape, indices)?;
     let mismatch = |value: &Value, part: &[usize]| {
@@ -651,19 +680,18 @@ impl ShapeOp {
                         return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").label(other.to_string()))
                     }
                 };
-                join_type(self == ShapeOp::Stack, axis, rest, dtype)
+                join_type(self == ShapeOp::Stack, axis, rest)
             }
-            ShapeOp::Literal => literal_type(args, dtype),
+            ShapeOp::Literal => literal_type(args),
             ShapeOp::F32 => convert_type(x, Dtype::F32),
             ShapeOp::F64 => convert_type(x, Dtype::F64),
+            ShapeOp::I64 => convert_type(x, Dtype::I64),
             ShapeOp::Float => convert_type(x, Dtype::from(dtype)),
             ShapeOp::Int => match x {
                 Type::Int(_) => Ok(x.clone()),
                 Type::Bool(b) => Ok(Type::Int(b.map(i64::from))),
                 Type::Float(_) | Type::Str => Ok(Type::Int(None)),
-                other => {
-                    Err(TypeError::takes("`int`", 0, other).help("there are no int tensors; round with floats instead"))
-                }
+                other => Err(TypeError::takes("`int`", 0, other).help("convert a tensor to ints with i64(...)")),
             },
             ShapeOp::Str | ShapeOp::Repr => Ok(Type::Str),
             ShapeOp::Format => match rest.first() {
@@ -679,7 +707,7 @@ impl ShapeOp {
                 other => Err(TypeError::takes("`len`", 0, other)),
             },
             ShapeOp::Index => index_type(x, rest),
-            ShapeOp::IndexSet => {
+            ShapeOp::IndexSet | ShapeOp::IndexAdd => {
                 let value = rest.first().unwrap_or(&Type::Absent);
                 let indices = rest.get(1..).unwrap_or(&[]);
                 let part = index_type(x, indices)

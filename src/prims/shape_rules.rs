@@ -86,7 +86,7 @@ pub fn reshape_type(x: &Type, args: &[Type]) -> Result<Type, TypeError> {
 }
 
 /// The type of `concat` (or `stack` when `stack`) of `items` along `axis` (`None`: an int not known statically).
-pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type]) -> Result<Type, TypeError> {
     let name = if stack { "stack" } else { "concat" };
     if items.is_empty() {
         return Err(TypeError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
@@ -95,7 +95,7 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDty
     for (i, t) in items.iter().enumerate() {
         parts.push(match t {
             Type::Tensor { dtype, dims } => (*dtype, dims.clone()),
-            Type::Int(_) => (Dtype::from(dtype), Vec::new()),
+            Type::Int(_) => (Dtype::I64, Vec::new()),
             Type::Float(d) => (Dtype::from(*d), Vec::new()),
             Type::Bool(_) => (Dtype::Bool, Vec::new()),
             other => {
@@ -154,30 +154,44 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type], dtype: FloatDty
     })
 }
 
-/// The type of a tensor literal whose entries have the types `items`; `dtype` types int entries.
-pub fn literal_type(items: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+/// The dtype of a tensor literal whose items have these element dtypes (an `int` counts as
+/// `i64`), at run time and in the checker: bools alone stay bools and do not mix with numbers;
+/// otherwise the widest number, `f64` over `f32` over `i64`.
+pub fn literal_dtype(items: &[Dtype]) -> Result<Dtype, TypeError> {
+    let has = |d: Dtype| items.contains(&d);
+    if items.iter().all(|&d| d == Dtype::Bool) {
+        Ok(Dtype::Bool)
+    } else if has(Dtype::Bool) {
+        Err(TypeError::new(Code::TypeMismatch, "a tensor literal cannot mix bools and numbers"))
+    } else if has(Dtype::F64) {
+        Ok(Dtype::F64)
+    } else if has(Dtype::F32) {
+        Ok(Dtype::F32)
+    } else {
+        Ok(Dtype::I64)
+    }
+}
+
+/// The type of a tensor literal whose entries have the types `items`.
+pub fn literal_type(items: &[Type]) -> Result<Type, TypeError> {
     if items.is_empty() {
         return Err(TypeError::new(Code::TypeShape, "an empty tensor literal has no shape")
             .help("use zeros(0) for an empty tensor"));
     }
-    let is = |t: &Type, d: Dtype| match t {
-        Type::Tensor { dtype, .. } => *dtype == d,
-        Type::Float(f) => Dtype::from(*f) == d,
-        Type::Bool(_) => d == Dtype::Bool,
-        _ => false,
-    };
-    let all_bool = items.iter().all(|t| is(t, Dtype::Bool));
-    let target = if all_bool {
-        Dtype::Bool
-    } else if items.iter().any(|t| is(t, Dtype::Bool)) {
-        return Err(TypeError::new(Code::TypeMismatch, "a tensor literal cannot mix bools and numbers"));
-    } else if items.iter().any(|t| is(t, Dtype::F64)) {
-        Dtype::F64
-    } else if items.iter().any(|t| is(t, Dtype::F32)) {
-        Dtype::F32
-    } else {
-        Dtype::from(dtype)
-    };
+    let mut dtypes = Vec::with_capacity(items.len());
+    for (i, t) in items.iter().enumerate() {
+        dtypes.push(match t {
+            Type::Tensor { dtype, .. } => *dtype,
+            Type::Int(_) => Dtype::I64,
+            Type::Float(f) => Dtype::from(*f),
+            Type::Bool(_) => Dtype::Bool,
+            other => {
+                return Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {other}"))
+                    .at(i, other.to_string()))
+            }
+        });
+    }
+    let target = literal_dtype(&dtypes)?;
     let dims0 = items[0].dims().to_vec();
     let mut out = dims0.clone();
     for (i, t) in items.iter().enumerate() {
@@ -232,6 +246,9 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
         Type::Tensor { dtype, dims } => {
             if let Some(at) = indices.iter().position(|t| matches!(t, Type::Tensor { dtype: Dtype::Bool, .. })) {
                 return super::mask::index_type(*dtype, dims, indices, at);
+            }
+            if let Some(at) = indices.iter().position(|t| matches!(t, Type::Tensor { dtype: Dtype::I64, .. })) {
+                return super::take::index_type(*dtype, dims, indices, at);
             }
             if indices.len() > dims.len() {
                 return Err(TypeError::new(
@@ -313,11 +330,22 @@ pub fn assign_part(x: &Type, part: &Type, value: &Type) -> Result<(), TypeError>
         Type::Tensor { .. } => Code::TypeShape,
         _ => Code::TypeMismatch,
     };
-    let fail =
-        || TypeError::new(code, format!("cannot assign {value} to a part of type {part}")).at(1, value.to_string());
+    let fail = || {
+        let error =
+            TypeError::new(code, format!("cannot assign {value} to a part of type {part}")).at(1, value.to_string());
+        if *dtype == Dtype::I64 && value.is_float() {
+            error.help("an i64 tensor holds ints: round the value with round(...) and convert it with i64(...)")
+        } else {
+            error
+        }
+    };
     let ok = match (dtype, value) {
-        (Dtype::Bool, Type::Bool(_)) | (Dtype::F64 | Dtype::F32, Type::Int(_) | Type::Float(_)) => true,
-        (d, Type::Tensor { dtype: v, dims }) => d == v && broadcasts_to(dims, part.dims()),
+        (Dtype::Bool, Type::Bool(_))
+        | (Dtype::F64 | Dtype::F32, Type::Int(_) | Type::Float(_))
+        | (Dtype::I64, Type::Int(_)) => true,
+        (d, Type::Tensor { dtype: v, dims }) => {
+            (d == v || (d.is_float() && *v == Dtype::I64)) && broadcasts_to(dims, part.dims())
+        }
         _ => false,
     };
     if ok {

@@ -20,6 +20,8 @@ family! {
         Quantile => Function("quantile", "x, q, axis?, keepdims?", "The q-th quantile (0 ≤ q ≤ 1), interpolating linearly between the sorted values (NumPy's default).", "quantile([1, 2, 3, 4], 0.25)  # 1.75"),
         CumSum => Function("cumsum", "x, axis?", "Running sums along axis (over the flattened tensor without one).", "cumsum([1, 2, 3])  # [1.0, 3.0, 6.0]"),
         CumProd => Function("cumprod", "x, axis?", "Running products along axis (over the flattened tensor without one).", "cumprod([1, 2, 3])  # [1.0, 2.0, 6.0]"),
+        Sort => Function("sort", "x, axis?", "The values sorted ascending along axis (default the last), stably; NaN last.", "sort([3, 1, 2])  # [1, 2, 3]"),
+        ArgSort => Function("argsort", "x, axis?", "The indices that sort x along axis (default the last); equal values keep their order.", "argsort([3.0, 1.0, 2.0])  # [1, 2, 0]"),
     }
 }
 
@@ -41,7 +43,7 @@ impl Stats {
         match self {
             Stats::Median => Some(0.5),
             Stats::Quantile => super::arith::scalar_f64(args[1].primal()),
-            Stats::Var | Stats::Std | Stats::CumSum | Stats::CumProd => None,
+            Stats::Var | Stats::Std | Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort => None,
         }
     }
 
@@ -49,12 +51,15 @@ impl Stats {
     pub fn axis_position(self) -> usize {
         match self {
             Stats::Quantile => 2,
-            Stats::Var | Stats::Std | Stats::Median | Stats::CumSum | Stats::CumProd => 1,
+            Stats::Var | Stats::Std | Stats::Median | Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort => 1,
         }
     }
 
     /// Runs the statistic on plain values; the type rule has vetted them.
     pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
+        if matches!(self, Stats::Sort | Stats::ArgSort) {
+            return super::sort::sort(self == Stats::ArgSort, &args);
+        }
         let at = self.axis_position();
         let rank = match &args[0] {
             Value::Tensor(t) => t.shape().len(),
@@ -81,6 +86,7 @@ impl Stats {
             Value::Tensor(Tensor::Bool(a)) => {
                 self.float(a.mapv(|b| if b { 1.0 } else { 0.0 }).into_shared(), &args, axis, keepdims)
             }
+            Value::Tensor(Tensor::I64(a)) => self.float(a.mapv(|v| v as f64).into_shared(), &args, axis, keepdims),
             scalar => {
                 let x = super::arith::scalar_f64(scalar).unwrap_or(f64::NAN);
                 let one = Arr::from_elem(IxDyn(&[1]), x);
@@ -126,7 +132,7 @@ impl Stats {
                     }
                 }
                 (Stats::Quantile, Some(q)) => lerp(bracket(lane, q)),
-                (Stats::Quantile, None) | (Stats::CumSum | Stats::CumProd, _) => T::nan(),
+                (Stats::Quantile, None) | (Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort, _) => T::nan(),
             }
         };
         Ok(match axis {
@@ -236,6 +242,9 @@ impl Stats {
     /// The type rule: like a reduction's for the statistics (`axis`, `keepdims`, an int `ddof`,
     /// a number `q`), the operand's shape (flattened without `axis`) for the running ones.
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
+        if matches!(self, Stats::Sort | Stats::ArgSort) {
+            return super::sort::sort_type(self == Stats::ArgSort, self.info().name, args);
+        }
         let x = args.first().unwrap_or(&Type::Absent);
         let at = self.axis_position();
         if self == Stats::Quantile && !args.get(1).is_some_and(Type::is_number) {
@@ -273,7 +282,7 @@ impl Stats {
                 }
                 _ => {
                     // The axis is checked as a reduction's.
-                    super::Reduce::Sum.type_rule(&[x.clone(), axis.clone()], FloatDtype::F64)?;
+                    super::Reduce::Sum.type_rule(&[x.clone(), axis.clone()])?;
                     Ok(Type::Tensor { dtype, dims })
                 }
             };
@@ -284,7 +293,7 @@ impl Stats {
             args.get(at + 1).cloned().unwrap_or(Type::Absent),
         ];
         let reduced = super::Reduce::Mean
-            .type_rule(&reduce_args, FloatDtype::F64)
+            .type_rule(&reduce_args)
             .map_err(|e| TypeError { arg: e.arg.map(|i| if i == 0 { 0 } else { i - 1 + at }), ..e })?;
         Ok(match reduced {
             Type::Tensor { dims, .. } => Type::tensor(dtype, dims),

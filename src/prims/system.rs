@@ -103,7 +103,7 @@ impl Diff {
                         format!("`{}` takes a float scalar or tensor, not {x}", self.info().name),
                     )
                     .at(1, x.to_string())
-                    .help("pass a float, e.g. 2.0 rather than 2"));
+                    .help(not_float_help(&x.to_string())));
                 }
                 let out = cx.call(f, std::slice::from_ref(x)).map_err(|e| TypeError { arg: Some(0), ..e })?;
                 scalar_result(self.info().name, &out)?;
@@ -162,7 +162,7 @@ pub fn grad_call_type(
                 ),
             )
             .at(i, arg.to_string())
-            .help("pass a float, e.g. 2.0 rather than 2"));
+            .help(not_float_help(&arg.to_string())));
         }
     }
     let out = cx.call(f, args)?;
@@ -200,7 +200,7 @@ pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Resul
             format!("a Jacobian or Hessian is taken at a float tensor or scalar, not {x}"),
         )
         .at(0, x.to_string())
-        .help("pass a float, e.g. 2.0 rather than 2"));
+        .help(not_float_help(&x.to_string())));
     };
     let out = cx.call(f, args)?;
     let dtype = match &out {
@@ -467,5 +467,15 @@ impl Sys {
             Sys::Figure | Sys::Show => Ok(()),
             Sys::Print | Sys::Assert | Sys::Clock | Sys::Args | Sys::NThreads => Ok(()),
         }
+    }
+}
+
+/// The help for differentiating at a value that is not a float, given its written type (one text
+/// for the checker and the run time).
+pub fn not_float_help(type_name: &str) -> &'static str {
+    if type_name.starts_with("i64[") {
+        "an int tensor has no gradient: convert it with f64(...), e.g. f64([1, 2])"
+    } else {
+        "pass a float, e.g. 2.0 rather than 2"
     }
 }

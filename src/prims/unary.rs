@@ -59,6 +59,18 @@ impl Unary {
             (Unary::Abs, Value::Int(i)) => i.checked_abs().map(Value::Int).ok_or_else(|| overflow(i)),
             (Unary::Sign, Value::Int(i)) => Ok(Value::Int(i.signum())),
             (Unary::Floor | Unary::Ceil, Value::Int(i)) => Ok(Value::Int(i)),
+            (Unary::Neg | Unary::Abs | Unary::Sign | Unary::Floor | Unary::Ceil, Value::Tensor(Tensor::I64(a))) => {
+                int_map(self, &a)
+            }
+            (Unary::IsNan, Value::Tensor(Tensor::I64(a))) => {
+                Ok(Value::Tensor(Tensor::Bool(Arr::from_elem(a.raw_dim(), false))))
+            }
+            (op, x @ Value::Tensor(Tensor::I64(_))) if op != Unary::Not => {
+                match super::shape::convert(x, Dtype::F64)? {
+                    Value::Tensor(Tensor::F64(a)) => Ok(map(op, a)),
+                    other => Ok(other),
+                }
+            }
             (op, Value::Int(i)) if op != Unary::Not => Ok(Value::F64(kernel(op, i as f64))),
             (op, Value::F64(x)) if op != Unary::Not => Ok(Value::F64(kernel(op, x))),
             (op, Value::F32(x)) if op != Unary::Not => Ok(Value::F32(kernel(op, x))),
@@ -70,6 +82,21 @@ impl Unary {
             }
         }
     }
+}
+
+/// `-x`, `abs`, `sign`, `floor` and `ceil` of an int tensor: ints, an overflow an error.
+fn int_map(op: Unary, a: &Arr<i64>) -> Result<Value, OpError> {
+    let mut out = Vec::with_capacity(a.len());
+    for &i in a.iter() {
+        out.push(match op {
+            Unary::Neg => i.checked_neg().ok_or_else(|| overflow(i))?,
+            Unary::Abs => i.checked_abs().ok_or_else(|| overflow(i))?,
+            Unary::Sign => i.signum(),
+            _ => i,
+        });
+    }
+    let out = ndarray::Array::from_shape_vec(a.shape(), out).expect("one element each");
+    Ok(Value::Tensor(Tensor::I64(out.into_dyn().into_shared())))
 }
 
 fn overflow(i: i64) -> OpError {
@@ -123,6 +150,11 @@ fn round(x: Value, n: Value) -> Result<Value, OpError> {
         Value::F32(x) => Ok(Value::F32(round_float(x, n))),
         Value::Tensor(Tensor::F64(a)) => Ok(f64::wrap(super::broadcast::map_one(a, move |x| round_float(x, n)))),
         Value::Tensor(Tensor::F32(a)) => Ok(f32::wrap(super::broadcast::map_one(a, move |x| round_float(x, n)))),
+        Value::Tensor(Tensor::I64(a)) => {
+            let out: Result<Vec<i64>, OpError> = a.iter().map(|&i| round_int(i, n)).collect();
+            let out = ndarray::Array::from_shape_vec(a.shape(), out?).expect("one element each");
+            Ok(Value::Tensor(Tensor::I64(out.into_dyn().into_shared())))
+        }
         other => Err(OpError::new(Code::TypeMismatch, format!("`round` does not take {}", other.type_name()))
             .at(0, other.type_name())),
     }
@@ -254,6 +286,16 @@ impl Unary {
             (Unary::Abs, Type::Int(i)) => Ok(Type::Int(i.and_then(i64::checked_abs))),
             (Unary::Sign, Type::Int(i)) => Ok(Type::Int(i.map(i64::signum))),
             (Unary::Floor | Unary::Ceil, Type::Int(_)) => Ok(x.clone()),
+            (
+                Unary::Neg | Unary::Abs | Unary::Sign | Unary::Floor | Unary::Ceil | Unary::Round,
+                Type::Tensor { dtype: Dtype::I64, .. },
+            ) => Ok(x.clone()),
+            (Unary::IsNan, Type::Tensor { dtype: Dtype::I64, dims }) => {
+                Ok(Type::Tensor { dtype: Dtype::Bool, dims: dims.clone() })
+            }
+            (_, Type::Tensor { dtype: Dtype::I64, dims }) if self != Unary::Not => {
+                Ok(Type::Tensor { dtype: Dtype::F64, dims: dims.clone() })
+            }
             (Unary::Round, Type::Int(i)) => Ok(match args.get(1) {
                 None | Some(Type::Absent) => Type::Int(*i),
                 Some(Type::Int(Some(n))) => Type::Int(i.and_then(|i| round_int(i, *n).ok())),

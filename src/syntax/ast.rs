@@ -196,10 +196,10 @@ pub enum TypeExprKind {
     Bool,
     /// `str`.
     Str,
-    /// `f64[d0, d1]`, `bool[?]`: `dtype` is `None` for `bool`.
+    /// `f64[d0, d1]`, `i64[N]`, `bool[?]`.
     Tensor {
-        /// The float element type, or `None` for `bool`.
-        dtype: Option<FloatDtype>,
+        /// The element type.
+        dtype: ElemType,
         /// The dimensions, in order.
         dims: Vec<DimExpr>,
     },
@@ -430,6 +430,17 @@ impl BinOp {
     }
 }
 
+/// The element type written in a tensor type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElemType {
+    /// `f64` or `f32`.
+    Float(FloatDtype),
+    /// `i64`.
+    I64,
+    /// `bool`.
+    Bool,
+}
+
 /// The numbers of a [`ExprKind::Numbers`] literal, row-major, read from their text at both
 /// precisions (an integer converted as `Int` elements are).
 #[derive(Clone, Debug, PartialEq)]
@@ -440,4 +451,6 @@ pub struct NumberLiteral {
     pub f64: Vec<f64>,
     /// The numbers at 32-bit precision.
     pub f32: Vec<f32>,
+    /// The numbers as ints when every one is written as an integer (an `i64` tensor).
+    pub ints: Option<Vec<i64>>,
 }

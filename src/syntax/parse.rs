@@ -482,7 +482,11 @@ impl Builder {
             },
             Rule::tensor_type => {
                 let mut it = p.into_inner().filter(|d| d.as_rule() != Rule::trail);
-                let dtype = dtype(it.next().unwrap().as_str());
+                let dtype = match it.next().unwrap().as_str() {
+                    "i64" => ElemType::I64,
+                    "bool" => ElemType::Bool,
+                    text => ElemType::Float(dtype(text).unwrap_or(FloatDtype::F64)),
+                };
                 let dims = it.map(|d| {
                     let at = self.span(&d);
                     Ok(match d.as_rule() {

@@ -104,7 +104,11 @@ fn sexp_ty(t: &TypeExpr) -> String {
                     DimExpr::Unknown(_) => "?".into(),
                 })
                 .collect();
-            let dtype = dtype.map_or("bool".to_string(), |d| format!("{d:?}").to_lowercase());
+            let dtype = match dtype {
+                ElemType::Float(d) => format!("{d:?}").to_lowercase(),
+                ElemType::I64 => "i64".to_string(),
+                ElemType::Bool => "bool".to_string(),
+            };
             format!("{dtype}[{}]", dims.join(","))
         }
         TypeExprKind::Tuple(ts) => format!("({})", ts.iter().map(sexp_ty).collect::<Vec<_>>().join(",")),

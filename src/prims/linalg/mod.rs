@@ -254,13 +254,19 @@ impl Linalg {
         let name = self.info().name;
         let float = |t: &Type, i: usize| match t {
             Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } => Ok((*dtype, dims.clone())),
+            Type::Tensor { dtype: Dtype::I64, .. } => Err(TypeError::new(
+                Code::TypeMismatch,
+                format!("`{name}` takes a float tensor, not {t}"),
+            )
+            .at(i, t.to_string())
+            .help("linear algebra runs on floats: convert the ints with f64(...)")),
             other => Err(TypeError::new(Code::TypeMismatch, format!("`{name}` takes a float tensor, not {other}"))
                 .at(i, other.to_string())),
         };
         let pair = || -> Result<(Dtype, Vec<Dim>, Vec<Dim>), TypeError> {
             match (a, b) {
                 (Type::Tensor { dtype: x, .. }, Type::Tensor { dtype: y, .. })
-                    if x != y && *x != Dtype::Bool && *y != Dtype::Bool =>
+                    if x != y && x.is_float() && y.is_float() =>
                 {
                     Err(TypeError::new(
                         Code::TypeDtype,

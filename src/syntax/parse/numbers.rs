@@ -132,6 +132,7 @@ pub(super) fn compact_numbers(text: &[u8], level: u32) -> Option<NumberLiteral> 
             let token = std::str::from_utf8(&self.text[begin..self.at]).ok()?.replace('_', "");
             let (f64, f32) = if token.contains(['.', 'e', 'E']) {
                 let (f64, f32) = (token.parse::<f64>().ok()?, token.parse::<f32>().ok()?);
+                self.numbers.ints = None;
                 if negative {
                     (-f64, -f32)
                 } else {
@@ -140,6 +141,9 @@ pub(super) fn compact_numbers(text: &[u8], level: u32) -> Option<NumberLiteral> 
             } else {
                 let int = token.parse::<i64>().ok()?;
                 let int = if negative { int.checked_neg()? } else { int };
+                if let Some(ints) = &mut self.numbers.ints {
+                    ints.push(int);
+                }
                 (int as f64, int as f32)
             };
             self.numbers.f64.push(f64);
@@ -155,7 +159,7 @@ pub(super) fn compact_numbers(text: &[u8], level: u32) -> Option<NumberLiteral> 
     if level + nesting.1 + 1 >= MAX_NESTING {
         return None;
     }
-    let numbers = NumberLiteral { shape: Vec::new(), f64: Vec::new(), f32: Vec::new() };
+    let numbers = NumberLiteral { shape: Vec::new(), f64: Vec::new(), f32: Vec::new(), ints: Some(Vec::new()) };
     let mut reader = Reader { text, at: 0, numbers, extents: Vec::new(), leaf_depth: None };
     reader.bracket(0)?;
     let shape: Option<Vec<usize>> = reader.extents.iter().copied().collect();
