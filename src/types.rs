@@ -237,6 +237,17 @@ impl Type {
         }
     }
 
+    /// The help for a value of this type where `declared` is wanted, when a conversion fixes it:
+    /// ints where floats are declared.
+    pub fn conversion_help(&self, declared: &Type) -> Option<&'static str> {
+        match (self, declared) {
+            (Type::Tensor { dtype: Dtype::I64, .. }, Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. }) => {
+                Some("a literal of ints is an i64 tensor: write floats, [1.0, 2.0], or convert with f64(...)")
+            }
+            _ => None,
+        }
+    }
+
     /// Whether this is a numeric scalar: `int`, `f64` or `f32`.
     pub fn is_number(&self) -> bool {
         matches!(self, Type::Int(_) | Type::Float(_))

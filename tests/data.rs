@@ -208,7 +208,7 @@ fn file_errors_name_the_path_and_the_reason() {
     let (code, message) = error(&format!("save(\"{}\", eye(2))", p(&d, "no/such/dir/w.npy")));
     assert_eq!(code, "tscript::io");
     assert!(message.contains("no such file"), "{message}");
-    assert_eq!(error(&format!("save(\"{}\", 3)", p(&d, "int.npy"))).0, "tscript::type::mismatch");
+    assert_eq!(error(&format!("save(\"{}\", \"three\")", p(&d, "str.npy"))).0, "tscript::type::mismatch");
 }
 
 #[test]

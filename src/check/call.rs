@@ -94,11 +94,15 @@ impl Cx<'_> {
             }
             if !args[i].fits(&declared) {
                 let param = code.def.params.get(i).map_or("", |p| &*p.name.name);
-                return Err(TypeError::new(
+                let error = TypeError::new(
                     Code::TypeMismatch,
                     format!("argument `{param}` of `{name}` expects {declared}, got {}", args[i]),
                 )
-                .at(i, format!("{} is not {declared}", args[i])));
+                .at(i, format!("{} is not {declared}", args[i]));
+                return Err(match args[i].conversion_help(&declared) {
+                    Some(help) => error.help(help),
+                    None => error,
+                });
             }
             if args[i] == Type::Any {
                 scope.env.slots.borrow_mut()[i] = Some(declared);

@@ -248,7 +248,10 @@ impl<'a> Cx<'a> {
                                 t.to_string(),
                             )
                             .with_label(ann.span, format!("declared {declared}"));
-                            self.push(d);
+                            self.push(match t.conversion_help(&declared) {
+                                Some(help) => d.with_help(help),
+                                None => d,
+                            });
                         }
                         t.refine(&declared)
                     }

@@ -157,7 +157,8 @@ impl Args<'_> {
         let (values, shape) = match v {
             Value::Tensor(Tensor::F64(a)) => (a.iter().copied().collect(), a.shape().to_vec()),
             Value::Tensor(Tensor::F32(a)) => (a.iter().map(|&x| f64::from(x)).collect(), a.shape().to_vec()),
-            other => return Err(mismatch(name, "a float tensor", other, span)),
+            Value::Tensor(Tensor::I64(a)) => (a.iter().map(|&x| x as f64).collect(), a.shape().to_vec()),
+            other => return Err(mismatch(name, "a number tensor", other, span)),
         };
         Ok(Some((values, shape, span)))
     }

@@ -15,13 +15,13 @@ use num_traits::Float;
 family! {
     /// Element-wise operators and functions of several operands.
     Arith {
-        Add => Operator("+", "a, b", "Element-wise sum, broadcasting; joins two strs.", "[1, 2] + 1  # [2.0, 3.0]"),
-        Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0.0, 1.0]"),
-        Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3.0, 6.0]"),
+        Add => Operator("+", "a, b", "Element-wise sum, broadcasting; joins two strs.", "[1, 2] + 1  # [2, 3]"),
+        Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0, 1]"),
+        Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3, 6]"),
         Div => Operator("/", "a, b", "Element-wise quotient; int / int gives a float.", "7 / 2  # 3.5"),
         FloorDiv => Operator("//", "a, b", "Floor division: the quotient rounded down, as Python's (a // b + a % b / b is a / b).", "-7 // 2  # -4"),
         Rem => Operator("%", "a, b", "Remainder with the sign of the divisor.", "-7 % 3  # 2"),
-        Pow => Operator("^", "a, b", "Element-wise power.", "[1, 2, 3] ^ 2  # [1.0, 4.0, 9.0]"),
+        Pow => Operator("^", "a, b", "Element-wise power.", "[1, 2, 3] ^ 2  # [1, 4, 9]"),
         Eq => Operator("==", "a, b", "Element-wise equality.", "[1, 2] == 2  # [false, true]"),
         Ne => Operator("!=", "a, b", "Element-wise inequality.", "1 != 2  # true"),
         Lt => Operator("<", "a, b", "Element-wise less-than.", "[1, 3] < 2  # [true, false]"),
@@ -30,9 +30,9 @@ family! {
         Ge => Operator(">=", "a, b", "Element-wise greater-or-equal.", "[1, 3] >= 3  # [false, true]"),
         And => Operator("and", "a, b", "Logical and (element-wise on bool tensors).", "true and false  # false"),
         Or => Operator("or", "a, b", "Logical or (element-wise on bool tensors).", "true or false  # true"),
-        Maximum => Function("maximum", "a, b", "Element-wise maximum; NaN wins.", "maximum([1, 5], 3)  # [3.0, 5.0]"),
-        Minimum => Function("minimum", "a, b", "Element-wise minimum; NaN wins.", "minimum([1, 5], 3)  # [1.0, 3.0]"),
-        Where => Function("where", "cond, a, b", "Picks from a where cond is true, else from b.", "where([true, false], 1, 0)  # [1.0, 0.0]"),
+        Maximum => Function("maximum", "a, b", "Element-wise maximum; NaN wins.", "maximum([1, 5], 3)  # [3, 5]"),
+        Minimum => Function("minimum", "a, b", "Element-wise minimum; NaN wins.", "minimum([1, 5], 3)  # [1, 3]"),
+        Where => Function("where", "cond, a, b", "Picks from a where cond is true, else from b.", "where([true, false], 1, 0)  # [1, 0]"),
         Clip => Function("clip", "x, lo, hi", "Limits values to [lo, hi].", "clip([-2, 0.5, 3], 0, 1)  # [0.0, 0.5, 1.0]"),
     }
 }
@@ -383,12 +383,11 @@ fn compute_dtype(op: Arith, (a, ta): (Side, &str), (b, tb): (Side, &str)) -> Res
     match promote(a, b) {
         Ok(Dtype::I64) if op == Arith::Div => Ok(Dtype::F64),
         Ok(dtype) => Ok(dtype),
-        Err(Clash::Floats(x, y)) => Err(OpError::new(
-            Code::TypeDtype,
-            format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()),
-        )
-        .label(format!("{ta} {name} {tb}"))
-        .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name()))),
+        Err(Clash::Floats(x, y)) => {
+            Err(OpError::new(Code::TypeDtype, format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()))
+                .label(format!("{ta} {name} {tb}"))
+                .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
+        }
         Err(Clash::NotNumbers) => {
             let error = OpError::new(Code::TypeMismatch, format!("`{name}` cannot combine {ta} and {tb}"))
                 .label(format!("{ta} {name} {tb}"));
@@ -650,11 +649,8 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
     };
     let (ta, tb) = (a.type_name(), b.type_name());
     let fail = |shapes: (Vec<usize>, Vec<usize>)| {
-        OpError::new(
-            Code::RuntimeShape,
-            format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()),
-        )
-        .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
+        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
+            .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
     };
     let dtype = where_dtype((Side::of_value(&a), &ta), (Side::of_value(&b), &tb))?;
     let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"));
@@ -681,7 +677,8 @@ fn where_dtype((a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, Op
             OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
         }
         Clash::NotNumbers => {
-            let (i, t) = if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool) {
+            let (i, t) = if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool)
+            {
                 (2, tb)
             } else {
                 (1, ta)

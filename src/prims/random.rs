@@ -74,7 +74,9 @@ pub fn shuffle_type(x: &Type) -> Result<Type, TypeError> {
 /// The type of `choice(n, k, replace?)`: an `i64` vector of `k`.
 pub fn choice_type(args: &[Type]) -> Result<Type, TypeError> {
     if let Some(t) = args.get(2).filter(|t| !matches!(t, Type::Absent | Type::Bool(_))) {
-        return Err(TypeError::new(Code::TypeMismatch, format!("`replace` must be a bool, not {t}")).at(2, t.to_string()));
+        return Err(
+            TypeError::new(Code::TypeMismatch, format!("`replace` must be a bool, not {t}")).at(2, t.to_string())
+        );
     }
     let dims = super::shape_rules::dims_type(args.get(..2).unwrap_or(&[]), 0)?;
     Ok(Type::Tensor { dtype: Dtype::I64, dims: vec![dims.get(1).copied().unwrap_or(Dim::Unknown)] })

@@ -13,11 +13,11 @@ use ndarray::{ArrayView1, Axis, IxDyn};
 family! {
     /// Reductions over all elements or along one axis.
     Reduce {
-        Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6.0"),
+        Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6"),
         Mean => Function("mean", "x, axis?, keepdims?", "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
-        Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5.0"),
-        Min => Function("min", "x, axis?, keepdims?", "Smallest element; NaN wins.", "min([[1, 5], [0, 2]], axis=1)  # [1.0, 0.0]"),
-        Prod => Function("prod", "x, axis?, keepdims?", "Product of elements.", "prod([1, 2, 3])  # 6.0"),
+        Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5"),
+        Min => Function("min", "x, axis?, keepdims?", "Smallest element; NaN wins.", "min([[1, 5], [0, 2]], axis=1)  # [1, 0]"),
+        Prod => Function("prod", "x, axis?, keepdims?", "Product of elements.", "prod([1, 2, 3])  # 6"),
         ArgMax => Function("argmax", "x, axis?, keepdims?", "Index of the largest element (first at ties).", "argmax([1, 5, 3])  # 1"),
         ArgMin => Function("argmin", "x, axis?, keepdims?", "Index of the smallest element (first at ties).", "argmin([4, 1, 3])  # 1"),
         Any => Function("any", "x, axis?, keepdims?", "Whether any element is true.", "any([false, true])  # true"),
@@ -87,12 +87,7 @@ impl Reduce {
         }
     }
 
-    fn float<T: Elem>(
-        self,
-        a: Arr<T>,
-        axis: Option<usize>,
-        keepdims: bool,
-    ) -> Result<Value, OpError> {
+    fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
         let empty = || {
             OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
                 .at(0, "this tensor has no elements")

@@ -2,7 +2,7 @@
 //! indexing and slicing (views over the same storage), functional indexed update, conversions, and
 //! the internal `broadcast_to`/`sum_to` that derivative rules use to undo broadcasting.
 
-use super::arith::{scalar_f64, Elem};
+use super::arith::{elem_operand, scalar_f64, Elem};
 use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};
 use super::shape_rules::{
@@ -21,10 +21,10 @@ family! {
     ShapeOp {
         Shape => Function("shape", "x", "The extent of each axis, as a tuple of ints (also x.shape).", "shape(zeros(2, 3))  # (2, 3)"),
         Size => Function("size", "x", "The number of elements.", "size(zeros(2, 3))  # 6"),
-        Reshape => Function("reshape", "x, dims...", "The same elements in a new shape; one dim may be -1.", "reshape(arange(0, 6), 2, -1)  # [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"),
-        Transpose => Function("transpose", "x", "Reverses the axes (also x.T); no copy.", "transpose([[1, 2]])  # [[1.0], [2.0]]"),
-        Concat => Function("concat", "tensors..., axis?", "Joins tensors along an existing axis (default 0).", "concat([1, 2], [3])  # [1.0, 2.0, 3.0]"),
-        Stack => Function("stack", "tensors..., axis?", "Joins tensors along a new axis (default 0).", "stack([1, 2], [3, 4])  # [[1.0, 2.0], [3.0, 4.0]]"),
+        Reshape => Function("reshape", "x, dims...", "The same elements in a new shape; one dim may be -1.", "reshape(arange(0, 6), 2, -1)  # [[0, 1, 2], [3, 4, 5]]"),
+        Transpose => Function("transpose", "x", "Reverses the axes (also x.T); no copy.", "transpose([[1, 2]])  # [[1], [2]]"),
+        Concat => Function("concat", "tensors..., axis?", "Joins tensors along an existing axis (default 0).", "concat([1, 2], [3])  # [1, 2, 3]"),
+        Stack => Function("stack", "tensors..., axis?", "Joins tensors along a new axis (default 0).", "stack([1, 2], [3, 4])  # [[1, 2], [3, 4]]"),
         F32 => Function("f32", "x", "Converts to f32.", "f32(0.5)  # 0.5"),
         F64 => Function("f64", "x", "Converts to f64.", "f64(f32(0.1))  # 0.10000000149011612"),
         I64 => Function("i64", "x", "Converts to i64, truncating floats toward zero (an int scalar stays an int).", "i64([2.7, -2.7])  # [2, -2]"),
@@ -34,8 +34,8 @@ family! {
         Format => Function("format", "x, spec?", "x written by a Python format spec, as in an f-string field {x:spec}; a tensor's elements each.", "format(1234.5678, \",.2f\")  # 1,234.57"),
         Repr => Internal("repr", "x", "The text of a value as the REPL shows it (a str quoted): the f-string field {x!r}.", ""),
         Len => Function("len", "x", "Characters of a str, entries of a tuple, or rows of a tensor.", "len(\"abc\")  # 3"),
-        Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1.0, 2.0], [3.0, 4.0]]"),
-        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30.0"),
+        Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1, 2], [3, 4]]"),
+        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30"),
         IndexSet => Internal("index_set", "x, value, indices...", "x with the part that indices pick replaced by value.", ""),
         IndexAdd => Internal("index_add", "x, value, indices...", "x with value added to the part that indices pick; repeated indices accumulate.", ""),
         BroadcastTo => Internal("broadcast_to", "x, dims...", "x broadcast to the shape dims.", ""),
@@ -72,8 +72,7 @@ impl ShapeOp {
                     }
                 };
                 // The tensors follow `axis` among the call's arguments.
-                join(self == ShapeOp::Stack, axis, rest)
-                    .map_err(|e| OpError { arg: e.arg.map(|i| i + 1), ..e })
+                join(self == ShapeOp::Stack, axis, rest).map_err(|e| OpError { arg: e.arg.map(|i| i + 1), ..e })
             }
             ShapeOp::Literal => {
                 let mut items = rest;
@@ -321,8 +320,14 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
             Tensor::F32(a) => a,
         })),
         (Value::Tensor(t), Dtype::I64) => Value::Tensor(Tensor::I64(match t {
-            Tensor::F64(a) => truncated(a.iter().copied())?.into_shape_with_order(IxDyn(a.shape())).expect("same length").into_shared(),
-            Tensor::F32(a) => truncated(a.iter().map(|&v| f64::from(v)))?.into_shape_with_order(IxDyn(a.shape())).expect("same length").into_shared(),
+            Tensor::F64(a) => truncated(a.iter().copied())?
+                .into_shape_with_order(IxDyn(a.shape()))
+                .expect("same length")
+                .into_shared(),
+            Tensor::F32(a) => truncated(a.iter().map(|&v| f64::from(v)))?
+                .into_shape_with_order(IxDyn(a.shape()))
+                .expect("same length")
+                .into_shared(),
             Tensor::Bool(a) => cast(&a, i64::from),
             Tensor::I64(a) => a,
         })),
@@ -354,7 +359,8 @@ fn float_to_int(v: f64) -> Result<i64, OpError> {
     if v.is_finite() && v.trunc() >= -limit && v.trunc() < limit {
         Ok(v.trunc() as i64)
     } else {
-        Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int")).at(0, "not a finite 64-bit integer"))
+        Err(OpError::new(Code::RuntimeOverflow, format!("{v} does not fit in an int"))
+            .at(0, "not a finite 64-bit integer"))
     }
 }
 
@@ -581,11 +587,19 @@ pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<()
     }
     match x {
         Value::Tensor(Tensor::F64(a)) => {
-            let v = f64::operand(value.clone()).ok_or_else(|| operand_error(&value))?;
+            let v = elem_operand::<f64>(&value).ok_or_else(|| operand_error(&value))?;
             put(a, elems, v).map_err(|part| mismatch(&value, &part))
         }
         Value::Tensor(Tensor::F32(a)) => {
-            let v = f32::operand(value.clone()).ok_or_else(|| operand_error(&value))?;
+            let v = elem_operand::<f32>(&value).ok_or_else(|| operand_error(&value))?;
+            put(a, elems, v).map_err(|part| mismatch(&value, &part))
+        }
+        Value::Tensor(Tensor::I64(a)) => {
+            let v = match &value {
+                Value::Int(i) => Operand::Scalar(*i),
+                Value::Tensor(Tensor::I64(b)) => Operand::Array(b.clone()),
+                _ => return Err(operand_error(&value)),
+            };
             put(a, elems, v).map_err(|part| mismatch(&value, &part))
         }
         Value::Tensor(Tensor::Bool(a)) => {

@@ -51,7 +51,9 @@ impl Stats {
     pub fn axis_position(self) -> usize {
         match self {
             Stats::Quantile => 2,
-            Stats::Var | Stats::Std | Stats::Median | Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort => 1,
+            Stats::Var | Stats::Std | Stats::Median | Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort => {
+                1
+            }
         }
     }
 
@@ -132,7 +134,9 @@ impl Stats {
                     }
                 }
                 (Stats::Quantile, Some(q)) => lerp(bracket(lane, q)),
-                (Stats::Quantile, None) | (Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort, _) => T::nan(),
+                (Stats::Quantile, None) | (Stats::CumSum | Stats::CumProd | Stats::Sort | Stats::ArgSort, _) => {
+                    T::nan()
+                }
             }
         };
         Ok(match axis {

@@ -368,7 +368,7 @@ enum Rank {
 impl Sys {
     /// The type rule of the plotting built-ins: the settings by their names (`title`, `xlabel`,
     /// `ylabel`, `label`, `file` are `str`, `logy` a `bool`, `bins` an int ≥ 1), the data as
-    /// float tensors of the right rank, and `x`, `y`, `c` of one length where it is known.
+    /// number tensors of the right rank, and `x`, `y`, `c` of one length where it is known.
     fn plot_rule(self, args: &[Type]) -> Result<(), TypeError> {
         let name = self.info().name;
         let params = super::Prim::Sys(self).params();
@@ -399,7 +399,7 @@ impl Sys {
             let t = args.get(i).unwrap_or(&Type::Absent);
             let dims = match t {
                 Type::Absent | Type::Any => return Ok(None),
-                Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => dims,
+                Type::Tensor { dtype: Dtype::F64 | Dtype::F32 | Dtype::I64, dims } => dims,
                 Type::Float(_) | Type::Int(_) => {
                     return Err(TypeError::new(
                         Code::TypeMismatch,

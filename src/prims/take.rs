@@ -102,7 +102,8 @@ pub fn gather(x: &Tensor, indices: &[Value], at: usize) -> Result<Value, OpError
     fn pick<T: Clone>(a: &Arr<T>, take: &Take) -> Result<Arr<T>, OpError> {
         let view = a.slice(info(take.elems.clone()));
         let shape = picked_shape(take, view.shape());
-        let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| memory::too_large("x[idx]"))?;
+        let count =
+            shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| memory::too_large("x[idx]"))?;
         memory::check_alloc(count, std::mem::size_of::<T>())?;
         let picked = view.select(Axis(take.axis), &take.picks);
         let split = [&view.shape()[..take.axis], &take.idx_shape[..], &view.shape()[take.axis + 1..]].concat();
@@ -127,22 +128,33 @@ pub enum Combine {
 pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize, how: Combine) -> Result<(), OpError> {
     let take = plan(x.shape(), indices, at)?;
     let mismatch = || {
-        OpError::new(Code::RuntimeShape, format!("cannot assign {} to the parts an index tensor picks", value.type_name()))
-            .at(1, value.type_name())
+        OpError::new(
+            Code::RuntimeShape,
+            format!("cannot assign {} to the parts an index tensor picks", value.type_name()),
+        )
+        .at(1, value.type_name())
     };
     if !x.is_unique() {
         memory::reserve(x.bytes(), "copying a shared tensor before writing to it")?;
     }
     let done = match x {
-        Tensor::F64(a) => elem_operand::<f64>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q)),
-        Tensor::F32(a) => elem_operand::<f32>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q)),
+        Tensor::F64(a) => {
+            elem_operand::<f64>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q))
+        }
+        Tensor::F32(a) => {
+            elem_operand::<f32>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q))
+        }
         Tensor::I64(a) => match value.primal() {
-            Value::Tensor(Tensor::I64(b)) if how == Combine::Write => put(a, Operand::Array(b.clone()), &take, how, |_, _| {}),
+            Value::Tensor(Tensor::I64(b)) if how == Combine::Write => {
+                put(a, Operand::Array(b.clone()), &take, how, |_, _| {})
+            }
             Value::Int(i) if how == Combine::Write => put(a, Operand::Scalar(*i), &take, how, |_, _| {}),
             _ => Err(()),
         },
         Tensor::Bool(a) => match value.primal() {
-            Value::Tensor(Tensor::Bool(b)) if how == Combine::Write => put(a, Operand::Array(b.clone()), &take, how, |_, _| {}),
+            Value::Tensor(Tensor::Bool(b)) if how == Combine::Write => {
+                put(a, Operand::Array(b.clone()), &take, how, |_, _| {})
+            }
             Value::Bool(b) if how == Combine::Write => put(a, Operand::Scalar(*b), &take, how, |_, _| {}),
             _ => Err(()),
         },
@@ -152,7 +164,13 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize, how:
 
 /// Writes (or adds, by `add`) `value` into the parts of `a` that `take` picks; `Err` when the
 /// value does not broadcast to them.
-fn put<T: Clone>(a: &mut Arr<T>, value: Operand<T>, take: &Take, how: Combine, add: impl Fn(&mut T, T)) -> Result<(), ()> {
+fn put<T: Clone>(
+    a: &mut Arr<T>,
+    value: Operand<T>,
+    take: &Take,
+    how: Combine,
+    add: impl Fn(&mut T, T),
+) -> Result<(), ()> {
     let mut view = a.slice_mut(info(take.elems.clone()));
     let target = picked_shape(take, view.shape());
     let r = take.idx_shape.len();

@@ -12,9 +12,9 @@ use num_traits::Float;
 family! {
     /// Element-wise functions of one operand.
     Unary {
-        Neg => Operator("-x", "x", "Negation.", "-[1, 2]  # [-1.0, -2.0]"),
+        Neg => Operator("-x", "x", "Negation.", "-[1, 2]  # [-1, -2]"),
         Not => Operator("not", "x", "Logical not (element-wise on bool tensors).", "not true  # false"),
-        Abs => Function("abs", "x", "Absolute value.", "abs([-1, 2])  # [1.0, 2.0]"),
+        Abs => Function("abs", "x", "Absolute value.", "abs([-1, 2])  # [1, 2]"),
         Sqrt => Function("sqrt", "x", "Square root.", "sqrt(4.0)  # 2.0"),
         Exp => Function("exp", "x", "Exponential.", "exp(0.0)  # 1.0"),
         Log => Function("log", "x", "Natural logarithm.", "log(1.0)  # 0.0"),
@@ -24,7 +24,7 @@ family! {
         Sigmoid => Function("sigmoid", "x", "Logistic function 1 / (1 + exp(-x)).", "sigmoid(0.0)  # 0.5"),
         Relu => Function("relu", "x", "max(x, 0).", "relu([-1, 2])  # [0.0, 2.0]"),
         Softplus => Function("softplus", "x", "log(1 + exp(x)), computed stably.", "softplus(0.0)  # 0.6931471805599453"),
-        Sign => Function("sign", "x", "-1, 0 or 1 by the sign of x.", "sign([-3, 0, 2])  # [-1.0, 0.0, 1.0]"),
+        Sign => Function("sign", "x", "-1, 0 or 1 by the sign of x.", "sign([-3, 0, 2])  # [-1, 0, 1]"),
         IsNan => Function("isnan", "x", "Whether x is NaN.", "isnan([1.0, 0.0 / 0.0])  # [false, true]"),
         Floor => Function("floor", "x", "The largest whole number not above x; a float stays a float, an int an int.", "floor([-1.5, 2.7])  # [-2.0, 2.0]"),
         Ceil => Function("ceil", "x", "The smallest whole number not below x; a float stays a float, an int an int.", "ceil([-1.5, 2.2])  # [-1.0, 3.0]"),

@@ -404,7 +404,7 @@ mod tests {
         assert_eq!(complete(&helper, "sum"), (0, vec!["sum".to_string(), "sum_sq".to_string()]));
         assert_eq!(complete(&helper, "f(wh"), (2, vec!["where".to_string(), "while".to_string()]));
         assert_eq!(complete(&helper, ":ty"), (0, vec![":type".to_string()]));
-        assert_eq!(complete(&helper, ":help cho"), (6, vec!["cholesky".to_string()]));
+        assert_eq!(complete(&helper, ":help chol"), (6, vec!["cholesky".to_string()]));
         assert_eq!(complete(&helper, ":help learn"), (6, Vec::<String>::new()), "`:help` completes built-ins only");
         assert_eq!(complete(&helper, ":time learn"), (6, vec!["learning_rate".to_string()]));
         assert_eq!(complete(&helper, "1e"), (0, Vec::<String>::new()));

@@ -171,6 +171,12 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Stats::CumProd => {
                 vec![w("cumprod(x)", (mn, Away), &[], &[m * n]), w("cumprod(x, axis=1)", (mn, Away), &[], mn)]
             }
+            Stats::Sort => vec![
+                w("sort(x)", (&[n + 2], Any), &[], &[n + 2]),
+                c("sum(sort(x) * C)", (&[n], Any), &[("C", &[n], Any)]),
+            ],
+            // The order is constant near the point: a gather by an index tensor.
+            Stats::ArgSort => vec![c("sum(x[argsort(x)] * C)", (&[n], Any), &[("C", &[n], Any)])],
         },
         Prim::Shape(op) => match op {
             ShapeOp::Shape => vec![w("reshape(x, shape(x)[1], shape(x)[0])", (mn, Any), &[], nm)],
@@ -214,6 +220,10 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 c("sum(x[[true, false, true]] * x[[true, false, true]])", (&[3, 4], Any), &[]),
                 c("sum(x[:, [false, true, true, false]] ^ 3)", (&[3, 4], Any), &[]),
                 c("sum(sin(x[x > 0.0]))", (&[3, 4], Away), &[]),
+                // Index tensors: rows (one repeated), columns, elements of a row, from the end.
+                w("x[[2, 0, 2]]", (&[3, 4], Any), &[], &[3, 4]),
+                w("x[:, [1, 1, 0]] * C", (&[3, 4], Any), &[("C", &[3, 3], Any)], &[3, 3]),
+                c("sum(x[0, [3, -1, 1]] ^ 2)", (&[3, 4], Any), &[]),
             ],
             ShapeOp::IndexSet => vec![
                 c("{ let A = zeros(3, 3); A[0:2, :] = x; sum(A * W) }", (&[2, 3], Any), &[("W", &[3, 3], Any)]),
@@ -228,6 +238,11 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                     &[("C", &[2, 3], Any), ("W", &[2, 3], Any)],
                 ),
                 c("{ let A = x * 1.0; A[0] = C[0]; sum(A * sin(A)) }", (&[2, 3], Any), &[("C", &[2, 3], Any)]),
+                c(
+                    "{ let A = C * 1.0; A[[2, 0]] = x; A[:, [1]] += sum(x); sum(A * W) }",
+                    (&[2, 3], Any),
+                    &[("C", &[3, 3], Any), ("W", &[3, 3], Any)],
+                ),
                 c(
                     "{ let A = x * 2.0; A[1, 1] = A[0, 0] * A[0, 1]; A[0, :] *= A[1, 2]; sum(A * W) }",
                     (&[2, 3], Any),
@@ -244,7 +259,8 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             ShapeOp::F32 => return None,
             // Internal: reached only from derivative rules, exercised by every broadcasting
             // case's second derivative.
-            ShapeOp::BroadcastTo | ShapeOp::SumTo => return None,
+            ShapeOp::BroadcastTo | ShapeOp::SumTo | ShapeOp::IndexAdd => return None,
+            ShapeOp::I64 => vec![w("x * i64(C)", (mn, Any), &[("C", mn, In(-3.0, 3.0))], mn)],
         },
         Prim::Construct(op) => match op {
             Construct::Full => vec![w("full(x, 2, 3)", (&[], Any), &[], &[2, 3])],
@@ -265,8 +281,13 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             | Construct::Randn
             | Construct::Rand
             | Construct::OneHot
+            | Construct::Permutation
+            | Construct::Randint
+            | Construct::Choice
             | Construct::ZerosLike
             | Construct::OnesLike => return None,
+            // Not differentiable: its order is drawn, not recorded (an error says so).
+            Construct::Shuffle => return None,
         },
         Prim::Linalg(op) => match op {
             Linalg::MatMul => vec![

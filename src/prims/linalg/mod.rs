@@ -61,6 +61,17 @@ family! {
 impl Linalg {
     /// Runs the operation on plain values.
     pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
+        let to = floats_for(args.iter().filter_map(|v| match v.primal() {
+            Value::Tensor(t) => Some(t.dtype()),
+            _ => None,
+        }));
+        let args: Vec<Value> = args
+            .into_iter()
+            .map(|v| match v {
+                Value::Tensor(Tensor::I64(_)) => super::shape::convert(v, to),
+                other => Ok(other),
+            })
+            .collect::<Result<_, _>>()?;
         let mut it = args.into_iter();
         let a = it.next().unwrap_or(Value::Absent);
         let b = it.next().unwrap_or(Value::Absent);
@@ -90,6 +101,13 @@ impl Linalg {
             Linalg::Lstsq => lapack!(self, a, b, lstsq),
         }
     }
+}
+
+/// The float dtype int operands of a linear-algebra function are converted to (as
+/// `numpy.linalg` does): that of the first float tensor among the operands, else `f64`.
+fn floats_for(dtypes: impl Iterator<Item = crate::value::Dtype>) -> crate::value::Dtype {
+    let mut dtypes = dtypes;
+    dtypes.find(|d| d.is_float()).unwrap_or(crate::value::Dtype::F64)
 }
 
 fn rank(v: &Value) -> usize {
@@ -249,17 +267,23 @@ impl Linalg {
     pub fn type_rule(self, args: &[crate::types::Type]) -> Result<crate::types::Type, crate::types::TypeError> {
         use crate::types::{Dim, Type, TypeError};
         use crate::value::Dtype;
+        let to = floats_for(args.iter().filter_map(|t| match t {
+            Type::Tensor { dtype, .. } => Some(*dtype),
+            _ => None,
+        }));
+        let args: Vec<Type> = args
+            .iter()
+            .map(|t| match t {
+                Type::Tensor { dtype: Dtype::I64, dims } => Type::Tensor { dtype: to, dims: dims.clone() },
+                other => other.clone(),
+            })
+            .collect();
+        let args = &args[..];
         let a = args.first().unwrap_or(&Type::Absent);
         let b = args.get(1).unwrap_or(&Type::Absent);
         let name = self.info().name;
         let float = |t: &Type, i: usize| match t {
             Type::Tensor { dtype: dtype @ (Dtype::F64 | Dtype::F32), dims } => Ok((*dtype, dims.clone())),
-            Type::Tensor { dtype: Dtype::I64, .. } => Err(TypeError::new(
-                Code::TypeMismatch,
-                format!("`{name}` takes a float tensor, not {t}"),
-            )
-            .at(i, t.to_string())
-            .help("linear algebra runs on floats: convert the ints with f64(...)")),
             other => Err(TypeError::new(Code::TypeMismatch, format!("`{name}` takes a float tensor, not {other}"))
                 .at(i, other.to_string())),
         };

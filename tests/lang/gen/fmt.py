@@ -37,8 +37,9 @@ def pyfloat_style(s):
 def ftensor(a):
     a = np.asarray(a)
     f32 = a.dtype == np.float32
+    ints = a.dtype.kind in "iu"
     def el(x):
-        return fscalar(x, f32)
+        return str(int(x)) if ints else fscalar(x, f32)
     def one(x):
         if x.ndim == 1:
             return "[" + ", ".join(el(v) for v in x) + "]"

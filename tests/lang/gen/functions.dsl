@@ -6,10 +6,10 @@ R     c
 R }
 R fn typed(W: f64[2], lr: f64) -> f64[2] { W - lr * W }
 R print(square(3), square(1.5), square([1, 2]))
-O 9 2.25 [1.0, 4.0]
+O 9 2.25 [1, 4]
 R print(add(1, 2), add(0.5, [1, 2]))
 O 3 [1.5, 2.5]
-R print(typed([1, 2], 0.5))
+R print(typed([1.0, 2.0], 0.5))
 O [0.5, 1.0]
 R # return leaves early; without it a function's value is its body's last expression
 R fn first_over(v, limit) {

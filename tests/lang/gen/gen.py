@@ -10,9 +10,18 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fmt import fmt
 
+def ints(x):
+    """NumPy's value as TensorScript's i64 result (exact whole numbers only)."""
+    if isinstance(x, tuple):
+        return tuple(ints(v) for v in x)
+    a = np.asarray(x)
+    assert np.all(a == np.round(a)), f"not whole numbers: {x!r}"
+    return a.astype(np.int64) if a.ndim else int(a)
+
 def build(src, name, outdir):
     env = {"np": np, "math": math, "f32": np.float32, "arr": np.array,
-           "a64": lambda x: np.array(x, dtype=np.float64), "a32": lambda x: np.array(x, dtype=np.float32)}
+           "a64": lambda x: np.array(x, dtype=np.float64), "a32": lambda x: np.array(x, dtype=np.float32),
+           "ints": ints}
     tsc, out = [], []
     for line in src.strip("\n").split("\n"):
         if not line.strip():

@@ -1,26 +1,26 @@
 R # Indexing, slicing with negative indices and steps, indexed assignment, value semantics.
 L let v = arange(0, 10) ;; v = np.arange(0., 10)
-P v[0] ;; v[0]
-P v[3] ;; v[3]
-P v[-1] ;; v[-1]
-P v[-10] ;; v[-10]
-P v[2:5] ;; v[2:5]
-P v[:3] ;; v[:3]
-P v[7:] ;; v[7:]
-P v[:] ;; v[:]
-P v[::2] ;; v[::2]
-P v[1:8:3] ;; v[1:8:3]
-P v[-3:] ;; v[-3:]
-P v[:-3] ;; v[:-3]
-P v[-4:-1] ;; v[-4:-1]
-P v[::-1] ;; v[::-1]
-P v[8:2:-2] ;; v[8:2:-2]
-P v[::-3] ;; v[::-3]
+P v[0] ;; ints(v[0])
+P v[3] ;; ints(v[3])
+P v[-1] ;; ints(v[-1])
+P v[-10] ;; ints(v[-10])
+P v[2:5] ;; ints(v[2:5])
+P v[:3] ;; ints(v[:3])
+P v[7:] ;; ints(v[7:])
+P v[:] ;; ints(v[:])
+P v[::2] ;; ints(v[::2])
+P v[1:8:3] ;; ints(v[1:8:3])
+P v[-3:] ;; ints(v[-3:])
+P v[:-3] ;; ints(v[:-3])
+P v[-4:-1] ;; ints(v[-4:-1])
+P v[::-1] ;; ints(v[::-1])
+P v[8:2:-2] ;; ints(v[8:2:-2])
+P v[::-3] ;; ints(v[::-3])
 R # slice bounds past either end are clipped, as in NumPy
-P v[5:100] ;; v[5:100]
-P v[-100:2] ;; v[-100:2]
+P v[5:100] ;; ints(v[5:100])
+P v[-100:2] ;; ints(v[-100:2])
 P shape(v[7:3]) ;; v[7:3].shape
-L let M = reshape(arange(0, 12), 3, 4) ;; M = np.arange(0., 12).reshape(3, 4)
+L let M = reshape(arange(0.0, 12), 3, 4) ;; M = np.arange(0., 12).reshape(3, 4)
 P M[1] ;; M[1]
 P M[1, 2] ;; M[1, 2]
 P M[-1, -1] ;; M[-1, -1]
@@ -34,10 +34,10 @@ P M[-1][1:3] ;; M[-1][1:3]
 P M.T[1] ;; M.T[1]
 P M.T[1:3, 0] ;; M.T[1:3, 0]
 L let T3 = reshape(arange(0, 24), 2, 3, 4) ;; T3 = np.arange(0., 24).reshape(2, 3, 4)
-P T3[1, 2, 3] ;; T3[1, 2, 3]
-P T3[:, 1, :] ;; T3[:, 1, :]
-P T3[1] ;; T3[1]
-P T3[-1, :, ::3] ;; T3[-1, :, ::3]
+P T3[1, 2, 3] ;; ints(T3[1, 2, 3])
+P T3[:, 1, :] ;; ints(T3[:, 1, :])
+P T3[1] ;; ints(T3[1])
+P T3[-1, :, ::3] ;; ints(T3[-1, :, ::3])
 P [true, false, true][1] ;; False
 R # indexed assignment, in place
 L M[0, 0] = 100 ;; M[0, 0] = 100
@@ -60,12 +60,12 @@ P bits ;; arr([False, True])
 R # value semantics: assignment, slicing and argument passing never alias
 L let u = v ;; u = v.copy()
 L u[0] = 42 ;; u[0] = 42
-P v[0] ;; v[0]
-P u[0] ;; u[0]
+P v[0] ;; ints(v[0])
+P u[0] ;; ints(u[0])
 L let s = v[2:5] ;; s = v[2:5].copy()
 L s[0] = -1 ;; s[0] = -1
-P v[2:5] ;; v[2:5]
-P s ;; s
+P v[2:5] ;; ints(v[2:5])
+P s ;; ints(s)
 L let t = M.T ;; t = M.T.copy()
 L t[0, 1] = 7 ;; t[0, 1] = 7
 P M[1, 0] ;; M[1, 0]
@@ -74,12 +74,12 @@ R fn clobber(x) {
 R     x[0] = 1000
 R     x
 R }
-P clobber(v)[0] ;; 1000.0
-P v[0] ;; v[0]
+P clobber(v)[0] ;; ints(1000.0)
+P v[0] ;; ints(v[0])
 L let before = v ;; 
 L v += 1 ;; 
-P before[1] ;; 1.0
-P v[1] ;; 2.0
+P before[1] ;; ints(1.0)
+P v[1] ;; ints(2.0)
 R # tuples index with an int, negative from the end
 P shape(M)[0] ;; 3
 P (1, "two", 3.0)[1] ;; "two"

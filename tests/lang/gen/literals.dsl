@@ -42,10 +42,10 @@ R print()
 O 
 R # tensors
 P [1, 2.5] ;; a64([1, 2.5])
-P [1, 2, 3] ;; a64([1, 2, 3])
-P [[1, 2], [3, 4]] ;; a64([[1, 2], [3, 4]])
+P [1.0, 2.0, 3.0] ;; a64([1, 2, 3])
+P [[1.0, 2.0], [3.0, 4.0]] ;; a64([[1, 2], [3, 4]])
 P [true, false] ;; arr([True, False])
-P [[[1, 2]], [[3, 4]]] ;; a64([[[1, 2]], [[3, 4]]])
+P [[[1.0, 2.0]], [[3.0, 4.0]]] ;; a64([[[1, 2]], [[3, 4]]])
 P [0.1, 1e-7, 1e16] ;; a64([0.1, 1e-7, 1e16])
 P [-1, 0.5] ;; a64([-1, 0.5])
 P [1 / 0.0, 0 / 0.0, -1 / 0.0] ;; a64([math.inf, math.nan, -math.inf])
@@ -56,10 +56,11 @@ P f32([0.1, 0.2, 1e-7]) ;; a32([0.1, 0.2, 1e-7])
 P f64(f32(0.1)) ;; float(f32(0.1))
 P f32(16777217) ;; f32(16777217)
 R # a tensor longer than 80 characters on one line is laid out like numpy.array2string
-P arange(0, 30) ;; np.arange(0., 30)
+P arange(0, 30) ;; np.arange(0, 30)
 P [[[2, 3, -8, -2.5], [7, -4, -2, 0]], [[5, 4, 1, -4], [100, -3, -3, 4]]] ;; a64([[[2, 3, -8, -2.5], [7, -4, -2, 0]], [[5, 4, 1, -4], [100, -3, -3, 4]]])
-P reshape(arange(0, 2000), 40, 50) ;; np.arange(0., 2000).reshape(40, 50)
-P arange(0, 1001) ;; np.arange(0., 1001)
+P reshape(arange(0, 2000), 40, 50) ;; np.arange(0, 2000).reshape(40, 50)
+P reshape(arange(0.0, 2000), 40, 50) ;; np.arange(0., 2000).reshape(40, 50)
+P arange(0, 1001) ;; np.arange(0, 1001)
 P reshape(arange(0, 24), 2, 3, 4) / 7 ;; np.arange(0., 24).reshape(2, 3, 4) / 7
 P arange(0, 20) > 9.5 ;; np.arange(0., 20) > 9.5
 P f32(arange(0, 12) / 3) ;; (np.arange(0., 12) / 3).astype(np.float32)
@@ -71,5 +72,6 @@ P () ;; ()
 P shape(zeros(2, 3)) ;; (2, 3)
 P shape(zeros(4)) ;; (4,)
 P str(1.5) ;; "1.5"
-P str([1, 2]) ;; "[1.0, 2.0]"
+P str([1, 2]) ;; "[1, 2]"
+P str([1.0, 2.0]) ;; "[1.0, 2.0]"
 P len(str(0.1)) ;; 3

@@ -1,7 +1,7 @@
 R # Every operator of spec section 5, on scalars and tensors, with NumPy broadcasting.
-L let a = [[1, 2, 3], [4, 5, 6]] ;; a = a64([[1, 2, 3], [4, 5, 6]])
-L let b = [10, 20, 30] ;; b = a64([10, 20, 30])
-L let c = [[2], [-3]] ;; c = a64([[2], [-3]])
+L let a = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]] ;; a = a64([[1, 2, 3], [4, 5, 6]])
+L let b = [10.0, 20.0, 30.0] ;; b = a64([10, 20, 30])
+L let c = [[2.0], [-3.0]] ;; c = a64([[2], [-3]])
 R # arithmetic, tensor with tensor (broadcasting both ways)
 P a + b ;; a + b
 P a - b ;; a - b
@@ -10,8 +10,8 @@ P a / c ;; a / c
 P a % c ;; np.mod(a, c)
 P a ^ c ;; a ** c
 P c + b ;; c + b
-P zeros(3, 1) + [1, 2] ;; np.zeros((3, 1)) + a64([1, 2])
-P [[1, 2]] * [[3], [4]] ;; a64([[1, 2]]) * a64([[3], [4]])
+P zeros(3, 1) + [1.0, 2.0] ;; np.zeros((3, 1)) + a64([1, 2])
+P [[1.0, 2.0]] * [[3.0], [4.0]] ;; a64([[1, 2]]) * a64([[3], [4]])
 R # arithmetic with scalars on either side
 P a + 1 ;; a + 1
 P 1 - a ;; 1 - a
@@ -94,11 +94,11 @@ P 1 < 2 and 2 < 3 ;; True
 P 1 > 2 or 2 < 3 and false ;; False
 P 2 * [1, 2] @ [3, 4] ;; 22.0
 R # matrix product: matrix-matrix, matrix-vector, vector-matrix, vector-vector
-L let m = [[1, 2], [3, 4], [5, 6]] ;; m = a64([[1, 2], [3, 4], [5, 6]])
+L let m = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]] ;; m = a64([[1, 2], [3, 4], [5, 6]])
 P a @ m ;; a @ m
 P m @ a ;; m @ a
-P a @ [1, 0, -1] ;; a @ a64([1, 0, -1])
-P [1, -1] @ a ;; a64([1, -1]) @ a
+P a @ [1.0, 0.0, -1.0] ;; a @ a64([1, 0, -1])
+P [1.0, -1.0] @ a ;; a64([1, -1]) @ a
 P [1, 2, 3] @ [4, 5, 6] ;; 32.0
 P a.T ;; a.T
 P a.T @ a ;; a.T @ a
@@ -119,3 +119,25 @@ P [7.5, -7.5, 0.3, -2.0] // [2.0, 2.0, 0.1, 0.7] ;; np.floor_divide(a64([7.5, -7
 P f32([1.0, -1.0]) // f32(0.1) ;; np.floor_divide(np.array([1.0, -1.0], dtype=np.float32), np.float32(0.1))
 P [1.0, -1.0, 0.0] // 0.0 ;; np.floor_divide(a64([1.0, -1.0, 0.0]), 0.0)
 P 2 + 7 // 2 * 3 ;; 2 + 7 // 2 * 3
+R # i64 tensors, as NumPy's int64 arrays: ints stay ints, a float makes floats, / gives f64
+L let i = [[7, -7, 3], [0, 12, -5]] ;; i = arr([[7, -7, 3], [0, 12, -5]])
+L let j = [2, -3, 4] ;; j = arr([2, -3, 4])
+P i + j ;; i + j
+P i - 1 ;; i - 1
+P i * j ;; i * j
+P i // j ;; i // j
+P i % j ;; np.mod(i, j)
+P i / j ;; i / j
+P i ^ 2 ;; i ** 2
+P 2 ^ [0, 1, 10] ;; 2 ** arr([0, 1, 10])
+P i * 0.5 ;; i * 0.5
+P i + [0.5, 1.5, 2.5] ;; i + a64([0.5, 1.5, 2.5])
+P f32(j) + j ;; a32(j) + j.astype(np.float32)
+P -i ;; -i
+P i < j ;; i < j
+P i == 0 ;; i == 0
+P maximum(i, j) ;; np.maximum(i, j)
+P minimum(i, 1) ;; np.minimum(i, 1)
+P where(i > 0, i, 0) ;; np.where(i > 0, i, 0)
+P where(i > 0, i, 0.5) ;; np.where(i > 0, i, 0.5)
+P -7 // [2, -2] ;; -7 // arr([2, -2])

@@ -1,5 +1,5 @@
 R # Reductions of spec section 6, with axis= and keepdims=, checked against NumPy.
-L let A = [[1, 5, 3], [4, 2, 6]] ;; A = a64([[1, 5, 3], [4, 2, 6]])
+L let A = [[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]] ;; A = a64([[1, 5, 3], [4, 2, 6]])
 P sum(A) ;; A.sum()
 P sum(A, axis=0) ;; A.sum(axis=0)
 P sum(A, axis=1) ;; A.sum(axis=1)
@@ -18,10 +18,10 @@ P prod(A) ;; A.prod()
 P prod(A, axis=0) ;; A.prod(axis=0)
 P argmax(A) ;; int(A.argmax())
 P argmin(A) ;; int(A.argmin())
-P argmax(A, axis=0) ;; A.argmax(axis=0).astype(float)
-P argmin(A, axis=1) ;; A.argmin(axis=1).astype(float)
+P argmax(A, axis=0) ;; ints(A.argmax(axis=0).astype(float))
+P argmin(A, axis=1) ;; ints(A.argmin(axis=1).astype(float))
 P argmax([3, 7, 7]) ;; 1
-P argmax(A, axis=1, keepdims=true) ;; A.argmax(axis=1)[:, None].astype(float)
+P argmax(A, axis=1, keepdims=true) ;; ints(A.argmax(axis=1)[:, None].astype(float))
 P max([1, 0 / 0.0, 3]) ;; math.nan
 P min([2, 0 / 0.0]) ;; math.nan
 P sum(zeros(0)) ;; 0.0
@@ -34,7 +34,7 @@ P any(B, axis=0) ;; B.any(axis=0)
 P all(B, axis=1) ;; B.all(axis=1)
 P all(B, axis=0, keepdims=true) ;; B.all(axis=0, keepdims=True)
 P sum(B) ;; 3
-P sum(B, axis=0) ;; B.sum(axis=0).astype(float)
+P sum(B, axis=0) ;; ints(B.sum(axis=0).astype(float))
 P mean(B) ;; 0.75
 P any([false, false]) ;; False
 P all(A > 0) ;; True

@@ -38,7 +38,7 @@ R     3
 R let list = [1,
 R             2]
 R print(long, list)
-O 7 [1.0, 2.0]
+O 7 [1, 2]
 R # if is an expression; else if chains; a block's value is its last expression
 R let s = if x > 0 { 1 } else { -1 }
 R print(s)

@@ -1,6 +1,6 @@
 R # print, assert, clock, args, nthreads (spec section 6, "Other").
-R print(1, 2.0, "three", [4], (5,), true)
-O 1 2.0 three [4.0] (5,) true
+R print(1, 2.0, "three", [4], [4.0], (5,), true)
+O 1 2.0 three [4] [4.0] (5,) true
 R print("")
 O 
 R let t0 = clock()

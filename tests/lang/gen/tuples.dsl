@@ -1,5 +1,5 @@
 R # Tuples: building, indexing, destructuring, passing and returning.
-L let t = (1, 2.5, "three", [4, 5]) ;; t = (1, 2.5, "three", a64([4, 5]))
+L let t = (1, 2.5, "three", [4.0, 5.0]) ;; t = (1, 2.5, "three", a64([4, 5]))
 P t ;; t
 P len(t) ;; 4
 P t[2] ;; "three"
@@ -13,9 +13,9 @@ L let (p, (q, r)) = (1, (2, 3)) ;;
 P p + q + r ;; 6
 R fn minmax(v) = (min(v), max(v))
 L let (lo, hi) = minmax([3, -1, 7]) ;; 
-P lo ;; -1.0
-P hi ;; 7.0
-P minmax([2, 2]) ;; (2.0, 2.0)
+P lo ;; ints(-1.0)
+P hi ;; ints(7.0)
+P minmax([2, 2]) ;; ints((2.0, 2.0))
 L let (rows, cols) = shape(zeros(4, 5)) ;; 
 P rows * cols ;; 20
 P (1,) ;; (1,)

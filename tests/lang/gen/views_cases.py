@@ -165,6 +165,14 @@ def shapes():
         Case("f32", "f32({0})", lambda x: x.astype(np.float32), [(A, "any")], 0.0, False),
         Case("size", "size({0}) * 1.0", lambda x: float(x.size), [(A, "any")], 0.0, False),
         Case("len", "len({0}) * 1.0", lambda x: float(len(x)), [(A, "any")], 0.0, False),
+        Case("take rows", "{0}[[2, 0, 2]]", lambda x: x[[2, 0, 2]], [(A, "any")], 0.0),
+        Case("take columns", "{0}[:, [3, 1]]", lambda x: x[:, [3, 1]], [(A, "any")], 0.0),
+        Case("take in a row", "{0}[1, [-1, 0, 0]]", lambda x: x[1, [-1, 0, 0]], [(A, "any")], 0.0),
+        Case("take vec", "{0}[[3, 3, 0]]", lambda x: x[[3, 3, 0]], [(V, "any")], 0.0),
+        Case("mask rows", "{0}[[true, false, true]]", lambda x: x[[True, False, True]], [(A, "any")], 0.0),
+        Case("sort vec", "sort({0})", np.sort, [(V, "odd")], 0.0),
+        Case("sort mat axis=0", "sort({0}, axis=0)", lambda x: np.sort(x, axis=0), [(A, "odd")], 0.0, False),
+        Case("argsort mat", "argsort({0})", lambda x: np.argsort(x, kind="stable"), [(A, "odd")], 0.0, False),
     ]
 
 
