@@ -193,9 +193,7 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::FloorDiv if y == 0 => return Err(by_zero()),
         Arith::FloorDiv => Value::Int(floor_div(x, y).ok_or_else(overflow)?),
         Arith::Rem if y == 0 => return Err(by_zero()),
-        Arith::Rem => Value::Int(
-            x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?,
-        ),
+        Arith::Rem => Value::Int(python_rem(x, y).ok_or_else(overflow)?),
         Arith::Pow if y >= 0 => Value::Int(u32::try_from(y).ok().and_then(|e| x.checked_pow(e)).ok_or_else(overflow)?),
         Arith::Pow => Value::F64((x as f64).powf(y as f64)),
         Arith::Maximum => Value::Int(x.max(y)),
@@ -250,6 +248,11 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
         Arith::Ge => Scalar::Bool(x >= y),
         Arith::And | Arith::Or | Arith::Where | Arith::Clip => Scalar::Float(T::nan()),
     }
+}
+
+/// `x % y` for ints with the sign of the divisor, as Python's; `None` on overflow or division by 0.
+fn python_rem(x: i64, y: i64) -> Option<i64> {
+    x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
 }
 
 /// `x // y` for ints, rounded towards negative infinity; `None` on overflow or division by 0.
@@ -772,7 +775,7 @@ fn int_type(op: Arith, x: Option<i64>, y: Option<i64>) -> Type {
         Arith::Mul => fold(i64::checked_mul),
         Arith::Div => Type::Float(F64),
         Arith::FloorDiv => fold(floor_div),
-        Arith::Rem => fold(|x, y| x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })),
+        Arith::Rem => fold(python_rem),
         Arith::Pow => match y {
             Some(e) if e >= 0 => Type::Int(x.and_then(|x| u32::try_from(e).ok().and_then(|e| x.checked_pow(e)))),
             Some(_) => Type::Float(F64),

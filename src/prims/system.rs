@@ -62,29 +62,7 @@ impl Diff {
         let boxed = Box::new(f.clone());
         match self {
             Diff::Grad | Diff::ValueAndGrad => {
-                let wrt = match args.get(1).unwrap_or(&Type::Absent) {
-                    Type::Absent => Some(Wrt::One(0)),
-                    Type::Int(Some(i)) if *i >= 0 => Some(Wrt::One(*i as usize)),
-                    Type::Int(None) | Type::Any => None,
-                    Type::Tuple(items) if !items.is_empty() && items.iter().all(|t| matches!(t, Type::Int(_))) => {
-                        let known: Option<Vec<usize>> = items
-                            .iter()
-                            .map(|t| match t {
-                                Type::Int(Some(i)) => usize::try_from(*i).ok(),
-                                _ => None,
-                            })
-                            .collect();
-                        known.map(Wrt::Many)
-                    }
-                    other => {
-                        return Err(TypeError::new(
-                            Code::TypeMismatch,
-                            "the argument positions must be an int or a tuple of ints ≥ 0",
-                        )
-                        .at(1, other.to_string())
-                        .help("e.g. grad(f, 1) or grad(f, (0, 1))"))
-                    }
-                };
+                let wrt = wrt_of(args.get(1).unwrap_or(&Type::Absent))?;
                 Ok(Type::Fn(FnType::Grad { f: boxed, wrt, with_value: self == Diff::ValueAndGrad }))
             }
             Diff::Jacobian => Ok(Type::Fn(FnType::Jacobian { f: boxed })),
@@ -468,6 +446,32 @@ impl Sys {
             Sys::Print | Sys::Assert | Sys::Clock | Sys::Args | Sys::NThreads => Ok(()),
         }
     }
+}
+
+/// The argument positions `grad(f, wrt)` differentiates, from the type of `wrt` (an int or a
+/// tuple of ints ≥ 0, 0 when left out): `None` when they are not known before running. The
+/// interpreter reads a value's exact type with it, so both stages accept and refuse the same.
+pub fn wrt_of(t: &Type) -> Result<Option<Wrt>, TypeError> {
+    let position = |t: &Type| match t {
+        Type::Int(Some(i)) => usize::try_from(*i).ok().map(Some),
+        Type::Int(None) => Some(None),
+        _ => None,
+    };
+    let positions: Option<Vec<Option<usize>>> = match t {
+        Type::Absent => return Ok(Some(Wrt::One(0))),
+        Type::Any => return Ok(None),
+        Type::Tuple(items) if !items.is_empty() => items.iter().map(position).collect(),
+        Type::Int(_) => position(t).map(|p| vec![p]),
+        _ => None,
+    };
+    let Some(positions) = positions else {
+        let shown = if let Type::Int(Some(i)) = t { i.to_string() } else { t.to_string() };
+        return Err(TypeError::new(Code::TypeMismatch, "the argument positions must be an int or a tuple of ints ≥ 0")
+            .at(1, shown)
+            .help("e.g. grad(f, 1) or grad(f, (0, 1))"));
+    };
+    let known: Option<Vec<usize>> = positions.into_iter().collect();
+    Ok(known.map(|v| if matches!(t, Type::Tuple(_)) { Wrt::Many(v) } else { Wrt::One(v[0]) }))
 }
 
 /// The help for differentiating at a value that is not a float, given its written type (one text

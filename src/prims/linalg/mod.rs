@@ -148,13 +148,12 @@ pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
 
 fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result<Value, OpError> {
     let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
-    let dtype = T::wrap(Arr::zeros(ndarray::IxDyn(&[1]))).type_name();
-    let dtype = &dtype[..3];
+    let dtype = T::DTYPE;
     if sa.len() > 2 || sb.len() > 2 {
         return Err(OpError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2").label(format!(
             "{} @ {}",
-            shape_type_of(dtype, &sa),
-            shape_type_of(dtype, &sb)
+            shape_type(dtype, &sa),
+            shape_type(dtype, &sb)
         )));
     }
     let inner_a = *sa.last().unwrap_or(&0);
@@ -164,13 +163,13 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
             Code::RuntimeShape,
             format!(
                 "`@` needs matching inner dimensions, but {} has {} columns and {} has {} rows",
-                shape_type_of(dtype, &sa),
+                shape_type(dtype, &sa),
                 inner_a,
-                shape_type_of(dtype, &sb),
+                shape_type(dtype, &sb),
                 inner_b
             ),
         )
-        .label(format!("{} @ {}", shape_type_of(dtype, &sa), shape_type_of(dtype, &sb)));
+        .label(format!("{} @ {}", shape_type(dtype, &sa), shape_type(dtype, &sb)));
         if sb.len() == 2 && inner_a == sb[1] {
             e = e.help("did you mean {0} @ {1}.T?");
         } else if sa.len() == 2 && sa[0] == inner_b {
@@ -190,11 +189,6 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         (1, 2) => T::wrap(matrix(&b)?.t().dot(&vector(&a)?).into_dyn().into_shared()),
         _ => scalar_value(vector(&a)?.dot(&vector(&b)?)),
     })
-}
-
-fn shape_type_of(dtype: &str, shape: &[usize]) -> String {
-    let d = if dtype == "f32" { crate::value::Dtype::F32 } else { crate::value::Dtype::F64 };
-    shape_type(d, shape)
 }
 
 fn outer(a: Value, b: Value) -> Result<Value, OpError> {
