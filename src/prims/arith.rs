@@ -51,7 +51,21 @@ impl Arith {
                 Arith::Minimum.eval(vec![lower, hi]).map_err(|e| OpError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => logical(self, a, b),
-            _ => binary(self, a, b),
+            Arith::Add
+            | Arith::Sub
+            | Arith::Mul
+            | Arith::Div
+            | Arith::FloorDiv
+            | Arith::Rem
+            | Arith::Pow
+            | Arith::Maximum
+            | Arith::Minimum
+            | Arith::Eq
+            | Arith::Ne
+            | Arith::Lt
+            | Arith::Le
+            | Arith::Gt
+            | Arith::Ge => binary(self, a, b),
         }
     }
 
@@ -722,10 +736,27 @@ impl Arith {
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => bool_type(self, a, b),
-            _ if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
-                super::tree::tree_type(self, a, b)
+            Arith::Add
+            | Arith::Sub
+            | Arith::Mul
+            | Arith::Div
+            | Arith::FloorDiv
+            | Arith::Rem
+            | Arith::Pow
+            | Arith::Maximum
+            | Arith::Minimum
+            | Arith::Eq
+            | Arith::Ne
+            | Arith::Lt
+            | Arith::Le
+            | Arith::Gt
+            | Arith::Ge => {
+                if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) {
+                    super::tree::tree_type(self, a, b)
+                } else {
+                    binary_type(self, a, b)
+                }
             }
-            _ => binary_type(self, a, b),
         }
     }
 }
