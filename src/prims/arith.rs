@@ -394,28 +394,36 @@ fn promote(a: Side, b: Side) -> Result<Dtype, Clash> {
 }
 
 /// The dtype an operator computes in when at least one operand is a tensor, or its error (the
-/// checker's and the run time's): `a` and `b` are the operands' sides and written types.
-fn compute_dtype(op: Arith, (a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
-    let name = op.info().name;
+/// checker's and the run time's): `a` and `b` are the operands' sides; `names` writes their
+/// types, only for an error.
+fn compute_dtype(op: Arith, a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
     match promote(a, b) {
         Ok(Dtype::I64) if op == Arith::Div => Ok(Dtype::F64),
         Ok(dtype) => Ok(dtype),
-        Err(Clash::Floats(x, y)) => {
-            Err(OpError::new(Code::TypeDtype, format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()))
+        Err(clash) => Err(clash_error(op, a, b, clash, names())),
+    }
+}
+
+/// The error for operands `a` and `b`, of written types `ta` and `tb`, that do not combine.
+fn clash_error(op: Arith, a: Side, b: Side, clash: Clash, (ta, tb): (String, String)) -> OpError {
+    let name = op.info().name;
+    match clash {
+        Clash::Floats(x, y) => {
+            OpError::new(Code::TypeDtype, format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()))
                 .label(format!("{ta} {name} {tb}"))
-                .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
+                .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name()))
         }
-        Err(Clash::NotNumbers) => {
+        Clash::NotNumbers => {
             let error = OpError::new(Code::TypeMismatch, format!("`{name}` cannot combine {ta} and {tb}"))
                 .label(format!("{ta} {name} {tb}"));
-            Err(if a.is_bool() || b.is_bool() {
+            if a.is_bool() || b.is_bool() {
                 error.help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)")
             } else {
                 match join_help(op, ta == "str", tb == "str") {
                     Some(help) => error.help(help),
                     None => error,
                 }
-            })
+            }
         }
     }
 }
@@ -481,7 +489,7 @@ fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
         return bool_compare(op, a, b);
     }
     let (sa, sb) = (Side::of_value(&a), Side::of_value(&b));
-    let dtype = compute_dtype(op, (sa, &a.type_name()), (sb, &b.type_name()))?;
+    let dtype = compute_dtype(op, sa, sb, &|| (a.type_name(), b.type_name()))?;
     match dtype {
         Dtype::I64 => int_tensor_binary(op, a, b),
         Dtype::F64 => typed_binary::<f64>(op, float_side(a, dtype)?, float_side(b, dtype)?),
@@ -499,10 +507,10 @@ fn float_side(v: Value, dtype: Dtype) -> Result<Value, OpError> {
 }
 
 /// An `i64` operand: an int tensor or an `int` scalar.
-fn int_operand(v: Value) -> Option<Operand<i64>> {
+fn int_operand(v: &Value) -> Option<Operand<i64>> {
     match v {
-        Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a)),
-        Value::Int(i) => Some(Operand::Scalar(i)),
+        Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a.clone())),
+        Value::Int(i) => Some(Operand::Scalar(*i)),
         _ => None,
     }
 }
@@ -512,7 +520,7 @@ fn int_operand(v: Value) -> Option<Operand<i64>> {
 /// new tensor: an error leaves the operands as they were.
 fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (da, db) = (dtype_of(&a), dtype_of(&b));
-    let (Some(x), Some(y)) = (int_operand(a.clone()), int_operand(b.clone())) else {
+    let (Some(x), Some(y)) = (int_operand(&a), int_operand(&b)) else {
         return Err(bad_operands(op, &a, &b));
     };
     if op == Arith::Pow {
@@ -664,13 +672,17 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             .at(0, other.type_name()))
         }
     };
-    let (ta, tb) = (a.type_name(), b.type_name());
+    let names = || (a.type_name(), b.type_name());
     let fail = |shapes: (Vec<usize>, Vec<usize>)| {
+        let (ta, tb) = names();
         OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
             .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
     };
-    let dtype = where_dtype((Side::of_value(&a), &ta), (Side::of_value(&b), &tb))?;
-    let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"));
+    let dtype = where_dtype(Side::of_value(&a), Side::of_value(&b), &names)?;
+    let mismatch = || {
+        let (ta, tb) = names();
+        OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"))
+    };
     match dtype {
         Dtype::F64 => {
             let (x, y) = (elem_operand::<f64>(&a).ok_or_else(mismatch)?, elem_operand::<f64>(&b).ok_or_else(mismatch)?);
@@ -681,26 +693,29 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             pick(&c, x, y).map(f32::wrap).map_err(fail)
         }
         Dtype::I64 | Dtype::Bool => {
-            let (x, y) = (int_operand(a).ok_or_else(mismatch)?, int_operand(b).ok_or_else(mismatch)?);
+            let (x, y) = (int_operand(&a).ok_or_else(mismatch)?, int_operand(&b).ok_or_else(mismatch)?);
             pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))).map_err(fail)
         }
     }
 }
 
 /// The dtype `where` picks in (as arithmetic promotes its two branches), or its error.
-fn where_dtype((a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
-    promote(a, b).map_err(|clash| match clash {
-        Clash::Floats(..) => {
-            OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
-        }
-        Clash::NotNumbers => {
-            let (i, t) = if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool)
-            {
-                (2, tb)
-            } else {
-                (1, ta)
-            };
-            OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+fn where_dtype(a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
+    promote(a, b).map_err(|clash| {
+        let (ta, tb) = names();
+        match clash {
+            Clash::Floats(..) => {
+                OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
+            }
+            Clash::NotNumbers => {
+                let (i, t) =
+                    if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool) {
+                        (2, tb)
+                    } else {
+                        (1, ta)
+                    };
+                OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+            }
         }
     })
 }
@@ -824,7 +839,7 @@ fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
     if matches!(op, Arith::Eq | Arith::Ne) && (dt(a) == Some(Dtype::Bool) || dt(b) == Some(Dtype::Bool)) {
         return bool_type(op, a, b);
     }
-    let dtype = compute_dtype(op, (Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
+    let dtype = compute_dtype(op, Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
     let dims = shape_type_rule(op, a, b)?;
     Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
 }
@@ -855,7 +870,7 @@ fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
                 .at(0, other.to_string()))
         }
     };
-    let dtype = where_dtype((Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
+    let dtype = where_dtype(Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
     let fail = || {
         TypeError::new(Code::TypeShape, format!("`where` operands do not broadcast: {cond}, {a}, {b}"))
             .label("these shapes do not broadcast")
