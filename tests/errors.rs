@@ -15,6 +15,19 @@
 //! Each `tests/errors/lint/NAME.tsc` is a script that runs with exactly one warning (any other
 //! is silenced by `# allow(NAME)`); its header is `# warning: CODE at LINE:COL` with `# stdout:`
 //! and `# stderr:` lines as above. With `--deny-warnings` it must fail without running.
+//! `tests/errors/at_run_time/` holds a warning that only running finds (a variable that becomes
+//! infinite), which `check` cannot show.
+//!
+//! Every diagnostic is also compared, as rendered (no colour, 80 columns, paths relative to the
+//! crate root), with its snapshot in `tests/snapshots/` (insta): one per script here, named
+//! `errors__rendered@NAME.tsc.snap` (`rendered_warning@` for the lint scripts), and one per case
+//! that needs a generated input, a signal or the REPL. `every_code_has_a_rendered_snapshot`
+//! fails when a code of `Code::as_str` (src/diag.rs) appears in no snapshot: a new code needs a
+//! script here. A changed or new rendering fails the test and leaves a `.snap.new` beside the
+//! snapshot (with `CI=true`, as in CI, nothing is written); review them with `cargo insta review`
+//! (`cargo install cargo-insta`), or accept them all with
+//! `INSTA_UPDATE=always cargo test --test errors`, read the diff, and commit the `.snap` files.
+//! `cargo insta test --unreferenced=reject` also finds snapshots no test makes any more.
 
 mod common;
 
