@@ -58,11 +58,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Ctrl-C asks the script to stop at its next statement boundary (`INTERRUPTED`). A second
-/// Ctrl-C before it has (the script is inside one long BLAS call) ends the process at once.
+/// Ctrl-C, the process's one SIGINT handler (the `ctrlc` crate runs it on a thread of its own),
+/// asks the running code to stop at its next statement boundary (`INTERRUPTED`): a script's, a
+/// REPL entry's or a Jupyter cell's. A second Ctrl-C before a script has stopped (it is inside
+/// one long BLAS call) ends the process at once; the REPL and the kernel never end on Ctrl-C.
 fn interrupt() {
-    use std::sync::atomic::Ordering;
-    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+    if INTERRUPTED.swap(true, Ordering::SeqCst) && SECOND_CTRL_C_ENDS.load(Ordering::SeqCst) {
         tscript::data::unlink_temporaries();
         eprintln!(
             "tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation"
@@ -73,6 +74,10 @@ fn interrupt() {
     }
 }
 
+/// Whether a second Ctrl-C ends the process ([`interrupt`]): not in the REPL or the Jupyter
+/// kernel, whose sessions outlive an interrupted entry.
+static SECOND_CTRL_C_ENDS: AtomicBool = AtomicBool::new(true);
+
 fn run(cli: Cli, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
@@ -81,7 +86,10 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
     }
     let mut rest = cli.rest.into_iter();
     match rest.next().as_deref() {
-        None | Some("repl") if std::io::stdin().is_terminal() => tscript::repl::run(cli.threads.map(|n| n as usize)),
+        None | Some("repl") if std::io::stdin().is_terminal() => {
+            SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
+            tscript::repl::run(cli.threads.map(|n| n as usize))
+        }
         None | Some("repl") => match read_script(std::io::stdin().lock(), "standard input") {
             Ok(text) => run_text("<stdin>", &text, rest.collect(), policy, stdout_closed),
             Err(e) => {
@@ -106,7 +114,10 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             }
             check_files(&files, policy)
         }
-        Some("jupyter") => tscript::jupyter::command(rest.collect()),
+        Some("jupyter") => {
+            SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
+            tscript::jupyter::command(rest.collect())
+        }
         Some("run") => match rest.next() {
             Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {

@@ -26,7 +26,7 @@ use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
 use crate::syntax::parse::parse;
 use crate::value::{repr_with, Value};
 use crate::Session;
-use input::{Input, Read, SigintGuard};
+use input::{Input, Read};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -68,7 +68,7 @@ pub fn run(threads: Option<usize>) -> u8 {
         if !text.trim().is_empty() {
             input.remember(&text);
         }
-        let guard = SigintGuard::install();
+        let guard = input.interruptible();
         let flow = repl.entry(&text);
         drop(guard);
         if flow == Flow::Quit {

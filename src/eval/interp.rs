@@ -499,7 +499,7 @@ impl Interp {
                 Code::TypeMismatch,
                 format!("{} is not a function", f.type_name()),
                 span,
-                format!("calling a {}", f.type_name()),
+                "called like a function",
             ));
         };
         check_interrupt(span)?;
@@ -645,9 +645,13 @@ fn uninit(name: &str, span: Span) -> Diag {
 fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
     Diag::new(
         Code::TypeArity,
-        format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }),
+        format!(
+            "`{name}` takes {expected} argument{}, but {got} {} given",
+            if expected == 1 { "" } else { "s" },
+            if got == 1 { "was" } else { "were" }
+        ),
         span,
-        format!("{got} arguments"),
+        format!("{got} argument{}", if got == 1 { "" } else { "s" }),
     )
 }
 

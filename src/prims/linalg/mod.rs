@@ -122,7 +122,11 @@ fn operands_error(name: &str, a: &Value, b: &Value) -> OpError {
         Code::TypeMismatch,
         format!("`{name}` takes two float tensors of one dtype, not {} and {}", a.type_name(), b.type_name()),
     )
-    .label(format!("{} {name} {}", a.type_name(), b.type_name()))
+    .label(if name == "@" {
+        format!("{} @ {}", a.type_name(), b.type_name())
+    } else {
+        format!("{} and {}", a.type_name(), b.type_name())
+    })
 }
 
 /// NumPy's `matmul` for ranks 1 and 2.
@@ -138,7 +142,7 @@ pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
                     && y.dtype() != crate::value::Dtype::Bool
                 {
                     e.code = Code::TypeDtype;
-                    e = e.help(format!("convert one side with {}(...)", x.dtype().name()));
+                    e = e.help(format!("convert one side with {}(...) or {}(...)", x.dtype().name(), y.dtype().name()));
                 }
             }
             Err(e)
@@ -243,12 +247,12 @@ fn pair_error(name: &str, a: &Value, b: &Value) -> OpError {
         _ => None,
     };
     match (dtype(a), dtype(b)) {
-        (Some(x), Some(_)) => OpError::new(
+        (Some(x), Some(y)) => OpError::new(
             Code::TypeDtype,
             format!("`{name}` takes two tensors of one dtype, not {} and {}", a.type_name(), b.type_name()),
         )
         .label(format!("{} and {}", a.type_name(), b.type_name()))
-        .help(format!("convert one side with {x}(...)")),
+        .help(format!("convert one side with {x}(...) or {y}(...)")),
         (None, _) => not_float(name, a, 0),
         (_, None) => not_float(name, b, 1),
     }
@@ -290,7 +294,7 @@ impl Linalg {
                         Code::TypeDtype,
                         format!("`{name}` takes two tensors of one dtype, not {a} and {b}"),
                     )
-                    .label(format!("{a} {name} {b}"))
+                    .label(if name == "@" { format!("{a} @ {b}") } else { format!("{a} and {b}") })
                     .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
                 }
                 _ => Ok((float(a, 0)?.0, float(a, 0)?.1, float(b, 1)?.1)),
