@@ -427,11 +427,11 @@ pub fn format_value(
     v: &crate::value::Value,
     text: &str,
     options: crate::value::PrintOptions,
-) -> Result<String, crate::prims::OpError> {
+) -> Result<String, crate::diag::OpError> {
     use crate::format::{array_text, f32_repr, f64_repr};
     use crate::value::{Tensor, Value};
     let fail = |message: String, e: SpecError| {
-        let error = crate::prims::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
+        let error = crate::diag::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
         match e.help {
             Some(h) => error.help(h),
             None => error,
