@@ -7,10 +7,10 @@
 
 use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::eval::FnCode;
 use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Env, FnType, Type, TypeError};
 use std::rc::Rc;
 

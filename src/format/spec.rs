@@ -408,8 +408,8 @@ fn strip_zeros(s: &str) -> String {
 
 /// What a value of this type is, for [`Spec::fits`]; `None` when it is not known.
 pub fn kind_of_type(t: &crate::types::Type) -> Option<Kind> {
+    use crate::dtype::Dtype;
     use crate::types::Type;
-    use crate::value::Dtype;
     match t {
         Type::Int(_) | Type::Tensor { dtype: Dtype::I64, .. } => Some(Kind::Int),
         Type::Float(_) | Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. } => Some(Kind::Float),

@@ -6,7 +6,7 @@ use super::broadcast::{zip_same, zip_to, Operand};
 use super::reduce::scalar_if_rank0;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype::{F32, F64};
+use crate::dtype::FloatDtype::{F32, F64};
 use crate::types::{broadcast_dims, Dim, Type, TypeError};
 use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
 use ndarray::{IxDyn, Zip};
@@ -329,7 +329,7 @@ enum Side {
     /// An `int` scalar: it adapts to the tensor it meets.
     Int,
     /// A float scalar: it adapts to a float tensor and makes an int tensor float.
-    Float(crate::syntax::ast::FloatDtype),
+    Float(crate::dtype::FloatDtype),
     /// A `bool` scalar.
     Bool,
     /// Anything else (a str, a tuple, a function).

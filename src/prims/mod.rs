@@ -26,7 +26,7 @@ pub mod tree;
 pub mod unary;
 
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Type, TypeCx, TypeError};
 use crate::value::Value;
 

@@ -10,7 +10,7 @@ use super::shape_rules::{
 };
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{known_len, Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView, Axis, IxDyn, Slice, SliceInfo, SliceInfoElem};

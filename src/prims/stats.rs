@@ -6,7 +6,7 @@ use super::arith::Elem;
 use super::reduce::{normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};

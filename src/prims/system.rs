@@ -4,7 +4,7 @@
 
 use super::family;
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Dim, FnType, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Wrt};
 

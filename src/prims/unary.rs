@@ -3,9 +3,9 @@
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Type, TypeError};
-use crate::value::Dtype;
 use crate::value::{Arr, Tensor, Value};
 use num_traits::Float;
 

@@ -263,8 +263,8 @@ impl Linalg {
     /// dimensions (with a transpose as help when it would fit); square matrices where the kernel
     /// needs them; the thin SVD and reduced QR shapes.
     pub fn type_rule(self, args: &[crate::types::Type]) -> Result<crate::types::Type, crate::types::TypeError> {
+        use crate::dtype::Dtype;
         use crate::types::{Dim, Type, TypeError};
-        use crate::value::Dtype;
         let to = floats_for(args.iter().filter_map(|t| match t {
             Type::Tensor { dtype, .. } => Some(*dtype),
             _ => None,
