@@ -125,7 +125,7 @@ fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
     }
     let span = i128::from(stop) - i128::from(start);
     let count = if (span > 0) == (step > 0) && span != 0 {
-        (span.unsigned_abs() + step.unsigned_abs() as u128 - 1) / step.unsigned_abs() as u128
+        span.unsigned_abs().div_ceil(u128::from(step.unsigned_abs()))
     } else {
         0
     };
