@@ -51,13 +51,16 @@ fn table(stderr: &str) -> Vec<Row> {
         let byte = text.find(word).unwrap_or_else(|| panic!("{word} in the header {text:?}"));
         text[..byte].chars().count()
     };
-    let ends: Vec<usize> = ["line", "calls", "time", "share", "GFLOP/s"].iter().map(|w| find(w) + w.chars().count()).collect();
+    let ends: Vec<usize> =
+        ["line", "calls", "time", "share", "GFLOP/s"].iter().map(|w| find(w) + w.chars().count()).collect();
     let (source_at, ran_at) = (find("source"), find("ran"));
     lines[head + 2..]
         .iter()
         .map(|l| {
             let c: Vec<char> = l.chars().collect();
-            let cell = |a: usize, b: usize| c.get(a.min(c.len())..b.min(c.len())).unwrap_or(&[]).iter().collect::<String>().trim().to_string();
+            let cell = |a: usize, b: usize| {
+                c.get(a.min(c.len())..b.min(c.len())).unwrap_or(&[]).iter().collect::<String>().trim().to_string()
+            };
             Row {
                 line: cell(0, ends[0]),
                 source: cell(source_at, ends[1] - 8),
@@ -194,5 +197,9 @@ fn imported_lines_are_named_by_their_file() {
     assert!(out.status.success(), "{stderr}");
     let rows = table(&stderr);
     let places: Vec<(&str, &str)> = rows.iter().map(|r| (r.line.as_str(), r.calls.as_str())).collect();
-    assert_eq!(places, [("main.tsc:2", "1"), ("lib.tsc:1", "2"), ("", "")], "files in the order they were read: {stderr}");
+    assert_eq!(
+        places,
+        [("main.tsc:2", "1"), ("lib.tsc:1", "2"), ("", "")],
+        "files in the order they were read: {stderr}"
+    );
 }

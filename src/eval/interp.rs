@@ -584,9 +584,11 @@ impl Interp {
         // Calls inside calls get more stack as they need it, so deep recursion cannot overflow
         // whatever thread the session runs on (the check costs nanoseconds, once per call).
         let body = |i: &mut Interp| i.eval(&code.body, &frame);
-        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || match self.profile.is_some() && code.name.is_some() {
-            true => self.profiled(code.span, body),
-            false => body(self),
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            match self.profile.is_some() && code.name.is_some() {
+                true => self.profiled(code.span, body),
+                false => body(self),
+            }
         });
         self.depth -= 1;
         let result = match result {

@@ -361,9 +361,18 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 6, "{text}");
         assert!(lines[1].starts_with("line  source"), "{text}");
-        assert_eq!(lines[2], "   2  let a_rather_long_name = another_long_n…         4    10.00 ms   33.3%            interpreted");
-        assert_eq!(lines[3], "   7  C = A @ B                                        4    10.00 ms   33.3%     40.00  compiled");
-        assert_eq!(lines[4], "   9  f(x)                                             4    10.00 ms   33.3%            mixed");
+        assert_eq!(
+            lines[2],
+            "   2  let a_rather_long_name = another_long_n…         4    10.00 ms   33.3%            interpreted"
+        );
+        assert_eq!(
+            lines[3],
+            "   7  C = A @ B                                        4    10.00 ms   33.3%     40.00  compiled"
+        );
+        assert_eq!(
+            lines[4],
+            "   9  f(x)                                             4    10.00 ms   33.3%            mixed"
+        );
         assert_eq!(lines[5], "      total                                                 30.00 ms  100.0%     13.33");
     }
 }
