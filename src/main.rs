@@ -16,7 +16,7 @@ use tscript::Session;
     name = "tscript",
     version,
     about,
-    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run [--profile] FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
 )]
 struct Cli {
     /// Run one line of code.
@@ -35,6 +35,9 @@ struct Cli {
     /// No progress bar for long loops (there is none either when standard error is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// After the run, print the time of each source line to standard error (also `run --profile`).
+    #[arg(long)]
+    profile: bool,
     /// A script and its arguments, or a command: run, check, info, repl, jupyter.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -81,6 +84,7 @@ static SECOND_CTRL_C_ENDS: AtomicBool = AtomicBool::new(true);
 fn run(cli: Cli, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
+    PROFILE.store(cli.profile, Ordering::Relaxed);
     if let Some(code) = cli.code {
         return run_text("-e", &code, cli.rest, policy, stdout_closed);
     }
@@ -119,6 +123,16 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             tscript::jupyter::command(rest.collect())
         }
         Some("run") => match rest.next() {
+            Some(flag) if flag == "--profile" => {
+                PROFILE.store(true, Ordering::Relaxed);
+                match rest.next() {
+                    Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
+                    None => {
+                        eprintln!("error: `tscript run --profile` needs a file");
+                        2
+                    }
+                }
+            }
             Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {
                 eprintln!("error: `tscript run` needs a file");
@@ -170,10 +184,17 @@ fn run_text(name: &str, text: &str, args: Vec<String>, policy: ThreadPolicy, std
     let out: Box<dyn Write> = if stdout_closed { Box::new(ClosedOutput) } else { Box::new(std::io::stdout()) };
     let mut session = Session::new(out, args, policy);
     session.deny_warnings = DENY_WARNINGS.load(Ordering::Relaxed);
-    match session.run(name, text) {
+    if PROFILE.load(Ordering::Relaxed) {
+        session.interp.profile = Some(Box::default());
+    }
+    let status = match session.run(name, text) {
         Ok(_) => 0,
         Err(diags) => report(&session, diags),
+    };
+    if let Some(profile) = session.interp.profile.take().filter(|p| !p.is_empty()) {
+        eprint!("{}", profile.report(&session.sources));
     }
+    status
 }
 
 fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
@@ -213,6 +234,9 @@ fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
 
 /// `--deny-warnings`: warnings are errors.
 static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
+
+/// `--profile` (or `run --profile`): the time of each source line after the run.
+static PROFILE: AtomicBool = AtomicBool::new(false);
 
 /// Prints diagnostics to standard error; the exit status is 130 for an interrupt, else 1.
 fn report(session: &Session, diags: Vec<Diag>) -> u8 {

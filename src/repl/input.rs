@@ -103,8 +103,9 @@ impl Input {
         self.editor.readline(prompt)
     }
 
-    /// Reads lines until the entry is complete: a `:` command is one line; code goes on while
-    /// brackets are open or a line ends in an operator.
+    /// Reads lines until the entry is complete: a `:` command is one line, except that the
+    /// code of `:time CODE` goes on as code does, while brackets are open or a line ends in an
+    /// operator.
     pub(super) fn read_entry(&mut self) -> Read {
         let mut text = String::new();
         let mut prompt = "ts> ";
@@ -115,7 +116,11 @@ impl Input {
                         text.push('\n');
                     }
                     text.push_str(&line);
-                    if text.trim_start().starts_with(':') || !is_incomplete(&text) {
+                    let code = match text.trim_start().strip_prefix(':') {
+                        Some(command) => command.strip_prefix("time").filter(|c| c.starts_with(char::is_whitespace)),
+                        None => Some(text.as_str()),
+                    };
+                    if !code.is_some_and(is_incomplete) {
                         return Read::Entry(text);
                     }
                     prompt = "..> ";
