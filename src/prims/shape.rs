@@ -485,12 +485,14 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
             let whole = t.len();
-            // A small part (a row, a column, a few elements) is copied out, so that the tensor it
-            // came from stays uniquely owned and a later write to it (`B[k] = B[j]`, a row swap)
-            // happens in place instead of copying the whole tensor; a large part stays a view.
+            // A small part (at most a quarter of its source and at most `SMALL_PART` elements: a
+            // row, a column, a few elements) is copied out, so that the tensor it came from stays
+            // uniquely owned and a later write to it (`B[k] = B[j]`, a row swap) happens in place
+            // instead of copying the whole tensor; a larger part (`X[0:1000]`) stays a view.
+            const SMALL_PART: usize = 1 << 14;
             fn part<T: Clone>(a: Arr<T>, elems: &[SliceInfoElem], whole: usize) -> Arr<T> {
                 let view = a.slice_move(info(elems.to_vec()));
-                if view.len().saturating_mul(4) <= whole {
+                if view.len() <= SMALL_PART && view.len().saturating_mul(4) <= whole {
                     view.to_owned().into_shared()
                 } else {
                     view
