@@ -130,6 +130,8 @@ fn a_failed_compound_assignment_keeps_the_variable() {
         ("x += zeros(n)", "tscript::runtime::shape"),
         ("y -= 2.0 * zeros(n)", "tscript::runtime::shape"),
         ("x[0:2] += zeros(n + 1)", "tscript::runtime::shape"),
+        ("x = zeros(n)", "tscript::type::mismatch"),
+        ("x += ones(n, 1)", "tscript::type::mismatch"),
     ] {
         let err = session.run("step", statement).expect_err("shapes differ at run time");
         assert_eq!(err[0].code.as_str(), code, "{statement}: {}", err[0].message);

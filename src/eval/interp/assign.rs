@@ -45,18 +45,23 @@ impl Interp {
     }
 
     /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
-    /// owned tensor is updated in place; on error it is put back unchanged.
+    /// owned tensor is updated in place; on error it is put back unchanged. A new value is
+    /// checked against `guard` (the variable's type, where the checker could not prove it kept)
+    /// before it is stored, so a value of the wrong type never replaces the old one.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn assign(
         &mut self,
         slot: Slot,
         name: &str,
         op: Option<Arith>,
         value: &Ir,
+        guard: &Guard,
         frame: &Rc<Frame>,
         span: Span,
     ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
+            check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
             let old = self.take(slot, name, frame, span)?;
             if self.watched(&v) {
                 self.watch(&old, &v, name, span)?;
@@ -74,18 +79,19 @@ impl Interp {
             }
             let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
                 .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
-            return self.finish_compound(slot, name, op, old, product, frame, span, value.span);
+            return self.finish_compound((slot, name, guard), op, old, product, frame, span, value.span);
         }
         let v = self.eval(value, frame);
         let old = self.take(slot, name, frame, span)?;
-        self.finish_compound(slot, name, op, old, v, frame, span, value.span)
+        self.finish_compound((slot, name, guard), op, old, v, frame, span, value.span)
     }
 
+    /// `old op v` stored into the variable `(slot, name, guard)`; `v` is the evaluated right
+    /// side, or its error (then `old` is put back).
     #[allow(clippy::too_many_arguments)]
     fn finish_compound(
         &mut self,
-        slot: Slot,
-        name: &str,
+        (slot, name, guard): (Slot, &str, &Guard),
         op: Arith,
         old: Value,
         v: Result<Value, Unwind>,
@@ -107,7 +113,7 @@ impl Interp {
         // handed over and a uniquely owned tensor, or every tensor of a parameter tree, is
         // updated in place. Otherwise the old value is kept (a reference count, not a copy of
         // its elements) and put back if the operation fails, so a failed statement leaves the
-        // variable as it was.
+        // variable as it was. An update in place keeps the old value's type, so its guard holds.
         let dtype = self.ctx.dtype;
         let (old, v) = if matches!(old.primal(), Value::Tensor(_) | Value::Tuple(_)) {
             if updates_in_place(op, &old, &v, dtype) {
@@ -126,7 +132,11 @@ impl Interp {
         } else {
             (old, v)
         };
-        match apply(Prim::Arith(op), vec![old.clone(), v], &mut self.ctx) {
+        let result = apply(Prim::Arith(op), vec![old.clone(), v], &mut self.ctx).map_err(fail).and_then(|result| {
+            check_guard(guard, &result, value_span, None, &format!("`{name}`'s type"))?;
+            Ok(result)
+        });
+        match result {
             Ok(result) => {
                 if self.watched(&result) {
                     self.watch(&old, &result, name, span)?;
@@ -136,7 +146,7 @@ impl Interp {
             }
             Err(e) => {
                 self.store(slot, old, frame);
-                Err(fail(e))
+                Err(e.into())
             }
         }
     }
