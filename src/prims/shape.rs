@@ -32,7 +32,7 @@ family! {
         Repr => Internal("repr", "x", "The text of a value as the REPL shows it (a str quoted): the f-string field {x!r}.", ""),
         Len => Function("len", "x", "Characters of a str, entries of a tuple, or rows of a tensor.", "len(\"abc\")  # 3"),
         Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1.0, 2.0], [3.0, 4.0]]"),
-        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30.0"),
+        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a large part is a view, a small one (a row, a few elements) a copy.", "[10, 20, 30][-1]  # 30.0"),
         IndexSet => Internal("index_set", "x, value, indices...", "x with the part that indices pick replaced by value.", ""),
         BroadcastTo => Internal("broadcast_to", "x, dims...", "x broadcast to the shape dims.", ""),
         SumTo => Internal("sum_to", "x, dims...", "x summed down to the shape dims (undoes broadcasting).", ""),
