@@ -109,39 +109,37 @@ fn shuffle_in_rust(rows: usize) -> f64 {
 
 fn main() {
     let rounds: usize = std::env::var("TSCRIPT_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
-    let (mut compound, mut rebuilt, mut bare) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut tall, mut short, mut tall_bare, mut short_bare) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let jobs: [fn() -> f64; 7] = [
+        || update_in_language(true),
+        || update_in_language(false),
+        update_in_rust,
+        || shuffle_in_language(ROWS),
+        || shuffle_in_language(ROWS / 10),
+        || shuffle_in_rust(ROWS),
+        || shuffle_in_rust(ROWS / 10),
+    ];
+    let mut times: [Vec<f64>; 7] = std::array::from_fn(|_| Vec::new());
     for round in 0..rounds {
-        // Alternate the order each round, so that neither side always runs first.
-        let mut jobs: Vec<(&mut Vec<f64>, Box<dyn Fn() -> f64>)> = vec![
-            (&mut compound, Box::new(|| update_in_language(true))),
-            (&mut rebuilt, Box::new(|| update_in_language(false))),
-            (&mut bare, Box::new(update_in_rust)),
-            (&mut tall, Box::new(|| shuffle_in_language(ROWS))),
-            (&mut short, Box::new(|| shuffle_in_language(ROWS / 10))),
-            (&mut tall_bare, Box::new(|| shuffle_in_rust(ROWS))),
-            (&mut short_bare, Box::new(|| shuffle_in_rust(ROWS / 10))),
-        ];
-        if round % 2 == 1 {
-            jobs.reverse();
-        }
-        for (times, job) in jobs {
-            times.push(job());
+        // Reverse the order every other round, so that no measurement always follows another.
+        for i in 0..jobs.len() {
+            let job = if round % 2 == 1 { jobs.len() - 1 - i } else { i };
+            times[job].push(jobs[job]());
         }
     }
+    let [compound, rebuilt, bare, tall, short, tall_bare, short_bare] = &times;
     let ms = |v: &[f64], per: usize| median(v) * 1e3 / per as f64;
     println!("update of {N} f64, {STEPS} steps, 1 thread, median of {rounds} rounds:");
-    println!("  x += g        {:9.3} ms per step", ms(&compound, STEPS));
-    println!("  x = x + g     {:9.3} ms per step", ms(&rebuilt, STEPS));
-    println!("  ndarray x += g {:8.3} ms per step (baseline)", ms(&bare, STEPS));
-    println!("  x += g / baseline:     {:.3}", ratio(&compound, &bare));
-    println!("  x = x + g / baseline:  {:.3}", ratio(&rebuilt, &bare));
-    println!("  x = x + g / x += g:    {:.3}", ratio(&rebuilt, &compound));
+    println!("  x += g        {:9.3} ms per step", ms(compound, STEPS));
+    println!("  x = x + g     {:9.3} ms per step", ms(rebuilt, STEPS));
+    println!("  ndarray x += g {:8.3} ms per step (baseline)", ms(bare, STEPS));
+    println!("  x += g / baseline:     {:.3}", ratio(compound, bare));
+    println!("  x = x + g / baseline:  {:.3}", ratio(rebuilt, bare));
+    println!("  x = x + g / x += g:    {:.3}", ratio(rebuilt, compound));
     println!("Fisher–Yates, {SWAPS} row swaps of {COLS} f64, median of {rounds} rounds:");
-    println!("  {ROWS} rows: {:8.2} µs per swap", ms(&tall, SWAPS) * 1e3);
-    println!("  {} rows:  {:8.2} µs per swap", ROWS / 10, ms(&short, SWAPS) * 1e3);
-    println!("  ndarray, {ROWS} rows: {:6.3} µs per swap (baseline)", ms(&tall_bare, SWAPS) * 1e3);
-    println!("  {ROWS} rows / baseline:           {:.2}", ratio(&tall, &tall_bare));
-    println!("  {} rows / baseline:            {:.2}", ROWS / 10, ratio(&short, &short_bare));
-    println!("  {ROWS} rows / {} rows (1.0: no copy of the matrix): {:.3}", ROWS / 10, ratio(&tall, &short));
+    println!("  {ROWS} rows: {:8.2} µs per swap", ms(tall, SWAPS) * 1e3);
+    println!("  {} rows:  {:8.2} µs per swap", ROWS / 10, ms(short, SWAPS) * 1e3);
+    println!("  ndarray, {ROWS} rows: {:6.3} µs per swap (baseline)", ms(tall_bare, SWAPS) * 1e3);
+    println!("  {ROWS} rows / baseline:           {:.2}", ratio(tall, tall_bare));
+    println!("  {} rows / baseline:            {:.2}", ROWS / 10, ratio(short, short_bare));
+    println!("  {ROWS} rows / {} rows (1.0: no copy of the matrix): {:.3}", ROWS / 10, ratio(tall, short));
 }

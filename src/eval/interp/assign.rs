@@ -146,7 +146,7 @@ impl Interp {
             }
             Err(e) => {
                 self.store(slot, old, frame);
-                Err(e.into())
+                Err(e)
             }
         }
     }
