@@ -211,11 +211,7 @@ impl Interp {
                 self.bind(target, v, frame, value.span)?;
             }
             StmtKind::Assign { slot, name, op, value, guard } => {
-                self.assign(*slot, name, *op, value, frame, stmt.span)?;
-                if guard.get().is_some() {
-                    let v = self.load(*slot, name, frame, stmt.span)?;
-                    check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
-                }
+                self.assign(*slot, name, *op, value, guard, frame, stmt.span)?;
             }
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
                 let mut v = self.eval(value, frame)?;
