@@ -276,35 +276,20 @@ fn usage(name: &str, arg: &str) -> Diag {
     }
 }
 
-/// The heading a built-in is listed under in `:help`.
-fn family(prim: Prim) -> &'static str {
-    match prim {
-        Prim::Arith(_) | Prim::Unary(_) => "element-wise",
-        Prim::Reduce(_) => "reductions",
-        Prim::Stats(_) => "statistics",
-        Prim::Shape(_) => "shape and conversion",
-        Prim::Construct(_) => "construction",
-        Prim::Linalg(_) => "linear algebra",
-        Prim::Diff(_) => "differentiation",
-        Prim::Data(_) => "data files",
-        Prim::Sys(_) => "other",
-    }
-}
-
 /// The text of `:help`: the built-in functions grouped by family, the operators, the commands.
 pub fn help_list() -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for prim in Prim::all().filter(|p| p.info().kind == Kind::Function) {
-        match groups.iter_mut().find(|(heading, _)| *heading == family(prim)) {
+        match groups.iter_mut().find(|(heading, _)| *heading == prim.title()) {
             Some((_, names)) => names.push(prim.info().name),
-            None => groups.push((family(prim), vec![prim.info().name])),
+            None => groups.push((prim.title(), vec![prim.info().name])),
         }
     }
     let operators: Vec<&str> = Prim::all().filter(|p| p.info().kind == Kind::Operator).map(|p| p.info().name).collect();
-    groups.push(("operators", operators));
+    groups.push(("Operators", operators));
     let mut out = String::from("Built-in functions (`:help NAME` for one of them):\n");
     for (heading, names) in groups {
-        out.push_str(&wrap(&format!("  {heading}: "), &names, 80));
+        out.push_str(&wrap(&format!("  {}: ", heading.to_lowercase()), &names, 80));
     }
     let words: Vec<&str> = keywords::KEYWORDS.iter().map(|k| k.name).collect();
     out.push_str(&wrap("Keywords (`:help KEYWORD`): ", &words, 80));

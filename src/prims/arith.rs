@@ -14,7 +14,7 @@ use num_traits::Float;
 
 family! {
     /// Element-wise operators and functions of several operands.
-    Arith {
+    Arith("Element-wise operators and functions") {
         Add => Operator("+", "a, b", "Element-wise sum, broadcasting; joins two strs.", "[1, 2] + 1  # [2, 3]"),
         Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0, 1]"),
         Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3, 6]"),

@@ -18,7 +18,7 @@ use rand_distr::StandardNormal;
 
 family! {
     /// Tensor constructors.
-    Construct {
+    Construct("Constructors") {
         Zeros => Function("zeros", "dims...", "A tensor of zeros.", "zeros(2)  # [0.0, 0.0]"),
         Ones => Function("ones", "dims...", "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
         Full => Function("full", "value, dims...", "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),

@@ -92,12 +92,15 @@ pub struct Info {
 
 /// Declares a family: the enum, its list of variants, and each variant's row of the table.
 macro_rules! family {
-    ($(#[$doc:meta])* $family:ident { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
+    ($(#[$doc:meta])* $family:ident($title:literal) { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $family { $(#[doc = concat!("`", $name, "`: ", $help)] $variant,)* }
 
         impl $family {
+            /// The family's heading in `docs/builtins.md` and the REPL's `:help`.
+            pub const TITLE: &'static str = $title;
+
             /// Every primitive of the family, in table order.
             pub const ALL: &'static [$family] = &[$($family::$variant,)*];
 
@@ -116,6 +119,22 @@ macro_rules! family {
 pub(crate) use family;
 
 impl Prim {
+    /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Prim::Arith(_) => Arith::TITLE,
+            Prim::Unary(_) => Unary::TITLE,
+            Prim::Reduce(_) => Reduce::TITLE,
+            Prim::Stats(_) => Stats::TITLE,
+            Prim::Shape(_) => ShapeOp::TITLE,
+            Prim::Construct(_) => Construct::TITLE,
+            Prim::Linalg(_) => Linalg::TITLE,
+            Prim::Diff(_) => Diff::TITLE,
+            Prim::Data(_) => Data::TITLE,
+            Prim::Sys(_) => Sys::TITLE,
+        }
+    }
+
     /// Every primitive, family by family.
     pub fn all() -> impl Iterator<Item = Prim> {
         let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));

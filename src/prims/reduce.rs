@@ -12,7 +12,7 @@ use ndarray::{ArrayView1, Axis, IxDyn};
 
 family! {
     /// Reductions over all elements or along one axis.
-    Reduce {
+    Reduce("Reductions") {
         Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6"),
         Mean => Function("mean", "x, axis?, keepdims?", "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
         Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5"),

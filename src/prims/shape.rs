@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 family! {
     /// Structural operations and conversions.
-    ShapeOp {
+    ShapeOp("Shapes, indexing and conversions") {
         Shape => Function("shape", "x", "The extent of each axis, as a tuple of ints (also x.shape).", "shape(zeros(2, 3))  # (2, 3)"),
         Size => Function("size", "x", "The number of elements.", "size(zeros(2, 3))  # 6"),
         Reshape => Function("reshape", "x, dims...", "The same elements in a new shape; one dim may be -1.", "reshape(arange(0, 6), 2, -1)  # [[0, 1, 2], [3, 4, 5]]"),

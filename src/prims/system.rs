@@ -10,7 +10,7 @@ use crate::value::{Dtype, Wrt};
 
 family! {
     /// Differentiation (spec §6).
-    Diff {
+    Diff("Differentiation") {
         Grad => Function("grad", "f, wrt?", "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
         ValueAndGrad => Function("value_and_grad", "f, wrt?", "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
         Jacobian => Function("jacobian", "f", "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
@@ -22,7 +22,7 @@ family! {
 
 family! {
     /// Data files.
-    Data {
+    Data("Data files") {
         Load => Function("load", "path", "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
         Save => Function("save", "path, x", "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
         LoadCsv => Function("loadcsv", "path, header?, delimiter?, categorical?, columns?", "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
@@ -32,7 +32,7 @@ family! {
 
 family! {
     /// Output, plots, assertions, time, arguments, threads.
-    Sys {
+    Sys("Output, assertions, time, arguments and threads") {
         Print => Function("print", "values..., sep?, end?", "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),

@@ -11,7 +11,7 @@ use num_traits::Float;
 
 family! {
     /// Element-wise functions of one operand.
-    Unary {
+    Unary("Element-wise functions of one argument") {
         Neg => Operator("-x", "x", "Negation.", "-[1, 2]  # [-1, -2]"),
         Not => Operator("not", "x", "Logical not (element-wise on bool tensors).", "not true  # false"),
         Abs => Function("abs", "x", "Absolute value.", "abs([-1, 2])  # [1, 2]"),

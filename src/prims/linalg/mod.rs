@@ -42,7 +42,7 @@ macro_rules! lapack {
 
 family! {
     /// Linear algebra.
-    Linalg {
+    Linalg("Linear algebra") {
         MatMul => Operator("@", "a, b", "Matrix product (NumPy's matmul for ranks 1 and 2) on BLAS.", "[[1, 2], [3, 4]] @ [1, 1]  # [3.0, 7.0]"),
         Dot => Function("dot", "a, b", "Inner product of two vectors.", "dot([1, 2], [3, 4])  # 11.0"),
         Outer => Function("outer", "a, b", "Outer product of two vectors.", "outer([1, 2], [1, 10])  # [[1.0, 10.0], [2.0, 20.0]]"),
