@@ -10,8 +10,11 @@
 //! 2. Start-up: `tscript -e 'print(1)'` with the kernel it chooses, with the library's, and with a
 //!    switch (and its self-test) forced by name; and the in-process cost of a switch.
 //! 3. The benchmark loop with each kernel the CPU runs and the library contains.
-//! 4. The teaching-sized loop (`benches/teaching.tsc`, 10,000 gradient steps on 100 points):
-//!    microseconds per step, against NumPy and PyTensor.
+//! 4. Teaching-sized work (`small`): the teaching loop (`benches/teaching.tsc`, 10,000 gradient
+//!    steps on 100 points), a micrograd-style network (`benches/mlp.tsc`) and a softmax
+//!    regression on iris (`benches/softmax.tsc`), each against NumPy by hand and PyTensor's
+//!    compiled step (`benches/peers/`), interleaved; and the first call of a typical teaching
+//!    function against its later calls.
 //! 5. With `TSCRIPT_BENCH_SWEEP=1,2,3,4` (thread counts) and `TSCRIPT_BENCH_CSV=FILE`: the loop
 //!    time of `tscript` and NumPy at each count, interleaved, written as CSV for
 //!    `benches/plot_threads.py`.
@@ -22,7 +25,7 @@
 //! OpenBLAS picks its kernel (reported through threadpoolctl). Run with
 //! `cargo bench --bench speed`; `TSCRIPT_BENCH_THREADS` sets the thread count (default 2) and
 //! `TSCRIPT_BENCH_ROUNDS` the number of rounds (default 5); `TSCRIPT_BENCH_ONLY=startup` (or
-//! `sweep`) measures start-up (or the thread sweep) alone.
+//! `sweep`, or `small`) measures start-up (or the thread sweep, or teaching-sized work) alone.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
@@ -33,8 +36,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 use tscript::blas::kernel::{self, CpuFeatures, KernelRequest, OpenBlas, RequestSource};
-use tscript::blas::ThreadPolicy;
-use tscript::Session;
+
+mod small;
 
 /// The crate root.
 fn root() -> &'static Path {
@@ -265,34 +268,6 @@ fn numpy_blas(python: &str) -> String {
     run(command).map_or_else(|| "?".to_string(), |f| f.stdout.trim().replace('\n', "; "))
 }
 
-/// Runs a script in this process and returns its printed lines.
-fn run_script(name: &str, text: &str, threads: usize) -> Vec<String> {
-    let out = tscript::Output::default();
-    let mut session = Session::new(Box::new(out.clone()), Vec::new(), ThreadPolicy::new(Some(threads)));
-    if let Err(diags) = session.run(name, text) {
-        for d in diags {
-            eprintln!("{:?}", session.report(d));
-        }
-        panic!("{name} failed");
-    }
-    out.text().lines().map(str::to_string).collect()
-}
-
-/// The teaching-sized loop, in this process, against the peers.
-fn teaching(python: Option<&str>) {
-    println!("teaching loop (10,000 steps on 100 points):");
-    let lines = run_script("teaching.tsc", include_str!("teaching.tsc"), 1);
-    let seconds: f64 = lines[0].parse().expect("the script prints its loop time");
-    println!("  tscript with grad: {:.1} µs per step; a, b = {}", seconds * 1e6 / 10_000.0, lines[1]);
-    let Some(py) = python else { return };
-    if let Some(numpy) = run(peer(py, "small_numpy.py", &[])).and_then(|f| f.loop_seconds()) {
-        println!("  tscript / NumPy by hand: {:.3}", seconds / numpy);
-    }
-    if let Some(pytensor) = run(peer(py, "small_pytensor.py", &[])).and_then(|f| f.loop_seconds()) {
-        println!("  tscript / PyTensor compiled: {:.3}", seconds / (pytensor * 10_000.0 / 9_999.0));
-    }
-}
-
 /// The benchmark loop with each kernel this CPU runs, interleaved over `rounds`.
 fn kernels(names: &[&str], threads: usize, rounds: usize) {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
@@ -354,6 +329,9 @@ fn main() {
     if only == "sweep" {
         return run_sweep(python.as_deref(), &number);
     }
+    if only == "small" {
+        return small::small_loops(threads, rounds, python.as_deref());
+    }
     if !only_startup {
         let table = regression(threads, rounds, python.as_deref());
         print_regression(threads, rounds, &table);
@@ -385,7 +363,7 @@ fn main() {
         kernel::switchable_names().filter(|name| state.available.contains(name) && runs(&cpu, name)).collect();
     kernels(&runnable, threads, number("TSCRIPT_BENCH_KERNEL_ROUNDS", 3));
 
-    teaching(python.as_deref());
+    small::small_loops(threads, rounds, python.as_deref());
 
     run_sweep(python.as_deref(), &number);
 }

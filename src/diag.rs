@@ -391,6 +391,47 @@ impl miette::Diagnostic for Placed {
     }
 }
 
+/// An error from a primitive, before the evaluator gives it the span of the call or argument.
+#[derive(Clone, Debug)]
+pub struct OpError {
+    /// The error code.
+    pub code: Code,
+    /// The error sentence.
+    pub message: String,
+    /// The argument the error is about (its span is underlined), or the whole call.
+    pub arg: Option<usize>,
+    /// The label under the underlined span (empty for none).
+    pub label: String,
+    /// A help line, if any.
+    pub help: Option<String>,
+}
+
+impl OpError {
+    /// An error about the whole call.
+    pub fn new(code: Code, message: impl Into<String>) -> OpError {
+        OpError { code, message: message.into(), arg: None, label: String::new(), help: None }
+    }
+
+    /// Points the error at argument `arg`, labelled.
+    pub fn at(mut self, arg: usize, label: impl Into<String>) -> OpError {
+        self.arg = Some(arg);
+        self.label = label.into();
+        self
+    }
+
+    /// Labels the call itself.
+    pub fn label(mut self, label: impl Into<String>) -> OpError {
+        self.label = label.into();
+        self
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, help: impl Into<String>) -> OpError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod blas;
 pub mod check;
 pub mod data;
 pub mod diag;
+pub mod dtype;
 pub mod eval;
 pub mod format;
 pub mod jupyter;

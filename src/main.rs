@@ -16,7 +16,7 @@ use tscript::Session;
     name = "tscript",
     version,
     about,
-    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run [--profile] FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
 )]
 struct Cli {
     /// Run one line of code.
@@ -35,6 +35,9 @@ struct Cli {
     /// No progress bar for long loops (there is none either when standard error is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// After the run, print the time of each source line to standard error (also `run --profile`).
+    #[arg(long)]
+    profile: bool,
     /// A script and its arguments, or a command: run, check, info, repl, jupyter.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE")]
     rest: Vec<String>,
@@ -58,11 +61,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Ctrl-C asks the script to stop at its next statement boundary (`INTERRUPTED`). A second
-/// Ctrl-C before it has (the script is inside one long BLAS call) ends the process at once.
+/// Ctrl-C, the process's one SIGINT handler (the `ctrlc` crate runs it on a thread of its own),
+/// asks the running code to stop at its next statement boundary (`INTERRUPTED`): a script's, a
+/// REPL entry's or a Jupyter cell's. A second Ctrl-C before a script has stopped (it is inside
+/// one long BLAS call) ends the process at once; the REPL and the kernel never end on Ctrl-C.
 fn interrupt() {
-    use std::sync::atomic::Ordering;
-    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+    if INTERRUPTED.swap(true, Ordering::SeqCst) && SECOND_CTRL_C_ENDS.load(Ordering::SeqCst) {
         tscript::data::unlink_temporaries();
         eprintln!(
             "tscript::runtime::interrupted\n\n  × interrupted twice: stopped at once, inside a running operation"
@@ -73,15 +77,23 @@ fn interrupt() {
     }
 }
 
+/// Whether a second Ctrl-C ends the process ([`interrupt`]): not in the REPL or the Jupyter
+/// kernel, whose sessions outlive an interrupted entry.
+static SECOND_CTRL_C_ENDS: AtomicBool = AtomicBool::new(true);
+
 fn run(cli: Cli, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
+    PROFILE.store(cli.profile, Ordering::Relaxed);
     if let Some(code) = cli.code {
         return run_text("-e", &code, cli.rest, policy, stdout_closed);
     }
     let mut rest = cli.rest.into_iter();
     match rest.next().as_deref() {
-        None | Some("repl") if std::io::stdin().is_terminal() => tscript::repl::run(cli.threads.map(|n| n as usize)),
+        None | Some("repl") if std::io::stdin().is_terminal() => {
+            SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
+            tscript::repl::run(cli.threads.map(|n| n as usize))
+        }
         None | Some("repl") => match read_script(std::io::stdin().lock(), "standard input") {
             Ok(text) => run_text("<stdin>", &text, rest.collect(), policy, stdout_closed),
             Err(e) => {
@@ -106,8 +118,21 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             }
             check_files(&files, policy)
         }
-        Some("jupyter") => tscript::jupyter::command(rest.collect()),
+        Some("jupyter") => {
+            SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
+            tscript::jupyter::command(rest.collect())
+        }
         Some("run") => match rest.next() {
+            Some(flag) if flag == "--profile" => {
+                PROFILE.store(true, Ordering::Relaxed);
+                match rest.next() {
+                    Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
+                    None => {
+                        eprintln!("error: `tscript run --profile` needs a file");
+                        2
+                    }
+                }
+            }
             Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
             None => {
                 eprintln!("error: `tscript run` needs a file");
@@ -159,10 +184,17 @@ fn run_text(name: &str, text: &str, args: Vec<String>, policy: ThreadPolicy, std
     let out: Box<dyn Write> = if stdout_closed { Box::new(ClosedOutput) } else { Box::new(std::io::stdout()) };
     let mut session = Session::new(out, args, policy);
     session.deny_warnings = DENY_WARNINGS.load(Ordering::Relaxed);
-    match session.run(name, text) {
+    if PROFILE.load(Ordering::Relaxed) {
+        session.interp.profile = Some(Box::default());
+    }
+    let status = match session.run(name, text) {
         Ok(_) => 0,
         Err(diags) => report(&session, diags),
+    };
+    if let Some(profile) = session.interp.profile.take().filter(|p| !p.is_empty()) {
+        eprint!("{}", profile.report(&session.sources));
     }
+    status
 }
 
 fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
@@ -202,6 +234,9 @@ fn check_files(files: &[String], policy: ThreadPolicy) -> u8 {
 
 /// `--deny-warnings`: warnings are errors.
 static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
+
+/// `--profile` (or `run --profile`): the time of each source line after the run.
+static PROFILE: AtomicBool = AtomicBool::new(false);
 
 /// Prints diagnostics to standard error; the exit status is 130 for an interrupt, else 1.
 fn report(session: &Session, diags: Vec<Diag>) -> u8 {

@@ -5,7 +5,7 @@
 //! process so that a loop reuses them instead of faulting in fresh pages at every step.
 
 use crate::diag::Code;
-use crate::prims::OpError;
+use crate::diag::OpError;
 
 /// Reserves room for `n` elements of `T`, or reports why it cannot: more memory than the machine
 /// has (checked first, since the system may promise memory it cannot give), or a failed allocation.

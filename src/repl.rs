@@ -22,20 +22,17 @@ use crate::diag::{Code, Diag};
 use crate::eval::interp::INTERRUPTED;
 use crate::eval::lower::nearest;
 use crate::prims::{Kind, Prim};
-use crate::syntax::ast::{BinOp, ExprKind, StmtKind};
-use crate::syntax::parse::parse;
 use crate::value::{repr_with, Value};
 use crate::Session;
-use input::{Input, Read, SigintGuard};
+use input::{Input, Read};
 use std::io::Write;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 /// The REPL's commands with their one-line descriptions, in the order `:help` lists them.
 pub const COMMANDS: &[(&str, &str)] = &[
     (":help", "list the built-ins and keywords; `:help NAME` shows one"),
     (":type", "`:type EXPR` shows the type of EXPR without running it"),
-    (":time", "`:time EXPR` runs EXPR, shows the wall time (and GFLOP/s for `A @ B`)"),
+    (":time", "`:time ENTRY` runs ENTRY and shows the time of each of its lines"),
     (":vars", "the variables, their types and memory"),
     (":info", "the BLAS library, its CPU kernel and threads (as `tscript info`)"),
     (":load", "`:load FILE` runs a script into the session"),
@@ -68,7 +65,7 @@ pub fn run(threads: Option<usize>) -> u8 {
         if !text.trim().is_empty() {
             input.remember(&text);
         }
-        let guard = SigintGuard::install();
+        let guard = input.interruptible();
         let flow = repl.entry(&text);
         drop(guard);
         if flow == Flow::Quit {
@@ -198,56 +195,19 @@ impl Repl {
         }
     }
 
-    /// `:time EXPR`: runs the entry, prints its value and the wall time, and the GFLOP/s rate
-    /// when it is a matrix product of two variables (`A @ B`, `let C = A.T @ B`).
+    /// `:time ENTRY`: runs the entry, prints its value, then its time per source line as
+    /// `tscript run --profile` prints it (calls, self time, share, GFLOP/s where `@` ran).
     fn time(&mut self, text: &str) {
-        let flops = self.matmul_flops(text);
         let name = self.next_name();
-        let start = Instant::now();
-        let Ok(value) = self.run_code(&name, text) else { return };
-        let seconds = start.elapsed().as_secs_f64();
-        if let Some(value) = &value {
+        self.session.interp.profile = Some(Box::default());
+        let result = self.run_code(&name, text);
+        let profile = self.session.interp.profile.take();
+        if let Ok(Some(value)) = &result {
             show(value, self.session.interp.ctx.print);
         }
-        match flops {
-            Some(flops) if seconds > 0.0 => {
-                println!("time: {}, {} GFLOP/s", duration_text(seconds), rate_text(flops / seconds / 1e9))
-            }
-            _ => println!("time: {}", duration_text(seconds)),
+        if let Some(profile) = profile {
+            print!("{}", profile.report(&self.session.sources));
         }
-    }
-
-    /// The floating-point operations of `text` when it is `A @ B`, `let C = A @ B` or
-    /// `C = A @ B` with each side a variable or a variable's transpose: `2 m k n`.
-    fn matmul_flops(&self, text: &str) -> Option<f64> {
-        let program = parse(text, 0).ok()?;
-        let [stmt] = &program.stmts[..] else { return None };
-        let expr = match &stmt.kind {
-            StmtKind::Expr(expr)
-            | StmtKind::Let { value: expr, .. }
-            | StmtKind::Assign { op: None, value: expr, .. } => expr,
-            _ => return None,
-        };
-        let ExprKind::Binary { op: BinOp::MatMul, lhs, rhs } = &expr.kind else { return None };
-        let vars = self.session.variables();
-        let shape_of = |e: &crate::syntax::ast::Expr| -> Option<Vec<usize>> {
-            let (name, transposed) = match &e.kind {
-                ExprKind::Name(id) => (id.name.clone(), false),
-                ExprKind::Field { target, field } if &*field.name == "T" => match &target.kind {
-                    ExprKind::Name(id) => (id.name.clone(), true),
-                    _ => return None,
-                },
-                _ => return None,
-            };
-            let (_, value) = vars.iter().find(|(n, _)| *n == name)?;
-            let Value::Tensor(t) = value.primal() else { return None };
-            let mut shape = t.shape().to_vec();
-            if transposed {
-                shape.reverse();
-            }
-            Some(shape)
-        };
-        matmul_flops(&shape_of(lhs)?, &shape_of(rhs)?)
     }
 
     /// `:vars`: each variable with its type and, for tensors, its memory.
@@ -316,35 +276,20 @@ fn usage(name: &str, arg: &str) -> Diag {
     }
 }
 
-/// The heading a built-in is listed under in `:help`.
-fn family(prim: Prim) -> &'static str {
-    match prim {
-        Prim::Arith(_) | Prim::Unary(_) => "element-wise",
-        Prim::Reduce(_) => "reductions",
-        Prim::Stats(_) => "statistics",
-        Prim::Shape(_) => "shape and conversion",
-        Prim::Construct(_) => "construction",
-        Prim::Linalg(_) => "linear algebra",
-        Prim::Diff(_) => "differentiation",
-        Prim::Data(_) => "data files",
-        Prim::Sys(_) => "other",
-    }
-}
-
 /// The text of `:help`: the built-in functions grouped by family, the operators, the commands.
 pub fn help_list() -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for prim in Prim::all().filter(|p| p.info().kind == Kind::Function) {
-        match groups.iter_mut().find(|(heading, _)| *heading == family(prim)) {
+        match groups.iter_mut().find(|(heading, _)| *heading == prim.title()) {
             Some((_, names)) => names.push(prim.info().name),
-            None => groups.push((family(prim), vec![prim.info().name])),
+            None => groups.push((prim.title(), vec![prim.info().name])),
         }
     }
     let operators: Vec<&str> = Prim::all().filter(|p| p.info().kind == Kind::Operator).map(|p| p.info().name).collect();
-    groups.push(("operators", operators));
+    groups.push(("Operators", operators));
     let mut out = String::from("Built-in functions (`:help NAME` for one of them):\n");
     for (heading, names) in groups {
-        out.push_str(&wrap(&format!("  {heading}: "), &names, 80));
+        out.push_str(&wrap(&format!("  {}: ", heading.to_lowercase()), &names, 80));
     }
     let words: Vec<&str> = keywords::KEYWORDS.iter().map(|k| k.name).collect();
     out.push_str(&wrap("Keywords (`:help KEYWORD`): ", &words, 80));
@@ -389,43 +334,6 @@ pub fn help_entry(prim: Prim) -> String {
     format!("{signature}\n  {}\n  example: {}\n", info.help, info.example)
 }
 
-/// `2 m k n` for a product of operands with these shapes (ranks 1 and 2), if they fit.
-pub fn matmul_flops(a: &[usize], b: &[usize]) -> Option<f64> {
-    let (m, k) = match a {
-        [k] => (1, *k),
-        [m, k] => (*m, *k),
-        _ => return None,
-    };
-    let n = match b {
-        [k2] if *k2 == k => 1,
-        [k2, n] if *k2 == k => *n,
-        _ => return None,
-    };
-    Some(2.0 * m as f64 * k as f64 * n as f64)
-}
-
-/// A duration for people: `850 ns`, `12.3 µs`, `4.56 ms`, `1.234 s`.
-pub fn duration_text(seconds: f64) -> String {
-    if seconds < 1e-6 {
-        format!("{:.0} ns", seconds * 1e9)
-    } else if seconds < 1e-3 {
-        format!("{:.1} µs", seconds * 1e6)
-    } else if seconds < 1.0 {
-        format!("{:.2} ms", seconds * 1e3)
-    } else {
-        format!("{seconds:.3} s")
-    }
-}
-
-/// A rate with three significant digits at most: `0.00123`, `4.56`, `123.4`.
-pub fn rate_text(rate: f64) -> String {
-    match rate {
-        r if r >= 100.0 => format!("{r:.1}"),
-        r if r >= 1.0 => format!("{r:.2}"),
-        r => format!("{:.*}", (2 - r.log10().floor() as i64).clamp(2, 9) as usize, r),
-    }
-}
-
 /// Whether a value is a tensor.
 fn is_tensor(v: &Value) -> bool {
     matches!(v.primal(), Value::Tensor(_))
@@ -459,24 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn matmul_flops_from_shapes() {
-        assert_eq!(matmul_flops(&[2, 3], &[3, 4]), Some(48.0));
-        assert_eq!(matmul_flops(&[3], &[3, 4]), Some(24.0));
-        assert_eq!(matmul_flops(&[2, 3], &[3]), Some(12.0));
-        assert_eq!(matmul_flops(&[3], &[3]), Some(6.0));
-        assert_eq!(matmul_flops(&[2, 3], &[2, 3]), None);
-        assert_eq!(matmul_flops(&[2, 3, 4], &[4, 1]), None);
-    }
-
-    #[test]
-    fn sizes_and_durations_for_people() {
-        assert_eq!(duration_text(4e-7), "400 ns");
-        assert_eq!(duration_text(1.25e-5), "12.5 µs");
-        assert_eq!(duration_text(0.004561), "4.56 ms");
-        assert_eq!(duration_text(2.5), "2.500 s");
-        assert_eq!(rate_text(123.45), "123.5");
-        assert_eq!(rate_text(4.567), "4.57");
-        assert_eq!(rate_text(0.0123), "0.0123");
+    fn sizes_for_people() {
         assert_eq!(crate::memory::size_text(96), "96 B");
         assert_eq!(crate::memory::size_text(8192), "8.0 KiB");
         assert_eq!(crate::memory::size_text(32 << 20), "32.0 MiB");
@@ -490,19 +381,5 @@ mod tests {
         assert_eq!(d.help.as_deref(), Some("did you mean ':type'?"));
         assert_eq!(usage("load", "").message, "`:load` needs an argument");
         assert_eq!(usage("vars", "x").message, "`:vars` takes no argument");
-    }
-
-    #[test]
-    fn time_finds_the_operands_of_a_product() {
-        let mut repl = Repl { session: new_session(Some(1)), threads: Some(1), entries: 0 };
-        assert!(repl.session.run("t", "let A = ones(5, 3)\nlet B = ones(5, 2)\nlet k = 2").is_ok());
-        assert_eq!(repl.matmul_flops("A.T @ B"), Some(60.0));
-        assert_eq!(repl.matmul_flops("B.T @ A"), Some(60.0));
-        assert_eq!(repl.matmul_flops("A @ B"), None, "shapes that do not fit");
-        assert_eq!(repl.matmul_flops("A.T @ (B + 1)"), None, "only variables and their transposes");
-        assert_eq!(repl.matmul_flops("k @ k"), None);
-        assert_eq!(repl.matmul_flops("A.T @ B; 1"), None);
-        assert_eq!(repl.matmul_flops("let C = A.T @ B"), Some(60.0));
-        assert_eq!(repl.matmul_flops("C += A.T @ B"), None);
     }
 }

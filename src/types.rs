@@ -6,10 +6,10 @@
 //! maps argument types to a result type or a [`TypeError`].
 
 use crate::diag::Code;
+use crate::diag::OpError;
+use crate::dtype::FloatDtype;
 use crate::eval::FnCode;
-use crate::prims::OpError;
 use crate::prims::Prim;
-use crate::syntax::ast::FloatDtype;
 use crate::value::{Dtype, Func, Value, Wrt};
 use std::cell::RefCell;
 use std::fmt;

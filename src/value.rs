@@ -1,10 +1,11 @@
 //! Runtime values: scalars, tensors that share storage until written, tuples and functions.
 
 use crate::autodiff::Tracer;
+pub use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::eval::FnCode;
 use crate::eval::Frame;
 use crate::prims::Prim;
-use crate::syntax::ast::FloatDtype;
 use ndarray::{ArcArray, IxDyn};
 use std::rc::Rc;
 
@@ -120,66 +121,6 @@ impl Wrt {
         match self {
             Wrt::One(i) => std::slice::from_ref(i),
             Wrt::Many(v) => v,
-        }
-    }
-}
-
-/// Element types of tensors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dtype {
-    /// 64-bit float.
-    F64,
-    /// 32-bit float.
-    F32,
-    /// 64-bit integer.
-    I64,
-    /// Boolean.
-    Bool,
-}
-
-impl Dtype {
-    /// The name as written in types.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dtype::F64 => "f64",
-            Dtype::F32 => "f32",
-            Dtype::I64 => "i64",
-            Dtype::Bool => "bool",
-        }
-    }
-
-    /// Whether this is a float dtype (what `grad` differentiates).
-    pub fn is_float(self) -> bool {
-        matches!(self, Dtype::F64 | Dtype::F32)
-    }
-
-    /// The bytes of one element.
-    pub fn size(self) -> usize {
-        match self {
-            Dtype::F64 => 8,
-            Dtype::F32 => 4,
-            Dtype::I64 => 8,
-            Dtype::Bool => 1,
-        }
-    }
-}
-
-impl From<FloatDtype> for Dtype {
-    fn from(d: FloatDtype) -> Dtype {
-        match d {
-            FloatDtype::F64 => Dtype::F64,
-            FloatDtype::F32 => Dtype::F32,
-        }
-    }
-}
-
-impl From<crate::syntax::ast::ElemType> for Dtype {
-    fn from(e: crate::syntax::ast::ElemType) -> Dtype {
-        use crate::syntax::ast::ElemType;
-        match e {
-            ElemType::Float(d) => Dtype::from(d),
-            ElemType::I64 => Dtype::I64,
-            ElemType::Bool => Dtype::Bool,
         }
     }
 }

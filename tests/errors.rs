@@ -15,12 +15,25 @@
 //! Each `tests/errors/lint/NAME.tsc` is a script that runs with exactly one warning (any other
 //! is silenced by `# allow(NAME)`); its header is `# warning: CODE at LINE:COL` with `# stdout:`
 //! and `# stderr:` lines as above. With `--deny-warnings` it must fail without running.
+//! `tests/errors/at_run_time/` holds a warning that only running finds (a variable that becomes
+//! infinite), which `check` cannot show.
+//!
+//! Every diagnostic is also compared, as rendered (no colour, 80 columns, paths relative to the
+//! crate root), with its snapshot in `tests/snapshots/` (insta): one per script here, named
+//! `errors__rendered@NAME.tsc.snap` (`rendered_warning@` for the lint scripts), and one per case
+//! that needs a generated input, a signal or the REPL. `every_code_has_a_rendered_snapshot`
+//! fails when a code of `Code::as_str` (src/diag.rs) appears in no snapshot: a new code needs a
+//! script here. A changed or new rendering fails the test and leaves a `.snap.new` beside the
+//! snapshot (with `CI=true`, as in CI, nothing is written); review them with `cargo insta review`
+//! (`cargo install cargo-insta`), or accept them all with
+//! `INSTA_UPDATE=always cargo test --test errors`, read the diff, and commit the `.snap` files.
+//! `cargo insta test --unreferenced=reject` also finds snapshots no test makes any more.
 
 mod common;
 
 use common::tscript;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output, Stdio};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -89,20 +102,22 @@ fn verify(
 }
 
 #[test]
-fn every_error_script_fails_as_its_header_says() {
-    let files = common::files("tests/errors", "tsc");
-    assert!(files.len() >= 20, "expected the error scripts in tests/errors, found {}", files.len());
+fn every_error_script_fails_as_its_header_says_and_renders_as_its_snapshot() {
     let mut problems = Vec::new();
-    for path in &files {
+    let mut count = 0;
+    insta::glob!("errors/*.tsc", |path| {
+        count += 1;
         let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let script = std::fs::read_to_string(path).expect("readable script");
         let expect = header(&script);
         assert!(expect.code.starts_with("tscript::"), "{name} has no `# error: CODE` header");
         let relative = format!("tests/errors/{name}");
         let place = expect.at.as_ref().map(|at| format!("[{relative}:{at}]"));
-        let out = tscript(&[&relative]);
+        let out = plain(&[&relative]);
         problems.extend(verify(&name, &out, 1, &expect.code, place.as_deref(), &expect.stdout, &expect.stderr));
-    }
+        snapshot("rendered", &script, &text(&out.stderr));
+    });
+    assert!(count >= 20, "expected the error scripts in tests/errors, found {count}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -310,18 +325,19 @@ fn unwrapped(text: &str) -> String {
 }
 
 #[test]
-fn every_lint_script_warns_once_and_runs() {
-    let files = common::files("tests/errors/lint", "tsc");
-    assert!(files.len() >= 3, "expected the lint scripts in tests/errors/lint, found {}", files.len());
+fn every_lint_script_warns_once_runs_and_renders_as_its_snapshot() {
     let mut problems = Vec::new();
-    for path in &files {
+    let mut count = 0;
+    insta::glob!("errors/lint/*.tsc", |path| {
+        count += 1;
         let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let script = std::fs::read_to_string(path).expect("readable script");
         let expect = header(&script);
         assert!(expect.code.starts_with("tscript::lint::"), "{name} has no `# warning: CODE` header");
         let relative = format!("tests/errors/lint/{name}");
-        let out = tscript(&[&relative]);
+        let out = plain(&[&relative]);
         let stderr = text(&out.stderr);
+        snapshot("rendered_warning", &script, &stderr);
         let flat = unwrapped(&stderr);
         if out.status.code() != Some(0) {
             problems.push(format!("{name}: exit status {:?}, expected 0", out.status.code()));
@@ -366,7 +382,8 @@ fn every_lint_script_warns_once_and_runs() {
         if !problems.is_empty() {
             problems.push(format!("--- stderr of {name}:\n{stderr}"));
         }
-    }
+    });
+    assert!(count >= 3, "expected the lint scripts in tests/errors/lint, found {count}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -380,4 +397,186 @@ fn the_underline_is_under_the_index_with_no_stray_line() {
     let stderr = text(&out.stderr);
     let expected = " 2 │ print(X[200])\n   ·         ─┬─\n   ·          ╰── index 200, extent 150\n   ╰────";
     assert!(stderr.contains(expected), "{stderr}");
+}
+
+/// `tscript ARGS...` from `dir` (relative to the crate root), ready to spawn, with what it shows
+/// made the same on every machine: no colour (`NO_COLOR`, and the variables that force colour,
+/// hyperlinks or miette's narrated style unset), standard input closed, and standard output and
+/// error piped, so that nothing is a terminal and miette draws in Unicode at 80 columns.
+fn plain_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = uncoloured(dir, args);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
+/// `tscript ARGS...` from `dir` with the environment of [`plain_command`], its standard streams
+/// left for the caller to set.
+fn uncoloured(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tscript"));
+    command.args(args).current_dir(common::root().join(dir)).env("NO_COLOR", "1");
+    for var in ["TSCRIPT_THREADS", "FORCE_COLOR", "CLICOLOR_FORCE", "FORCE_HYPERLINK", "NO_GRAPHICS"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Runs `tscript ARGS...` from the crate root as [`plain_command`] sets it up.
+fn plain(args: &[&str]) -> Output {
+    plain_command(Path::new(""), args).output().expect("the tscript binary runs")
+}
+
+/// Compares the diagnostics `rendered` with the snapshot `name` (inside `insta::glob!`, one per
+/// script), which shows `source` (what was run) above them.
+fn snapshot(name: &str, source: &str, rendered: &str) {
+    let rendered = machine_independent(rendered);
+    insta::with_settings!({ description => source.trim_end(), omit_expression => true }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
+/// `rendered` with the one figure that depends on the machine, the memory a process may use
+/// (`may use at most 23.5 GiB`), written `N`.
+fn machine_independent(rendered: &str) -> String {
+    const BUDGET: &str = "may use at most ";
+    let mut out = String::new();
+    let mut rest = rendered;
+    while let Some(at) = rest.find(BUDGET) {
+        let (before, after) = rest.split_at(at + BUDGET.len());
+        out.push_str(before);
+        out.push('N');
+        rest = after.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_warning_found_while_running_renders_as_its_snapshot() {
+    // A loop whose variable becomes infinite: found only by running, so `check` cannot show it
+    // as the lint scripts' test asks.
+    let name = "tests/errors/at_run_time/nonfinite.tsc";
+    let script = std::fs::read_to_string(common::root().join(name)).expect("readable script");
+    let expect = header(&script);
+    let out = plain(&[name]);
+    let stderr = text(&out.stderr);
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), expect.stdout), "{stderr}");
+    assert_eq!(stderr.matches(&expect.code).count(), 1, "{stderr}");
+    snapshot("rendered_at_run_time", &script, &stderr);
+    let denied = plain(&["--deny-warnings", name]);
+    assert_eq!((denied.status.code(), text(&denied.stdout)), (Some(1), String::new()), "{}", text(&denied.stderr));
+    assert!(text(&denied.stderr).contains("(an error because of --deny-warnings)"), "{}", text(&denied.stderr));
+}
+
+#[test]
+fn nesting_too_deep_renders_as_its_snapshot() {
+    let dir = common::TempDir::new("errors", "deep-snapshot");
+    let source = format!("{}1{}\n", "if true {\n".repeat(300), "}\n".repeat(300));
+    write(&dir.0, "deep.tsc", &source);
+    let out = plain_command(&dir.0, &["deep.tsc"]).output().expect("the tscript binary runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    snapshot("too_deep", "# 300 nested blocks\nif true {\nif true {\n...\n1\n}\n}\n...", &text(&out.stderr));
+}
+
+#[test]
+fn standard_input_over_64_mib_renders_as_its_snapshot() {
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let out = plain_command(Path::new(""), &[]).stdin(zero).output().expect("the tscript binary runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    snapshot("too_large", "tscript < /dev/zero", &text(&out.stderr));
+}
+
+#[test]
+fn a_missing_script_renders_as_its_snapshot() {
+    let out = plain(&["tests/errors/no_such_file.tsc"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    snapshot("missing_script", "tscript tests/errors/no_such_file.tsc", &text(&out.stderr));
+}
+
+#[test]
+fn ctrl_c_renders_as_its_snapshot_with_status_130() {
+    // One statement, so that wherever the interrupt is seen (before the loop, or at an
+    // iteration) it points at the same place.
+    let code = "while true { }";
+    let mut child = plain_command(Path::new(""), &["-e", code]).spawn().expect("the tscript binary runs");
+    let pid = child.id() as libc::pid_t;
+    while !catches_sigint(pid) {
+        assert!(child.try_wait().expect("the child's status").is_none(), "tscript ended before Ctrl-C");
+        std::thread::yield_now();
+    }
+    // SAFETY: sends SIGINT to the child this test started, which has not been waited for.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = child.wait_with_output().expect("tscript ends");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    snapshot("interrupted", &format!("tscript -e '{code}', then Ctrl-C"), &text(&out.stderr));
+}
+
+/// Whether process `pid` has a handler for SIGINT yet (its `SigCgt` mask in /proc).
+fn catches_sigint(pid: libc::pid_t) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mask = status.lines().find_map(|l| l.strip_prefix("SigCgt:")).map(str::trim).unwrap_or("0");
+    u64::from_str_radix(mask, 16).is_ok_and(|m| m & (1 << (libc::SIGINT - 1)) != 0)
+}
+
+#[test]
+fn a_repl_usage_error_renders_as_its_snapshot() {
+    use expectrl::{ControlCode, Eof};
+    let dir = common::TempDir::new("errors", "repl-usage");
+    // On a pseudo-terminal of 80 columns, as the other cases' 80 columns when nothing is one.
+    let mut command = uncoloured(Path::new(""), &["repl"]);
+    command.env("TERM", "xterm").env("TSCRIPT_HISTORY", dir.0.join("history"));
+    let mut repl = expectrl::Session::spawn(command).expect("spawn tscript on a pty");
+    repl.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    repl.get_process_mut().set_window_size(80, 40).expect("resize the pty");
+    repl.expect("ts> ").expect("the first prompt");
+    let mut rendered = String::new();
+    for entry in [":tpye x", ":vars now", ":load"] {
+        repl.send_line(entry).expect("write to the pty");
+        repl.expect("tscript::usage").expect("a usage error");
+        let shown = repl.expect("ts> ").expect("the next prompt");
+        rendered.push_str("tscript::usage");
+        rendered.push_str(&without_escapes(&String::from_utf8_lossy(shown.before())));
+    }
+    repl.send(ControlCode::EndOfTransmission).expect("send Ctrl-D");
+    repl.expect(Eof).expect("the REPL ends on Ctrl-D");
+    snapshot("repl_usage", ":tpye x\n:vars now\n:load", &rendered);
+}
+
+/// What a terminal shows of `text`: carriage returns and escape sequences (`ESC [ ... letter`)
+/// dropped.
+fn without_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                chars.by_ref().find(|c| c.is_ascii_alphabetic());
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every diagnostic code, read from the exhaustive `match` of `Code::as_str` in src/diag.rs.
+fn every_code() -> Vec<String> {
+    let source = std::fs::read_to_string(common::root().join("src/diag.rs")).expect("src/diag.rs");
+    let start = source.find("pub fn as_str").expect("Code::as_str in src/diag.rs");
+    let body = &source[start..start + source[start..].find("\n    }\n").expect("the end of as_str")];
+    let codes: Vec<String> = body.split('"').filter(|s| s.starts_with("tscript::")).map(String::from).collect();
+    assert!(codes.len() >= 20, "found only {codes:?} in Code::as_str");
+    codes
+}
+
+#[test]
+fn every_code_has_a_rendered_snapshot() {
+    let mut shown = std::collections::BTreeSet::new();
+    for snap in common::files("tests/snapshots", "snap") {
+        let file = std::fs::read_to_string(&snap).expect("readable snapshot");
+        // The body follows the header's closing `---` line; a diagnostic's code is a line of its own.
+        let body = file.split_once("\n---\n").map_or("", |(_, body)| body);
+        shown.extend(body.lines().map(str::trim).filter(|l| l.starts_with("tscript::")).map(String::from));
+    }
+    let missing: Vec<String> = every_code().into_iter().filter(|c| !shown.contains(c)).collect();
+    assert!(missing.is_empty(), "no snapshot in tests/snapshots shows {missing:?}: add a case to tests/errors");
 }

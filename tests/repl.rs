@@ -264,22 +264,47 @@ fn type_shows_the_type_without_running() {
     assert_eq!(repl.quit(), 0);
 }
 
+/// The cells after the source column of the `:time` table's row for `line` (calls, the time
+/// as a number and a unit, the share, the GFLOP/s if any, how it ran), read from `table`.
+fn time_row(table: &str, line: usize) -> Vec<String> {
+    let row = table
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| l.split_whitespace().next() == Some(&line.to_string()))
+        .unwrap_or_else(|| panic!("no row for line {line} in {table:?}"));
+    // The line number (4 wide), two spaces, the source (40 wide), then the numbers.
+    row.chars().skip(46).collect::<String>().split_whitespace().map(str::to_string).collect()
+}
+
 #[test]
-fn time_reports_wall_time_and_gflops() {
+fn time_prints_the_time_of_each_line_of_the_entry() {
     let dir = TempDir::new("repl", "time");
     let mut repl = Repl::start(&dir.0.join("history"));
     repl.run("let A = ones(40, 30)");
     repl.run("let B = ones(30, 20)");
     repl.send_line(":time A @ B");
     repl.expect(" : f64[40, 20]");
-    repl.expect("time: ");
-    let line = repl.expect("GFLOP/s");
-    assert!(line.contains("s, "), "time line: {line:?}");
-    repl.expect("ts> ");
+    repl.expect("profile: self time per line");
+    let table = repl.expect("ts> ");
+    let row = time_row(&table, 1);
+    assert_eq!((row.len(), row[0].as_str(), row[5].as_str()), (6, "1", "interpreted"), "{table:?}");
+    assert!(row[4].parse::<f64>().is_ok(), "GFLOP/s of the product: {table:?}");
+    assert!(table.contains("total"), "{table:?}");
+    // An entry of several lines: the loop's line runs once, its body once per step.
+    repl.send_line(":time for i in 0..10 {");
+    repl.expect("..> ");
+    repl.send_line("let C = A @ B");
+    repl.expect("..> ");
+    repl.send_line("}");
+    repl.expect("profile: self time per line");
+    let table = repl.expect("ts> ");
+    let (first, second) = (time_row(&table, 1), time_row(&table, 2));
+    assert_eq!((first[0].as_str(), first.len()), ("1", 5), "no GFLOP/s on the loop's line: {table:?}");
+    assert_eq!((second[0].as_str(), second.len()), ("10", 6), "{table:?}");
     repl.send_line(":time 1 + 1");
     repl.expect("2 : int");
-    let line = repl.expect("ts> ");
-    assert!(line.contains("time: ") && !line.contains("GFLOP"), "time line: {line:?}");
+    let table = repl.expect("ts> ");
+    assert_eq!(time_row(&table, 1).len(), 5, "no GFLOP/s without `@`: {table:?}");
     assert_eq!(repl.quit(), 0);
 }
 

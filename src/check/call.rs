@@ -7,10 +7,10 @@
 
 use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::eval::FnCode;
 use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Env, FnType, Type, TypeError};
 use std::rc::Rc;
 
@@ -46,7 +46,7 @@ impl Cx<'_> {
             Type::Fn(FnType::Grad { f, wrt, with_value }) => grad_call_type(f, wrt.as_ref(), *with_value, args, self),
             Type::Fn(FnType::Jacobian { f }) => jacobian_call_type(f, args, self),
             other => Err(TypeError::new(Code::TypeMismatch, format!("{other} is not a function"))
-                .label(format!("calling a {other}"))),
+                .label("called like a function")),
         }
     }
 
@@ -157,7 +157,11 @@ impl Cx<'_> {
 fn arity(name: &str, expected: usize, got: usize) -> TypeError {
     TypeError::new(
         Code::TypeArity,
-        format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }),
+        format!(
+            "`{name}` takes {expected} argument{}, but {got} {} given",
+            if expected == 1 { "" } else { "s" },
+            if got == 1 { "was" } else { "were" }
+        ),
     )
     .label(format!("{got} argument{}", if got == 1 { "" } else { "s" }))
 }

@@ -12,12 +12,12 @@ mod scan;
 mod strings;
 
 use crate::diag::{Code, Diag, SourceMap};
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::eval::{DimAnn, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::prims::Prim;
 use crate::span::Span;
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Env, FnType, Type, TypeCx, TypeError};
-use crate::value::Dtype;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 

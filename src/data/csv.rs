@@ -13,11 +13,11 @@
 
 use super::{io_error, read, save};
 use crate::diag::Code;
+use crate::diag::OpError;
+use crate::dtype::FloatDtype;
 use crate::eval::lower::nearest;
 use crate::format::{f32_repr, f64_repr};
 use crate::memory::check_alloc;
-use crate::prims::OpError;
-use crate::syntax::ast::FloatDtype;
 use crate::value::{Tensor, Value};
 use ndarray::IxDyn;
 use std::collections::BTreeSet;

@@ -17,8 +17,8 @@
 //! Errors are `tscript::io` and name the path and the reason.
 
 use crate::diag::Code;
+use crate::diag::OpError;
 use crate::memory::check_alloc;
-use crate::prims::OpError;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{IxDyn, ShapeBuilder};
 use std::fs::OpenOptions;

@@ -99,24 +99,10 @@ impl Interp {
         let wrap = |func: Func| Ok(Value::Func(Rc::new(func)));
         match op {
             Diff::Grad | Diff::ValueAndGrad => {
-                let wrt = match &args[1] {
-                    Value::Absent => Wrt::One(0),
-                    Value::Int(i) if *i >= 0 => Wrt::One(*i as usize),
-                    Value::Tuple(items)
-                        if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Int(i) if *i >= 0)) =>
-                    {
-                        Wrt::Many(items.iter().map(|v| if let Value::Int(i) = v { *i as usize } else { 0 }).collect())
-                    }
-                    other => {
-                        return Err(Diag::new(
-                            Code::TypeMismatch,
-                            "the argument positions must be an int or a tuple of ints ≥ 0",
-                            spans[1],
-                            other.type_name(),
-                        )
-                        .with_help("e.g. grad(f, 1) or grad(f, (0, 1))"))
-                    }
-                };
+                // A value's type is exact, so the positions are known.
+                let wrt = crate::prims::system::wrt_of(&crate::types::Type::of_value(&args[1]))
+                    .map_err(|e| op_diag(e, span, spans))?
+                    .unwrap_or(Wrt::One(0));
                 wrap(Func::Grad { f, wrt, with_value: op == Diff::ValueAndGrad })
             }
             Diff::Jacobian => wrap(Func::Jacobian { f }),

@@ -11,7 +11,7 @@ use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag, SourceMap};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
-use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
+use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
 use crate::value::{Func, Tensor, Value};
@@ -93,6 +93,8 @@ pub struct Interp {
     pub warning_out: Box<dyn Write>,
     /// Whether a warning is an error that stops the run (`--deny-warnings`).
     pub deny_warnings: bool,
+    /// The time per source line, while one is being taken (`--profile`, `:time`).
+    pub profile: Option<Box<super::profile::Profile>>,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -124,6 +126,7 @@ impl Interp {
             sources: SourceMap::default(),
             warning_out: Box::new(std::io::stderr()),
             deny_warnings: false,
+            profile: None,
         }
     }
 
@@ -193,6 +196,13 @@ impl Interp {
     }
 
     fn exec(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
+        match self.profile.is_some() && !matches!(stmt.kind, StmtKind::Fn { .. }) {
+            true => self.profiled(stmt.span, |i| i.exec_statement(stmt, frame)),
+            false => self.exec_statement(stmt, frame),
+        }
+    }
+
+    fn exec_statement(&mut self, stmt: &Stmt, frame: &Rc<Frame>) -> Result<Value, Unwind> {
         check_interrupt(stmt.span)?;
         match &stmt.kind {
             StmtKind::Let { target, value, guard, ty } => {
@@ -201,11 +211,7 @@ impl Interp {
                 self.bind(target, v, frame, value.span)?;
             }
             StmtKind::Assign { slot, name, op, value, guard } => {
-                self.assign(*slot, name, *op, value, frame, stmt.span)?;
-                if guard.get().is_some() {
-                    let v = self.load(*slot, name, frame, stmt.span)?;
-                    check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
-                }
+                self.assign(*slot, name, *op, value, guard, frame, stmt.span)?;
             }
             StmtKind::IndexAssign { slot, name, indices, op, value } => {
                 let mut v = self.eval(value, frame)?;
@@ -480,6 +486,9 @@ impl Interp {
         }
         self.ctx.dtype = dtype;
         self.ctx.site = span;
+        if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
+            profile.matmul(span.start, a, b);
+        }
         let spans = || args.iter().map(|a| a.span).collect::<Vec<Span>>();
         let result = match prim {
             Prim::Diff(op) => self.diff(op, values, span, &spans()),
@@ -499,7 +508,7 @@ impl Interp {
                 Code::TypeMismatch,
                 format!("{} is not a function", f.type_name()),
                 span,
-                format!("calling a {}", f.type_name()),
+                "called like a function",
             ));
         };
         check_interrupt(span)?;
@@ -570,7 +579,13 @@ impl Interp {
         self.depth += 1;
         // Calls inside calls get more stack as they need it, so deep recursion cannot overflow
         // whatever thread the session runs on (the check costs nanoseconds, once per call).
-        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval(&code.body, &frame));
+        let body = |i: &mut Interp| i.eval(&code.body, &frame);
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+            match self.profile.is_some() && code.name.is_some() {
+                true => self.profiled(code.span, body),
+                false => body(self),
+            }
+        });
         self.depth -= 1;
         let result = match result {
             Ok(v) | Err(Unwind::Return(v)) => {
@@ -645,9 +660,13 @@ fn uninit(name: &str, span: Span) -> Diag {
 fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
     Diag::new(
         Code::TypeArity,
-        format!("`{name}` takes {expected} argument{}, but {got} were given", if expected == 1 { "" } else { "s" }),
+        format!(
+            "`{name}` takes {expected} argument{}, but {got} {} given",
+            if expected == 1 { "" } else { "s" },
+            if got == 1 { "was" } else { "were" }
+        ),
         span,
-        format!("{got} arguments"),
+        format!("{got} argument{}", if got == 1 { "" } else { "s" }),
     )
 }
 

@@ -2,11 +2,13 @@
 //! every operator and built-in call a [`Prim`] with its arguments in canonical order, every
 //! `dtype` directive is applied to the literals and constructors it governs. [`interp`] walks the
 //! IR; [`builtins`] runs the built-ins that call functions or touch the world; [`progress`]
-//! counts the outermost running `for` loop and draws its bar.
+//! counts the outermost running `for` loop and draws its bar; [`profile`] times each source
+//! line when asked (`--profile`, `:time`).
 
 pub mod builtins;
 pub mod interp;
 pub mod lower;
+pub mod profile;
 pub mod progress;
 
 use crate::prims::{Arith, Prim};

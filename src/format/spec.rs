@@ -408,8 +408,8 @@ fn strip_zeros(s: &str) -> String {
 
 /// What a value of this type is, for [`Spec::fits`]; `None` when it is not known.
 pub fn kind_of_type(t: &crate::types::Type) -> Option<Kind> {
+    use crate::dtype::Dtype;
     use crate::types::Type;
-    use crate::value::Dtype;
     match t {
         Type::Int(_) | Type::Tensor { dtype: Dtype::I64, .. } => Some(Kind::Int),
         Type::Float(_) | Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. } => Some(Kind::Float),
@@ -427,11 +427,11 @@ pub fn format_value(
     v: &crate::value::Value,
     text: &str,
     options: crate::value::PrintOptions,
-) -> Result<String, crate::prims::OpError> {
+) -> Result<String, crate::diag::OpError> {
     use crate::format::{array_text, f32_repr, f64_repr};
     use crate::value::{Tensor, Value};
     let fail = |message: String, e: SpecError| {
-        let error = crate::prims::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
+        let error = crate::diag::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
         match e.help {
             Some(h) => error.help(h),
             None => error,

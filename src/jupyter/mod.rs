@@ -10,11 +10,9 @@ pub mod kernel;
 pub mod spec;
 pub mod wire;
 
-use crate::eval::interp::INTERRUPTED;
 use clap::{Args, Parser, Subcommand};
 use spec::Place;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 /// `tscript jupyter`: the TensorScript kernel for Jupyter.
 #[derive(Parser, Debug)]
@@ -82,10 +80,9 @@ pub fn command(args: Vec<String>) -> u8 {
             println!("removed the TensorScript kernel from {}", dir.display());
             Ok(())
         }),
-        Command::Kernel { connection_file } => {
-            interrupt_on_sigint();
-            kernel::run(&connection_file)
-        }
+        // SIGINT (Jupyter's interrupt when it signals the process) only asks the running cell
+        // to stop: the command line's handler, which does not end the kernel on a second one.
+        Command::Kernel { connection_file } => kernel::run(&connection_file),
     };
     match done {
         Ok(()) => 0,
@@ -93,24 +90,5 @@ pub fn command(args: Vec<String>) -> u8 {
             eprintln!("error: {message}");
             1
         }
-    }
-}
-
-extern "C" fn interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-/// SIGINT (Jupyter's interrupt when it signals the process) only asks the running cell to stop:
-/// this replaces the command line's handler (`main.rs`), with which a second one would end the
-/// process.
-fn interrupt_on_sigint() {
-    // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
-    // async-signal-safe.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
     }
 }

@@ -6,7 +6,7 @@
 use super::axis::Axes;
 use super::{Figure, Layer};
 use crate::diag::Code;
-use crate::prims::OpError;
+use crate::diag::OpError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;

@@ -325,7 +325,7 @@ fn draw(figure: &Figure, file: Option<(PathBuf, Span)>, out: &mut dyn Write, spa
 }
 
 /// A drawing error as a diagnostic at `span`.
-fn placed(e: crate::prims::OpError, span: Span) -> Diag {
+fn placed(e: crate::diag::OpError, span: Span) -> Diag {
     let mut d = Diag::new(e.code, e.message, span, e.label);
     d.help = e.help;
     d

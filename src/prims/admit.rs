@@ -5,12 +5,12 @@
 //! allocated, never an abort. Test builds run the rule for every call and check that the kernel
 //! made a value of exactly the type the rule promised, so a kernel and its rule cannot drift.
 
-use super::{OpError, Prim};
+use super::{Arith, OpError, Prim};
 use crate::diag::Code;
 use crate::memory;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
-use crate::value::Value;
+use crate::value::{Dtype, Value};
 
 /// Arguments whose sizes multiply to fewer elements than this cannot make a result worth
 /// reserving: no primitive's result has more elements than the product of its arguments' sizes
@@ -45,9 +45,29 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpEr
 /// no new memory: the element-wise arithmetic of `broadcast::zip_same` on a uniquely owned
 /// tensor of the result's shape and dtype (`x += g`, `A * 2.0` on a temporary).
 fn in_place(prim: Prim, args: &[Value], result: &Type) -> bool {
-    let reuses =
-        |a: &Value| matches!(a, Value::Tensor(t) if t.is_unique() && Type::known(t.dtype(), t.shape()) == *result);
-    matches!(prim, Prim::Arith(op) if op.is_arithmetic()) && args.iter().any(reuses)
+    matches!(prim, Prim::Arith(op) if op.is_arithmetic()) && args.iter().any(|a| reuses(a, result))
+}
+
+/// Whether `a` is a uniquely owned tensor of type `result`, whose buffer an element-wise kernel
+/// writes its result into.
+fn reuses(a: &Value, result: &Type) -> bool {
+    matches!(a, Value::Tensor(t) if t.is_unique() && Type::known(t.dtype(), t.shape()) == *result)
+}
+
+/// Whether element-wise arithmetic `a op b` cannot fail once it starts: its rule accepts the
+/// operands, its result is a float tensor written into a uniquely owned operand's own buffer
+/// (nothing is allocated, and float arithmetic has no error), and neither operand is being
+/// differentiated (nothing is recorded on a tape). A caller may then hand the operands over
+/// without keeping a copy to restore on error, which is what lets `x += g` write into `x`.
+pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
+    if !op.is_arithmetic() || matches!(a, Value::Tracer(_)) || matches!(b, Value::Tracer(_)) {
+        return false;
+    }
+    let types = [Type::of_value(a), Type::of_value(b)];
+    match Prim::Arith(op).type_rule(&types, &mut RunTime { dtype }) {
+        Ok(result @ Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. }) => reuses(a, &result) || reuses(b, &result),
+        Ok(_) | Err(_) => false,
+    }
 }
 
 /// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error

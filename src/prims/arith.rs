@@ -6,7 +6,7 @@ use super::broadcast::{zip_same, zip_to, Operand};
 use super::reduce::scalar_if_rank0;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype::{F32, F64};
+use crate::dtype::FloatDtype::{F32, F64};
 use crate::types::{broadcast_dims, Dim, Type, TypeError};
 use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
 use ndarray::{IxDyn, Zip};
@@ -14,7 +14,7 @@ use num_traits::Float;
 
 family! {
     /// Element-wise operators and functions of several operands.
-    Arith {
+    Arith("Element-wise operators and functions") {
         Add => Operator("+", "a, b", "Element-wise sum, broadcasting; joins two strs.", "[1, 2] + 1  # [2, 3]"),
         Sub => Operator("-", "a, b", "Element-wise difference, broadcasting.", "[1, 2] - [1, 1]  # [0, 1]"),
         Mul => Operator("*", "a, b", "Element-wise product, broadcasting.", "[1, 2] * 3  # [3, 6]"),
@@ -51,7 +51,21 @@ impl Arith {
                 Arith::Minimum.eval(vec![lower, hi]).map_err(|e| OpError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => logical(self, a, b),
-            _ => binary(self, a, b),
+            Arith::Add
+            | Arith::Sub
+            | Arith::Mul
+            | Arith::Div
+            | Arith::FloorDiv
+            | Arith::Rem
+            | Arith::Pow
+            | Arith::Maximum
+            | Arith::Minimum
+            | Arith::Eq
+            | Arith::Ne
+            | Arith::Lt
+            | Arith::Le
+            | Arith::Gt
+            | Arith::Ge => binary(self, a, b),
         }
     }
 
@@ -193,9 +207,7 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::FloorDiv if y == 0 => return Err(by_zero()),
         Arith::FloorDiv => Value::Int(floor_div(x, y).ok_or_else(overflow)?),
         Arith::Rem if y == 0 => return Err(by_zero()),
-        Arith::Rem => Value::Int(
-            x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r }).ok_or_else(overflow)?,
-        ),
+        Arith::Rem => Value::Int(python_rem(x, y).ok_or_else(overflow)?),
         Arith::Pow if y >= 0 => Value::Int(u32::try_from(y).ok().and_then(|e| x.checked_pow(e)).ok_or_else(overflow)?),
         Arith::Pow => Value::F64((x as f64).powf(y as f64)),
         Arith::Maximum => Value::Int(x.max(y)),
@@ -250,6 +262,11 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
         Arith::Ge => Scalar::Bool(x >= y),
         Arith::And | Arith::Or | Arith::Where | Arith::Clip => Scalar::Float(T::nan()),
     }
+}
+
+/// `x % y` for ints with the sign of the divisor, as Python's; `None` on overflow or division by 0.
+fn python_rem(x: i64, y: i64) -> Option<i64> {
+    x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
 }
 
 /// `x // y` for ints, rounded towards negative infinity; `None` on overflow or division by 0.
@@ -312,7 +329,7 @@ enum Side {
     /// An `int` scalar: it adapts to the tensor it meets.
     Int,
     /// A float scalar: it adapts to a float tensor and makes an int tensor float.
-    Float(crate::syntax::ast::FloatDtype),
+    Float(crate::dtype::FloatDtype),
     /// A `bool` scalar.
     Bool,
     /// Anything else (a str, a tuple, a function).
@@ -377,28 +394,36 @@ fn promote(a: Side, b: Side) -> Result<Dtype, Clash> {
 }
 
 /// The dtype an operator computes in when at least one operand is a tensor, or its error (the
-/// checker's and the run time's): `a` and `b` are the operands' sides and written types.
-fn compute_dtype(op: Arith, (a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
-    let name = op.info().name;
+/// checker's and the run time's): `a` and `b` are the operands' sides; `names` writes their
+/// types, only for an error.
+fn compute_dtype(op: Arith, a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
     match promote(a, b) {
         Ok(Dtype::I64) if op == Arith::Div => Ok(Dtype::F64),
         Ok(dtype) => Ok(dtype),
-        Err(Clash::Floats(x, y)) => {
-            Err(OpError::new(Code::TypeDtype, format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()))
+        Err(clash) => Err(clash_error(op, a, b, clash, names())),
+    }
+}
+
+/// The error for operands `a` and `b`, of written types `ta` and `tb`, that do not combine.
+fn clash_error(op: Arith, a: Side, b: Side, clash: Clash, (ta, tb): (String, String)) -> OpError {
+    let name = op.info().name;
+    match clash {
+        Clash::Floats(x, y) => {
+            OpError::new(Code::TypeDtype, format!("`{name}` cannot mix {} and {} tensors", x.name(), y.name()))
                 .label(format!("{ta} {name} {tb}"))
-                .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
+                .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name()))
         }
-        Err(Clash::NotNumbers) => {
+        Clash::NotNumbers => {
             let error = OpError::new(Code::TypeMismatch, format!("`{name}` cannot combine {ta} and {tb}"))
                 .label(format!("{ta} {name} {tb}"));
-            Err(if a.is_bool() || b.is_bool() {
+            if a.is_bool() || b.is_bool() {
                 error.help("bool tensors take `and`, `or`, `not` and `where`; convert with where(c, 1.0, 0.0)")
             } else {
                 match join_help(op, ta == "str", tb == "str") {
                     Some(help) => error.help(help),
                     None => error,
                 }
-            })
+            }
         }
     }
 }
@@ -464,7 +489,7 @@ fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
         return bool_compare(op, a, b);
     }
     let (sa, sb) = (Side::of_value(&a), Side::of_value(&b));
-    let dtype = compute_dtype(op, (sa, &a.type_name()), (sb, &b.type_name()))?;
+    let dtype = compute_dtype(op, sa, sb, &|| (a.type_name(), b.type_name()))?;
     match dtype {
         Dtype::I64 => int_tensor_binary(op, a, b),
         Dtype::F64 => typed_binary::<f64>(op, float_side(a, dtype)?, float_side(b, dtype)?),
@@ -482,10 +507,10 @@ fn float_side(v: Value, dtype: Dtype) -> Result<Value, OpError> {
 }
 
 /// An `i64` operand: an int tensor or an `int` scalar.
-fn int_operand(v: Value) -> Option<Operand<i64>> {
+fn int_operand(v: &Value) -> Option<Operand<i64>> {
     match v {
-        Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a)),
-        Value::Int(i) => Some(Operand::Scalar(i)),
+        Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a.clone())),
+        Value::Int(i) => Some(Operand::Scalar(*i)),
         _ => None,
     }
 }
@@ -495,7 +520,7 @@ fn int_operand(v: Value) -> Option<Operand<i64>> {
 /// new tensor: an error leaves the operands as they were.
 fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (da, db) = (dtype_of(&a), dtype_of(&b));
-    let (Some(x), Some(y)) = (int_operand(a.clone()), int_operand(b.clone())) else {
+    let (Some(x), Some(y)) = (int_operand(&a), int_operand(&b)) else {
         return Err(bad_operands(op, &a, &b));
     };
     if op == Arith::Pow {
@@ -647,13 +672,17 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             .at(0, other.type_name()))
         }
     };
-    let (ta, tb) = (a.type_name(), b.type_name());
+    let names = || (a.type_name(), b.type_name());
     let fail = |shapes: (Vec<usize>, Vec<usize>)| {
+        let (ta, tb) = names();
         OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
             .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
     };
-    let dtype = where_dtype((Side::of_value(&a), &ta), (Side::of_value(&b), &tb))?;
-    let mismatch = || OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"));
+    let dtype = where_dtype(Side::of_value(&a), Side::of_value(&b), &names)?;
+    let mismatch = || {
+        let (ta, tb) = names();
+        OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"))
+    };
     match dtype {
         Dtype::F64 => {
             let (x, y) = (elem_operand::<f64>(&a).ok_or_else(mismatch)?, elem_operand::<f64>(&b).ok_or_else(mismatch)?);
@@ -664,26 +693,29 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             pick(&c, x, y).map(f32::wrap).map_err(fail)
         }
         Dtype::I64 | Dtype::Bool => {
-            let (x, y) = (int_operand(a).ok_or_else(mismatch)?, int_operand(b).ok_or_else(mismatch)?);
+            let (x, y) = (int_operand(&a).ok_or_else(mismatch)?, int_operand(&b).ok_or_else(mismatch)?);
             pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))).map_err(fail)
         }
     }
 }
 
 /// The dtype `where` picks in (as arithmetic promotes its two branches), or its error.
-fn where_dtype((a, ta): (Side, &str), (b, tb): (Side, &str)) -> Result<Dtype, OpError> {
-    promote(a, b).map_err(|clash| match clash {
-        Clash::Floats(..) => {
-            OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
-        }
-        Clash::NotNumbers => {
-            let (i, t) = if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool)
-            {
-                (2, tb)
-            } else {
-                (1, ta)
-            };
-            OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+fn where_dtype(a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
+    promote(a, b).map_err(|clash| {
+        let (ta, tb) = names();
+        match clash {
+            Clash::Floats(..) => {
+                OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
+            }
+            Clash::NotNumbers => {
+                let (i, t) =
+                    if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool) {
+                        (2, tb)
+                    } else {
+                        (1, ta)
+                    };
+                OpError::new(Code::TypeMismatch, format!("`where` cannot pick from {t}")).at(i, t.to_string())
+            }
         }
     })
 }
@@ -719,10 +751,27 @@ impl Arith {
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
             Arith::And | Arith::Or => bool_type(self, a, b),
-            _ if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) => {
-                super::tree::tree_type(self, a, b)
+            Arith::Add
+            | Arith::Sub
+            | Arith::Mul
+            | Arith::Div
+            | Arith::FloorDiv
+            | Arith::Rem
+            | Arith::Pow
+            | Arith::Maximum
+            | Arith::Minimum
+            | Arith::Eq
+            | Arith::Ne
+            | Arith::Lt
+            | Arith::Le
+            | Arith::Gt
+            | Arith::Ge => {
+                if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) {
+                    super::tree::tree_type(self, a, b)
+                } else {
+                    binary_type(self, a, b)
+                }
             }
-            _ => binary_type(self, a, b),
         }
     }
 }
@@ -772,7 +821,7 @@ fn int_type(op: Arith, x: Option<i64>, y: Option<i64>) -> Type {
         Arith::Mul => fold(i64::checked_mul),
         Arith::Div => Type::Float(F64),
         Arith::FloorDiv => fold(floor_div),
-        Arith::Rem => fold(|x, y| x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })),
+        Arith::Rem => fold(python_rem),
         Arith::Pow => match y {
             Some(e) if e >= 0 => Type::Int(x.and_then(|x| u32::try_from(e).ok().and_then(|e| x.checked_pow(e)))),
             Some(_) => Type::Float(F64),
@@ -790,7 +839,7 @@ fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
     if matches!(op, Arith::Eq | Arith::Ne) && (dt(a) == Some(Dtype::Bool) || dt(b) == Some(Dtype::Bool)) {
         return bool_type(op, a, b);
     }
-    let dtype = compute_dtype(op, (Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
+    let dtype = compute_dtype(op, Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
     let dims = shape_type_rule(op, a, b)?;
     Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
 }
@@ -821,7 +870,7 @@ fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
                 .at(0, other.to_string()))
         }
     };
-    let dtype = where_dtype((Side::of_type(a), &a.to_string()), (Side::of_type(b), &b.to_string()))?;
+    let dtype = where_dtype(Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
     let fail = || {
         TypeError::new(Code::TypeShape, format!("`where` operands do not broadcast: {cond}, {a}, {b}"))
             .label("these shapes do not broadcast")

@@ -7,10 +7,10 @@ use super::shape::dims_of;
 use super::shape_rules::dims_type;
 use super::{family, random, Ctx, OpError};
 use crate::diag::Code;
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::memory::{check_alloc, try_alloc};
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
-use crate::value::Dtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::IxDyn;
 use rand::Rng;
@@ -18,7 +18,7 @@ use rand_distr::StandardNormal;
 
 family! {
     /// Tensor constructors.
-    Construct {
+    Construct("Constructors") {
         Zeros => Function("zeros", "dims...", "A tensor of zeros.", "zeros(2)  # [0.0, 0.0]"),
         Ones => Function("ones", "dims...", "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
         Full => Function("full", "value, dims...", "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),
@@ -125,7 +125,7 @@ fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
     }
     let span = i128::from(stop) - i128::from(start);
     let count = if (span > 0) == (step > 0) && span != 0 {
-        (span.unsigned_abs() + step.unsigned_abs() as u128 - 1) / step.unsigned_abs() as u128
+        span.unsigned_abs().div_ceil(u128::from(step.unsigned_abs()))
     } else {
         0
     };

@@ -6,6 +6,8 @@
 //! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
 //! kernel or derivative rule does not compile.
 
+pub use crate::diag::OpError;
+
 pub mod admit;
 pub mod arith;
 pub mod broadcast;
@@ -24,7 +26,7 @@ pub mod tree;
 pub mod unary;
 
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Type, TypeCx, TypeError};
 use crate::value::Value;
 
@@ -90,12 +92,15 @@ pub struct Info {
 
 /// Declares a family: the enum, its list of variants, and each variant's row of the table.
 macro_rules! family {
-    ($(#[$doc:meta])* $family:ident { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
+    ($(#[$doc:meta])* $family:ident($title:literal) { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $family { $(#[doc = concat!("`", $name, "`: ", $help)] $variant,)* }
 
         impl $family {
+            /// The family's heading in `docs/builtins.md` and the REPL's `:help`.
+            pub const TITLE: &'static str = $title;
+
             /// Every primitive of the family, in table order.
             pub const ALL: &'static [$family] = &[$($family::$variant,)*];
 
@@ -114,6 +119,22 @@ macro_rules! family {
 pub(crate) use family;
 
 impl Prim {
+    /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Prim::Arith(_) => Arith::TITLE,
+            Prim::Unary(_) => Unary::TITLE,
+            Prim::Reduce(_) => Reduce::TITLE,
+            Prim::Stats(_) => Stats::TITLE,
+            Prim::Shape(_) => ShapeOp::TITLE,
+            Prim::Construct(_) => Construct::TITLE,
+            Prim::Linalg(_) => Linalg::TITLE,
+            Prim::Diff(_) => Diff::TITLE,
+            Prim::Data(_) => Data::TITLE,
+            Prim::Sys(_) => Sys::TITLE,
+        }
+    }
+
     /// Every primitive, family by family.
     pub fn all() -> impl Iterator<Item = Prim> {
         let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
@@ -270,47 +291,6 @@ pub struct Ctx {
     pub site: crate::span::Span,
     /// How values print (the `precision` setting), for `str` and `format`.
     pub print: crate::value::PrintOptions,
-}
-
-/// An error from a primitive, before the evaluator gives it the span of the call or argument.
-#[derive(Clone, Debug)]
-pub struct OpError {
-    /// The error code.
-    pub code: Code,
-    /// The error sentence.
-    pub message: String,
-    /// The argument the error is about (its span is underlined), or the whole call.
-    pub arg: Option<usize>,
-    /// The label under the underlined span (empty for none).
-    pub label: String,
-    /// A help line, if any.
-    pub help: Option<String>,
-}
-
-impl OpError {
-    /// An error about the whole call.
-    pub fn new(code: Code, message: impl Into<String>) -> OpError {
-        OpError { code, message: message.into(), arg: None, label: String::new(), help: None }
-    }
-
-    /// Points the error at argument `arg`, labelled.
-    pub fn at(mut self, arg: usize, label: impl Into<String>) -> OpError {
-        self.arg = Some(arg);
-        self.label = label.into();
-        self
-    }
-
-    /// Labels the call itself.
-    pub fn label(mut self, label: impl Into<String>) -> OpError {
-        self.label = label.into();
-        self
-    }
-
-    /// Adds a help line.
-    pub fn help(mut self, help: impl Into<String>) -> OpError {
-        self.help = Some(help.into());
-        self
-    }
 }
 
 #[cfg(test)]

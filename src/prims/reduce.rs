@@ -4,15 +4,15 @@
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
-use crate::value::Dtype;
 use crate::value::{Arr, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};
 
 family! {
     /// Reductions over all elements or along one axis.
-    Reduce {
+    Reduce("Reductions") {
         Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6"),
         Mean => Function("mean", "x, axis?, keepdims?", "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
         Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5"),
@@ -186,7 +186,16 @@ impl Reduce {
                 }
             }
             Reduce::Sum if axis.is_none() && !keepdims => Ok(Value::Int(a.iter().filter(|&&b| b).count() as i64)),
-            _ => self.int(a.mapv(i64::from).into_shared(), axis, keepdims),
+            Reduce::Sum
+            | Reduce::Mean
+            | Reduce::Max
+            | Reduce::Min
+            | Reduce::Prod
+            | Reduce::ArgMax
+            | Reduce::ArgMin
+            | Reduce::LogSumExp
+            | Reduce::Softmax
+            | Reduce::Norm => self.int(a.mapv(i64::from).into_shared(), axis, keepdims),
         }
     }
 
@@ -217,7 +226,9 @@ impl Reduce {
                 Reduce::Max => lane.iter().copied().max().unwrap_or(0),
                 Reduce::Min => lane.iter().copied().min().unwrap_or(0),
                 Reduce::ArgMax => lane.iter().enumerate().fold(0, |b, (i, &x)| if x > lane[b] { i } else { b }) as i64,
-                _ => lane.iter().enumerate().fold(0, |b, (i, &x)| if x < lane[b] { i } else { b }) as i64,
+                Reduce::ArgMin => lane.iter().enumerate().fold(0, |b, (i, &x)| if x < lane[b] { i } else { b }) as i64,
+                // Sent to the float kernel above.
+                Reduce::Mean | Reduce::LogSumExp | Reduce::Softmax | Reduce::Norm | Reduce::Any | Reduce::All => 0,
             }
         };
         let out = match axis {
@@ -399,7 +410,16 @@ impl Reduce {
         let pair = match self {
             Reduce::Max => "maximum",
             Reduce::Min => "minimum",
-            _ => return self.rule(args),
+            Reduce::Sum
+            | Reduce::Mean
+            | Reduce::Prod
+            | Reduce::ArgMax
+            | Reduce::ArgMin
+            | Reduce::Any
+            | Reduce::All
+            | Reduce::LogSumExp
+            | Reduce::Softmax
+            | Reduce::Norm => return self.rule(args),
         };
         let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
         let x = args.first().unwrap_or(&Type::Absent);
@@ -477,7 +497,15 @@ impl Reduce {
             Reduce::Softmax => Type::Tensor { dtype: elem, dims: dims.clone() },
             Reduce::ArgMax | Reduce::ArgMin if axis.is_none() => Type::Int(None),
             Reduce::ArgMax | Reduce::ArgMin => reduced(Dtype::I64, dims, axis, keepdims),
-            _ => reduced(elem, dims, axis, keepdims),
+            Reduce::Sum
+            | Reduce::Mean
+            | Reduce::Max
+            | Reduce::Min
+            | Reduce::Prod
+            | Reduce::Any
+            | Reduce::All
+            | Reduce::LogSumExp
+            | Reduce::Norm => reduced(elem, dims, axis, keepdims),
         })
     }
 

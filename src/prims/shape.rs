@@ -10,7 +10,7 @@ use super::shape_rules::{
 };
 use super::{family, Ctx, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{known_len, Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView, Axis, IxDyn, Slice, SliceInfo, SliceInfoElem};
@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 family! {
     /// Structural operations and conversions.
-    ShapeOp {
+    ShapeOp("Shapes, indexing and conversions") {
         Shape => Function("shape", "x", "The extent of each axis, as a tuple of ints (also x.shape).", "shape(zeros(2, 3))  # (2, 3)"),
         Size => Function("size", "x", "The number of elements.", "size(zeros(2, 3))  # 6"),
         Reshape => Function("reshape", "x, dims...", "The same elements in a new shape; one dim may be -1.", "reshape(arange(0, 6), 2, -1)  # [[0, 1, 2], [3, 4, 5]]"),
@@ -35,7 +35,7 @@ family! {
         Repr => Internal("repr", "x", "The text of a value as the REPL shows it (a str quoted): the f-string field {x!r}.", ""),
         Len => Function("len", "x", "Characters of a str, entries of a tuple, or rows of a tensor.", "len(\"abc\")  # 3"),
         Literal => Operator("[...]", "items...", "A tensor literal: scalars or equal-shaped rows.", "[[1, 2], [3, 4]]  # [[1, 2], [3, 4]]"),
-        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a view, not a copy.", "[10, 20, 30][-1]  # 30"),
+        Index => Operator("x[...]", "x, indices...", "Indexing and slicing; a large part is a view, a small one (a row, a few elements) a copy; an index tensor or mask picks a copy.", "[10, 20, 30][-1]  # 30"),
         IndexSet => Internal("index_set", "x, value, indices...", "x with the part that indices pick replaced by value.", ""),
         IndexAdd => Internal("index_add", "x, value, indices...", "x with value added to the part that indices pick; repeated indices accumulate.", ""),
         BroadcastTo => Internal("broadcast_to", "x, dims...", "x broadcast to the shape dims.", ""),
@@ -509,12 +509,14 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
         Value::Tensor(t) => {
             let elems = slice_elems(t.shape(), indices)?;
             let whole = t.len();
-            // A small part (a row, a column, a few elements) is copied out, so that the tensor it
-            // came from stays uniquely owned and a later write to it (`B[k] = B[j]`, a row swap)
-            // happens in place instead of copying the whole tensor; a large part stays a view.
+            // A small part (at most a quarter of its source and at most `SMALL_PART` elements: a
+            // row, a column, a few elements) is copied out, so that the tensor it came from stays
+            // uniquely owned and a later write to it (`B[k] = B[j]`, a row swap) happens in place
+            // instead of copying the whole tensor; a larger part (`X[0:1000]`) stays a view.
+            const SMALL_PART: usize = 1 << 14;
             fn part<T: Clone>(a: Arr<T>, elems: &[SliceInfoElem], whole: usize) -> Arr<T> {
                 let view = a.slice_move(info(elems.to_vec()));
-                if view.len().saturating_mul(4) <= whole {
+                if view.len() <= SMALL_PART && view.len().saturating_mul(4) <= whole {
                     view.to_owned().into_shared()
                 } else {
                     view

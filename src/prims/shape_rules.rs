@@ -4,9 +4,9 @@
 
 use super::reduce::normalize_axis;
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::types::{broadcasts_to, known_len, Dim, Type, TypeError};
-use crate::value::Dtype;
 
 /// Reads int dimensions (argument `first` onwards); an unknown int is an unknown dim.
 pub fn dims_type(args: &[Type], first: usize) -> Result<Vec<Dim>, TypeError> {

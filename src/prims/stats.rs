@@ -6,14 +6,14 @@ use super::arith::Elem;
 use super::reduce::{normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};
 
 family! {
     /// Statistics and running sums.
-    Stats {
+    Stats("Statistics") {
         Var => Function("var", "x, axis?, keepdims?, ddof?", "Variance: the mean squared deviation from the mean, divided by n - ddof (default ddof=0, as NumPy).", "var([1, 2, 3, 4])  # 1.25"),
         Std => Function("std", "x, axis?, keepdims?, ddof?", "Standard deviation: sqrt(var(x, ...)).", "std([1, 3], ddof=1)  # 1.4142135623730951"),
         Median => Function("median", "x, axis?, keepdims?", "The middle value (the mean of the two middle ones for an even count); NaN wins.", "median([3, 1, 4, 1])  # 2.0"),

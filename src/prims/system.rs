@@ -4,13 +4,13 @@
 
 use super::family;
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Dim, FnType, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Wrt};
 
 family! {
     /// Differentiation (spec §6).
-    Diff {
+    Diff("Differentiation") {
         Grad => Function("grad", "f, wrt?", "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
         ValueAndGrad => Function("value_and_grad", "f, wrt?", "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
         Jacobian => Function("jacobian", "f", "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
@@ -22,7 +22,7 @@ family! {
 
 family! {
     /// Data files.
-    Data {
+    Data("Data files") {
         Load => Function("load", "path", "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
         Save => Function("save", "path, x", "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
         LoadCsv => Function("loadcsv", "path, header?, delimiter?, categorical?, columns?", "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
@@ -32,7 +32,7 @@ family! {
 
 family! {
     /// Output, plots, assertions, time, arguments, threads.
-    Sys {
+    Sys("Output, assertions, time, arguments and threads") {
         Print => Function("print", "values..., sep?, end?", "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
         Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
         Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
@@ -62,29 +62,7 @@ impl Diff {
         let boxed = Box::new(f.clone());
         match self {
             Diff::Grad | Diff::ValueAndGrad => {
-                let wrt = match args.get(1).unwrap_or(&Type::Absent) {
-                    Type::Absent => Some(Wrt::One(0)),
-                    Type::Int(Some(i)) if *i >= 0 => Some(Wrt::One(*i as usize)),
-                    Type::Int(None) | Type::Any => None,
-                    Type::Tuple(items) if !items.is_empty() && items.iter().all(|t| matches!(t, Type::Int(_))) => {
-                        let known: Option<Vec<usize>> = items
-                            .iter()
-                            .map(|t| match t {
-                                Type::Int(Some(i)) => usize::try_from(*i).ok(),
-                                _ => None,
-                            })
-                            .collect();
-                        known.map(Wrt::Many)
-                    }
-                    other => {
-                        return Err(TypeError::new(
-                            Code::TypeMismatch,
-                            "the argument positions must be an int or a tuple of ints ≥ 0",
-                        )
-                        .at(1, other.to_string())
-                        .help("e.g. grad(f, 1) or grad(f, (0, 1))"))
-                    }
-                };
+                let wrt = wrt_of(args.get(1).unwrap_or(&Type::Absent))?;
                 Ok(Type::Fn(FnType::Grad { f: boxed, wrt, with_value: self == Diff::ValueAndGrad }))
             }
             Diff::Jacobian => Ok(Type::Fn(FnType::Jacobian { f: boxed })),
@@ -468,6 +446,32 @@ impl Sys {
             Sys::Print | Sys::Assert | Sys::Clock | Sys::Args | Sys::NThreads => Ok(()),
         }
     }
+}
+
+/// The argument positions `grad(f, wrt)` differentiates, from the type of `wrt` (an int or a
+/// tuple of ints ≥ 0, 0 when left out): `None` when they are not known before running. The
+/// interpreter reads a value's exact type with it, so both stages accept and refuse the same.
+pub fn wrt_of(t: &Type) -> Result<Option<Wrt>, TypeError> {
+    let position = |t: &Type| match t {
+        Type::Int(Some(i)) => usize::try_from(*i).ok().map(Some),
+        Type::Int(None) => Some(None),
+        _ => None,
+    };
+    let positions: Option<Vec<Option<usize>>> = match t {
+        Type::Absent => return Ok(Some(Wrt::One(0))),
+        Type::Any => return Ok(None),
+        Type::Tuple(items) if !items.is_empty() => items.iter().map(position).collect(),
+        Type::Int(_) => position(t).map(|p| vec![p]),
+        _ => None,
+    };
+    let Some(positions) = positions else {
+        let shown = if let Type::Int(Some(i)) = t { i.to_string() } else { t.to_string() };
+        return Err(TypeError::new(Code::TypeMismatch, "the argument positions must be an int or a tuple of ints ≥ 0")
+            .at(1, shown)
+            .help("e.g. grad(f, 1) or grad(f, (0, 1))"));
+    };
+    let known: Option<Vec<usize>> = positions.into_iter().collect();
+    Ok(known.map(|v| if matches!(t, Type::Tuple(_)) { Wrt::Many(v) } else { Wrt::One(v[0]) }))
 }
 
 /// The help for differentiating at a value that is not a float, given its written type (one text

@@ -3,15 +3,15 @@
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;
-use crate::syntax::ast::FloatDtype;
+use crate::dtype::Dtype;
+use crate::dtype::FloatDtype;
 use crate::types::{Type, TypeError};
-use crate::value::Dtype;
 use crate::value::{Arr, Tensor, Value};
 use num_traits::Float;
 
 family! {
     /// Element-wise functions of one operand.
-    Unary {
+    Unary("Element-wise functions of one argument") {
         Neg => Operator("-x", "x", "Negation.", "-[1, 2]  # [-1, -2]"),
         Not => Operator("not", "x", "Logical not (element-wise on bool tensors).", "not true  # false"),
         Abs => Function("abs", "x", "Absolute value.", "abs([-1, 2])  # [1, 2]"),

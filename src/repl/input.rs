@@ -2,7 +2,6 @@
 //! history file, Tab completion, syntax highlighting and bracket matching.
 
 use super::COMMANDS;
-use crate::eval::interp::INTERRUPTED;
 use crate::prims::Prim;
 use crate::syntax::parse::is_incomplete;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
@@ -17,7 +16,6 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 /// The language's keywords (spec §2), for completion and highlighting.
 pub const KEYWORDS: &[&str] = &[
@@ -56,10 +54,12 @@ pub(super) enum Read {
 
 /// The terminal side: one rustyline editor for the session (it keeps input that arrives ahead
 /// of the prompt, so a pasted multi-line function arrives whole), its history file, and the
-/// names to complete. Rustyline handles SIGINT while its editor exists; [`SigintGuard`] puts an
-/// interrupting handler in place while an entry runs.
+/// names to complete. Rustyline handles SIGINT while its editor exists; [`SigintGuard`] puts the
+/// command line's handler back while an entry runs.
 pub(super) struct Input {
     editor: Editor<ReplHelper, DefaultHistory>,
+    /// SIGINT's action from before the editor existed: the command line's interrupting handler.
+    interrupting: libc::sigaction,
     path: Option<PathBuf>,
     /// Whether saving the history has failed already (it is reported once).
     warned: bool,
@@ -76,13 +76,20 @@ impl Input {
             .completion_type(CompletionType::List)
             .color_mode(if colour { ColorMode::Enabled } else { ColorMode::Disabled })
             .build();
+        let interrupting = sigint_action();
         let mut editor = Editor::with_config(config)?;
         editor.set_helper(Some(ReplHelper::default()));
         let path = history_path();
         if let Some(path) = &path {
             let _ = editor.history_mut().load(path);
         }
-        Ok(Input { editor, path, warned: false })
+        Ok(Input { editor, interrupting, path, warned: false })
+    }
+
+    /// Puts the command line's SIGINT handler in place of rustyline's until the guard is dropped:
+    /// Ctrl-C then interrupts the running entry.
+    pub(super) fn interruptible(&self) -> Option<SigintGuard> {
+        SigintGuard::install(&self.interrupting)
     }
 
     /// Sets the session's variable names, for completion.
@@ -96,8 +103,9 @@ impl Input {
         self.editor.readline(prompt)
     }
 
-    /// Reads lines until the entry is complete: a `:` command is one line; code goes on while
-    /// brackets are open or a line ends in an operator.
+    /// Reads lines until the entry is complete: a `:` command is one line, except that the
+    /// code of `:time CODE` goes on as code does, while brackets are open or a line ends in an
+    /// operator.
     pub(super) fn read_entry(&mut self) -> Read {
         let mut text = String::new();
         let mut prompt = "ts> ";
@@ -108,7 +116,11 @@ impl Input {
                         text.push('\n');
                     }
                     text.push_str(&line);
-                    if text.trim_start().starts_with(':') || !is_incomplete(&text) {
+                    let code = match text.trim_start().strip_prefix(':') {
+                        Some(command) => command.strip_prefix("time").filter(|c| c.starts_with(char::is_whitespace)),
+                        None => Some(text.as_str()),
+                    };
+                    if !code.is_some_and(is_incomplete) {
                         return Read::Entry(text);
                     }
                     prompt = "..> ";
@@ -352,28 +364,23 @@ pub fn matching_bracket(line: &str, pos: usize) -> Option<usize> {
     None
 }
 
-/// Ctrl-C while an entry runs: rustyline's own SIGINT handler (in place while its editor
-/// exists) only wakes a prompt, so while an entry runs this guard installs a handler that sets
-/// [`INTERRUPTED`], which loops and calls check, and puts rustyline's back when dropped.
+/// Ctrl-C while an entry runs. The process has one SIGINT handler, the command line's (`ctrlc`,
+/// set in `main.rs`, which sets [`crate::eval::interp::INTERRUPTED`]), but rustyline's editor
+/// puts its own in place for as long as it exists, and that one only wakes a prompt; so while an
+/// entry runs this guard puts the command line's back ([`Input::interruptible`]), and
+/// rustyline's when dropped.
 pub(super) struct SigintGuard {
     previous: libc::sigaction,
 }
 
-extern "C" fn interrupt(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
 impl SigintGuard {
-    /// Installs the interrupting handler (no guard if the system refuses).
-    pub(super) fn install() -> Option<SigintGuard> {
-        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic, which is
-        // async-signal-safe; the previous action is kept and restored in `drop`.
+    /// Makes `action` SIGINT's until the guard is dropped (no guard if the system refuses).
+    fn install(action: &libc::sigaction) -> Option<SigintGuard> {
+        // SAFETY: `action` was read by sigaction, so it is valid; the previous action is kept
+        // and restored in `drop`.
         unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = interrupt as extern "C" fn(libc::c_int) as usize;
-            libc::sigemptyset(&mut action.sa_mask);
             let mut previous: libc::sigaction = std::mem::zeroed();
-            (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(SigintGuard { previous })
+            (libc::sigaction(libc::SIGINT, action, &mut previous) == 0).then_some(SigintGuard { previous })
         }
     }
 }
@@ -384,6 +391,16 @@ impl Drop for SigintGuard {
         unsafe {
             libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
         }
+    }
+}
+
+/// The SIGINT action in place now (before the editor exists: the command line's handler).
+fn sigint_action() -> libc::sigaction {
+    // SAFETY: a zeroed sigaction is valid; sigaction with no new action only reads the current one.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut action);
+        action
     }
 }
 

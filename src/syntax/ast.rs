@@ -125,14 +125,7 @@ pub enum ThreadCount {
     Count(Expr),
 }
 
-/// Float element types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FloatDtype {
-    /// 32-bit float (`f32`).
-    F32,
-    /// 64-bit float (`f64`).
-    F64,
-}
+pub use crate::dtype::FloatDtype;
 
 /// The left side of a `let`.
 #[derive(Clone, Debug)]
@@ -439,6 +432,16 @@ pub enum ElemType {
     I64,
     /// `bool`.
     Bool,
+}
+
+impl From<ElemType> for crate::dtype::Dtype {
+    fn from(e: ElemType) -> crate::dtype::Dtype {
+        match e {
+            ElemType::Float(d) => crate::dtype::Dtype::from(d),
+            ElemType::I64 => crate::dtype::Dtype::I64,
+            ElemType::Bool => crate::dtype::Dtype::Bool,
+        }
+    }
 }
 
 /// The numbers of a [`ExprKind::Numbers`] literal, row-major, read from their text at both

@@ -19,7 +19,7 @@ pub fn read_source(input: impl Read, name: &str) -> Result<String, Diag> {
         .read_to_end(&mut bytes)
         .map_err(|e| Diag::unplaced(Code::Io, format!("cannot read {name}: {e}")))?;
     if bytes.len() as u64 > limit {
-        let message = format!("the script {name} is larger than 64 MiB");
+        let message = format!("{name} is larger than 64 MiB");
         return Err(Diag::unplaced(Code::ParseTooLarge, message).with_help("split it into several files"));
     }
     String::from_utf8(bytes).map_err(|e| {

@@ -45,18 +45,23 @@ impl Interp {
     }
 
     /// `NAME = v` or `NAME op= v`. The old value is moved out of its slot, so that a uniquely
-    /// owned tensor is updated in place; on error it is put back unchanged.
+    /// owned tensor is updated in place; on error it is put back unchanged. A new value is
+    /// checked against `guard` (the variable's type, where the checker could not prove it kept)
+    /// before it is stored, so a value of the wrong type never replaces the old one.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn assign(
         &mut self,
         slot: Slot,
         name: &str,
         op: Option<Arith>,
         value: &Ir,
+        guard: &Guard,
         frame: &Rc<Frame>,
         span: Span,
     ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
+            check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
             let old = self.take(slot, name, frame, span)?;
             if self.watched(&v) {
                 self.watch(&old, &v, name, span)?;
@@ -74,18 +79,19 @@ impl Interp {
             }
             let product = apply(Prim::Arith(Arith::Mul), vec![s, g], &mut self.ctx)
                 .map_err(|e| op_diag(e, value.span, &[args[0].span, args[1].span]).into());
-            return self.finish_compound(slot, name, op, old, product, frame, span, value.span);
+            return self.finish_compound((slot, name, guard), op, old, product, frame, span, value.span);
         }
         let v = self.eval(value, frame);
         let old = self.take(slot, name, frame, span)?;
-        self.finish_compound(slot, name, op, old, v, frame, span, value.span)
+        self.finish_compound((slot, name, guard), op, old, v, frame, span, value.span)
     }
 
+    /// `old op v` stored into the variable `(slot, name, guard)`; `v` is the evaluated right
+    /// side, or its error (then `old` is put back).
     #[allow(clippy::too_many_arguments)]
     fn finish_compound(
         &mut self,
-        slot: Slot,
-        name: &str,
+        (slot, name, guard): (Slot, &str, &Guard),
         op: Arith,
         old: Value,
         v: Result<Value, Unwind>,
@@ -102,34 +108,45 @@ impl Interp {
         };
         self.ctx.site = span;
         let fail = |e| op_diag(e, span, &[span, value_span]).into();
-        // Validate, then consume: a tensor is handed to the kernel only after the type rule has
-        // accepted the operands (a tensor operation then cannot fail), so a uniquely owned
-        // tensor is updated in place instead of being kept aside in case of error.
-        let operands = vec![old, v];
-        let keep = match operands[0].primal() {
-            Value::Tensor(_) => {
-                if let Err(e) = crate::prims::admit::rule(Prim::Arith(op), &operands, self.ctx.dtype) {
-                    let old = operands.into_iter().next().expect("two operands");
-                    self.store(slot, old, frame);
-                    return Err(fail(e));
-                }
-                None
+        // Validate, then consume. Where the update cannot fail once it starts (the rule accepts
+        // the operands and the kernel writes into the old value's own buffers), the old value is
+        // handed over and a uniquely owned tensor, or every tensor of a parameter tree, is
+        // updated in place. Otherwise the old value is kept (a reference count, not a copy of
+        // its elements) and put back if the operation fails, so a failed statement leaves the
+        // variable as it was. An update in place keeps the old value's type, so its guard holds.
+        let dtype = self.ctx.dtype;
+        let (old, v) = if matches!(old.primal(), Value::Tensor(_) | Value::Tuple(_)) {
+            if updates_in_place(op, &old, &v, dtype) {
+                let result = update(op, old, &v, &mut self.ctx).map_err(fail)?;
+                self.store(slot, result, frame);
+                return Ok(());
             }
-            _ => Some(operands[0].clone()),
+            let operands = [old, v];
+            let checked = crate::prims::admit::rule(Prim::Arith(op), &operands, dtype);
+            let [old, v] = operands;
+            if let Err(e) = checked {
+                self.store(slot, old, frame);
+                return Err(fail(e));
+            }
+            (old, v)
+        } else {
+            (old, v)
         };
-        match apply(Prim::Arith(op), operands, &mut self.ctx) {
+        let result = apply(Prim::Arith(op), vec![old.clone(), v], &mut self.ctx).map_err(fail).and_then(|result| {
+            check_guard(guard, &result, value_span, None, &format!("`{name}`'s type"))?;
+            Ok(result)
+        });
+        match result {
             Ok(result) => {
-                if let Some(old) = keep.as_ref().filter(|_| self.watched(&result)) {
-                    self.watch(old, &result, name, span)?;
+                if self.watched(&result) {
+                    self.watch(&old, &result, name, span)?;
                 }
                 self.store(slot, result, frame);
                 Ok(())
             }
             Err(e) => {
-                if let Some(old) = keep {
-                    self.store(slot, old, frame);
-                }
-                Err(fail(e))
+                self.store(slot, old, frame);
+                Err(e)
             }
         }
     }
@@ -161,6 +178,43 @@ impl Interp {
             },
         }
     }
+}
+
+/// Whether `old op v` can be written into `old`'s own buffers with nothing able to fail: a
+/// tensor update that [`crate::prims::admit::cannot_fail`] accepts, or, for a parameter tree that
+/// nothing else holds, such an update of every item (against the matching item of a tree `v`,
+/// or against a scalar `v`).
+fn updates_in_place(op: Arith, old: &Value, v: &Value, dtype: FloatDtype) -> bool {
+    let sole = |items: &Rc<[Value]>| !items.is_empty() && Rc::strong_count(items) == 1 && Rc::weak_count(items) == 0;
+    match (old, v) {
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            sole(x) && x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| updates_in_place(op, p, q, dtype))
+        }
+        (Value::Tuple(x), Value::Int(_) | Value::F64(_) | Value::F32(_)) => {
+            sole(x) && x.iter().all(|p| updates_in_place(op, p, v, dtype))
+        }
+        (Value::Tensor(_), _) => crate::prims::admit::cannot_fail(op, old, v, dtype),
+        _ => false,
+    }
+}
+
+/// `old op v`, item by item for a parameter tree, each item's result written into the item's
+/// own buffer (its slot in the tree is emptied while the item is updated). Called where
+/// [`updates_in_place`] has found that no item can fail.
+fn update(op: Arith, old: Value, v: &Value, ctx: &mut crate::prims::Ctx) -> Result<Value, OpError> {
+    let Value::Tuple(mut items) = old else { return apply(Prim::Arith(op), vec![old, v.clone()], ctx) };
+    let Some(slots) = Rc::get_mut(&mut items) else {
+        return apply(Prim::Arith(op), vec![Value::Tuple(items), v.clone()], ctx);
+    };
+    for (i, item) in slots.iter_mut().enumerate() {
+        let other = match v {
+            Value::Tuple(others) => &others[i],
+            scalar => scalar,
+        };
+        let taken = std::mem::replace(item, Value::Absent);
+        *item = update(op, taken, other, ctx)?;
+    }
+    Ok(Value::Tuple(items))
 }
 
 /// `old += sign * s * g` in one pass over `old`'s memory, when `old` is a uniquely owned tensor,

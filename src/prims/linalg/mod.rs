@@ -42,7 +42,7 @@ macro_rules! lapack {
 
 family! {
     /// Linear algebra.
-    Linalg {
+    Linalg("Linear algebra") {
         MatMul => Operator("@", "a, b", "Matrix product (NumPy's matmul for ranks 1 and 2) on BLAS.", "[[1, 2], [3, 4]] @ [1, 1]  # [3.0, 7.0]"),
         Dot => Function("dot", "a, b", "Inner product of two vectors.", "dot([1, 2], [3, 4])  # 11.0"),
         Outer => Function("outer", "a, b", "Outer product of two vectors.", "outer([1, 2], [1, 10])  # [[1.0, 10.0], [2.0, 20.0]]"),
@@ -122,7 +122,11 @@ fn operands_error(name: &str, a: &Value, b: &Value) -> OpError {
         Code::TypeMismatch,
         format!("`{name}` takes two float tensors of one dtype, not {} and {}", a.type_name(), b.type_name()),
     )
-    .label(format!("{} {name} {}", a.type_name(), b.type_name()))
+    .label(if name == "@" {
+        format!("{} @ {}", a.type_name(), b.type_name())
+    } else {
+        format!("{} and {}", a.type_name(), b.type_name())
+    })
 }
 
 /// NumPy's `matmul` for ranks 1 and 2.
@@ -138,7 +142,7 @@ pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
                     && y.dtype() != crate::value::Dtype::Bool
                 {
                     e.code = Code::TypeDtype;
-                    e = e.help(format!("convert one side with {}(...)", x.dtype().name()));
+                    e = e.help(format!("convert one side with {}(...) or {}(...)", x.dtype().name(), y.dtype().name()));
                 }
             }
             Err(e)
@@ -148,13 +152,12 @@ pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
 
 fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result<Value, OpError> {
     let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
-    let dtype = T::wrap(Arr::zeros(ndarray::IxDyn(&[1]))).type_name();
-    let dtype = &dtype[..3];
+    let dtype = T::DTYPE;
     if sa.len() > 2 || sb.len() > 2 {
         return Err(OpError::new(Code::TypeShape, "`@` takes tensors of rank 1 or 2").label(format!(
             "{} @ {}",
-            shape_type_of(dtype, &sa),
-            shape_type_of(dtype, &sb)
+            shape_type(dtype, &sa),
+            shape_type(dtype, &sb)
         )));
     }
     let inner_a = *sa.last().unwrap_or(&0);
@@ -164,13 +167,13 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
             Code::RuntimeShape,
             format!(
                 "`@` needs matching inner dimensions, but {} has {} columns and {} has {} rows",
-                shape_type_of(dtype, &sa),
+                shape_type(dtype, &sa),
                 inner_a,
-                shape_type_of(dtype, &sb),
+                shape_type(dtype, &sb),
                 inner_b
             ),
         )
-        .label(format!("{} @ {}", shape_type_of(dtype, &sa), shape_type_of(dtype, &sb)));
+        .label(format!("{} @ {}", shape_type(dtype, &sa), shape_type(dtype, &sb)));
         if sb.len() == 2 && inner_a == sb[1] {
             e = e.help("did you mean {0} @ {1}.T?");
         } else if sa.len() == 2 && sa[0] == inner_b {
@@ -190,11 +193,6 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
         (1, 2) => T::wrap(matrix(&b)?.t().dot(&vector(&a)?).into_dyn().into_shared()),
         _ => scalar_value(vector(&a)?.dot(&vector(&b)?)),
     })
-}
-
-fn shape_type_of(dtype: &str, shape: &[usize]) -> String {
-    let d = if dtype == "f32" { crate::value::Dtype::F32 } else { crate::value::Dtype::F64 };
-    shape_type(d, shape)
 }
 
 fn outer(a: Value, b: Value) -> Result<Value, OpError> {
@@ -249,12 +247,12 @@ fn pair_error(name: &str, a: &Value, b: &Value) -> OpError {
         _ => None,
     };
     match (dtype(a), dtype(b)) {
-        (Some(x), Some(_)) => OpError::new(
+        (Some(x), Some(y)) => OpError::new(
             Code::TypeDtype,
             format!("`{name}` takes two tensors of one dtype, not {} and {}", a.type_name(), b.type_name()),
         )
         .label(format!("{} and {}", a.type_name(), b.type_name()))
-        .help(format!("convert one side with {x}(...)")),
+        .help(format!("convert one side with {x}(...) or {y}(...)")),
         (None, _) => not_float(name, a, 0),
         (_, None) => not_float(name, b, 1),
     }
@@ -265,8 +263,8 @@ impl Linalg {
     /// dimensions (with a transpose as help when it would fit); square matrices where the kernel
     /// needs them; the thin SVD and reduced QR shapes.
     pub fn type_rule(self, args: &[crate::types::Type]) -> Result<crate::types::Type, crate::types::TypeError> {
+        use crate::dtype::Dtype;
         use crate::types::{Dim, Type, TypeError};
-        use crate::value::Dtype;
         let to = floats_for(args.iter().filter_map(|t| match t {
             Type::Tensor { dtype, .. } => Some(*dtype),
             _ => None,
@@ -296,7 +294,7 @@ impl Linalg {
                         Code::TypeDtype,
                         format!("`{name}` takes two tensors of one dtype, not {a} and {b}"),
                     )
-                    .label(format!("{a} {name} {b}"))
+                    .label(if name == "@" { format!("{a} @ {b}") } else { format!("{a} and {b}") })
                     .help(format!("convert one side with {}(...) or {}(...)", x.name(), y.name())))
                 }
                 _ => Ok((float(a, 0)?.0, float(a, 0)?.1, float(b, 1)?.1)),
