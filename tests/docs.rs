@@ -185,22 +185,6 @@ fn every_example_command_in_the_docs_names_a_script_and_shows_its_output() {
     assert!(failures.is_empty(), "{} commands failed:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// The family a primitive belongs to, with its heading in `docs/builtins.md`.
-fn family(p: Prim) -> &'static str {
-    match p {
-        Prim::Arith(_) => "Element-wise operators and functions",
-        Prim::Unary(_) => "Element-wise functions of one argument",
-        Prim::Reduce(_) => "Reductions",
-        Prim::Stats(_) => "Statistics",
-        Prim::Shape(_) => "Shapes, indexing and conversions",
-        Prim::Construct(_) => "Constructors",
-        Prim::Linalg(_) => "Linear algebra",
-        Prim::Diff(_) => "Differentiation",
-        Prim::Data(_) => "Data files",
-        Prim::Sys(_) => "Output, assertions, time, arguments and threads",
-    }
-}
-
 /// What `docs/builtins.md` must say, generated from the table.
 fn builtins_markdown() -> String {
     let mut md = String::from(
@@ -216,8 +200,8 @@ fn builtins_markdown() -> String {
         if info.kind == Kind::Internal {
             continue;
         }
-        if family(p) != current {
-            current = family(p);
+        if p.title() != current {
+            current = p.title();
             md.push_str(&format!("\n## {current}\n\n"));
         }
         let signature = match info.kind {

@@ -30,8 +30,7 @@ fn listed() -> BTreeMap<String, Option<String>> {
     let mut scripts = BTreeMap::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
-        let Some(script) = cells.first().and_then(|c| c.strip_prefix('`')).and_then(|c| c.strip_suffix(".tsc`"))
-        else {
+        let Some(script) = cells.first().and_then(|c| c.strip_prefix('`')).and_then(|c| c.strip_suffix(".tsc`")) else {
             continue;
         };
         let picture = cells.last().and_then(|c| c.strip_prefix('`')).and_then(|c| c.strip_suffix('`'));

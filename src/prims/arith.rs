@@ -43,29 +43,16 @@ impl Arith {
         let mut args = args.into_iter();
         let a = args.next().unwrap_or(Value::Absent);
         let b = args.next().unwrap_or(Value::Absent);
-        match self {
-            Arith::Where => where_(a, b, args.next().unwrap_or(Value::Absent)),
-            Arith::Clip => {
+        match self.kind() {
+            ArithKind::Select if self == Arith::Where => where_(a, b, args.next().unwrap_or(Value::Absent)),
+            // clip(x, lo, hi) is minimum(maximum(x, lo), hi).
+            ArithKind::Select => {
                 let hi = args.next().unwrap_or(Value::Absent);
                 let lower = Arith::Maximum.eval(vec![a, b])?;
                 Arith::Minimum.eval(vec![lower, hi]).map_err(|e| OpError { arg: e.arg.map(|_| 2), ..e })
             }
-            Arith::And | Arith::Or => logical(self, a, b),
-            Arith::Add
-            | Arith::Sub
-            | Arith::Mul
-            | Arith::Div
-            | Arith::FloorDiv
-            | Arith::Rem
-            | Arith::Pow
-            | Arith::Maximum
-            | Arith::Minimum
-            | Arith::Eq
-            | Arith::Ne
-            | Arith::Lt
-            | Arith::Le
-            | Arith::Gt
-            | Arith::Ge => binary(self, a, b),
+            ArithKind::Logic => logical(self, a, b),
+            ArithKind::Arithmetic | ArithKind::Comparison => binary(self, a, b),
         }
     }
 
@@ -743,35 +730,18 @@ impl Arith {
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
         let a = args.first().unwrap_or(&Type::Absent);
         let b = args.get(1).unwrap_or(&Type::Absent);
-        match self {
-            Arith::Where => where_type(a, b, args.get(2).unwrap_or(&Type::Absent)),
-            Arith::Clip => {
+        match self.kind() {
+            ArithKind::Select if self == Arith::Where => where_type(a, b, args.get(2).unwrap_or(&Type::Absent)),
+            ArithKind::Select => {
                 let lower = Arith::Maximum.type_rule(&[a.clone(), b.clone()])?;
                 let hi = args.get(2).unwrap_or(&Type::Absent);
                 Arith::Minimum.type_rule(&[lower, hi.clone()]).map_err(|e| TypeError { arg: e.arg.map(|_| 2), ..e })
             }
-            Arith::And | Arith::Or => bool_type(self, a, b),
-            Arith::Add
-            | Arith::Sub
-            | Arith::Mul
-            | Arith::Div
-            | Arith::FloorDiv
-            | Arith::Rem
-            | Arith::Pow
-            | Arith::Maximum
-            | Arith::Minimum
-            | Arith::Eq
-            | Arith::Ne
-            | Arith::Lt
-            | Arith::Le
-            | Arith::Gt
-            | Arith::Ge => {
-                if self.is_arithmetic() && (super::tree::is_tree(a) || super::tree::is_tree(b)) {
-                    super::tree::tree_type(self, a, b)
-                } else {
-                    binary_type(self, a, b)
-                }
+            ArithKind::Logic => bool_type(self, a, b),
+            ArithKind::Arithmetic if super::tree::is_tree(a) || super::tree::is_tree(b) => {
+                super::tree::tree_type(self, a, b)
             }
+            ArithKind::Arithmetic | ArithKind::Comparison => binary_type(self, a, b),
         }
     }
 }
