@@ -61,17 +61,7 @@ family! {
 impl Linalg {
     /// Runs the operation on plain values.
     pub fn eval(self, args: Vec<Value>) -> Result<Value, OpError> {
-        let to = floats_for(args.iter().filter_map(|v| match v.primal() {
-            Value::Tensor(t) => Some(t.dtype()),
-            _ => None,
-        }));
-        let args: Vec<Value> = args
-            .into_iter()
-            .map(|v| match v {
-                Value::Tensor(Tensor::I64(_)) => super::shape::convert(v, to),
-                other => Ok(other),
-            })
-            .collect::<Result<_, _>>()?;
+        let args = if args.iter().any(|v| matches!(v, Value::Tensor(Tensor::I64(_)))) { floats(args)? } else { args };
         let mut it = args.into_iter();
         let a = it.next().unwrap_or(Value::Absent);
         let b = it.next().unwrap_or(Value::Absent);
@@ -108,6 +98,20 @@ impl Linalg {
 fn floats_for(dtypes: impl Iterator<Item = crate::value::Dtype>) -> crate::value::Dtype {
     let mut dtypes = dtypes;
     dtypes.find(|d| d.is_float()).unwrap_or(crate::value::Dtype::F64)
+}
+
+/// The operands with each int tensor converted to [`floats_for`] theirs.
+fn floats(args: Vec<Value>) -> Result<Vec<Value>, OpError> {
+    let to = floats_for(args.iter().filter_map(|v| match v {
+        Value::Tensor(t) => Some(t.dtype()),
+        _ => None,
+    }));
+    args.into_iter()
+        .map(|v| match v {
+            Value::Tensor(Tensor::I64(_)) => super::shape::convert(v, to),
+            other => Ok(other),
+        })
+        .collect()
 }
 
 fn rank(v: &Value) -> usize {
