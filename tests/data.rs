@@ -261,13 +261,14 @@ np.save('scalar.npy', np.float64(0.1))",
         "print(load(\"{0}/f8.npy\"))\nprint(load(\"{0}/f4.npy\"))\nprint(load(\"{0}/b1.npy\"))\nprint(load(\"{0}/fortran.npy\")[1, 2])
 print(load(\"{0}/big.npy\") == load(\"{0}/f8.npy\"))\nprint(load(\"{0}/ints.npy\"), load(\"{0}/scalar.npy\"))
 let A = load(\"{0}/f8.npy\")
-save(\"{0}/t_f8.npy\", A / 3.0)\nsave(\"{0}/t_f4.npy\", f32(A) / 3.0)\nsave(\"{0}/t_b1.npy\", A > 1)\nsave(\"{0}/t_t.npy\", (A / 3.0).T)",
+save(\"{0}/t_f8.npy\", A / 3.0)\nsave(\"{0}/t_f4.npy\", f32(A) / 3.0)\nsave(\"{0}/t_b1.npy\", A > 1)\nsave(\"{0}/t_t.npy\", (A / 3.0).T)
+save(\"{0}/t_i8.npy\", load(\"{0}/ints.npy\") * -3)",
         d.display()
     );
     assert_eq!(
         ok(&src),
         "[[0.1, -2.5, 1e-300], [3.0, 4.0, 5e-324]]\n[[0.1, -2.5, 0.0], [3.0, 4.0, 0.0]]\n[[false, false, false], [true, true, false]]\n\
-         [20.0, 21.0, 22.0, 23.0]\n[[true, true, true], [true, true, true]]\n[0.0, 1.0, 2.0, 3.0] 0.1\n"
+         [20.0, 21.0, 22.0, 23.0]\n[[true, true, true], [true, true, true]]\n[0, 1, 2, 3] 0.1\n"
     );
     let check = python(
         &py,
@@ -276,9 +277,10 @@ save(\"{0}/t_f8.npy\", A / 3.0)\nsave(\"{0}/t_f4.npy\", f32(A) / 3.0)\nsave(\"{0
 a = np.load('f8.npy')
 same = lambda x, y: x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
 print(same(np.load('t_f8.npy'), a / 3.0), same(np.load('t_f4.npy'), a.astype(np.float32) / np.float32(3.0)),
-      same(np.load('t_b1.npy'), a > 1), same(np.load('t_t.npy'), np.ascontiguousarray((a / 3.0).T)))
+      same(np.load('t_b1.npy'), a > 1), same(np.load('t_t.npy'), np.ascontiguousarray((a / 3.0).T)),
+      same(np.load('t_i8.npy'), np.arange(4) * -3))
 np.save('np_t.npy', a / 3.0)
 print(open('np_t.npy', 'rb').read() == open('t_f8.npy', 'rb').read())",
     );
-    assert_eq!(check, "True True True True\nTrue\n");
+    assert_eq!(check, "True True True True True\nTrue\n");
 }
