@@ -14,8 +14,11 @@
 //! Run with `cargo bench --bench inplace`; `TSCRIPT_BENCH_ROUNDS` sets the number of rounds
 //! (default 5).
 
+mod stats;
+
 use ndarray::{Array1, Array2, Zip};
 use rand::{Rng, SeedableRng};
+use stats::{median, ratio};
 use std::time::Instant;
 use tscript::blas::ThreadPolicy;
 use tscript::{Output, Session};
@@ -30,21 +33,6 @@ const ROWS: usize = 14_000;
 const COLS: usize = 64;
 /// Row swaps per round, on either matrix.
 const SWAPS: usize = 1_400;
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-/// The median over rounds of `a[i] / b[i]`.
-fn ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
-}
 
 /// Runs `setup` then `timed` (a script that prints the seconds it measured with `clock()`) in a
 /// fresh one-thread session; returns those seconds.

@@ -38,6 +38,9 @@ use std::time::Instant;
 use tscript::blas::kernel::{self, CpuFeatures, KernelRequest, OpenBlas, RequestSource};
 
 mod small;
+mod stats;
+
+use stats::{median, ratio};
 
 /// The crate root.
 fn root() -> &'static Path {
@@ -154,22 +157,6 @@ fn bare_blas_process(threads: usize) {
     }
     println!("{}", start.elapsed().as_secs_f64());
     println!("{}", g[[0, 0]] + y[[0, 0]]);
-}
-
-/// The median of some numbers (NaN for none).
-fn median(values: &[f64]) -> f64 {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-/// The median over rounds of `a[i] / b[i]`.
-fn ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
 }
 
 /// One measurement per contender per round: loop seconds, whole seconds, peak MB (NaN if missing).
