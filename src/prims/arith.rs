@@ -110,8 +110,15 @@ fn bad_operands(op: Arith, a: &Value, b: &Value) -> OpError {
 
 /// The help for `+` between a str and something else: an f-string or `str(...)` joins them.
 fn join_help(op: Arith, a_is_str: bool, b_is_str: bool) -> Option<&'static str> {
-    (op == Arith::Add && a_is_str != b_is_str)
-        .then_some("`+` joins two strs; write an f-string, f\"step {i}\", or convert with str(...): \"step \" + str(i)")
+    match (op, a_is_str, b_is_str) {
+        (Arith::Add, true, false) => {
+            Some("`+` joins two strs: convert the other side, {0} + str({1}), or write an f-string")
+        }
+        (Arith::Add, false, true) => {
+            Some("`+` joins two strs: convert the other side, str({0}) + {1}, or write an f-string")
+        }
+        _ => None,
+    }
 }
 
 fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
