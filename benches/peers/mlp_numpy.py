@@ -1,7 +1,7 @@
 # The micrograd-style network of benches/mlp.tsc (2 -> 16 -> 16 -> 1, tanh, mean squared error
 # on 100 points) in NumPy, its gradients written by hand, updated in place. After one untimed
 # step, prints the seconds of 1,000 steps, the step count, then the final loss.
-import time
+from timing import time_steps
 import numpy as np
 
 rng = np.random.default_rng(0)
@@ -28,11 +28,6 @@ def step():
     b1 -= lr * dh1.sum(axis=0)
 
 
-step()
-t0 = time.perf_counter()
-for i in range(steps):
-    step()
-print(time.perf_counter() - t0)
-print(steps)
+time_steps(step, steps)
 out = np.tanh(np.tanh(X @ W1 + b1) @ W2 + b2) @ w3 + b3
 print(np.mean((out - y) ** 2))

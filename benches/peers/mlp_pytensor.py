@@ -2,7 +2,7 @@
 # and the whole step (forward, backward, update) compiled into one function, as
 # ../../../shared/peers/small_pytensor.py does for the teaching loop. After one untimed step,
 # prints the seconds of 1,000 steps, the step count, then the final loss.
-import time
+from timing import time_steps
 import numpy as np
 import pytensor
 import pytensor.tensor as T
@@ -24,10 +24,5 @@ cost = T.mean((out - y) ** 2)
 grads = pytensor.grad(cost, params)
 lr, steps = 0.05, 1000
 step = pytensor.function([], cost, updates=[(p, p - lr * g) for p, g in zip(params, grads)])
-step()
-t0 = time.perf_counter()
-for i in range(steps):
-    step()
-print(time.perf_counter() - t0)
-print(steps)
+time_steps(step, steps)
 print(pytensor.function([], cost)())

@@ -1,7 +1,7 @@
 # The softmax regression of benches/softmax.tsc (iris, 150 x 4, standardised, cross-entropy) in
 # NumPy, the gradient written by hand. Run from the repository root. After one untimed step,
 # prints the seconds of 2,000 steps, the step count, then the final loss.
-import time
+from timing import time_steps
 import numpy as np
 
 path = "examples/data/iris.csv"
@@ -22,12 +22,7 @@ def step():
     b[...] -= lr * G.sum(axis=0)
 
 
-step()
-t0 = time.perf_counter()
-for i in range(steps):
-    step()
-print(time.perf_counter() - t0)
-print(steps)
+time_steps(step, steps)
 Z = X @ W + b
 m = Z.max(axis=1)
 print(np.mean(m + np.log(np.exp(Z - m[:, None]).sum(axis=1)) - (Z * Y).sum(axis=1)))

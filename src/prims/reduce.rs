@@ -151,10 +151,7 @@ impl Reduce {
                 }
             }
             Some(k) => {
-                let mut out = a.map_axis(Axis(k), kernel);
-                if keepdims {
-                    out.insert_axis_inplace(Axis(k));
-                }
+                let out = along(&a, k, keepdims, kernel);
                 let out = if index_result { cast_index(out) } else { T::wrap(out.into_shared()) };
                 Ok(scalar_if_rank0(out))
             }
@@ -177,10 +174,7 @@ impl Reduce {
                         })
                     }
                     Some(k) => {
-                        let mut out = a.map_axis(Axis(k), kernel);
-                        if keepdims {
-                            out.insert_axis_inplace(Axis(k));
-                        }
+                        let out = along(&a, k, keepdims, kernel);
                         Ok(scalar_if_rank0(Value::Tensor(Tensor::Bool(out.into_shared()))))
                     }
                 }
@@ -242,10 +236,7 @@ impl Reduce {
                 }
             }
             Some(k) => {
-                let mut out = a.map_axis(Axis(k), kernel);
-                if keepdims {
-                    out.insert_axis_inplace(Axis(k));
-                }
+                let out = along(&a, k, keepdims, kernel);
                 scalar_if_rank0(Value::Tensor(Tensor::I64(out.into_shared())))
             }
         };
@@ -393,6 +384,16 @@ pub fn scalar_if_rank0(v: Value) -> Value {
         Value::Tensor(Tensor::Bool(a)) if a.ndim() == 0 => Value::Bool(a[IxDyn(&[])]),
         other => other,
     }
+}
+
+/// `kernel` applied to every lane of `a` along axis `k`, that axis kept (with length 1) when
+/// `keepdims`: the one shape of every reduction along an axis.
+pub fn along<T, U>(a: &Arr<T>, k: usize, keepdims: bool, kernel: impl FnMut(ArrayView1<T>) -> U) -> ndarray::ArrayD<U> {
+    let mut out = a.map_axis(Axis(k), kernel);
+    if keepdims {
+        out.insert_axis_inplace(Axis(k));
+    }
+    out
 }
 
 /// `k` as an axis of a rank-`rank` tensor (negative counts from the end).

@@ -3,7 +3,7 @@
 //! the running `cumsum` and `cumprod` (over the flattened tensor without `axis`, as NumPy).
 
 use super::arith::Elem;
-use super::reduce::{normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
+use super::reduce::{along, normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
 use super::{family, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
@@ -150,10 +150,7 @@ impl Stats {
                 }
             }
             Some(k) => {
-                let mut out = a.map_axis(Axis(k), kernel);
-                if keepdims {
-                    out.insert_axis_inplace(Axis(k));
-                }
+                let out = along(&a, k, keepdims, kernel);
                 scalar_if_rank0(T::wrap(out.into_shared()))
             }
         })
