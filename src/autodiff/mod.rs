@@ -10,6 +10,7 @@
 pub mod rules;
 
 use crate::diag::{Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Tensor, Value};
@@ -40,31 +41,68 @@ pub struct Tape {
     /// ...kept within this share of the memory left when the tape began, so that an endless
     /// loop under `grad` ends in a diagnostic.
     limit: usize,
+    /// Whether this tape records a call for the compiler (`crate::compile`) rather than for a
+    /// `grad`: it then records every operation on its values, not only those that carry
+    /// gradients.
+    compiles: bool,
+    /// Set when a compiling tape saw an operation whose result it cannot replay (an int or
+    /// bool computed from the values it records, which the interpreter may branch on).
+    spoiled: Cell<bool>,
 }
 
 /// One recorded operation: the primitive (none for a leaf), its operands (as primals at this
 /// tape's level), the tape nodes they came from, its result, and the span of the operation in
 /// the script (so that a derivative error can point at it).
 #[derive(Debug)]
-struct Node {
-    prim: Option<Prim>,
-    inputs: Vec<Value>,
-    parents: Vec<Option<usize>>,
-    output: Value,
+pub(crate) struct Node {
+    pub(crate) prim: Option<Prim>,
+    pub(crate) inputs: Vec<Value>,
+    pub(crate) parents: Vec<Option<usize>>,
+    pub(crate) output: Value,
     site: Span,
+    /// The default float dtype where the operation ran (what `Ctx::dtype` was).
+    pub(crate) dtype: FloatDtype,
 }
 
 impl Tape {
     /// A new, active tape at `level`.
     pub fn new(level: u32) -> Rc<Tape> {
+        Tape::with_purpose(level, false)
+    }
+
+    /// A new, active tape at `level` that records a call for the compiler: every operation on
+    /// its values, whatever the result's type.
+    pub fn compiling(level: u32) -> Rc<Tape> {
+        Tape::with_purpose(level, true)
+    }
+
+    fn with_purpose(level: u32, compiles: bool) -> Rc<Tape> {
         let limit = crate::memory::budget() / 4;
-        Rc::new(Tape { level, nodes: RefCell::new(Vec::new()), active: Cell::new(true), recorded: Cell::new(0), limit })
+        let (nodes, active, recorded, spoiled) = (RefCell::new(Vec::new()), Cell::new(true), Cell::new(0), Cell::new(false));
+        Rc::new(Tape { level, nodes, active, recorded, limit, compiles, spoiled })
     }
 
     /// Makes `value` an input of the differentiated function: a leaf of this tape.
     pub fn leaf(self: &Rc<Tape>, value: Value) -> Value {
-        let leaf = Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value, site: Span::default() };
+        let (site, dtype) = (Span::default(), FloatDtype::F64);
+        let leaf = Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value, site, dtype };
         self.tracer(leaf)
+    }
+
+    /// Whether a compiling tape saw an operation it cannot replay.
+    pub fn spoiled(&self) -> bool {
+        self.spoiled.get()
+    }
+
+    /// Marks a compiling tape as holding something it cannot replay (the interpreter read a
+    /// recorded value to decide what to do next).
+    pub fn spoil(&self) {
+        self.spoiled.set(true);
+    }
+
+    /// The recorded operations, in the order they ran (for the compiler).
+    pub(crate) fn nodes(&self) -> std::cell::Ref<'_, Vec<Node>> {
+        self.nodes.borrow()
     }
 
     /// Stops recording: from now on the tape's tracers are plain values. [`backward`] closes
@@ -118,7 +156,7 @@ impl Tape {
         let Value::Tracer(t) = self.tracer(node) else { return whole };
         let Value::Tuple(items) = &whole else { return whole };
         let traced = items.iter().enumerate().map(|(i, item)| {
-            if !carries_gradient(item) {
+            if !self.records(item, Prim::Shape(ShapeOp::Index)) {
                 return item.clone();
             }
             let project = Node {
@@ -127,10 +165,44 @@ impl Tape {
                 parents: vec![Some(t.node), None],
                 output: item.clone(),
                 site,
+                dtype: FloatDtype::F64,
             };
             self.tracer(project)
         });
         Value::Tuple(traced.collect())
+    }
+}
+
+impl Tape {
+    /// Whether an operation `prim` with result `output` is recorded: a `grad`'s tape records
+    /// results that carry gradients; a compiling tape records every float or tensor result, and
+    /// lets an int, bool or str result go unrecorded only when it depends on its operands'
+    /// types alone (`shape`, `len`), since the interpreter may branch on it: any other such
+    /// result spoils the compilation.
+    fn records(&self, output: &Value, prim: Prim) -> bool {
+        if !self.compiles {
+            return carries_gradient(output);
+        }
+        let replayable = holds_array_or_float(output);
+        if !replayable && !reads_only_types(prim) {
+            self.spoil();
+        }
+        replayable
+    }
+}
+
+/// Whether a primitive's result depends on its operands' types alone (their shapes), so that a
+/// compiled program may keep the result it had when traced: its operands' types are guarded.
+fn reads_only_types(prim: Prim) -> bool {
+    matches!(prim, Prim::Shape(ShapeOp::Shape | ShapeOp::Size | ShapeOp::Len))
+}
+
+/// Whether a value is or holds a float scalar or a tensor (of any dtype).
+fn holds_array_or_float(v: &Value) -> bool {
+    match v.primal() {
+        Value::F64(_) | Value::F32(_) | Value::Tensor(_) => true,
+        Value::Tuple(items) => items.iter().any(holds_array_or_float),
+        _ => false,
     }
 }
 
@@ -185,11 +257,11 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
         }
     }
     let output = apply(prim, inputs.clone(), ctx)?;
-    if !carries_gradient(&output) {
+    if !tape.records(&output, prim) {
         return Ok(output);
     }
     tape.charge(&output, inputs.len(), prim)?;
-    let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
+    let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site, dtype: ctx.dtype };
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
 }
 

@@ -18,6 +18,7 @@ use crate::value::{Func, Tensor, Value};
 use rand::SeedableRng;
 
 mod assign;
+mod compiled;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,6 +96,8 @@ pub struct Interp {
     pub deny_warnings: bool,
     /// The time per source line, while one is being taken (`--profile`, `:time`).
     pub profile: Option<Box<super::profile::Profile>>,
+    /// The compiled functions, and the call being traced ([`crate::compile`]).
+    pub compiler: crate::compile::Compiler,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -127,6 +130,7 @@ impl Interp {
             warning_out: Box::new(std::io::stderr()),
             deny_warnings: false,
             profile: None,
+            compiler: crate::compile::Compiler::new(crate::compile::Policy::from_env()),
         }
     }
 
@@ -358,17 +362,23 @@ impl Interp {
         f
     }
 
-    fn load(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+    fn load(&mut self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
         let v = f.slots.borrow()[slot.index as usize].clone();
         if matches!(v, Value::Absent) {
             return Err(uninit(name, span));
         }
-        Ok(v)
+        Ok(match self.compiler.recording.is_some() {
+            true => self.seen(f, slot.index as usize, v),
+            false => v,
+        })
     }
 
-    fn take(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+    fn take(&mut self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
+        if self.compiler.recording.is_some() {
+            self.writes(f);
+        }
         let v = std::mem::replace(&mut f.slots.borrow_mut()[slot.index as usize], Value::Absent);
         if matches!(v, Value::Absent) {
             return Err(uninit(name, span));
@@ -376,8 +386,11 @@ impl Interp {
         Ok(v)
     }
 
-    fn store(&self, slot: Slot, v: Value, frame: &Rc<Frame>) {
+    fn store(&mut self, slot: Slot, v: Value, frame: &Rc<Frame>) {
         let f = Self::frame_at(frame, slot.depth);
+        if self.compiler.recording.is_some() {
+            self.writes(f);
+        }
         f.slots.borrow_mut()[slot.index as usize] = v;
     }
 
@@ -486,6 +499,9 @@ impl Interp {
         }
         self.ctx.dtype = dtype;
         self.ctx.site = span;
+        if self.compiler.recording.is_some() {
+            self.runs(prim);
+        }
         if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
             profile.matmul(span.start, a, b);
         }
@@ -512,9 +528,21 @@ impl Interp {
             ));
         };
         check_interrupt(span)?;
-        match &**func {
+        let mut args = args;
+        if let Some(result) = self.call_compiled(func, &mut args, span) {
+            return result;
+        }
+        self.call_uncompiled(func, args, span)
+    }
+
+    /// Calls a function value with arguments, in the interpreter.
+    fn call_uncompiled(&mut self, func: &Func, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        match func {
             Func::Closure { code, env } => self.call_closure(code, env, args, span),
             Func::Prim(prim) => {
+                if self.compiler.recording.is_some() {
+                    self.runs(*prim);
+                }
                 let params = prim.params();
                 let mut args = args;
                 let fixed = params.iter().filter(|p| !p.variadic).count();
@@ -570,6 +598,9 @@ impl Interp {
             )?;
         }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
+        if self.compiler.recording.is_some() {
+            self.entered(&frame);
+        }
         {
             let mut slots = frame.slots.borrow_mut();
             for (slot, arg) in slots.iter_mut().zip(args) {
