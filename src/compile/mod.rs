@@ -20,6 +20,7 @@
 //! first call and returns the replay's result even then, which is how the tests run every
 //! example both ways and compare the bytes.
 
+pub mod fuse;
 pub mod program;
 pub mod signature;
 

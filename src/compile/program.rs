@@ -9,6 +9,7 @@
 //! shaping a gradient that already has its argument's shape) becomes an alias; an operand used
 //! for the last time is moved into the kernel, so a kernel may write into its buffer.
 
+use super::fuse::{Elementwise, Fused, Source, Step};
 use crate::autodiff::{Node, Tape};
 use crate::dtype::{Dtype, FloatDtype};
 use crate::prims::{Ctx, Prim, ShapeOp};
@@ -60,14 +61,20 @@ impl Expect {
     }
 }
 
-/// One operation of a program.
+/// One step of a program: its operands, and what it runs on them.
 #[derive(Debug)]
 struct Op {
-    prim: Prim,
+    run: Run,
     operands: Box<[Operand]>,
-    dtype: FloatDtype,
-    result: u32,
-    expect: Expect,
+}
+
+/// What a step runs.
+#[derive(Debug)]
+enum Run {
+    /// A primitive, under the default float dtype it ran with, giving one register.
+    Prim { prim: Prim, dtype: FloatDtype, result: u32, expect: Expect },
+    /// Element-wise primitives fused into one loop, giving a register per result.
+    Fused { fused: Fused, results: Box<[u32]> },
 }
 
 /// The program's result: a register, a fixed value, or a tuple of them.
@@ -131,12 +138,15 @@ impl Program {
                 None => Operand::Fixed(input.clone()),
             });
             let (dtype, expect) = (node.dtype, Expect::of(&node.output));
-            ops.push(Op { prim, operands: operands.collect(), dtype, result: i as u32, expect });
+            ops.push(Op { run: Run::Prim { prim, dtype, result: i as u32, expect }, operands: operands.collect() });
         }
         let output = output.renamed(&register);
         let inputs: Box<[u32]> = inputs.iter().map(|&n| register[n]).collect();
+        let kinds: Vec<Expect> = nodes.iter().map(|n| Expect::of(&n.output)).collect();
+        let ops = fuse(ops, &kinds, &output);
         let mut program = Program { inputs, ops: ops.into(), output, registers: nodes.len() };
         program.move_last_uses();
+        if std::env::var_os("TSCRIPT_DUMP").is_some() { for op in program.ops.iter() { eprintln!("{:?} {:?}", op.run, op.operands.iter().map(|o| match o { Operand::Copy(r) => format!("r{r}"), Operand::Move(r) => format!("m{r}"), Operand::Fixed(v) => crate::value::text(v) }).collect::<Vec<_>>()); } eprintln!("out {:?}", program.output); }
         Ok(program)
     }
 
@@ -181,14 +191,149 @@ impl Program {
                 Operand::Move(r) => std::mem::replace(&mut registers[*r as usize], Value::Absent),
                 Operand::Fixed(v) => v.clone(),
             });
-            ctx.dtype = op.dtype;
-            let result = op.prim.eval(operands.collect(), ctx).ok()?;
-            if !op.expect.holds(&result) {
-                return None;
+            match &op.run {
+                Run::Prim { prim, dtype, result, expect } => {
+                    ctx.dtype = *dtype;
+                    let value = prim.eval(operands.collect(), ctx).ok()?;
+                    if !expect.holds(&value) {
+                        return None;
+                    }
+                    registers[*result as usize] = value;
+                }
+                Run::Fused { fused, results } => {
+                    let values = fused.run(&operands.collect::<Vec<Value>>())?;
+                    for (&r, v) in results.iter().zip(values) {
+                        registers[r as usize] = v;
+                    }
+                }
             }
-            registers[op.result as usize] = result;
         }
         Some(self.output.value(&mut registers))
+    }
+}
+
+/// Fuses runs of element-wise `f64` operations on tensors of one shape ([`super::fuse`]). A run
+/// is gathered in program order; an operation joins it unless it reads a register that an
+/// operation outside the run, placed after the run's start, makes (the fused loop runs where the
+/// run starts). `kinds` is each register's type as traced; `output` the program's result.
+fn fuse(ops: Vec<Op>, kinds: &[Expect], output: &Output) -> Vec<Op> {
+    let mut uses = vec![0u32; kinds.len()];
+    for op in &ops {
+        for operand in op.operands.iter() {
+            if let Operand::Copy(r) = operand {
+                uses[*r as usize] += 1;
+            }
+        }
+    }
+    let mut wanted = vec![false; kinds.len()];
+    output.mark(&mut wanted);
+    let mut placed: Vec<Op> = Vec::with_capacity(ops.len());
+    let mut run: Option<FusedRun> = None;
+    for op in ops {
+        let shape = fusible(&op, kinds);
+        if let (Some(shape), Some(open)) = (&shape, &mut run) {
+            if open.shape == *shape && !op.operands.iter().any(|o| matches!(o, Operand::Copy(r) if open.blocked.contains(r))) {
+                open.members.push(op);
+                continue;
+            }
+        }
+        if let Some(shape) = shape {
+            if let Some(done) = run.take() {
+                done.place(&mut placed, &uses, &wanted);
+            }
+            run = Some(FusedRun { at: placed.len(), shape, members: vec![op], blocked: Vec::new() });
+            continue;
+        }
+        if let (Some(open), Run::Prim { result, .. }) = (&mut run, &op.run) {
+            open.blocked.push(*result);
+        }
+        placed.push(op);
+    }
+    if let Some(done) = run.take() {
+        done.place(&mut placed, &uses, &wanted);
+    }
+    placed
+}
+
+/// The shape of an element-wise operation a fused loop can run: an `f64` tensor result of fewer
+/// than [`crate::parallel::PARALLEL_MIN`] elements, whose operands are tensors of that shape and
+/// dtype, `f64` scalars or ints.
+fn fusible(op: &Op, kinds: &[Expect]) -> Option<Box<[usize]>> {
+    let Run::Prim { prim, expect: Expect::Tensor(Dtype::F64, shape), .. } = &op.run else { return None };
+    Elementwise::of(*prim)?;
+    if shape.iter().product::<usize>() >= crate::parallel::PARALLEL_MIN {
+        return None;
+    }
+    let fits = |o: &Operand| match o {
+        Operand::Copy(r) | Operand::Move(r) => match &kinds[*r as usize] {
+            Expect::Tensor(Dtype::F64, s) => s == shape,
+            Expect::F64 => true,
+            Expect::Tensor(..) | Expect::F32 | Expect::Other => false,
+        },
+        Operand::Fixed(Value::Tensor(Tensor::F64(a))) => a.shape() == &shape[..],
+        Operand::Fixed(v) => matches!(v, Value::F64(_) | Value::Int(_)),
+    };
+    op.operands.iter().all(fits).then(|| shape.clone())
+}
+
+/// A run of element-wise operations being gathered into one fused loop.
+struct FusedRun {
+    /// Where in the placed steps the loop goes.
+    at: usize,
+    shape: Box<[usize]>,
+    members: Vec<Op>,
+    /// The registers made by steps placed after `at` that are not in the run.
+    blocked: Vec<u32>,
+}
+
+impl FusedRun {
+    /// Places the run at its start: a lone operation as it is, several as one fused loop whose
+    /// results are the registers used outside it (`uses` counts every use, `wanted` marks the
+    /// program's result).
+    fn place(self, placed: &mut Vec<Op>, uses: &[u32], wanted: &[bool]) {
+        if self.members.len() == 1 {
+            let op = self.members.into_iter().next().expect("one member");
+            placed.insert(self.at, op);
+            return;
+        }
+        let result_of = |op: &Op| match op.run {
+            Run::Prim { result, .. } => result,
+            Run::Fused { .. } => unreachable!("a run holds primitives"),
+        };
+        let made: Vec<u32> = self.members.iter().map(result_of).collect();
+        let mut inputs: Vec<Operand> = Vec::new();
+        let mut input_regs: Vec<Option<u32>> = Vec::new();
+        let mut inside = vec![0u32; uses.len()];
+        let mut steps = Vec::with_capacity(self.members.len());
+        for op in &self.members {
+            let mut source = |o: &Operand| -> Source {
+                if let Operand::Copy(r) = o {
+                    inside[*r as usize] += 1;
+                    if let Some(k) = made.iter().position(|m| m == r) {
+                        return Source::Step(k as u16);
+                    }
+                    if let Some(i) = input_regs.iter().position(|x| *x == Some(*r)) {
+                        return Source::Input(i as u16);
+                    }
+                    input_regs.push(Some(*r));
+                    inputs.push(Operand::Copy(*r));
+                } else if let Operand::Fixed(v) = o {
+                    input_regs.push(None);
+                    inputs.push(Operand::Fixed(v.clone()));
+                }
+                Source::Input(inputs.len() as u16 - 1)
+            };
+            let Run::Prim { prim, .. } = op.run else { unreachable!("a run holds primitives") };
+            let first = source(&op.operands[0]);
+            let second = op.operands.get(1).map_or(first, &mut source);
+            let operation = Elementwise::of(prim).expect("only element-wise operations join a run");
+            steps.push(Step { op: operation, operands: [first, second] });
+        }
+        let leaving: Vec<usize> =
+            (0..made.len()).filter(|&k| wanted[made[k] as usize] || uses[made[k] as usize] > inside[made[k] as usize]).collect();
+        let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect());
+        let results = leaving.iter().map(|&k| made[k]).collect();
+        placed.insert(self.at, Op { run: Run::Fused { fused, results }, operands: inputs.into() });
     }
 }
 

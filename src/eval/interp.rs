@@ -19,6 +19,7 @@ use rand::SeedableRng;
 
 mod assign;
 mod compiled;
+use std::fmt::Display;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -594,7 +595,7 @@ impl Interp {
                 arg,
                 span,
                 param.ty.as_ref().map(|t| t.span),
-                &format!("parameter `{}`'s type", param.name.name),
+                format_args!("parameter `{}`'s type", param.name.name),
             )?;
         }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
@@ -703,7 +704,7 @@ fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
 
 /// Checks `v` against the type the checker could not prove here (spec §8: what it cannot know
 /// is checked when the statement runs); `declared` points at the written type, if any.
-fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: &str) -> Result<(), Diag> {
+fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: impl Display) -> Result<(), Diag> {
     let expected = guard.get();
     let Some(t) = expected.as_ref().filter(|t| !t.holds(v)) else { return Ok(()) };
     let actual = v.type_name();

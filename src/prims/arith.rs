@@ -258,6 +258,13 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
     }
 }
 
+/// The float result of an arithmetic operator (`+ - * / // % ^ maximum minimum`) on two
+/// elements, exactly as its tensor kernel computes each element (the compiler's fused loops use
+/// it, `crate::compile::fuse`).
+pub fn float_element<T: Float>(op: Arith, x: T, y: T) -> T {
+    float_op(op, x, y).float()
+}
+
 /// `x % y` for ints with the sign of the divisor, as Python's; `None` on overflow or division by 0.
 fn python_rem(x: i64, y: i64) -> Option<i64> {
     x.checked_rem(y).map(|r| if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
