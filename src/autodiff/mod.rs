@@ -12,10 +12,10 @@ pub(crate) mod ops;
 
 use crate::diag::{Code, Diag};
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
-use std::collections::HashMap;
 use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A value being differentiated: its primal value and the node that made it.
@@ -253,24 +253,22 @@ pub fn vjp(
     ctx: &mut Ctx,
 ) -> Result<Cotangents, OpError> {
     let o = &ops::Ops::new(ctx, prim, wanted);
-    let (x, out) = (inputs, output);
     match (prim, cotangent) {
-        (Prim::Arith(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Unary(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Reduce(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Stats(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Shape(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Construct(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Linalg(op), Cotangent::Value(g)) => op.vjp(o, x, out, g),
-        (Prim::Linalg(op), Cotangent::Items(gs)) => op.vjp_items(o, out, &gs),
-        // Only linear algebra has tuple results.
-        (Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_), Cotangent::Items(_))
-        | (Prim::Construct(_), Cotangent::Items(_)) => Ok(Vec::new()),
-        (Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_), _) => Err(OpError::new(
-            Code::RuntimeGrad,
-            format!("`{}` is not differentiable", prim.info().name),
-        )
-        .label("differentiation cannot go through this operation")),
+        (Prim::Arith(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Unary(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Reduce(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Stats(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Shape(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Construct(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Items(gs)) => op.vjp_items(o, output, &gs),
+        // Only linear algebra has tuple results; the host primitives have no derivatives.
+        (Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_), Cotangent::Items(_))
+        | (Prim::Shape(_) | Prim::Construct(_), Cotangent::Items(_))
+        | (Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_), _) => {
+            Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable", prim.info().name))
+                .label("differentiation cannot go through this operation"))
+        }
     }
 }
 
@@ -303,7 +301,7 @@ pub fn backward(
     if let Value::Tracer(t) = output {
         if Rc::ptr_eq(&t.tape, tape) {
             let root = t.node;
-            cotangents[root] = Some(one_like(&nodes[root].output));
+            cotangents[root] = Some(if is_f32(&nodes[root].output) { Value::F32(1.0) } else { Value::F64(1.0) });
             for index in (0..=root).rev() {
                 let node = &nodes[index];
                 let Some(prim) = node.prim else { continue };
@@ -356,12 +354,9 @@ fn projection(node: &Node) -> Option<(usize, usize, usize)> {
     }
 }
 
-/// The seed cotangent 1 in the output's dtype.
-fn one_like(v: &Value) -> Value {
-    match v.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => Value::F32(1.0),
-        _ => Value::F64(1.0),
-    }
+/// Whether `v` is an `f32` scalar or tensor (else its cotangent is an `f64`).
+pub(crate) fn is_f32(v: &Value) -> bool {
+    matches!(v.primal(), Value::F32(_) | Value::Tensor(Tensor::F32(_)))
 }
 
 /// A gradient made to have exactly its argument's shape and dtype. Each step returns its input
@@ -373,10 +368,7 @@ fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
     };
     let summed = apply(Prim::Shape(ShapeOp::SumTo), [vec![g], dims.clone()].concat(), ctx)?;
     let full = apply(Prim::Shape(ShapeOp::BroadcastTo), [vec![summed], dims].concat(), ctx)?;
-    let convert = match like.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
-        _ => ShapeOp::F64,
-    };
+    let convert = if is_f32(like) { ShapeOp::F32 } else { ShapeOp::F64 };
     apply(Prim::Shape(convert), vec![full], ctx)
 }
 

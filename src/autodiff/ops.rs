@@ -3,7 +3,7 @@
 //! differentiated (`grad(grad(f))`, `hessian`). The rules sit beside their primitives, in
 //! `src/prims/<family>/vjp.rs`; [`super::vjp`] dispatches to them.
 
-use super::{apply, Cotangents};
+use super::{apply, is_f32, Cotangents};
 use crate::diag::Code;
 use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, Reduce, ShapeOp, Unary};
 use crate::value::{Tensor, Value};
@@ -84,9 +84,6 @@ impl<'a> Ops<'a> {
     pub(crate) fn sub(&self, a: Value, b: Value) -> Result<Value, OpError> {
         self.arith(Arith::Sub, a, b)
     }
-    pub(crate) fn pow(&self, a: Value, b: Value) -> Result<Value, OpError> {
-        self.arith(Arith::Pow, a, b)
-    }
     pub(crate) fn neg(&self, a: Value) -> Result<Value, OpError> {
         self.unary(Unary::Neg, a)
     }
@@ -98,11 +95,7 @@ impl<'a> Ops<'a> {
     }
     /// `v` converted to the float dtype of `like`.
     pub(crate) fn cast_like(&self, v: Value, like: &Value) -> Result<Value, OpError> {
-        let to = match like.primal() {
-            Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
-            _ => ShapeOp::F64,
-        };
-        self.shape_op(to, vec![v])
+        self.shape_op(if is_f32(like) { ShapeOp::F32 } else { ShapeOp::F64 }, vec![v])
     }
     /// An `axis=` operand as an axis of a rank-`rank` result (0 when left out).
     pub(crate) fn axis(&self, axis: &Value, rank: usize) -> usize {
@@ -146,38 +139,29 @@ impl<'a> Ops<'a> {
     }
     /// `g` as a tensor of exactly `out`'s shape.
     pub(crate) fn full(&self, g: Value, out: &Value) -> Result<Value, OpError> {
-        if self.dims(out).is_empty() {
+        self.broadcast(g, self.dims(out))
+    }
+    /// `g` broadcast to the shape `dims` (a scalar stays itself when `dims` is empty).
+    fn broadcast(&self, g: Value, dims: Vec<Value>) -> Result<Value, OpError> {
+        if dims.is_empty() {
             return Ok(g);
         }
-        self.shape_op(ShapeOp::BroadcastTo, [vec![g], self.dims(out)].concat())
+        self.shape_op(ShapeOp::BroadcastTo, [vec![g], dims].concat())
     }
     /// The cotangent of a reduction's result, given back the reduced axes so that it broadcasts
     /// against the reduction's input.
     pub(crate) fn expand(&self, g: Value, input: &Value, axis: &Value, keepdims: bool) -> Result<Value, OpError> {
         let rank = self.dims(input).len();
         match axis {
-            Value::Int(a) if !keepdims && rank > 0 => {
-                let a = if *a < 0 { *a + rank as i64 } else { *a } as usize;
-                let mut dims = self.dims(input);
-                dims[a] = Value::Int(1);
-                let g = self.full(g, &self.reduced_like(input, a)?)?;
+            Value::Int(_) if !keepdims && rank > 0 => {
+                let (a, mut dims) = (self.axis(axis, rank), self.dims(input));
+                dims.remove(a);
+                let g = self.broadcast(g, dims.clone())?;
+                dims.insert(a, Value::Int(1));
                 self.shape_op(ShapeOp::Reshape, [vec![g], dims].concat())
             }
             _ => Ok(g),
         }
-    }
-    /// A placeholder with the shape `input` has after reducing axis `a` (for [`Ops::full`]).
-    pub(crate) fn reduced_like(&self, input: &Value, a: usize) -> Result<Value, OpError> {
-        let mut dims = self.dims(input);
-        dims.remove(a);
-        if dims.is_empty() {
-            return Ok(Value::F64(0.0));
-        }
-        self.shape_op(ShapeOp::BroadcastTo, [vec![Value::F64(0.0)], dims].concat())
-    }
-    /// `linalg` of one operand.
-    pub(crate) fn linalg1(&self, op: Linalg, a: Value) -> Result<Value, OpError> {
-        self.run(Prim::Linalg(op), vec![a])
     }
     /// `a bᵀ` for matrices, the outer product for vectors.
     pub(crate) fn outer_t(&self, a: Value, b: Value) -> Result<Value, OpError> {
@@ -193,19 +177,14 @@ impl<'a> Ops<'a> {
         let n = self.dims_i64(like).first().copied().unwrap_or(0) as usize;
         let keep = |(i, j): (usize, usize)| i > j || (!strict && i == j);
         let mask = ndarray::Array2::from_shape_fn((n, n), |ij| if keep(ij) { 1.0 } else { 0.0 });
-        match like.primal() {
-            Value::Tensor(Tensor::F32(_)) => {
-                Value::Tensor(Tensor::F32(mask.mapv(|v| v as f32).into_dyn().into_shared()))
-            }
-            _ => Value::Tensor(Tensor::F64(mask.into_dyn().into_shared())),
+        if is_f32(like) {
+            Value::Tensor(Tensor::F32(mask.mapv(|v| v as f32).into_dyn().into_shared()))
+        } else {
+            Value::Tensor(Tensor::F64(mask.into_dyn().into_shared()))
         }
     }
     /// Zeros shaped and typed like `v`.
     pub(crate) fn zeros_like(&self, v: &Value) -> Result<Value, OpError> {
-        let zero = match v.primal() {
-            Value::F32(_) | Value::Tensor(Tensor::F32(_)) => Value::F32(0.0),
-            _ => Value::F64(0.0),
-        };
-        self.shape_op(ShapeOp::BroadcastTo, [vec![zero], self.dims(v)].concat())
+        self.broadcast(if is_f32(v) { Value::F32(0.0) } else { Value::F64(0.0) }, self.dims(v))
     }
 }

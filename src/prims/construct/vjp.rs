@@ -28,7 +28,9 @@ impl Construct {
             // arange(start, stop, step)[i] = start + i step.
             Construct::Arange => o.each(x, |k| match k {
                 0 => total(None),
-                2 => total(Some(o.run(Prim::Construct(Construct::Arange), vec![Value::Int(0), n.clone(), Value::Absent])?)),
+                2 => total(Some(
+                    o.run(Prim::Construct(Construct::Arange), vec![Value::Int(0), n.clone(), Value::Absent])?,
+                )),
                 _ => Ok(None),
             }),
             // linspace(a, b, n)[i] = a (1 - tᵢ) + b tᵢ with t = linspace(0, 1, n).

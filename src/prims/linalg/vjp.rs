@@ -53,10 +53,12 @@ impl Linalg {
             // x = A⁻¹ b: b̄ = A⁻ᵀ g and Ā = -b̄ xᵀ.
             Linalg::Solve => {
                 let db = o.linalg(Linalg::Solve, o.transpose(a)?, o.full(g, out)?)?;
-                o.each(x, |k| if k == 1 { Ok(Some(db.clone())) } else { o.neg(o.outer_t(db.clone(), out.clone())?).map(Some) })
+                o.each(x, |k| Ok(Some(if k == 1 { db.clone() } else { o.neg(o.outer_t(db.clone(), out.clone())?)? })))
             }
             // d det(A) = det(A) tr(A⁻¹ dA): Ā = g det(A) A⁻ᵀ (an error at a singular A).
-            Linalg::Det => o.first(|| o.mul(o.mul(g, out.clone())?, o.transpose(o.linalg1(Linalg::Inv, a)?)?)),
+            Linalg::Det => {
+                o.first(|| o.mul(o.mul(g, out.clone())?, o.transpose(o.run(Prim::Linalg(Linalg::Inv), vec![a])?)?))
+            }
             // Murray (2016), as PyTorch writes it: P = tril(Lᵀ Ḡ), S = (P + tril(P, -1)ᵀ) / 2,
             // Ā = L⁻ᵀ S L⁻¹ (symmetric, like the `(A + Aᵀ) / 2` the forward pass reads).
             Linalg::Cholesky => o.first(|| {
@@ -110,7 +112,8 @@ impl Linalg {
                 let eye = o.cast_like(o.run(Prim::Construct(Construct::Eye), vec![Value::Int(n)])?, &w)?;
                 let mut inner = Value::Int(0);
                 if let Some(gw) = &gs[0] {
-                    let gw = o.shape_op(ShapeOp::Reshape, vec![o.full(gw.clone(), &w)?, Value::Int(1), Value::Int(n)])?;
+                    let gw =
+                        o.shape_op(ShapeOp::Reshape, vec![o.full(gw.clone(), &w)?, Value::Int(1), Value::Int(n)])?;
                     inner = o.mul(eye.clone(), gw)?;
                 }
                 if let Some(gv) = &gs[1] {
@@ -167,7 +170,8 @@ impl Linalg {
                 let squares = o.sub(o.mul(row.clone(), row.clone())?, o.mul(column.clone(), column)?)?;
                 let f = o.div(o.sub(Value::Int(1), eye.clone())?, o.arith(Arith::Add, squares, eye.clone())?)?;
                 let diag_s = o.mul(eye.clone(), row.clone())?;
-                let skew = |x: Value| -> Result<Value, OpError> { o.mul(f.clone(), o.sub(x.clone(), o.transpose(x)?)?) };
+                let skew =
+                    |x: Value| -> Result<Value, OpError> { o.mul(f.clone(), o.sub(x.clone(), o.transpose(x)?)?) };
                 let v = o.transpose(vt.clone())?;
                 let mut inner = Value::Int(0);
                 let mut outside = Value::Int(0);

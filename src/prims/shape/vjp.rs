@@ -51,7 +51,9 @@ impl ShapeOp {
                 let g = o.full(g, out)?;
                 o.each(x, |k| match k {
                     0 if self == ShapeOp::IndexAdd => Ok(Some(g.clone())),
-                    0 => o.shape_op(ShapeOp::IndexSet, [vec![g.clone(), Value::Int(0)], x[2..].to_vec()].concat()).map(Some),
+                    0 => o
+                        .shape_op(ShapeOp::IndexSet, [vec![g.clone(), Value::Int(0)], x[2..].to_vec()].concat())
+                        .map(Some),
                     1 => {
                         let part = o.shape_op(ShapeOp::Index, [vec![g.clone()], x[2..].to_vec()].concat())?;
                         o.sum_to(part, &x[1]).map(Some)
