@@ -4,6 +4,7 @@ use super::{brackets, Stats};
 use crate::autodiff::ops::{all, Ops};
 use crate::autodiff::Cotangents;
 use crate::diag::Code;
+use crate::prims::reduce::normalize_axis;
 use crate::prims::{Arith, OpError, Prim, Reduce, ShapeOp};
 use crate::value::Value;
 
@@ -35,10 +36,7 @@ impl Stats {
             // var = sum((x - mean)²) / (n - ddof): x̄ = g 2 (x - mean) / (n - ddof).
             // std = sqrt(var): the same with g / (2 std), and 0 where std = 0 (as `norm` at 0).
             Stats::Var | Stats::Std => {
-                let ddof = match x.get(3).map(Value::primal) {
-                    Some(Value::Int(d)) => *d,
-                    _ => 0,
-                };
+                let ddof = if let Some(Value::Int(d)) = x.get(3).map(Value::primal) { *d } else { 0 };
                 let n = (o.size(input) / o.size(out).max(1)) as i64;
                 let g = if self == Stats::Std {
                     let zero = o.arith(Arith::Eq, out.clone(), Value::Int(0))?;
@@ -56,10 +54,7 @@ impl Stats {
             // each share its weight evenly (a median of an odd count goes to the middle element).
             Stats::Median | Stats::Quantile => {
                 let q = self.fraction(x).unwrap_or(0.5);
-                let along = match axis {
-                    Value::Int(k) => crate::prims::reduce::normalize_axis(k, rank),
-                    _ => None,
-                };
+                let along = if let Value::Int(k) = axis { normalize_axis(k, rank) } else { None };
                 let Some((below, above, t)) = brackets(input, q, along) else { return Ok(Vec::new()) };
                 let weight = |value: Value, share: Value| -> Result<Value, OpError> {
                     let hit = o.arith(Arith::Eq, input.clone(), value)?;
@@ -78,12 +73,8 @@ impl Stats {
                 let along = if flat { 0 } else { o.axis(&axis, rank) };
                 let mut h = o.full(g, out)?;
                 if self == Stats::CumProd {
-                    let zero = o.reduce(
-                        Reduce::Any,
-                        o.arith(Arith::Eq, input.clone(), Value::Int(0))?,
-                        Value::Absent,
-                        Value::Absent,
-                    )?;
+                    let hit = o.arith(Arith::Eq, input.clone(), Value::Int(0))?;
+                    let zero = o.reduce(Reduce::Any, hit, Value::Absent, Value::Absent)?;
                     if matches!(zero.primal(), Value::Bool(true)) {
                         return Err(OpError::new(
                             Code::RuntimeGrad,
@@ -101,15 +92,12 @@ impl Stats {
                     o.shape_op(ShapeOp::Index, idx)
                 };
                 let from_end = flip(o.run(Prim::Stats(Stats::CumSum), vec![flip(h)?, Value::Int(along as i64)])?)?;
-                let from_end = if self == Stats::CumProd {
-                    let x = if flat {
-                        o.shape_op(ShapeOp::Reshape, vec![input.clone(), Value::Int(-1)])?
-                    } else {
-                        input.clone()
-                    };
-                    o.div(from_end, x)?
-                } else {
+                let from_end = if self != Stats::CumProd {
                     from_end
+                } else if flat {
+                    o.div(from_end, o.shape_op(ShapeOp::Reshape, vec![input.clone(), Value::Int(-1)])?)?
+                } else {
+                    o.div(from_end, input.clone())?
                 };
                 if flat && rank != 1 {
                     o.shape_op(ShapeOp::Reshape, [vec![from_end], o.dims(input)].concat())
