@@ -113,8 +113,8 @@ impl Tape {
     }
 
     /// Records `node`, whose result is a tuple (`eigh`, `svd`, `qr`): the tuple itself is not a
-    /// tracer, but each float item is, as the result of indexing the recorded tuple. The
-    /// cotangent of the tuple is then a tuple, one cotangent per item.
+    /// tracer, but each float item is, as the result of indexing the recorded tuple. The sweep
+    /// gathers the tuple's cotangent item by item from those items' nodes ([`projection`]).
     fn tuple(self: &Rc<Tape>, node: Node) -> Value {
         let (site, whole) = (node.site, node.output.clone());
         let Value::Tracer(t) = self.tracer(node) else { return whole };

@@ -175,8 +175,8 @@ impl Linalg {
                 let v = o.transpose(vt.clone())?;
                 let mut inner = Value::Int(0);
                 let mut outside = Value::Int(0);
-                if let Some(gs) = &gs[1] {
-                    inner = o.mul(eye, reshape(o.full(gs.clone(), &row)?, 1, k)?)?;
+                if let Some(g_s) = &gs[1] {
+                    inner = o.mul(eye, reshape(o.full(g_s.clone(), &row)?, 1, k)?)?;
                 }
                 if let Some(gu) = &gs[0] {
                     let gu = o.full(gu.clone(), &u)?;
