@@ -204,6 +204,6 @@ impl Linalg {
             | Linalg::Cholesky
             | Linalg::Lstsq => return Ok(Vec::new()),
         };
-        o.first(|| d)
+        Ok(vec![Some(d?)])
     }
 }
