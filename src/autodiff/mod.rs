@@ -1,13 +1,14 @@
 //! Reverse-mode differentiation by tracing. While `grad` runs a function, the arguments it
 //! differentiates with respect to are [`Tracer`]s on a fresh [`Tape`]; every primitive applied
 //! to a tracer goes through [`apply`], which computes the value and records a node. The reverse
-//! sweep walks the tape once, backwards, calling each primitive's rule in [`rules`]; the rules
-//! are written with [`apply`] too, so the sweep of an inner `grad` is itself recorded on the
+//! sweep walks the tape once, backwards, calling each node's derivative rule once ([`vjp`]; the
+//! rules sit beside their primitives, in `src/prims/<family>/vjp.rs`); the rules are written
+//! with [`apply`] too (`ops::Ops`), so the sweep of an inner `grad` is itself recorded on the
 //! outer tape, and `grad(grad(f))` and `hessian` need no second engine (JAX's nesting, PyTorch's
 //! `create_graph`). Gradients accumulate in a side table indexed by node, not on the nodes.
 //! `docs/autodiff.md` describes the design and the choices at kinks.
 
-pub mod rules;
+pub(crate) mod ops;
 
 use crate::diag::{Code, Diag};
 use crate::dtype::FloatDtype;
@@ -15,6 +16,7 @@ use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A value being differentiated: its primal value and the node that made it.
@@ -149,8 +151,8 @@ impl Tape {
     }
 
     /// Records `node`, whose result is a tuple (`eigh`, `svd`, `qr`): the tuple itself is not a
-    /// tracer, but each float item is, as the result of indexing the recorded tuple. The
-    /// cotangent of the tuple is then a tuple, one cotangent per item.
+    /// tracer, but each float item is, as the result of indexing the recorded tuple. The sweep
+    /// gathers the tuple's cotangent item by item from those items' nodes ([`projection`]).
     fn tuple(self: &Rc<Tape>, node: Node) -> Value {
         let (site, whole) = (node.site, node.output.clone());
         let Value::Tracer(t) = self.tracer(node) else { return whole };
@@ -294,6 +296,54 @@ fn strip_inactive(v: Value) -> Value {
     }
 }
 
+/// What a derivative rule returns: one cotangent per operand, in order, `None` where it is not
+/// wanted or gets no contribution (operands past the end get none). A cotangent may be smaller
+/// than its operand as long as it broadcasts to it (the gradient of `sum` is the scalar `g`).
+pub type Cotangents = Vec<Option<Value>>;
+
+/// The cotangent of a recorded result, as its derivative rule receives it.
+#[derive(Debug)]
+pub enum Cotangent {
+    /// Of a float scalar or tensor: a value that broadcasts to it.
+    Value(Value),
+    /// Of a tuple result (`eigh`, `svd`, `qr`), item by item: `None` for an item nothing used,
+    /// whose terms the rule leaves out (so the eigenvalues' gradient needs no distinct ones).
+    Items(Vec<Option<Value>>),
+}
+
+/// The derivative rule of `prim` (a vector-Jacobian product): given its operands `inputs`, its
+/// result `output` and the result's `cotangent`, the cotangents of the operands `wanted` (those
+/// being differentiated), each computed once with the work they share. The rules sit beside
+/// their primitives (`src/prims/<family>/vjp.rs`) and compute with [`apply`], so that they can be
+/// differentiated again; an error of a primitive a rule uses is said about `prim`.
+pub fn vjp(
+    prim: Prim,
+    inputs: &[Value],
+    output: &Value,
+    cotangent: Cotangent,
+    wanted: &[bool],
+    ctx: &mut Ctx,
+) -> Result<Cotangents, OpError> {
+    let o = &ops::Ops::new(ctx, prim, wanted);
+    match (prim, cotangent) {
+        (Prim::Arith(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Unary(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Reduce(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Stats(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Shape(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Construct(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Items(gs)) => op.vjp_items(o, output, &gs),
+        // Only linear algebra has tuple results; the host primitives have no derivatives.
+        (Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_), Cotangent::Items(_))
+        | (Prim::Shape(_) | Prim::Construct(_), Cotangent::Items(_))
+        | (Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_), _) => {
+            Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable", prim.info().name))
+                .label("differentiation cannot go through this operation"))
+        }
+    }
+}
+
 /// Ends recording on `tape` and sweeps back from `output`, returning the gradient for each of
 /// `leaves` (each shaped and typed like its leaf). An output that does not depend on the tape
 /// gives zero gradients. A rule's error points at the operation it belongs to, and at `call`,
@@ -307,7 +357,6 @@ pub fn backward(
 ) -> Result<Vec<Value>, Diag> {
     tape.close();
     let nodes = tape.nodes.borrow();
-    let mut cotangents: Vec<Option<Value>> = vec![None; nodes.len()];
     let at = |e: OpError, site: Span| {
         let site = if site.is_empty() { call } else { site };
         let label = if e.label.is_empty() { "differentiating this operation".to_string() } else { e.label };
@@ -318,25 +367,36 @@ pub fn backward(
         d.help = e.help;
         d
     };
+    // The cotangent of each node's result, and of each recorded tuple's items (`Tape::tuple`).
+    let mut cotangents: Vec<Option<Value>> = vec![None; nodes.len()];
+    let mut items: HashMap<usize, Vec<Option<Value>>> = HashMap::new();
     if let Value::Tracer(t) = output {
         if Rc::ptr_eq(&t.tape, tape) {
             let root = t.node;
-            cotangents[root] = Some(one_like(&nodes[root].output));
+            cotangents[root] = Some(if is_f32(&nodes[root].output) { Value::F32(1.0) } else { Value::F64(1.0) });
             for index in (0..=root).rev() {
                 let node = &nodes[index];
                 let Some(prim) = node.prim else { continue };
-                let Some(g) = cotangents[index].take() else { continue };
-                ctx.site = node.site;
-                for (k, parent) in node.parents.iter().enumerate() {
-                    let Some(p) = *parent else { continue };
-                    let contribution = rules::vjp(prim, k, &node.inputs, &node.output, g.clone(), ctx)
-                        .map_err(|e| at(e, node.site))?;
-                    if matches!(contribution, Value::Absent) {
-                        continue;
+                let fail = |e| at(e, node.site);
+                if let Some((tuple, item, count)) = projection(node) {
+                    if let Some(g) = cotangents[index].take() {
+                        items.entry(tuple).or_insert_with(|| vec![None; count])[item] = Some(g);
                     }
+                    continue;
+                }
+                let g = match (cotangents[index].take(), items.remove(&index)) {
+                    (Some(g), _) => Cotangent::Value(g),
+                    (None, Some(gs)) => Cotangent::Items(gs),
+                    (None, None) => continue,
+                };
+                ctx.site = node.site;
+                let wanted: Vec<bool> = node.parents.iter().map(Option::is_some).collect();
+                let contributions = vjp(prim, &node.inputs, &node.output, g, &wanted, ctx).map_err(fail)?;
+                for (parent, contribution) in node.parents.iter().zip(contributions) {
+                    let (Some(p), Some(c)) = (*parent, contribution) else { continue };
                     cotangents[p] = Some(match cotangents[p].take() {
-                        None => contribution,
-                        Some(sum) => accumulate(sum, contribution, ctx).map_err(|e| at(e, node.site))?,
+                        None => c,
+                        Some(sum) => apply(Prim::Arith(Arith::Add), vec![sum, c], ctx).map_err(fail)?,
                     });
                 }
             }
@@ -355,24 +415,20 @@ pub fn backward(
         .collect()
 }
 
-/// The sum of two cotangents of one value (item by item for a tuple's).
-fn accumulate(a: Value, b: Value, ctx: &mut Ctx) -> Result<Value, OpError> {
-    match (a, b) {
-        (Value::Absent, other) | (other, Value::Absent) => Ok(other),
-        (Value::Tuple(x), Value::Tuple(y)) => {
-            let items = x.iter().zip(y.iter()).map(|(p, q)| accumulate(p.clone(), q.clone(), ctx));
-            Ok(Value::Tuple(items.collect::<Result<Vec<_>, _>>()?.into()))
+/// For an item of a recorded tuple (a node [`Tape::tuple`] made): the tuple's node, the item's
+/// position and the number of items.
+fn projection(node: &Node) -> Option<(usize, usize, usize)> {
+    match (node.prim, node.inputs.as_slice(), node.parents.first()) {
+        (Some(Prim::Shape(ShapeOp::Index)), [Value::Tuple(all), Value::Int(i)], Some(&Some(tuple))) => {
+            Some((tuple, *i as usize, all.len()))
         }
-        (a, b) => apply(Prim::Arith(Arith::Add), vec![a, b], ctx),
+        _ => None,
     }
 }
 
-/// The seed cotangent 1 in the output's dtype.
-fn one_like(v: &Value) -> Value {
-    match v.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => Value::F32(1.0),
-        _ => Value::F64(1.0),
-    }
+/// Whether `v` is an `f32` scalar or tensor (else its cotangent is an `f64`).
+pub(crate) fn is_f32(v: &Value) -> bool {
+    matches!(v.primal(), Value::F32(_) | Value::Tensor(Tensor::F32(_)))
 }
 
 /// A gradient made to have exactly its argument's shape and dtype. Each step returns its input
@@ -384,10 +440,7 @@ fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
     };
     let summed = apply(Prim::Shape(ShapeOp::SumTo), [vec![g], dims.clone()].concat(), ctx)?;
     let full = apply(Prim::Shape(ShapeOp::BroadcastTo), [vec![summed], dims].concat(), ctx)?;
-    let convert = match like.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
-        _ => ShapeOp::F64,
-    };
+    let convert = if is_f32(like) { ShapeOp::F32 } else { ShapeOp::F64 };
     apply(Prim::Shape(convert), vec![full], ctx)
 }
 

@@ -2,6 +2,7 @@
 //! arguments (`maximum`, `minimum`, `where`, `clip`), with NumPy broadcasting and the scalar rules
 //! of spec §3: scalars adapt to the tensor they meet; `int` arithmetic is checked.
 
+mod vjp;
 use super::broadcast::{zip_same, zip_to, Operand};
 use super::reduce::scalar_if_rank0;
 use super::{family, OpError};
