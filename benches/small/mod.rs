@@ -105,22 +105,27 @@ pub fn small_loops(threads: usize, rounds: usize, python: Option<&str>) {
     first_call(threads, rounds);
 }
 
-/// The first call of a typical teaching function in a fresh process, against the mean of its
-/// next 1,000 calls (`benches/first_call.tsc`), median of `rounds`.
+/// The first call of a typical teaching function in a fresh process, and its second (traced and
+/// compiled), against the mean of its next 1,000 calls (`benches/first_call.tsc`), median of
+/// `rounds`.
 fn first_call(threads: usize, rounds: usize) {
-    let (mut first, mut later) = (Vec::new(), Vec::new());
+    let (mut first, mut traced, mut later) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let mut command = tscript();
         command.arg("--threads").arg(threads.to_string()).arg(root().join("benches/first_call.tsc"));
         let printed = run(command).map(|f| f.stdout).unwrap_or_default();
         let mut numbers = printed.lines().map(|l| l.trim().parse::<f64>().unwrap_or(f64::NAN));
         first.push(numbers.next().unwrap_or(f64::NAN));
+        traced.push(numbers.next().unwrap_or(f64::NAN));
         later.push(numbers.next().unwrap_or(f64::NAN));
     }
     println!(
-        "first call of grad(loss)(w) in a fresh process: {:.1} µs; later calls {:.1} µs ({:.2}×), median of {rounds}",
+        "grad(loss)(w) in a fresh process: first call {:.1} µs, second (traced and compiled) {:.1} µs, \
+         later calls {:.1} µs (first {:.2}×, second {:.2}× a later call), median of {rounds}",
         median(&first) * 1e6,
+        median(&traced) * 1e6,
         median(&later) * 1e6,
         ratio(&first, &later),
+        ratio(&traced, &later),
     );
 }

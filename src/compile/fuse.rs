@@ -1,5 +1,6 @@
 //! Fusing element-wise operations. Where a program applies several element-wise operations to
-//! `f64` tensors of one shape (and scalars), as a loss and its gradient do, they become one
+//! `f64` tensors of one shape (and scalars, and tensors that broadcast to it, such as a bias), as
+//! a loss and its gradient do, they become one
 //! [`Fused`] step: a loop over blocks of elements that runs each operation on the block with its
 //! own kernel's scalar function ([`crate::prims::arith::float_element`],
 //! [`crate::prims::unary::kernel`]), keeping the intermediate results in a few reused blocks and
@@ -90,20 +91,25 @@ impl Fused {
     /// `None` for an input of another kind, which stops the replay.
     pub fn run(&self, inputs: &[Value]) -> Option<Vec<Value>> {
         let len: usize = self.shape.iter().product();
-        // A view in another memory order is copied into order first (the kernels accept any layout).
-        let copies: Vec<Option<Arr<f64>>> = inputs
+        // A view in another memory order, or a tensor that broadcasts to the loop's shape, is
+        // first copied out in order at the loop's shape (the kernels accept both as they are).
+        let shape = IxDyn(&self.shape);
+        let copies: Vec<Option<ndarray::ArrayD<f64>>> = inputs
             .iter()
             .map(|v| match v {
-                Value::Tensor(Tensor::F64(a)) if !a.is_standard_layout() => Some(a.as_standard_layout().into_owned().into_shared()),
+                Value::Tensor(Tensor::F64(a)) if a.shape() != &self.shape[..] || !a.is_standard_layout() => {
+                    a.broadcast(shape.clone()).map(|b| b.as_standard_layout().into_owned())
+                }
                 _ => None,
             })
             .collect();
         let mut lanes = Vec::with_capacity(inputs.len());
         for (v, copy) in inputs.iter().zip(&copies) {
-            lanes.push(match v {
-                Value::Tensor(Tensor::F64(a)) if a.shape() == &self.shape[..] => Lane::Slice(copy.as_ref().unwrap_or(a).as_slice()?),
-                Value::F64(x) => Lane::Scalar(*x),
-                Value::Int(_) => Lane::Scalar(scalar_f64(v)?),
+            lanes.push(match (v, copy) {
+                (_, Some(c)) => Lane::Slice(c.as_slice()?),
+                (Value::Tensor(Tensor::F64(a)), None) if a.shape() == &self.shape[..] => Lane::Slice(a.as_slice()?),
+                (Value::F64(x), None) => Lane::Scalar(*x),
+                (Value::Int(_), None) => Lane::Scalar(scalar_f64(v)?),
                 _ => return None,
             });
         }
@@ -132,7 +138,6 @@ impl Fused {
             }
             start += n;
         }
-        let shape = IxDyn(&self.shape);
         let tensors = outputs.into_iter().map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
         tensors.collect()
     }

@@ -11,6 +11,8 @@
 
 use super::fuse::{Elementwise, Fused, Source, Step};
 use crate::autodiff::{Node, Tape};
+use crate::prims::broadcast::broadcast_shape;
+use ndarray::IxDyn;
 use crate::dtype::{Dtype, FloatDtype};
 use crate::prims::{Ctx, Prim, ShapeOp};
 use crate::value::{Tensor, Value};
@@ -177,7 +179,7 @@ impl Program {
     }
 
     /// Runs the program on `inputs` (as [`super::Sig::collect`] gathered them). `None` when an
-    /// operation fails or gives a result of another type than when traced: the caller then runs
+    /// operation fails or gives a result of another type than when traced, or on Ctrl-C: the caller then runs
     /// the call in the interpreter, which reports the error where it happens (nothing a
     /// program runs has an effect, so running again is safe).
     pub fn run(&self, inputs: Vec<Value>, ctx: &mut Ctx) -> Option<Value> {
@@ -186,6 +188,10 @@ impl Program {
             registers[r as usize] = v;
         }
         for op in self.ops.iter() {
+            // Ctrl-C stops a replay between operations; the interpreter then reports it.
+            if crate::eval::interp::INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
             let operands = op.operands.iter().map(|o| match o {
                 Operand::Copy(r) => registers[*r as usize].clone(),
                 Operand::Move(r) => std::mem::replace(&mut registers[*r as usize], Value::Absent),
@@ -256,21 +262,22 @@ fn fuse(ops: Vec<Op>, kinds: &[Expect], output: &Output) -> Vec<Op> {
 }
 
 /// The shape of an element-wise operation a fused loop can run: an `f64` tensor result of fewer
-/// than [`crate::parallel::PARALLEL_MIN`] elements, whose operands are tensors of that shape and
-/// dtype, `f64` scalars or ints.
+/// than [`crate::parallel::PARALLEL_MIN`] elements, whose operands are `f64` tensors that
+/// broadcast to that shape, `f64` scalars or ints.
 fn fusible(op: &Op, kinds: &[Expect]) -> Option<Box<[usize]>> {
     let Run::Prim { prim, expect: Expect::Tensor(Dtype::F64, shape), .. } = &op.run else { return None };
     Elementwise::of(*prim)?;
     if shape.iter().product::<usize>() >= crate::parallel::PARALLEL_MIN {
         return None;
     }
+    let spreads = |s: &[usize]| broadcast_shape(s, shape).is_some_and(|b| b[..] == shape[..]);
     let fits = |o: &Operand| match o {
         Operand::Copy(r) | Operand::Move(r) => match &kinds[*r as usize] {
-            Expect::Tensor(Dtype::F64, s) => s == shape,
+            Expect::Tensor(Dtype::F64, s) => spreads(s),
             Expect::F64 => true,
             Expect::Tensor(..) | Expect::F32 | Expect::Other => false,
         },
-        Operand::Fixed(Value::Tensor(Tensor::F64(a))) => a.shape() == &shape[..],
+        Operand::Fixed(Value::Tensor(Tensor::F64(a))) => spreads(a.shape()),
         Operand::Fixed(v) => matches!(v, Value::F64(_) | Value::Int(_)),
     };
     op.operands.iter().all(fits).then(|| shape.clone())
@@ -319,7 +326,7 @@ impl FusedRun {
                     inputs.push(Operand::Copy(*r));
                 } else if let Operand::Fixed(v) = o {
                     input_regs.push(None);
-                    inputs.push(Operand::Fixed(v.clone()));
+                    inputs.push(Operand::Fixed(spread(v, &self.shape)));
                 }
                 Source::Input(inputs.len() as u16 - 1)
             };
@@ -334,6 +341,18 @@ impl FusedRun {
         let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect());
         let results = leaving.iter().map(|&k| made[k]).collect();
         placed.insert(self.at, Op { run: Run::Fused { fused, results }, operands: inputs.into() });
+    }
+}
+
+/// A fixed operand of a fused loop, a tensor spread out to the loop's shape once, when the
+/// program is built, rather than at every call.
+fn spread(v: &Value, shape: &[usize]) -> Value {
+    match v {
+        Value::Tensor(Tensor::F64(a)) if a.shape() != shape => match a.broadcast(IxDyn(shape)) {
+            Some(b) => Value::Tensor(Tensor::F64(b.as_standard_layout().into_owned().into_shared())),
+            None => v.clone(),
+        },
+        other => other.clone(),
     }
 }
 
