@@ -1,12 +1,13 @@
-//! The run-time half of the type rules. Before a kernel runs on arguments that could make a large
-//! result, its type rule, given the arguments' exact types, computes the result's shape with
-//! checked arithmetic, and the memory for it is reserved (`memory::reserve`), so that a result
-//! too large for the machine is a `tscript::runtime::alloc` diagnostic before anything is
-//! allocated, never an abort. Test builds run the rule for every call and check that the kernel
-//! made a value of exactly the type the rule promised, so a kernel and its rule cannot drift.
+//! The run-time half of the type rules. Before every kernel runs, its type rule runs on the
+//! arguments' exact types (every dimension known, an int with its value), so that a fault of
+//! type or shape gets the rule's error, the one the checker gives, and the kernels check only
+//! values. Where the result could be large, the rule's result shape, computed with checked
+//! arithmetic, is reserved (`memory::reserve`), so that a result too large for the machine is a
+//! `tscript::runtime::alloc` diagnostic before anything is allocated, never an abort. Test
+//! builds check that the kernel made a value of exactly the type the rule promised, so a kernel
+//! and its rule cannot drift.
 
 use super::{Arith, OpError, Prim};
-use crate::diag::Code;
 use crate::memory;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
@@ -17,28 +18,30 @@ use crate::value::{Dtype, Value};
 /// (and int arguments' values), and a few megabytes are always there to be had.
 const SMALL_RESULT: usize = 1 << 20;
 
-/// Whether the rule must vet `args` before the kernel runs: always in test builds, and wherever
-/// the result could be large. The check is a few instructions per argument, so it stays in the
-/// hot path of small operations.
-#[inline]
-pub fn needed(args: &[Value]) -> bool {
-    cfg!(debug_assertions) || bound(args) >= SMALL_RESULT
-}
-
 /// Checks, before `prim` runs on `args`, what its type rule says about the result: the rule's
 /// error if it rejects the arguments, an allocation error if the result cannot be allocated.
-/// Returns the promised result type.
-#[inline(never)]
+/// Returns the promised result type. The rule runs for every call; the memory is reserved only
+/// where the result could be large.
+#[inline]
 pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
     let result = rule(prim, args, dtype)?;
+    if bound(args) >= SMALL_RESULT {
+        reserve(prim, args, &result)?;
+    }
+    Ok(result)
+}
+
+/// Reserves the memory of a `result` of `prim` on `args`, with the kernel's workspace.
+#[inline(never)]
+fn reserve(prim: Prim, args: &[Value], result: &Type) -> Result<(), OpError> {
     let name = prim.info().name;
-    if let Some(bytes) = result_bytes(&result, name)?.map(|b| if in_place(prim, args, &result) { 0 } else { b }) {
+    if let Some(bytes) = result_bytes(result, name)?.map(|b| if in_place(prim, args, result) { 0 } else { b }) {
         let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| memory::too_large(name))?;
         if total >= SMALL_RESULT {
             memory::reserve(total, &format!("`{name}`"))?;
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// Whether the kernel writes its result into an operand's own buffer, so that the result needs
@@ -70,20 +73,18 @@ pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
     }
 }
 
-/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error
-/// as found at run time.
+/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error,
+/// the same code, message and help as the checker gives for the same fault.
 pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
     let types: Vec<Type> = args.iter().map(Type::of_value).collect();
-    prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)
+    prim.type_rule(&types, &mut RunTime { dtype })
 }
 
-/// A type rule's error found while running: a shape the checker could not know (a `?`
-/// dimension) is a run-time shape error.
-fn found_running(e: TypeError) -> OpError {
-    match e.code {
-        Code::TypeShape => OpError { code: Code::RuntimeShape, ..e },
-        _ => e,
-    }
+/// [`rule`] on arguments held apart (an indexed assignment's target stays in its slot), for a
+/// primitive whose rule does not read the default dtype.
+pub fn rule_of<'a>(prim: Prim, args: impl Iterator<Item = &'a Value>) -> Result<Type, OpError> {
+    let types: Vec<Type> = args.map(Type::of_value).collect();
+    prim.type_rule(&types, &mut RunTime { dtype: FloatDtype::F64 })
 }
 
 /// In test builds, checks that a kernel made a value of the type its rule promised.
