@@ -20,15 +20,131 @@ const SMALL_RESULT: usize = 1 << 20;
 
 /// Checks, before `prim` runs on `args`, what its type rule says about the result: the rule's
 /// error if it rejects the arguments, an allocation error if the result cannot be allocated.
-/// Returns the promised result type. The rule runs for every call; the memory is reserved only
-/// where the result could be large.
+/// The rule runs for every call (its answer for the exact types of the last calls is kept, see
+/// [`Recent`]); the memory is reserved only where the result could be large. Returns the
+/// promised result type where it is needed: for the memory, and in test builds, where the
+/// kernel's result is checked against it.
 #[inline]
-pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
-    let result = rule(prim, args, dtype)?;
-    if bound(args) >= SMALL_RESULT {
-        reserve(prim, args, &result)?;
+pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Type>, OpError> {
+    let large = bound(args) >= SMALL_RESULT;
+    if !large {
+        if let Some(known) = Recent::find(prim, args, dtype) {
+            return Ok(known);
+        }
     }
-    Ok(result)
+    let result = rule(prim, args, dtype)?;
+    if large {
+        reserve(prim, args, &result)?;
+    } else {
+        Recent::keep(prim, args, dtype, &result);
+    }
+    Ok(Some(result))
+}
+
+/// The rule's answers for the exact argument types of recent calls, so that a loop of small
+/// operations, which meets the same types at every step, does not build them anew each time: a
+/// small table indexed by a hash of the primitive and the arguments' types, each entry checked
+/// against the arguments ([`Type::is_type_of`]) before it is used. Only accepted arguments are
+/// kept; an error is always the rule's own, computed again.
+struct Recent {
+    prim: Prim,
+    dtype: FloatDtype,
+    types: Vec<Type>,
+    result: Type,
+}
+
+/// The number of entries of [`Recent`]'s table.
+const RECENT: usize = 256;
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Vec<Option<Recent>>> = std::cell::RefCell::new((0..RECENT).map(|_| None).collect());
+}
+
+impl Recent {
+    /// The rule's answer kept for `prim` on arguments of exactly these types, if there is one:
+    /// `Some(None)` where the answer is not needed (a build without test checks), otherwise
+    /// the result type (in test builds, checked against the rule run again).
+    fn find(prim: Prim, args: &[Value], dtype: FloatDtype) -> Option<Option<Type>> {
+        let slot = Recent::slot(prim, args);
+        let kept = TABLE.with(|table| {
+            let table = table.borrow();
+            let entry = table[slot].as_ref()?;
+            let same = entry.prim == prim
+                && entry.dtype == dtype
+                && entry.types.len() == args.len()
+                && entry.types.iter().zip(args).all(|(t, a)| t.is_type_of(a));
+            same.then(|| cfg!(debug_assertions).then(|| entry.result.clone()))
+        })?;
+        if let Some(result) = &kept {
+            debug_assert_eq!(rule(prim, args, dtype).ok().as_ref(), Some(result), "a kept answer of `{}`", prim.info().name);
+        }
+        Some(kept)
+    }
+
+    /// Keeps the rule's answer `result` for `prim` on `args`.
+    fn keep(prim: Prim, args: &[Value], dtype: FloatDtype, result: &Type) {
+        let slot = Recent::slot(prim, args);
+        let entry = Recent { prim, dtype, types: args.iter().map(Type::of_value).collect(), result: result.clone() };
+        TABLE.with(|table| table.borrow_mut()[slot] = Some(entry));
+    }
+
+    /// The entry for `prim` on `args`: a hash of the primitive and the arguments' kinds, dtypes,
+    /// shapes and int values.
+    fn slot(prim: Prim, args: &[Value]) -> usize {
+        use std::hash::{Hash, Hasher};
+        let mut h = Fx(0);
+        prim.hash(&mut h);
+        for a in args {
+            signature(a, &mut h);
+        }
+        (h.finish() % RECENT as u64) as usize
+    }
+}
+
+/// A hasher of a few instructions per word (rustc's `FxHasher`): the table is looked up before
+/// every small operation.
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn write_isize(&mut self, word: isize) {
+        self.write_u64(word as u64);
+    }
+
+    fn write_i64(&mut self, word: i64) {
+        self.write_u64(word as u64);
+    }
+}
+
+/// Feeds what the exact type of `v` depends on to `h`.
+fn signature(v: &Value, h: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    std::mem::discriminant(v.primal()).hash(h);
+    match v.primal() {
+        Value::Tensor(t) => {
+            t.dtype().hash(h);
+            t.shape().hash(h);
+        }
+        Value::Int(i) => i.hash(h),
+        Value::Bool(b) => b.hash(h),
+        Value::Tuple(items) => items.iter().for_each(|i| signature(i, h)),
+        Value::F64(_) | Value::F32(_) | Value::Str(_) | Value::Func(_) | Value::Absent | Value::Tracer(_) => {}
+    }
 }
 
 /// Reserves the memory of a `result` of `prim` on `args`, with the kernel's workspace.
@@ -76,15 +192,34 @@ pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
 /// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error,
 /// the same code, message and help as the checker gives for the same fault.
 pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
-    let types: Vec<Type> = args.iter().map(Type::of_value).collect();
-    prim.type_rule(&types, &mut RunTime { dtype })
+    with_types(args.iter(), |types| prim.type_rule(types, &mut RunTime { dtype }))
 }
 
 /// [`rule`] on arguments held apart (an indexed assignment's target stays in its slot), for a
 /// primitive whose rule does not read the default dtype.
 pub fn rule_of<'a>(prim: Prim, args: impl Iterator<Item = &'a Value>) -> Result<Type, OpError> {
-    let types: Vec<Type> = args.map(Type::of_value).collect();
-    prim.type_rule(&types, &mut RunTime { dtype: FloatDtype::F64 })
+    with_types(args, |types| prim.type_rule(types, &mut RunTime { dtype: FloatDtype::F64 }))
+}
+
+/// Calls `f` with the exact types of `args`. The rule runs before every kernel, so the types
+/// of up to four arguments (nearly every call) are kept on the stack, not allocated.
+fn with_types<'a, R>(args: impl Iterator<Item = &'a Value>, f: impl FnOnce(&[Type]) -> R) -> R {
+    let mut inline = [Type::Absent, Type::Absent, Type::Absent, Type::Absent];
+    let mut spilled = Vec::new();
+    let mut count = 0;
+    for a in args {
+        match inline.get_mut(count) {
+            Some(slot) => *slot = Type::of_value(a),
+            None if spilled.is_empty() => spilled.extend(inline.iter().cloned().chain([Type::of_value(a)])),
+            None => spilled.push(Type::of_value(a)),
+        }
+        count += 1;
+    }
+    if spilled.is_empty() {
+        f(&inline[..count])
+    } else {
+        f(&spilled)
+    }
 }
 
 /// In test builds, checks that a kernel made a value of the type its rule promised.

@@ -519,11 +519,11 @@ fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 }
 
 fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    let unvetted = |_: (Vec<usize>, Vec<usize>)| unvetted(op.info().name);
-    let (Some(x), Some(y)) = (T::operand(a), T::operand(b)) else { return Err(unvetted(Default::default())) };
+    let refused = |_| unvetted(op.info().name);
+    let (Some(x), Some(y)) = (T::operand(a), T::operand(b)) else { return Err(unvetted(op.info().name)) };
     if op.is_comparison() {
         let out = zip_to(x, y, |p, q| matches!(float_op(op, p, q), Scalar::Bool(true)));
-        return out.map(|o| Value::Tensor(Tensor::Bool(o))).map_err(unvetted);
+        return out.map(|o| Value::Tensor(Tensor::Bool(o))).map_err(refused);
     }
     if op == Arith::Pow {
         if let Operand::Scalar(e) = y {
@@ -534,7 +534,7 @@ fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError
             }
         }
     }
-    float_zip(op, x, y).map(T::wrap).map_err(unvetted)
+    float_zip(op, x, y).map(T::wrap).map_err(refused)
 }
 
 /// The element-wise loop of each arithmetic operator, one monomorphic closure per operator so
@@ -601,7 +601,6 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
         Value::Tensor(Tensor::Bool(c)) => c,
         _ => return Err(unvetted("where")),
     };
-    let unvetted = || unvetted("where");
     let picked = match promote(Side::of_value(&a), Side::of_value(&b)) {
         Ok(Dtype::F64) => elem_operand::<f64>(&a).zip(elem_operand::<f64>(&b)).map(|(x, y)| pick(&c, x, y).map(f64::wrap)),
         Ok(Dtype::F32) => elem_operand::<f32>(&a).zip(elem_operand::<f32>(&b)).map(|(x, y)| pick(&c, x, y).map(f32::wrap)),
@@ -610,7 +609,7 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
             .map(|(x, y)| pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o)))),
         Ok(Dtype::Bool) | Err(_) => None,
     };
-    picked.ok_or_else(unvetted)?.map_err(|_| unvetted())
+    picked.ok_or_else(|| unvetted("where"))?.map_err(|_| unvetted("where"))
 }
 
 /// The dtype `where` picks in (as arithmetic promotes its two branches), or its error; `a` and

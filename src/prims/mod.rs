@@ -215,8 +215,8 @@ impl Prim {
     pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
         let promised = admit::admit(self, &args, ctx.dtype)?;
         let result = self.kernel(args, ctx);
-        if let Ok(v) = &result {
-            admit::confirm(self, &promised, v);
+        if let (Some(t), Ok(v)) = (&promised, &result) {
+            admit::confirm(self, t, v);
         }
         result
     }
