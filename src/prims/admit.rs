@@ -26,9 +26,10 @@ const SMALL_RESULT: usize = 1 << 20;
 /// kernel's result is checked against it.
 #[inline]
 pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Type>, OpError> {
-    let large = bound(args) >= SMALL_RESULT;
+    let (slot, bound) = survey(prim, args);
+    let large = bound >= SMALL_RESULT;
     if !large {
-        if let Some(known) = Recent::find(prim, args, dtype) {
+        if let Some(known) = Recent::find(slot, prim, args, dtype) {
             return Ok(known);
         }
     }
@@ -36,7 +37,7 @@ pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Typ
     if large {
         reserve(prim, args, &result)?;
     } else {
-        Recent::keep(prim, args, dtype, &result);
+        Recent::keep(slot, prim, args, dtype, &result);
     }
     Ok(Some(result))
 }
@@ -57,15 +58,14 @@ struct Recent {
 const RECENT: usize = 256;
 
 thread_local! {
-    static TABLE: std::cell::RefCell<Vec<Option<Recent>>> = std::cell::RefCell::new((0..RECENT).map(|_| None).collect());
+    static TABLE: std::cell::RefCell<[Option<Recent>; RECENT]> = const { std::cell::RefCell::new([const { None }; RECENT]) };
 }
 
 impl Recent {
     /// The rule's answer kept for `prim` on arguments of exactly these types, if there is one:
     /// `Some(None)` where the answer is not needed (a build without test checks), otherwise
     /// the result type (in test builds, checked against the rule run again).
-    fn find(prim: Prim, args: &[Value], dtype: FloatDtype) -> Option<Option<Type>> {
-        let slot = Recent::slot(prim, args);
+    fn find(slot: usize, prim: Prim, args: &[Value], dtype: FloatDtype) -> Option<Option<Type>> {
         let kept = TABLE.with(|table| {
             let table = table.borrow();
             let entry = table[slot].as_ref()?;
@@ -82,22 +82,56 @@ impl Recent {
     }
 
     /// Keeps the rule's answer `result` for `prim` on `args`.
-    fn keep(prim: Prim, args: &[Value], dtype: FloatDtype, result: &Type) {
-        let slot = Recent::slot(prim, args);
+    fn keep(slot: usize, prim: Prim, args: &[Value], dtype: FloatDtype, result: &Type) {
         let entry = Recent { prim, dtype, types: args.iter().map(Type::of_value).collect(), result: result.clone() };
         TABLE.with(|table| table.borrow_mut()[slot] = Some(entry));
     }
+}
 
-    /// The entry for `prim` on `args`: a hash of the primitive and the arguments' kinds, dtypes,
-    /// shapes and int values.
-    fn slot(prim: Prim, args: &[Value]) -> usize {
-        use std::hash::{Hash, Hasher};
-        let mut h = Fx(0);
-        prim.hash(&mut h);
-        for a in args {
-            signature(a, &mut h);
+/// One pass over the arguments of `prim`: the entry of [`Recent`]'s table for them (a hash of
+/// the primitive and the arguments' kinds, dtypes, shapes and int values), and an upper bound on
+/// the element count of any result.
+fn survey(prim: Prim, args: &[Value]) -> (usize, usize) {
+    use std::hash::Hash;
+    let mut h = Fx(0);
+    prim.hash(&mut h);
+    let bound = args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a, &mut h)));
+    ((h.0 % RECENT as u64) as usize, bound)
+}
+
+/// Feeds what the exact type of `v` depends on to `h`, and returns an upper bound on the element
+/// count of a result it takes part in: its own, or an int's value (a dimension).
+fn magnitude(v: &Value, h: &mut Fx) -> usize {
+    match v {
+        Value::Tensor(t) => {
+            h.mix(t.dtype() as u64);
+            t.shape().iter().fold(1usize, |acc, &n| {
+                h.mix(n as u64);
+                acc.saturating_mul(n.max(1))
+            })
         }
-        (h.finish() % RECENT as u64) as usize
+        Value::Int(i) => {
+            h.mix(*i as u64 ^ 0x10);
+            usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1)
+        }
+        Value::Tuple(items) => {
+            h.mix(items.len() as u64 ^ 0x20);
+            items.iter().fold(1usize, |acc, i| acc.saturating_mul(magnitude(i, h)))
+        }
+        Value::Bool(b) => {
+            h.mix(u64::from(*b) ^ 0x30);
+            1
+        }
+        Value::F64(_) | Value::F32(_) | Value::Str(_) | Value::Func(_) | Value::Absent => {
+            h.mix(match v {
+                Value::F64(_) => 0x40,
+                Value::F32(_) => 0x50,
+                Value::Str(_) => 0x60,
+                _ => 0x70,
+            });
+            1
+        }
+        Value::Tracer(t) => magnitude(&t.primal, h),
     }
 }
 
@@ -105,45 +139,23 @@ impl Recent {
 /// every small operation.
 struct Fx(u64);
 
+impl Fx {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 impl std::hash::Hasher for Fx {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
+        bytes.iter().for_each(|&b| self.mix(u64::from(b)));
     }
 
     fn write_isize(&mut self, word: isize) {
-        self.write_u64(word as u64);
-    }
-
-    fn write_i64(&mut self, word: i64) {
-        self.write_u64(word as u64);
-    }
-}
-
-/// Feeds what the exact type of `v` depends on to `h`.
-fn signature(v: &Value, h: &mut impl std::hash::Hasher) {
-    use std::hash::Hash;
-    std::mem::discriminant(v.primal()).hash(h);
-    match v.primal() {
-        Value::Tensor(t) => {
-            t.dtype().hash(h);
-            t.shape().hash(h);
-        }
-        Value::Int(i) => i.hash(h),
-        Value::Bool(b) => b.hash(h),
-        Value::Tuple(items) => items.iter().for_each(|i| signature(i, h)),
-        Value::F64(_) | Value::F32(_) | Value::Str(_) | Value::Func(_) | Value::Absent | Value::Tracer(_) => {}
+        self.mix(word as u64);
     }
 }
 
@@ -247,22 +259,6 @@ impl TypeCx for RunTime {
     }
 }
 
-/// An upper bound on the element count of any result from these arguments.
-fn bound(args: &[Value]) -> usize {
-    args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a)))
-}
-
-#[inline]
-fn magnitude(v: &Value) -> usize {
-    match v {
-        Value::Tensor(t) => t.shape().iter().fold(1usize, |acc, &n| acc.saturating_mul(n.max(1))),
-        Value::Int(i) => usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1),
-        Value::Tuple(items) => bound(items),
-        Value::F64(_) | Value::F32(_) | Value::Bool(_) | Value::Str(_) | Value::Func(_) | Value::Absent => 1,
-        Value::Tracer(t) => magnitude(&t.primal),
-    }
-}
-
 /// The bytes of a result of type `t`, or `None` when a dimension is unknown. A shape whose
 /// non-zero dimensions multiply past the address space is refused even when it is empty (as
 /// NumPy refuses `zeros((2**62, 2, 0))`): no kernel could index it.
@@ -305,5 +301,32 @@ fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
         | Prim::Diff(_)
         | Prim::Data(_)
         | Prim::Sys(_) => Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Arr, Tensor};
+
+    fn zeros(shape: &[usize]) -> Value {
+        Value::Tensor(Tensor::F64(Arr::zeros(ndarray::IxDyn(shape))))
+    }
+
+    #[test]
+    fn a_kept_answer_serves_only_arguments_of_the_same_exact_types() {
+        let add = Prim::Arith(Arith::Add);
+        let (a, b) = (zeros(&[2, 3]), zeros(&[3, 2]));
+        for _ in 0..2 {
+            let kept = admit(add, &[a.clone(), a.clone()], FloatDtype::F64).expect("shapes match");
+            assert_eq!(kept, Some(Type::known(Dtype::F64, &[2, 3])));
+            let e = admit(add, &[a.clone(), b.clone()], FloatDtype::F64).expect_err("shapes differ");
+            assert_eq!(e.message, "shapes f64[2, 3] and f64[3, 2] do not broadcast");
+        }
+        let reshape = Prim::Shape(super::super::ShapeOp::Reshape);
+        let to = |n: i64| [a.clone(), Value::Int(n), Value::Int(-1)];
+        assert_eq!(admit(reshape, &to(3), FloatDtype::F64).expect("3 rows"), Some(Type::known(Dtype::F64, &[3, 2])));
+        assert_eq!(admit(reshape, &to(6), FloatDtype::F64).expect("6 rows"), Some(Type::known(Dtype::F64, &[6, 1])));
+        assert!(!Type::Int(Some(2)).is_type_of(&Value::Int(3)));
     }
 }
