@@ -76,7 +76,12 @@ impl Recent {
             same.then(|| cfg!(debug_assertions).then(|| entry.result.clone()))
         })?;
         if let Some(result) = &kept {
-            debug_assert_eq!(rule(prim, args, dtype).ok().as_ref(), Some(result), "a kept answer of `{}`", prim.info().name);
+            debug_assert_eq!(
+                rule(prim, args, dtype).ok().as_ref(),
+                Some(result),
+                "a kept answer of `{}`",
+                prim.info().name
+            );
         }
         Some(kept)
     }

@@ -586,8 +586,8 @@ fn bool_compare(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 
 fn logical(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (x, y) = bool_operands(op, a, b)?;
-    let out = zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q })
-        .map_err(|_| unvetted(op.info().name))?;
+    let out =
+        zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q }).map_err(|_| unvetted(op.info().name))?;
     Ok(if out.ndim() == 0 { Value::Bool(out[IxDyn(&[])]) } else { Value::Tensor(Tensor::Bool(out)) })
 }
 
@@ -602,11 +602,15 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
         _ => return Err(unvetted("where")),
     };
     let picked = match promote(Side::of_value(&a), Side::of_value(&b)) {
-        Ok(Dtype::F64) => elem_operand::<f64>(&a).zip(elem_operand::<f64>(&b)).map(|(x, y)| pick(&c, x, y).map(f64::wrap)),
-        Ok(Dtype::F32) => elem_operand::<f32>(&a).zip(elem_operand::<f32>(&b)).map(|(x, y)| pick(&c, x, y).map(f32::wrap)),
-        Ok(Dtype::I64) => int_operand(&a)
-            .zip(int_operand(&b))
-            .map(|(x, y)| pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o)))),
+        Ok(Dtype::F64) => {
+            elem_operand::<f64>(&a).zip(elem_operand::<f64>(&b)).map(|(x, y)| pick(&c, x, y).map(f64::wrap))
+        }
+        Ok(Dtype::F32) => {
+            elem_operand::<f32>(&a).zip(elem_operand::<f32>(&b)).map(|(x, y)| pick(&c, x, y).map(f32::wrap))
+        }
+        Ok(Dtype::I64) => {
+            int_operand(&a).zip(int_operand(&b)).map(|(x, y)| pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))))
+        }
         Ok(Dtype::Bool) | Err(_) => None,
     };
     picked.ok_or_else(|| unvetted("where"))?.map_err(|_| unvetted("where"))
@@ -745,7 +749,8 @@ fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
         return bool_type(op, a, b);
     }
     let (sa, sb) = (Side::of_type(a), Side::of_type(b));
-    let dtype = compute_dtype(op, sa, sb).map_err(|clash| clash_error(op, sa, sb, clash, (a.to_string(), b.to_string())))?;
+    let dtype =
+        compute_dtype(op, sa, sb).map_err(|clash| clash_error(op, sa, sb, clash, (a.to_string(), b.to_string())))?;
     let dims = shape_type_rule(op, a, b)?;
     Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
 }

@@ -5,7 +5,7 @@
 use super::arith::scalar_f64;
 use super::shape::dims_of;
 use super::shape_rules::dims_type;
-use super::{unvetted, family, random, Ctx, OpError};
+use super::{family, random, unvetted, Ctx, OpError};
 use crate::diag::Code;
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
@@ -137,7 +137,11 @@ fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
 
 /// An int argument.
 fn int_arg(v: &Value) -> Result<i64, OpError> {
-    if let Value::Int(i) = v { Ok(*i) } else { Err(unvetted("a constructor")) }
+    if let Value::Int(i) = v {
+        Ok(*i)
+    } else {
+        Err(unvetted("a constructor"))
+    }
 }
 
 /// A number argument.
