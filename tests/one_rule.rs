@@ -1,9 +1,9 @@
 //! One rule per primitive: a fault of type or shape gets the same diagnostic whichever stage
 //! finds it. Each case is a statement run twice, after a first line that makes its operands'
-//! shapes known to the checker (`let n = 2`) or known only when running (`let n = len(args())
-//! + 2`, or a tensor read by `loadcsv`); the checker refuses the first before anything runs, the
-//! primitive's type rule the second when it runs. Both must render to the same text: the same
-//! code, message, labels and help (a help naming the operands, `did you mean A @ W.T?`,
+//! shapes known to the checker (`let n = 2`) or known only when running (`n` counted from
+//! `args()`, or a tensor read by `loadcsv`); the checker refuses the first before anything runs,
+//! the primitive's type rule the second when it runs. Both must render to the same text: the
+//! same code, message, labels and help (a help naming the operands, `did you mean A @ W.T?`,
 //! included).
 
 mod common;
