@@ -192,6 +192,30 @@ impl Type {
         }
     }
 
+    /// Whether this is exactly the type of `v` ([`Type::of_value`]), found without building
+    /// that type. It may answer `false` for a value whose type it would equal (a rank-0 tensor,
+    /// a function), never `true` for one whose type differs.
+    pub fn is_type_of(&self, v: &Value) -> bool {
+        match (self, v) {
+            (_, Value::Tracer(t)) => self.is_type_of(&t.primal),
+            (Type::Int(Some(a)), Value::Int(b)) => a == b,
+            (Type::Bool(Some(a)), Value::Bool(b)) => a == b,
+            (Type::Float(FloatDtype::F64), Value::F64(_))
+            | (Type::Float(FloatDtype::F32), Value::F32(_))
+            | (Type::Str, Value::Str(_))
+            | (Type::Absent, Value::Absent) => true,
+            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
+                *dtype == t.dtype()
+                    && dims.len() == t.shape().len()
+                    && dims.iter().zip(t.shape()).all(|(d, &n)| *d == Dim::Known(n))
+            }
+            (Type::Tuple(items), Value::Tuple(values)) => {
+                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.is_type_of(v))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the value `v` is of this type: the same kind and dtype, and every dimension this
     /// type knows equal to the value's. The run-time half of [`Type::fits`], used where the
     /// checker could not prove a declared type (a `load`ed tensor, a `?` dimension).

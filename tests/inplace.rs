@@ -127,9 +127,9 @@ fn a_failed_compound_assignment_keeps_the_variable() {
     let (mut session, out) = session();
     session.run("setup", "let x = ones(3)\nlet y = x\nlet n = len(args()) + 2").expect("setup runs");
     for (statement, code) in [
-        ("x += zeros(n)", "tscript::runtime::shape"),
-        ("y -= 2.0 * zeros(n)", "tscript::runtime::shape"),
-        ("x[0:2] += zeros(n + 1)", "tscript::runtime::shape"),
+        ("x += zeros(n)", "tscript::type::shape"),
+        ("y -= 2.0 * zeros(n)", "tscript::type::shape"),
+        ("x[0:2] += zeros(n + 1)", "tscript::type::shape"),
         ("x = zeros(n)", "tscript::type::mismatch"),
         ("x += ones(n, 1)", "tscript::type::mismatch"),
     ] {

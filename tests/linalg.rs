@@ -81,7 +81,7 @@ fn errors_have_their_codes() {
     assert_eq!(code("inv(zeros(3, 3))"), "tscript::linalg::singular");
     assert_eq!(code("solve([[1.0, 2.0], [2.0, 4.0]], [1.0, 2.0])"), "tscript::linalg::singular");
     assert_eq!(code("cholesky([[1.0, 2.0], [2.0, 1.0]])"), "tscript::linalg::singular");
-    // The checker may catch these before running (`type::shape`); at run time they are `runtime::shape`.
+    // The checker catches these before running, or the same rule when they run: `type::shape` either way.
     assert!(code("let n = 2; inv(ones(n, n + 1))").ends_with("::shape"));
     assert!(code("let n = 3; solve(eye(2), ones(n))").ends_with("::shape"));
     assert!(code("inv([[1, 2], [3, 4]] > 2)").starts_with("tscript::type"));

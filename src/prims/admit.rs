@@ -1,12 +1,13 @@
-//! The run-time half of the type rules. Before a kernel runs on arguments that could make a large
-//! result, its type rule, given the arguments' exact types, computes the result's shape with
-//! checked arithmetic, and the memory for it is reserved (`memory::reserve`), so that a result
-//! too large for the machine is a `tscript::runtime::alloc` diagnostic before anything is
-//! allocated, never an abort. Test builds run the rule for every call and check that the kernel
-//! made a value of exactly the type the rule promised, so a kernel and its rule cannot drift.
+//! The run-time half of the type rules. Before every kernel runs, its type rule runs on the
+//! arguments' exact types (every dimension known, an int with its value), so that a fault of
+//! type or shape gets the rule's error, the one the checker gives, and the kernels check only
+//! values. Where the result could be large, the rule's result shape, computed with checked
+//! arithmetic, is reserved (`memory::reserve`), so that a result too large for the machine is a
+//! `tscript::runtime::alloc` diagnostic before anything is allocated, never an abort. Test
+//! builds check that the kernel made a value of exactly the type the rule promised, so a kernel
+//! and its rule cannot drift.
 
 use super::{Arith, OpError, Prim};
-use crate::diag::Code;
 use crate::memory;
 use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
@@ -17,28 +18,163 @@ use crate::value::{Dtype, Value};
 /// (and int arguments' values), and a few megabytes are always there to be had.
 const SMALL_RESULT: usize = 1 << 20;
 
-/// Whether the rule must vet `args` before the kernel runs: always in test builds, and wherever
-/// the result could be large. The check is a few instructions per argument, so it stays in the
-/// hot path of small operations.
-#[inline]
-pub fn needed(args: &[Value]) -> bool {
-    cfg!(debug_assertions) || bound(args) >= SMALL_RESULT
-}
-
 /// Checks, before `prim` runs on `args`, what its type rule says about the result: the rule's
 /// error if it rejects the arguments, an allocation error if the result cannot be allocated.
-/// Returns the promised result type.
-#[inline(never)]
-pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
+/// The rule runs for every call (its answer for the exact types of the last calls is kept, see
+/// [`Recent`]); the memory is reserved only where the result could be large. Returns the
+/// promised result type where it is needed: for the memory, and in test builds, where the
+/// kernel's result is checked against it.
+#[inline]
+pub fn admit(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Option<Type>, OpError> {
+    let (slot, bound) = survey(prim, args);
+    let large = bound >= SMALL_RESULT;
+    if !large {
+        if let Some(known) = Recent::find(slot, prim, args, dtype) {
+            return Ok(known);
+        }
+    }
     let result = rule(prim, args, dtype)?;
+    if large {
+        reserve(prim, args, &result)?;
+    } else {
+        Recent::keep(slot, prim, args, dtype, &result);
+    }
+    Ok(Some(result))
+}
+
+/// The rule's answers for the exact argument types of recent calls, so that a loop of small
+/// operations, which meets the same types at every step, does not build them anew each time: a
+/// small table indexed by a hash of the primitive and the arguments' types, each entry checked
+/// against the arguments ([`Type::is_type_of`]) before it is used. Only accepted arguments are
+/// kept; an error is always the rule's own, computed again.
+struct Recent {
+    prim: Prim,
+    dtype: FloatDtype,
+    types: Vec<Type>,
+    result: Type,
+}
+
+/// The number of entries of [`Recent`]'s table.
+const RECENT: usize = 256;
+
+thread_local! {
+    static TABLE: std::cell::RefCell<[Option<Recent>; RECENT]> = const { std::cell::RefCell::new([const { None }; RECENT]) };
+}
+
+impl Recent {
+    /// The rule's answer kept for `prim` on arguments of exactly these types, if there is one:
+    /// `Some(None)` where the answer is not needed (a build without test checks), otherwise
+    /// the result type (in test builds, checked against the rule run again).
+    fn find(slot: usize, prim: Prim, args: &[Value], dtype: FloatDtype) -> Option<Option<Type>> {
+        let kept = TABLE.with(|table| {
+            let table = table.borrow();
+            let entry = table[slot].as_ref()?;
+            let same = entry.prim == prim
+                && entry.dtype == dtype
+                && entry.types.len() == args.len()
+                && entry.types.iter().zip(args).all(|(t, a)| t.is_type_of(a));
+            same.then(|| cfg!(debug_assertions).then(|| entry.result.clone()))
+        })?;
+        if let Some(result) = &kept {
+            debug_assert_eq!(
+                rule(prim, args, dtype).ok().as_ref(),
+                Some(result),
+                "a kept answer of `{}`",
+                prim.info().name
+            );
+        }
+        Some(kept)
+    }
+
+    /// Keeps the rule's answer `result` for `prim` on `args`.
+    fn keep(slot: usize, prim: Prim, args: &[Value], dtype: FloatDtype, result: &Type) {
+        let entry = Recent { prim, dtype, types: args.iter().map(Type::of_value).collect(), result: result.clone() };
+        TABLE.with(|table| table.borrow_mut()[slot] = Some(entry));
+    }
+}
+
+/// One pass over the arguments of `prim`: the entry of [`Recent`]'s table for them (a hash of
+/// the primitive and the arguments' kinds, dtypes, shapes and int values), and an upper bound on
+/// the element count of any result.
+fn survey(prim: Prim, args: &[Value]) -> (usize, usize) {
+    use std::hash::Hash;
+    let mut h = Fx(0);
+    prim.hash(&mut h);
+    let bound = args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a, &mut h)));
+    ((h.0 % RECENT as u64) as usize, bound)
+}
+
+/// Feeds what the exact type of `v` depends on to `h`, and returns an upper bound on the element
+/// count of a result it takes part in: its own, or an int's value (a dimension).
+fn magnitude(v: &Value, h: &mut Fx) -> usize {
+    match v {
+        Value::Tensor(t) => {
+            h.mix(t.dtype() as u64);
+            t.shape().iter().fold(1usize, |acc, &n| {
+                h.mix(n as u64);
+                acc.saturating_mul(n.max(1))
+            })
+        }
+        Value::Int(i) => {
+            h.mix(*i as u64 ^ 0x10);
+            usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1)
+        }
+        Value::Tuple(items) => {
+            h.mix(items.len() as u64 ^ 0x20);
+            items.iter().fold(1usize, |acc, i| acc.saturating_mul(magnitude(i, h)))
+        }
+        Value::Bool(b) => {
+            h.mix(u64::from(*b) ^ 0x30);
+            1
+        }
+        Value::F64(_) | Value::F32(_) | Value::Str(_) | Value::Func(_) | Value::Absent => {
+            h.mix(match v {
+                Value::F64(_) => 0x40,
+                Value::F32(_) => 0x50,
+                Value::Str(_) => 0x60,
+                _ => 0x70,
+            });
+            1
+        }
+        Value::Tracer(t) => magnitude(&t.primal, h),
+    }
+}
+
+/// A hasher of a few instructions per word (rustc's `FxHasher`): the table is looked up before
+/// every small operation.
+struct Fx(u64);
+
+impl Fx {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.mix(u64::from(b)));
+    }
+
+    fn write_isize(&mut self, word: isize) {
+        self.mix(word as u64);
+    }
+}
+
+/// Reserves the memory of a `result` of `prim` on `args`, with the kernel's workspace.
+#[inline(never)]
+fn reserve(prim: Prim, args: &[Value], result: &Type) -> Result<(), OpError> {
     let name = prim.info().name;
-    if let Some(bytes) = result_bytes(&result, name)?.map(|b| if in_place(prim, args, &result) { 0 } else { b }) {
+    if let Some(bytes) = result_bytes(result, name)?.map(|b| if in_place(prim, args, result) { 0 } else { b }) {
         let total = workspace(prim, args).and_then(|w| w.checked_add(bytes)).ok_or_else(|| memory::too_large(name))?;
         if total >= SMALL_RESULT {
             memory::reserve(total, &format!("`{name}`"))?;
         }
     }
-    Ok(result)
+    Ok(())
 }
 
 /// Whether the kernel writes its result into an operand's own buffer, so that the result needs
@@ -70,19 +206,36 @@ pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
     }
 }
 
-/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error
-/// as found at run time.
+/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error,
+/// the same code, message and help as the checker gives for the same fault.
 pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
-    let types: Vec<Type> = args.iter().map(Type::of_value).collect();
-    prim.type_rule(&types, &mut RunTime { dtype }).map_err(found_running)
+    with_types(args.iter(), |types| prim.type_rule(types, &mut RunTime { dtype }))
 }
 
-/// A type rule's error found while running: a shape the checker could not know (a `?`
-/// dimension) is a run-time shape error.
-fn found_running(e: TypeError) -> OpError {
-    match e.code {
-        Code::TypeShape => OpError { code: Code::RuntimeShape, ..e },
-        _ => e,
+/// [`rule`] on arguments held apart (an indexed assignment's target stays in its slot), for a
+/// primitive whose rule does not read the default dtype.
+pub fn rule_of<'a>(prim: Prim, args: impl Iterator<Item = &'a Value>) -> Result<Type, OpError> {
+    with_types(args, |types| prim.type_rule(types, &mut RunTime { dtype: FloatDtype::F64 }))
+}
+
+/// Calls `f` with the exact types of `args`. The rule runs before every kernel, so the types
+/// of up to four arguments (nearly every call) are kept on the stack, not allocated.
+fn with_types<'a, R>(args: impl Iterator<Item = &'a Value>, f: impl FnOnce(&[Type]) -> R) -> R {
+    let mut inline = [Type::Absent, Type::Absent, Type::Absent, Type::Absent];
+    let mut spilled = Vec::new();
+    let mut count = 0;
+    for a in args {
+        match inline.get_mut(count) {
+            Some(slot) => *slot = Type::of_value(a),
+            None if spilled.is_empty() => spilled.extend(inline.iter().cloned().chain([Type::of_value(a)])),
+            None => spilled.push(Type::of_value(a)),
+        }
+        count += 1;
+    }
+    if spilled.is_empty() {
+        f(&inline[..count])
+    } else {
+        f(&spilled)
     }
 }
 
@@ -108,22 +261,6 @@ impl TypeCx for RunTime {
 
     fn call(&mut self, _: &Type, _: &[Type]) -> Result<Type, TypeError> {
         Ok(Type::Any)
-    }
-}
-
-/// An upper bound on the element count of any result from these arguments.
-fn bound(args: &[Value]) -> usize {
-    args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a)))
-}
-
-#[inline]
-fn magnitude(v: &Value) -> usize {
-    match v {
-        Value::Tensor(t) => t.shape().iter().fold(1usize, |acc, &n| acc.saturating_mul(n.max(1))),
-        Value::Int(i) => usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1),
-        Value::Tuple(items) => bound(items),
-        Value::F64(_) | Value::F32(_) | Value::Bool(_) | Value::Str(_) | Value::Func(_) | Value::Absent => 1,
-        Value::Tracer(t) => magnitude(&t.primal),
     }
 }
 
@@ -169,5 +306,32 @@ fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
         | Prim::Diff(_)
         | Prim::Data(_)
         | Prim::Sys(_) => Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Arr, Tensor};
+
+    fn zeros(shape: &[usize]) -> Value {
+        Value::Tensor(Tensor::F64(Arr::zeros(ndarray::IxDyn(shape))))
+    }
+
+    #[test]
+    fn a_kept_answer_serves_only_arguments_of_the_same_exact_types() {
+        let add = Prim::Arith(Arith::Add);
+        let (a, b) = (zeros(&[2, 3]), zeros(&[3, 2]));
+        for _ in 0..2 {
+            let kept = admit(add, &[a.clone(), a.clone()], FloatDtype::F64).expect("shapes match");
+            assert_eq!(kept, Some(Type::known(Dtype::F64, &[2, 3])));
+            let e = admit(add, &[a.clone(), b.clone()], FloatDtype::F64).expect_err("shapes differ");
+            assert_eq!(e.message, "shapes f64[2, 3] and f64[3, 2] do not broadcast");
+        }
+        let reshape = Prim::Shape(super::super::ShapeOp::Reshape);
+        let to = |n: i64| [a.clone(), Value::Int(n), Value::Int(-1)];
+        assert_eq!(admit(reshape, &to(3), FloatDtype::F64).expect("3 rows"), Some(Type::known(Dtype::F64, &[3, 2])));
+        assert_eq!(admit(reshape, &to(6), FloatDtype::F64).expect("6 rows"), Some(Type::known(Dtype::F64, &[6, 1])));
+        assert!(!Type::Int(Some(2)).is_type_of(&Value::Int(3)));
     }
 }

@@ -5,11 +5,11 @@
 mod vjp;
 use super::broadcast::{zip_same, zip_to, Operand};
 use super::reduce::scalar_if_rank0;
-use super::{family, OpError};
+use super::{family, unvetted, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype::{F32, F64};
 use crate::types::{broadcast_dims, Dim, Type, TypeError};
-use crate::value::{shape_type, Arr, Dtype, Tensor, Value};
+use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{IxDyn, Zip};
 use num_traits::Float;
 
@@ -96,19 +96,6 @@ enum ArithKind {
     Select,
 }
 
-/// The error for operands whose kinds the operator does not take.
-fn bad_operands(op: Arith, a: &Value, b: &Value) -> OpError {
-    let error = OpError::new(
-        Code::TypeMismatch,
-        format!("`{}` cannot combine {} and {}", op.info().name, a.type_name(), b.type_name()),
-    )
-    .label(format!("{} {} {}", a.type_name(), op.info().name, b.type_name()));
-    match join_help(op, matches!(a, Value::Str(_)), matches!(b, Value::Str(_))) {
-        Some(help) => error.help(help),
-        None => error,
-    }
-}
-
 /// The help for `+` between a str and something else: an f-string or `str(...)` joins them.
 fn join_help(op: Arith, a_is_str: bool, b_is_str: bool) -> Option<&'static str> {
     match (op, a_is_str, b_is_str) {
@@ -152,7 +139,7 @@ fn binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
                     }
                 })
             }
-            _ => Err(bad_operands(op, &a, &b)),
+            _ => Err(unvetted(op.info().name)),
         },
     }
 }
@@ -213,9 +200,7 @@ fn int_binary(op: Arith, x: i64, y: i64) -> Result<Value, OpError> {
         Arith::Le => Value::Bool(x <= y),
         Arith::Gt => Value::Bool(x > y),
         Arith::Ge => Value::Bool(x >= y),
-        Arith::And | Arith::Or | Arith::Where | Arith::Clip => {
-            return Err(bad_operands(op, &Value::Int(x), &Value::Int(y)))
-        }
+        Arith::And | Arith::Or | Arith::Where | Arith::Clip => return Err(unvetted(op.info().name)),
     })
 }
 
@@ -395,14 +380,12 @@ fn promote(a: Side, b: Side) -> Result<Dtype, Clash> {
     })
 }
 
-/// The dtype an operator computes in when at least one operand is a tensor, or its error (the
-/// checker's and the run time's): `a` and `b` are the operands' sides; `names` writes their
-/// types, only for an error.
-fn compute_dtype(op: Arith, a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
-    match promote(a, b) {
-        Ok(Dtype::I64) if op == Arith::Div => Ok(Dtype::F64),
-        Ok(dtype) => Ok(dtype),
-        Err(clash) => Err(clash_error(op, a, b, clash, names())),
+/// The dtype an operator computes in when at least one operand is a tensor (`a` and `b` are the
+/// operands' sides), or why there is none.
+fn compute_dtype(op: Arith, a: Side, b: Side) -> Result<Dtype, Clash> {
+    match promote(a, b)? {
+        Dtype::I64 if op == Arith::Div => Ok(Dtype::F64),
+        dtype => Ok(dtype),
     }
 }
 
@@ -476,27 +459,17 @@ pub fn elem_operand<T: Elem>(v: &Value) -> Option<Operand<T>> {
     }
 }
 
-fn shape_error(op: Arith, (sa, sb): (Vec<usize>, Vec<usize>), a: Dtype, b: Dtype) -> OpError {
-    OpError::new(
-        Code::RuntimeShape,
-        format!("shapes {} and {} do not broadcast", shape_type(a, &sa), shape_type(b, &sb)),
-    )
-    .label(format!("{} {} {}", shape_type(a, &sa), op.info().name, shape_type(b, &sb)))
-}
-
 fn tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     if matches!(op, Arith::Eq | Arith::Ne)
         && matches!((&a, &b), (Value::Tensor(Tensor::Bool(_)), _) | (_, Value::Tensor(Tensor::Bool(_))))
     {
         return bool_compare(op, a, b);
     }
-    let (sa, sb) = (Side::of_value(&a), Side::of_value(&b));
-    let dtype = compute_dtype(op, sa, sb, &|| (a.type_name(), b.type_name()))?;
-    match dtype {
-        Dtype::I64 => int_tensor_binary(op, a, b),
-        Dtype::F64 => typed_binary::<f64>(op, float_side(a, dtype)?, float_side(b, dtype)?),
-        Dtype::F32 => typed_binary::<f32>(op, float_side(a, dtype)?, float_side(b, dtype)?),
-        Dtype::Bool => Err(bad_operands(op, &a, &b)),
+    match compute_dtype(op, Side::of_value(&a), Side::of_value(&b)) {
+        Ok(Dtype::I64) => int_tensor_binary(op, a, b),
+        Ok(dtype @ Dtype::F64) => typed_binary::<f64>(op, float_side(a, dtype)?, float_side(b, dtype)?),
+        Ok(dtype @ Dtype::F32) => typed_binary::<f32>(op, float_side(a, dtype)?, float_side(b, dtype)?),
+        Ok(Dtype::Bool) | Err(_) => Err(unvetted(op.info().name)),
     }
 }
 
@@ -521,10 +494,7 @@ fn int_operand(v: &Value) -> Option<Operand<i64>> {
 /// a division by zero is an error (the first one found), never a wrapped value. The result is a
 /// new tensor: an error leaves the operands as they were.
 fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    let (da, db) = (dtype_of(&a), dtype_of(&b));
-    let (Some(x), Some(y)) = (int_operand(&a), int_operand(&b)) else {
-        return Err(bad_operands(op, &a, &b));
-    };
+    let (Some(x), Some(y)) = (int_operand(&a), int_operand(&b)) else { return Err(unvetted(op.info().name)) };
     if op == Arith::Pow {
         let negative = match &y {
             Operand::Scalar(e) => *e < 0,
@@ -549,7 +519,7 @@ fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     } else {
         zip_to(x, y, |p, q| if let Value::Int(v) = elem(p, q) { v } else { 0 }).map(|o| Value::Tensor(Tensor::I64(o)))
     };
-    let out = out.map_err(|s| shape_error(op, s, da, db))?;
+    let out = out.map_err(|_| unvetted(op.info().name))?;
     match fault.into_inner() {
         Some(e) => Err(e),
         None => Ok(scalar_if_rank0(out)),
@@ -557,17 +527,11 @@ fn int_tensor_binary(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
 }
 
 fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
-    let (da, db) = (dtype_of(&a), dtype_of(&b));
-    if !numeric(&a) || !numeric(&b) {
-        return Err(bad_operands(op, &a, &b));
-    }
-    let (x, y) = match (T::operand(a), T::operand(b)) {
-        (Some(x), Some(y)) => (x, y),
-        _ => return Err(OpError::new(Code::TypeDtype, format!("`{}` needs operands of one dtype", op.info().name))),
-    };
+    let refused = |_| unvetted(op.info().name);
+    let (Some(x), Some(y)) = (T::operand(a), T::operand(b)) else { return Err(unvetted(op.info().name)) };
     if op.is_comparison() {
         let out = zip_to(x, y, |p, q| matches!(float_op(op, p, q), Scalar::Bool(true)));
-        return out.map(|o| Value::Tensor(Tensor::Bool(o))).map_err(|s| shape_error(op, s, da, db));
+        return out.map(|o| Value::Tensor(Tensor::Bool(o))).map_err(refused);
     }
     if op == Arith::Pow {
         if let Operand::Scalar(e) = y {
@@ -578,7 +542,7 @@ fn typed_binary<T: Elem>(op: Arith, a: Value, b: Value) -> Result<Value, OpError
             }
         }
     }
-    float_zip(op, x, y).map(T::wrap).map_err(|s| shape_error(op, s, da, db))
+    float_zip(op, x, y).map(T::wrap).map_err(refused)
 }
 
 /// The element-wise loop of each arithmetic operator, one monomorphic closure per operator so
@@ -609,15 +573,6 @@ fn float_zip<T: Elem>(op: Arith, x: Operand<T>, y: Operand<T>) -> Result<Arr<T>,
     }
 }
 
-fn dtype_of(v: &Value) -> Dtype {
-    match v {
-        Value::Tensor(t) => t.dtype(),
-        Value::F32(_) => Dtype::F32,
-        Value::Int(_) => Dtype::I64,
-        _ => Dtype::F64,
-    }
-}
-
 fn bool_operand(v: Value) -> Option<Operand<bool>> {
     match v {
         Value::Bool(b) => Some(Operand::Scalar(b)),
@@ -626,35 +581,21 @@ fn bool_operand(v: Value) -> Option<Operand<bool>> {
     }
 }
 
-/// Whether a value takes part in float arithmetic (an int or float scalar or float tensor).
-fn numeric(v: &Value) -> bool {
-    matches!(v, Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)))
-}
-
-fn is_bool(v: &Value) -> bool {
-    matches!(v, Value::Bool(_) | Value::Tensor(Tensor::Bool(_)))
-}
-
-/// Both operands as bools, or the error naming them.
+/// Both operands as bools.
 fn bool_operands(op: Arith, a: Value, b: Value) -> Result<(Operand<bool>, Operand<bool>), OpError> {
-    if !is_bool(&a) || !is_bool(&b) {
-        return Err(bad_operands(op, &a, &b));
-    }
-    bool_operand(a).zip(bool_operand(b)).ok_or_else(|| OpError::new(Code::TypeMismatch, "expected bools"))
+    bool_operand(a).zip(bool_operand(b)).ok_or_else(|| unvetted(op.info().name))
 }
 
 fn bool_compare(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (x, y) = bool_operands(op, a, b)?;
     let eq = op == Arith::Eq;
-    zip_to(x, y, |p, q| (p == q) == eq)
-        .map(|o| Value::Tensor(Tensor::Bool(o)))
-        .map_err(|s| shape_error(op, s, Dtype::Bool, Dtype::Bool))
+    zip_to(x, y, |p, q| (p == q) == eq).map(|o| Value::Tensor(Tensor::Bool(o))).map_err(|_| unvetted(op.info().name))
 }
 
 fn logical(op: Arith, a: Value, b: Value) -> Result<Value, OpError> {
     let (x, y) = bool_operands(op, a, b)?;
-    let out = zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q })
-        .map_err(|s| shape_error(op, s, Dtype::Bool, Dtype::Bool))?;
+    let out =
+        zip_same(x, y, |p, q| if op == Arith::And { p && q } else { p || q }).map_err(|_| unvetted(op.info().name))?;
     Ok(if out.ndim() == 0 { Value::Bool(out[IxDyn(&[])]) } else { Value::Tensor(Tensor::Bool(out)) })
 }
 
@@ -666,52 +607,36 @@ fn where_(cond: Value, a: Value, b: Value) -> Result<Value, OpError> {
         // A bool scalar picks like a bool tensor of no dimensions: the result broadcasts.
         Value::Bool(c) => Arr::from_elem(IxDyn(&[]), c),
         Value::Tensor(Tensor::Bool(c)) => c,
-        other => {
-            return Err(OpError::new(
-                Code::TypeMismatch,
-                format!("`where` needs a bool condition, not {}", other.type_name()),
-            )
-            .at(0, other.type_name()))
-        }
+        _ => return Err(unvetted("where")),
     };
-    let names = || (a.type_name(), b.type_name());
-    let fail = |shapes: (Vec<usize>, Vec<usize>)| {
-        let (ta, tb) = names();
-        OpError::new(Code::RuntimeShape, format!("`where` operands do not broadcast: bool{:?}, {ta}, {tb}", c.shape()))
-            .label(format!("shapes {:?} and {:?} do not broadcast", shapes.0, shapes.1))
+    let picked = match promote(Side::of_value(&a), Side::of_value(&b)) {
+        Ok(Dtype::F64) => {
+            elem_operand::<f64>(&a).zip(elem_operand::<f64>(&b)).map(|(x, y)| pick(&c, x, y).map(f64::wrap))
+        }
+        Ok(Dtype::F32) => {
+            elem_operand::<f32>(&a).zip(elem_operand::<f32>(&b)).map(|(x, y)| pick(&c, x, y).map(f32::wrap))
+        }
+        Ok(Dtype::I64) => {
+            int_operand(&a).zip(int_operand(&b)).map(|(x, y)| pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))))
+        }
+        Ok(Dtype::Bool) | Err(_) => None,
     };
-    let dtype = where_dtype(Side::of_value(&a), Side::of_value(&b), &names)?;
-    let mismatch = || {
-        let (ta, tb) = names();
-        OpError::new(Code::TypeDtype, format!("`where` cannot mix {ta} and {tb}"))
-    };
-    match dtype {
-        Dtype::F64 => {
-            let (x, y) = (elem_operand::<f64>(&a).ok_or_else(mismatch)?, elem_operand::<f64>(&b).ok_or_else(mismatch)?);
-            pick(&c, x, y).map(f64::wrap).map_err(fail)
-        }
-        Dtype::F32 => {
-            let (x, y) = (elem_operand::<f32>(&a).ok_or_else(mismatch)?, elem_operand::<f32>(&b).ok_or_else(mismatch)?);
-            pick(&c, x, y).map(f32::wrap).map_err(fail)
-        }
-        Dtype::I64 | Dtype::Bool => {
-            let (x, y) = (int_operand(&a).ok_or_else(mismatch)?, int_operand(&b).ok_or_else(mismatch)?);
-            pick(&c, x, y).map(|o| Value::Tensor(Tensor::I64(o))).map_err(fail)
-        }
-    }
+    picked.ok_or_else(|| unvetted("where"))?.map_err(|_| unvetted("where"))
 }
 
-/// The dtype `where` picks in (as arithmetic promotes its two branches), or its error.
-fn where_dtype(a: Side, b: Side, names: &dyn Fn() -> (String, String)) -> Result<Dtype, OpError> {
-    promote(a, b).map_err(|clash| {
-        let (ta, tb) = names();
+/// The dtype `where` picks in (as arithmetic promotes its two branches), or its error; `a` and
+/// `b` are the branches' types.
+fn where_dtype(a: &Type, b: &Type) -> Result<Dtype, OpError> {
+    let (sa, sb) = (Side::of_type(a), Side::of_type(b));
+    promote(sa, sb).map_err(|clash| {
+        let (ta, tb) = (a.to_string(), b.to_string());
         match clash {
             Clash::Floats(..) => {
                 OpError::new(Code::TypeDtype, "`where` cannot mix tensors of different dtypes").at(2, tb.to_string())
             }
             Clash::NotNumbers => {
                 let (i, t) =
-                    if matches!(a, Side::Int | Side::Float(_)) || matches!(a, Side::Tensor(d) if d != Dtype::Bool) {
+                    if matches!(sa, Side::Int | Side::Float(_)) || matches!(sa, Side::Tensor(d) if d != Dtype::Bool) {
                         (2, tb)
                     } else {
                         (1, ta)
@@ -779,6 +704,13 @@ fn binary_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
             Ok(Type::Bool(None))
         }
         (Type::Str, Type::Str) if op == Arith::Add => Ok(Type::Str),
+        (Type::Tuple(x), Type::Tuple(y)) if matches!(op, Arith::Eq | Arith::Ne) => {
+            // Items are compared in pairs as far as both go; an item not known takes anything.
+            for (p, q) in x.iter().zip(y).filter(|(p, q)| **p != Type::Any && **q != Type::Any) {
+                binary_type(op, p, q)?;
+            }
+            Ok(Type::Bool(None))
+        }
         (Type::Tuple(_) | Type::Seq(_), Type::Tuple(_) | Type::Seq(_)) if matches!(op, Arith::Eq | Arith::Ne) => {
             Ok(Type::Bool(None))
         }
@@ -824,7 +756,9 @@ fn tensor_type(op: Arith, a: &Type, b: &Type) -> Result<Type, TypeError> {
     if matches!(op, Arith::Eq | Arith::Ne) && (dt(a) == Some(Dtype::Bool) || dt(b) == Some(Dtype::Bool)) {
         return bool_type(op, a, b);
     }
-    let dtype = compute_dtype(op, Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
+    let (sa, sb) = (Side::of_type(a), Side::of_type(b));
+    let dtype =
+        compute_dtype(op, sa, sb).map_err(|clash| clash_error(op, sa, sb, clash, (a.to_string(), b.to_string())))?;
     let dims = shape_type_rule(op, a, b)?;
     Ok(Type::tensor(if op.is_comparison() { Dtype::Bool } else { dtype }, dims))
 }
@@ -855,7 +789,7 @@ fn where_type(cond: &Type, a: &Type, b: &Type) -> Result<Type, TypeError> {
                 .at(0, other.to_string()))
         }
     };
-    let dtype = where_dtype(Side::of_type(a), Side::of_type(b), &|| (a.to_string(), b.to_string()))?;
+    let dtype = where_dtype(a, b)?;
     let fail = || {
         TypeError::new(Code::TypeShape, format!("`where` operands do not broadcast: {cond}, {a}, {b}"))
             .label("these shapes do not broadcast")

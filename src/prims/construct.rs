@@ -6,7 +6,7 @@ mod vjp;
 use super::arith::scalar_f64;
 use super::shape::dims_of;
 use super::shape_rules::dims_type;
-use super::{family, random, Ctx, OpError};
+use super::{family, random, unvetted, Ctx, OpError};
 use crate::diag::Code;
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
@@ -43,26 +43,26 @@ impl Construct {
     pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
         let dtype = ctx.dtype;
         match self {
-            Construct::Zeros => filled(0.0, &shape(&args, 0)?, dtype),
+            Construct::Zeros => filled(0.0, &shape(&args)?, dtype),
             Construct::OneHot => {
-                let k = shape(&args[1..2], 1)?[0];
+                let k = shape(&args[1..2])?[0];
                 one_hot(&args[0], k, dtype)
             }
-            Construct::Permutation => random::permutation(shape(&args, 0)?[0], &mut ctx.rng),
+            Construct::Permutation => random::permutation(shape(&args)?[0], &mut ctx.rng),
             Construct::Shuffle => random::shuffle(&args[0], &mut ctx.rng),
             Construct::Randint => {
-                let (lo, hi) = (int_arg(&args[0], 0)?, int_arg(&args[1], 1)?);
-                random::randint(lo, hi, &shape(&args[2..], 2)?, &mut ctx.rng)
+                let (lo, hi) = (int_arg(&args[0])?, int_arg(&args[1])?);
+                random::randint(lo, hi, &shape(&args[2..])?, &mut ctx.rng)
             }
             Construct::Choice => {
-                let dims = shape(&args[..2], 0)?;
+                let dims = shape(&args[..2])?;
                 random::choice(dims[0], dims[1], matches!(args[2], Value::Bool(true)), &mut ctx.rng)
             }
             Construct::ZerosLike => filled_like(0.0, &args[0]),
             Construct::OnesLike => filled_like(1.0, &args[0]),
-            Construct::Ones => filled(1.0, &shape(&args, 0)?, dtype),
+            Construct::Ones => filled(1.0, &shape(&args)?, dtype),
             Construct::Full => {
-                let v = number(&args[0], 0)?;
+                let v = number(&args[0])?;
                 let dtype = if matches!(args[0], Value::F32(_)) {
                     FloatDtype::F32
                 } else if matches!(args[0], Value::F64(_)) {
@@ -70,10 +70,10 @@ impl Construct {
                 } else {
                     dtype
                 };
-                filled(v, &shape(&args[1..], 1)?, dtype)
+                filled(v, &shape(&args[1..])?, dtype)
             }
             Construct::Eye => {
-                let n = shape(&args, 0)?[0];
+                let n = shape(&args)?[0];
                 let shape = checked_shape(&[n, n])?;
                 from_fn(&shape, dtype, |i| if i / n == i % n { 1.0 } else { 0.0 })
             }
@@ -82,9 +82,9 @@ impl Construct {
                 int_range(int(&args[0]), int(&args[1]), int(&args[2]))
             }
             Construct::Arange => {
-                let start = number(&args[0], 0)?;
-                let stop = number(&args[1], 1)?;
-                let step = if matches!(args[2], Value::Absent) { 1.0 } else { number(&args[2], 2)? };
+                let start = number(&args[0])?;
+                let stop = number(&args[1])?;
+                let step = if matches!(args[2], Value::Absent) { 1.0 } else { number(&args[2])? };
                 if step == 0.0 || !step.is_finite() {
                     return Err(
                         OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step")
@@ -103,14 +103,14 @@ impl Construct {
                 from_fn(&checked_shape(&[n])?, dtype, |i| start + i as f64 * step)
             }
             Construct::Linspace => {
-                let a = number(&args[0], 0)?;
-                let b = number(&args[1], 1)?;
-                let n = shape(&args[2..], 2)?[0];
+                let a = number(&args[0])?;
+                let b = number(&args[1])?;
+                let n = shape(&args[2..])?[0];
                 let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
                 from_fn(&checked_shape(&[n])?, dtype, |i| if i + 1 == n && n > 1 { b } else { a + i as f64 * step })
             }
             Construct::Randn | Construct::Rand => {
-                let shape = shape(&args, 0)?;
+                let shape = shape(&args)?;
                 let normal = self == Construct::Randn;
                 let rng = &mut ctx.rng;
                 from_fn(&shape, dtype, |_| if normal { rng.sample(StandardNormal) } else { rng.random::<f64>() })
@@ -122,7 +122,7 @@ impl Construct {
 /// `arange` of ints: an `i64` vector, its length counted exactly.
 fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
     if step == 0 {
-        return Err(OpError::new(Code::RuntimeValue, "`arange` needs a finite, non-zero step").at(2, "step"));
+        return Err(unvetted("arange"));
     }
     let span = i128::from(stop) - i128::from(start);
     let count = if (span > 0) == (step > 0) && span != 0 {
@@ -136,37 +136,25 @@ fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, OpError> {
     Ok(Value::Tensor(Tensor::I64(Arr::from_shape_vec(IxDyn(&[n]), values).expect("one axis"))))
 }
 
-/// An int argument, or the error naming it.
-fn int_arg(v: &Value, arg: usize) -> Result<i64, OpError> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        other => Err(OpError::new(Code::TypeMismatch, format!("expected an int, not {}", other.type_name()))
-            .at(arg, other.type_name())),
+/// An int argument.
+fn int_arg(v: &Value) -> Result<i64, OpError> {
+    if let Value::Int(i) = v {
+        Ok(*i)
+    } else {
+        Err(unvetted("a constructor"))
     }
 }
 
-fn number(v: &Value, arg: usize) -> Result<f64, OpError> {
-    scalar_f64(v).ok_or_else(|| {
-        OpError::new(Code::TypeMismatch, format!("expected a number, not {}", v.type_name())).at(arg, v.type_name())
-    })
+/// A number argument.
+fn number(v: &Value) -> Result<f64, OpError> {
+    scalar_f64(v).ok_or_else(|| unvetted("a constructor"))
 }
 
-/// Reads dims from ints, checking that each is ≥ 0 and the total is allocatable.
-fn shape(args: &[Value], first_arg: usize) -> Result<Vec<usize>, OpError> {
-    let dims = dims_of(args).map_err(|e| OpError { arg: e.arg.map(|a| a - 1 + first_arg), ..e })?;
-    if dims.is_empty() {
-        return Err(OpError::new(Code::TypeArity, "a constructor needs at least one dimension")
-            .help("e.g. zeros(3) or zeros(2, 3)"));
-    }
-    let mut out = Vec::with_capacity(dims.len());
-    for (i, &d) in dims.iter().enumerate() {
-        if d < 0 {
-            return Err(OpError::new(Code::RuntimeValue, format!("a dimension cannot be negative ({d})"))
-                .at(first_arg + i, d.to_string()));
-        }
-        out.push(d as usize);
-    }
-    checked_shape(&out)
+/// Reads dims from ints (at least one, none negative: the rule has checked them), checking that
+/// the total is allocatable.
+fn shape(args: &[Value]) -> Result<Vec<usize>, OpError> {
+    let dims = dims_of(args)?.into_iter().map(usize::try_from).collect::<Result<Vec<_>, _>>();
+    checked_shape(&dims.ok().filter(|d| !d.is_empty()).ok_or_else(|| unvetted("a constructor"))?)
 }
 
 fn checked_shape(shape: &[usize]) -> Result<Vec<usize>, OpError> {

@@ -7,7 +7,7 @@
 //! zeros) serve masks unchanged.
 
 use super::broadcast::Operand;
-use super::OpError;
+use super::{unvetted, OpError};
 use crate::diag::Code;
 use crate::memory;
 use crate::types::{Dim, Type, TypeError};
@@ -17,11 +17,6 @@ use ndarray::{Axis, IxDyn, SliceInfo, SliceInfoElem};
 /// The position of the mask in an index, if a part of it is a bool tensor.
 pub fn position(indices: &[Value]) -> Option<usize> {
     indices.iter().position(|v| matches!(v, Value::Tensor(Tensor::Bool(_))))
-}
-
-/// Whether the index part `v` is the whole slice `:`.
-fn whole(v: &Value) -> bool {
-    matches!(v, Value::Tuple(p) if p.iter().all(|b| matches!(b, Value::Absent)))
 }
 
 /// What a masked index picks: the axes before the mask, the flat positions the mask picks
@@ -40,32 +35,27 @@ impl Picked {
     }
 }
 
-/// Checks a masked index against `x` and finds what it picks.
+/// Finds what a masked index, which the rule has accepted for `x`, picks.
 fn pick(x: &Tensor, indices: &[Value], at: usize) -> Result<Picked, OpError> {
     let shape = x.shape();
     let Value::Tensor(Tensor::Bool(mask)) = &indices[at] else { unreachable!("`at` is the mask's position") };
-    if let Some(k) = (0..indices.len()).find(|&k| k != at && !whole(&indices[k])) {
-        return Err(not_whole(Code::RuntimeIndex, k));
-    }
     if shape.get(at..at + mask.ndim()) != Some(mask.shape()) {
-        let (mask, x) = (Type::known(Dtype::Bool, mask.shape()), Type::known(x.dtype(), shape));
-        return Err(misfit(Code::RuntimeShape, at, &mask.to_string(), &x.to_string()));
+        return Err(unvetted("x[mask]"));
     }
     let positions = mask.iter().enumerate().filter(|(_, &b)| b).map(|(i, _)| i).collect();
     Ok(Picked { before: shape[..at].to_vec(), span: mask.len(), positions, after: shape[at + mask.ndim()..].to_vec() })
 }
 
-/// The error for a part `k` of a masked index that is not `:` (the checker's and the run
-/// time's, with their `code`).
-fn not_whole(code: Code, k: usize) -> OpError {
-    OpError::new(code, "a bool mask combines only with whole slices `:` in the other positions of an index")
+/// The error for a part `k` of a masked index that is not `:`.
+fn not_whole(k: usize) -> OpError {
+    OpError::new(Code::TypeShape, "a bool mask combines only with whole slices `:` in the other positions of an index")
         .at(k + 1, "not `:`")
         .help("index in two steps: first the mask, then the rest, e.g. X[mask][:, 0]")
 }
 
 /// The error for a mask (at position `at`) whose shape is not that of the axes it covers.
-fn misfit(code: Code, at: usize, mask: &str, x: &str) -> OpError {
-    OpError::new(code, format!("a mask of shape {mask} does not fit axes {at}.. of {x}"))
+fn misfit(at: usize, mask: &str, x: &str) -> OpError {
+    OpError::new(Code::TypeShape, format!("a mask of shape {mask} does not fit axes {at}.. of {x}"))
         .at(at + 1, "this mask")
         .help("a mask has the shape of the axes it picks from, e.g. X[y > 0] with y of X's length")
 }
@@ -97,13 +87,6 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> R
     let Value::Tensor(Tensor::Bool(mask)) = &indices[at] else { unreachable!("`at` is the mask's position") };
     let mask_shape = mask.shape().to_vec();
     let target = picked.shape();
-    let mismatch = || {
-        OpError::new(
-            Code::RuntimeShape,
-            format!("cannot assign {} to the {target:?} parts a mask picks", value.type_name()),
-        )
-        .at(1, value.type_name())
-    };
     fn put<T: Clone>(
         a: &mut Arr<T>,
         value: Operand<T>,
@@ -159,7 +142,7 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> R
             _ => Err(()),
         },
     };
-    done.map_err(|()| mismatch())
+    done.map_err(|()| unvetted("x[mask] = value"))
 }
 
 /// The type of `x[indices]` with a bool tensor at position `at`: the mask's axes become one of
@@ -168,13 +151,13 @@ pub fn index_type(dtype: Dtype, dims: &[Dim], indices: &[Type], at: usize) -> Re
     let Type::Tensor { dims: mask, .. } = &indices[at] else { unreachable!("`at` is the mask's position") };
     let whole = |t: &Type| matches!(t, Type::Tuple(p) if p.iter().all(|b| matches!(b, Type::Absent)));
     if let Some(k) = (0..indices.len()).find(|&k| k != at && !whole(&indices[k])) {
-        return Err(not_whole(Code::TypeShape, k));
+        return Err(not_whole(k));
     }
     let covered = dims.get(at..at + mask.len());
     let agree = |a: &Dim, b: &Dim| matches!((a, b), (Dim::Unknown, _) | (_, Dim::Unknown)) || a == b;
     if !covered.is_some_and(|c| c.iter().zip(mask).all(|(a, b)| agree(a, b))) {
         let mask = Type::Tensor { dtype: Dtype::Bool, dims: mask.clone() }.to_string();
-        return Err(misfit(Code::TypeShape, at, &mask, &Type::Tensor { dtype, dims: dims.to_vec() }.to_string()));
+        return Err(misfit(at, &mask, &Type::Tensor { dtype, dims: dims.to_vec() }.to_string()));
     }
     let out = [&dims[..at], &[Dim::Unknown], &dims[at + mask.len()..]].concat();
     Ok(Type::tensor(dtype, out))

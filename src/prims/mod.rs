@@ -209,10 +209,26 @@ impl Prim {
     /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
     /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
     ///
-    /// The type rule vets the arguments first where the result could be large ([`admit`]).
+    /// The type rule runs first, on the arguments' exact types ([`admit`]): a fault of type or
+    /// shape gets the rule's error, the one the checker gives for it, whichever stage finds it.
+    /// Only then does [`Prim::kernel`] run.
     pub fn eval(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
-        let promised = if admit::needed(&args) { Some(admit::admit(self, &args, ctx.dtype)?) } else { None };
-        let result = match self {
+        let promised = admit::admit(self, &args, ctx.dtype)?;
+        let result = self.kernel(args, ctx);
+        if let (Some(t), Ok(v)) = (&promised, &result) {
+            admit::confirm(self, t, v);
+        }
+        result
+    }
+
+    /// Runs the primitive's kernel alone, on arguments its type rule has accepted: the kernels
+    /// check only what no type expresses (an index value out of range, a singular matrix, an
+    /// int overflow or division by zero, a NaN converted to an int). Arguments the rule would
+    /// refuse get an error, never a panic, but not the rule's message. [`Prim::eval`] calls it
+    /// after the rule; a caller that has run the rule already on the same types (a compiled
+    /// program replaying a trace whose rules passed when it was traced) may call it directly.
+    pub fn kernel(self, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpError> {
+        match self {
             Prim::Arith(p) => p.eval(args),
             Prim::Unary(p) => p.eval(args),
             Prim::Reduce(p) => p.eval(args),
@@ -223,12 +239,14 @@ impl Prim {
             Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => {
                 Err(OpError::new(Code::RuntimeValue, format!("`{}` is run by the interpreter", self.info().name)))
             }
-        };
-        if let (Some(t), Ok(v)) = (&promised, &result) {
-            admit::confirm(self, t, v);
         }
-        result
     }
+}
+
+/// The error of a kernel reached with arguments its type rule refuses, which [`Prim::kernel`]
+/// reports instead of panicking; [`Prim::eval`] never lets such arguments through.
+pub(crate) fn unvetted(name: &str) -> OpError {
+    OpError::new(Code::TypeMismatch, format!("`{name}` was run on arguments its type rule refuses"))
 }
 
 impl Prim {

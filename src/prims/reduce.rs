@@ -3,7 +3,7 @@
 
 mod vjp;
 use super::arith::Elem;
-use super::{family, OpError};
+use super::{family, unvetted, OpError};
 use crate::diag::Code;
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
@@ -35,11 +35,7 @@ impl Reduce {
         let mut args = args.into_iter();
         let x = args.next().unwrap_or(Value::Absent);
         let axis_arg = args.next().unwrap_or(Value::Absent);
-        let keepdims = match args.next().unwrap_or(Value::Absent) {
-            Value::Absent => false,
-            Value::Bool(b) => b,
-            other => return Err(OpError::new(Code::TypeMismatch, "`keepdims` must be a bool").at(2, other.type_name())),
-        };
+        let keepdims = matches!(args.next(), Some(Value::Bool(true)));
         let rank = match &x {
             Value::Tensor(t) => t.shape().len(),
             _ => 0,
@@ -47,13 +43,8 @@ impl Reduce {
         let axis = match (self, axis_arg) {
             (Reduce::Softmax, Value::Absent) if rank > 0 => Some(rank - 1),
             (_, Value::Absent) => None,
-            (_, Value::Int(k)) => Some(normalize_axis(k, rank).ok_or_else(|| {
-                OpError::new(Code::RuntimeIndex, format!("axis {k} is out of range for a tensor of rank {rank}"))
-                    .at(1, format!("rank {rank} has axes 0..{rank}"))
-            })?),
-            (_, other) => {
-                return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.type_name()))
-            }
+            (_, Value::Int(k)) => Some(normalize_axis(k, rank).ok_or_else(|| unvetted(self.info().name))?),
+            (_, _) => return Err(unvetted(self.info().name)),
         };
         match x {
             Value::Tensor(Tensor::F64(a)) => self.float(a, axis, keepdims),
@@ -61,11 +52,7 @@ impl Reduce {
             Value::Tensor(Tensor::I64(a)) => self.int(a, axis, keepdims),
             Value::Tensor(Tensor::Bool(a)) => self.boolean(a, axis, keepdims),
             Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) if axis.is_none() => self.scalar(x),
-            other => Err(OpError::new(
-                Code::TypeMismatch,
-                format!("`{}` does not take {}", self.info().name, other.type_name()),
-            )
-            .at(0, other.type_name())),
+            _ => Err(unvetted(self.info().name)),
         }
     }
 
@@ -76,14 +63,7 @@ impl Reduce {
             (Reduce::Softmax, Value::F32(_)) => Ok(Value::F32(1.0)),
             (Reduce::Softmax, _) => Ok(Value::F64(1.0)),
             (Reduce::Norm, _) => super::unary::Unary::Abs.eval(vec![x]),
-            (Reduce::Any | Reduce::All, _) => {
-                Err(OpError::new(Code::TypeMismatch, format!("`{}` takes bools", self.info().name))
-                    .at(0, x.type_name()))
-            }
-            (_, Value::Bool(_)) => {
-                Err(OpError::new(Code::TypeMismatch, format!("`{}` takes numbers", self.info().name))
-                    .at(0, x.type_name()))
-            }
+            (Reduce::Any | Reduce::All, _) | (_, Value::Bool(_)) => Err(unvetted(self.info().name)),
             _ => Ok(x),
         }
     }
@@ -113,9 +93,7 @@ impl Reduce {
             }
         };
         if matches!(self, Reduce::Any | Reduce::All) {
-            return Err(OpError::new(Code::TypeMismatch, format!("`{}` takes a bool tensor", self.info().name))
-                .at(0, format!("{}[...]", if std::mem::size_of::<T>() == 4 { "f32" } else { "f64" }))
-                .help("compare first, e.g. any(x > 0)"));
+            return Err(unvetted(self.info().name));
         }
         if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin)
             && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0))

@@ -9,7 +9,7 @@ use super::reduce::{normalize_axis, scalar_if_rank0};
 use super::shape_rules::{
     assign_part, convert_type, dims_type, index_type, join_type, literal_dtype, literal_type, reshape_type,
 };
-use super::{family, Ctx, OpError};
+use super::{family, unvetted, Ctx, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
 use crate::types::{known_len, Dim, Type, TypeError};
@@ -68,9 +68,7 @@ impl ShapeOp {
                 let axis = match x {
                     Value::Absent => 0,
                     Value::Int(k) => k,
-                    other => {
-                        return Err(OpError::new(Code::TypeMismatch, "`axis` must be an int").at(0, other.type_name()))
-                    }
+                    _ => return Err(unvetted(self.info().name)),
                 };
                 // The tensors follow `axis` among the call's arguments.
                 join(self == ShapeOp::Stack, axis, rest).map_err(|e| OpError { arg: e.arg.map(|i| i + 1), ..e })
@@ -91,13 +89,7 @@ impl ShapeOp {
                 let spec = match rest.first() {
                     None | Some(Value::Absent) => "",
                     Some(Value::Str(s)) => s,
-                    Some(other) => {
-                        return Err(OpError::new(
-                            Code::TypeMismatch,
-                            format!("a format spec is a str, not {}", other.type_name()),
-                        )
-                        .at(1, other.type_name()))
-                    }
+                    Some(_) => return Err(unvetted("format")),
                 };
                 crate::format::spec::format_value(&x, spec, ctx.print).map(|s| Value::Str(Rc::from(s)))
             }
@@ -105,8 +97,7 @@ impl ShapeOp {
                 Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),
                 Value::Tuple(t) => Ok(Value::Int(t.len() as i64)),
                 Value::Tensor(t) => Ok(Value::Int(t.shape()[0] as i64)),
-                other => Err(OpError::new(Code::TypeMismatch, format!("`len` does not take {}", other.type_name()))
-                    .at(0, other.type_name())),
+                _ => Err(unvetted("len")),
             },
             ShapeOp::Index => index(x, &rest),
             ShapeOp::IndexSet | ShapeOp::IndexAdd => {
@@ -127,114 +118,55 @@ impl ShapeOp {
 
 /// Reads a list of int dimensions.
 pub fn dims_of(values: &[Value]) -> Result<Vec<i64>, OpError> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Value::Int(d) => Ok(*d),
-            other => {
-                Err(OpError::new(Code::TypeMismatch, format!("a dimension must be an int, not {}", other.type_name()))
-                    .at(i + 1, other.type_name()))
-            }
-        })
-        .collect()
+    values.iter().map(|v| if let Value::Int(d) = v { Ok(*d) } else { Err(unvetted("a dimension")) }).collect()
 }
 
+/// `reshape(x, dims...)`, the dims accepted by its rule: at most one -1, which takes the rest.
 fn reshape(x: Value, dims: &[Value]) -> Result<Value, OpError> {
-    let dims = dims_of(dims)?;
     let len = match &x {
         Value::Tensor(t) => t.len(),
         _ => 1,
     };
-    let known = dims.iter().filter(|&&d| d != -1).try_fold(1i64, |acc, &d| acc.checked_mul(d));
-    let wildcards = dims.iter().filter(|&&d| d == -1).count();
-    let bad = |why: String| {
-        OpError::new(Code::RuntimeShape, format!("cannot reshape {} elements to {dims:?}", len)).label(why)
-    };
-    if wildcards > 1 || dims.iter().any(|&d| d < -1) {
-        return Err(bad("at most one -1, and no other negative dims".into()));
-    }
-    let Some(known) = known.filter(|&k| wildcards == 0 || k == 0 || len % k as usize == 0) else {
-        return Err(bad(format!("{len} elements do not fill this shape")));
-    };
-    let shape: Vec<usize> = dims
-        .iter()
-        .map(|&d| {
-            if d == -1 {
-                if known == 0 {
-                    0
-                } else {
-                    len / known as usize
-                }
-            } else {
-                d as usize
-            }
-        })
-        .collect();
-    if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(len) || shape.is_empty() {
-        return Err(bad(format!("{} elements do not fill {:?}", len, shape)));
-    }
-    fn go<T: Clone>(a: Arr<T>, shape: &[usize]) -> Arr<T> {
+    let dims = dims_of(dims)?;
+    let known = dims.iter().filter(|&&d| d != -1).fold(1usize, |acc, &d| acc.saturating_mul(d as usize));
+    let shape: Vec<usize> =
+        dims.iter().map(|&d| if d != -1 { d as usize } else { len.checked_div(known).unwrap_or(0) }).collect();
+    fn go<T: Clone>(a: Arr<T>, shape: &[usize]) -> Result<Arr<T>, OpError> {
         let a = if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned().into_shared() };
-        a.into_shape_with_order(IxDyn(shape)).expect("sizes checked")
+        a.into_shape_with_order(IxDyn(shape)).map_err(|_| unvetted("reshape"))
     }
     let x = match x {
         Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) => literal(vec![x])?,
         other => other,
     };
     Ok(match x {
-        Value::Tensor(t) => Value::Tensor(crate::map_tensor!(t, a => go(a, &shape))),
+        Value::Tensor(t) => Value::Tensor(crate::map_tensor!(t, a => go(a, &shape)?)),
         other => other,
     })
 }
 
+/// `concat` (or `stack`) of `items` along `axis`, as their rule has accepted them.
 fn join(stack: bool, axis: i64, items: Vec<Value>) -> Result<Value, OpError> {
     let name = if stack { "stack" } else { "concat" };
-    if items.is_empty() {
-        return Err(OpError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
-    }
     let items: Vec<Value> = items.into_iter().map(promote_scalar).collect::<Result<_, _>>()?;
-    let first = items[0].type_name();
-    let rank = match &items[0] {
-        Value::Tensor(t) => t.shape().len(),
-        _ => 0,
-    };
-    let axis = normalize_axis(axis, rank + stack as usize).ok_or_else(|| {
-        OpError::new(Code::RuntimeIndex, format!("axis {axis} is out of range for `{name}` of rank-{rank} tensors"))
-    })?;
+    let rank = items.first().map_or(0, |v| if let Value::Tensor(t) = v { t.shape().len() } else { 0 });
+    let axis = Axis(normalize_axis(axis, rank + stack as usize).ok_or_else(|| unvetted(name))?);
     macro_rules! go {
         ($variant:ident) => {{
-            let mut views = Vec::new();
-            for (i, v) in items.iter().enumerate() {
-                match v {
-                    Value::Tensor(Tensor::$variant(a)) => views.push(a.view()),
-                    other => {
-                        return Err(OpError::new(
-                            Code::TypeDtype,
-                            format!("`{name}` cannot join {first} and {}", other.type_name()),
-                        )
-                        .at(i, other.type_name()))
-                    }
-                }
-            }
-            let joined =
-                if stack { ndarray::stack(Axis(axis), &views) } else { ndarray::concatenate(Axis(axis), &views) };
-            let shapes: Vec<String> = items.iter().map(Value::type_name).collect();
-            let out = joined.map_err(|_| {
-                OpError::new(
-                    Code::RuntimeShape,
-                    format!("`{name}` cannot join {} along axis {axis}", shapes.join(", ")),
-                )
-                .label("shapes that differ off the joining axis")
-            })?;
-            Value::Tensor(Tensor::$variant(out.into_shared()))
+            let views = items
+                .iter()
+                .map(|v| if let Value::Tensor(Tensor::$variant(a)) = v { Ok(a.view()) } else { Err(unvetted(name)) })
+                .collect::<Result<Vec<_>, _>>()?;
+            let joined = if stack { ndarray::stack(axis, &views) } else { ndarray::concatenate(axis, &views) };
+            Value::Tensor(Tensor::$variant(joined.map_err(|_| unvetted(name))?.into_shared()))
         }};
     }
-    Ok(match &items[0] {
-        Value::Tensor(Tensor::F64(_)) => go!(F64),
-        Value::Tensor(Tensor::F32(_)) => go!(F32),
-        Value::Tensor(Tensor::I64(_)) => go!(I64),
-        _ => go!(Bool),
+    Ok(match items.first() {
+        Some(Value::Tensor(Tensor::F64(_))) => go!(F64),
+        Some(Value::Tensor(Tensor::F32(_))) => go!(F32),
+        Some(Value::Tensor(Tensor::I64(_))) => go!(I64),
+        Some(Value::Tensor(Tensor::Bool(_))) => go!(Bool),
+        _ => return Err(unvetted(name)),
     })
 }
 
@@ -247,62 +179,31 @@ fn promote_scalar(v: Value) -> Result<Value, OpError> {
         Value::F32(x) => Value::Tensor(Tensor::F32(Arr::from_elem(one, x))),
         Value::Bool(b) => Value::Tensor(Tensor::Bool(Arr::from_elem(one, b))),
         t @ Value::Tensor(_) => t,
-        other => {
-            return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name()))
-                .label(other.type_name()))
-        }
+        _ => return Err(unvetted("a tensor literal")),
     })
 }
 
-/// `[a, b, c]`: stacks scalars or equal-shaped rows; the dtype is the widest of the items
-/// ([`literal_dtype`]: ints alone make an `i64` tensor).
+/// `[a, b, c]`: stacks scalars or equal-shaped rows (as the rule has checked); the dtype is the
+/// widest of the items ([`literal_dtype`]: ints alone make an `i64` tensor).
 fn literal(items: Vec<Value>) -> Result<Value, OpError> {
-    if items.is_empty() {
-        return Err(OpError::new(Code::RuntimeShape, "an empty tensor literal has no shape")
-            .help("use zeros(0) for an empty tensor"));
-    }
-    let mut dtypes = Vec::with_capacity(items.len());
-    for (i, v) in items.iter().enumerate() {
-        dtypes.push(match v {
+    let dtypes: Vec<Dtype> = items
+        .iter()
+        .map(|v| match v {
             Value::Tensor(t) => t.dtype(),
-            Value::Int(_) => Dtype::I64,
             Value::F64(_) => Dtype::F64,
             Value::F32(_) => Dtype::F32,
             Value::Bool(_) => Dtype::Bool,
-            other => {
-                return Err(OpError::new(Code::TypeMismatch, format!("a tensor cannot hold {}", other.type_name()))
-                    .at(i, other.type_name()))
-            }
-        });
-    }
+            _ => Dtype::I64,
+        })
+        .collect();
     let target = literal_dtype(&dtypes)?;
-    let shape0 = match &items[0] {
-        Value::Tensor(t) => t.shape().to_vec(),
-        _ => vec![],
-    };
-    let mut converted = Vec::with_capacity(items.len());
-    for (i, v) in items.into_iter().enumerate() {
-        let shape = match &v {
-            Value::Tensor(t) => t.shape().to_vec(),
-            _ => vec![],
-        };
-        if shape != shape0 {
-            return Err(OpError::new(Code::RuntimeShape, "ragged tensor literal: rows differ in shape")
-                .at(i, format!("this row has shape {shape:?}, the first {shape0:?}")));
-        }
-        let v = if matches!(v, Value::Tensor(_)) { v } else { promote_scalar(v)? };
-        converted.push(convert(v, target)?);
-    }
+    let converted = items.into_iter().map(|v| convert(promote_scalar(v)?, target)).collect::<Result<_, _>>()?;
     join(true, 0, converted)
 }
 
 /// Converts a scalar or tensor to another element type; to `i64`, floats are truncated toward
 /// zero (as NumPy's `astype(int)`), and one that is not finite or does not fit is an error.
 pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
-    let bad = |x: &Value| {
-        OpError::new(Code::TypeMismatch, format!("cannot convert {} to {}", x.type_name(), to.name()))
-            .at(0, x.type_name())
-    };
     fn cast<T: Clone, U: Clone>(a: &Arr<T>, f: impl Fn(T) -> U) -> Arr<U> {
         a.mapv(f).into_shared()
     }
@@ -332,7 +233,7 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
             Tensor::Bool(a) => cast(&a, i64::from),
             Tensor::I64(a) => a,
         })),
-        (t @ Value::Tensor(_), Dtype::Bool) => return Err(bad(&t)),
+        (Value::Tensor(_), Dtype::Bool) => return Err(unvetted(to.name())),
         (Value::Str(s), Dtype::F32) => Value::F32(parse_number(&s)?),
         (Value::Str(s), Dtype::I64) => Value::Int(parse_int(&s)?),
         (Value::Str(s), _) => Value::F64(parse_number(&s)?),
@@ -343,7 +244,7 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
         (Value::F64(v), Dtype::F32) => Value::F32(v as f32),
         (Value::Int(v), Dtype::F32) => Value::F32(v as f32),
         (x, Dtype::I64) => to_int(x)?,
-        (x, _) => return Err(bad(&x)),
+        (_, _) => return Err(unvetted(to.name())),
     })
 }
 
@@ -372,9 +273,7 @@ fn to_int(x: Value) -> Result<Value, OpError> {
         Value::F64(v) => float_to_int(v).map(Value::Int),
         Value::F32(v) => float_to_int(v as f64).map(Value::Int),
         Value::Str(s) => parse_int(&s).map(Value::Int),
-        other => Err(OpError::new(Code::TypeMismatch, format!("`int` takes a scalar, not {}", other.type_name()))
-            .at(0, other.type_name())
-            .help("convert a tensor to ints with i64(...)")),
+        _ => Err(unvetted("int")),
     }
 }
 
@@ -429,15 +328,9 @@ pub fn slice_bounds(n: i64, start: Option<i64>, stop: Option<i64>, step: i64) ->
 }
 
 /// One position of an index, as the evaluator passes it: `Int` picks, a `(start, stop, step)`
-/// tuple of ints or `Absent` slices.
+/// tuple of ints or `Absent` slices. The rule has checked the rank and the kinds; the values
+/// (an index out of range, a step of 0) are checked here.
 pub(super) fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<SliceInfoElem>, OpError> {
-    if indices.len() > shape.len() {
-        return Err(OpError::new(
-            Code::RuntimeIndex,
-            format!("{} indices for a tensor of rank {}", indices.len(), shape.len()),
-        )
-        .label(format!("rank {}", shape.len())));
-    }
     let mut elems = Vec::with_capacity(shape.len());
     for (axis, (idx, &extent)) in indices.iter().zip(shape).enumerate() {
         let n = extent as i64;
@@ -454,30 +347,15 @@ pub(super) fn slice_elems(shape: &[usize], indices: &[Value]) -> Result<Vec<Slic
                 elems.push(SliceInfoElem::Index(k as isize));
             }
             Value::Tuple(parts) => {
-                let part = |j: usize| match parts.get(j) {
-                    Some(Value::Int(v)) => Ok(Some(*v)),
-                    Some(Value::Absent) | None => Ok(None),
-                    Some(other) => Err(OpError::new(
-                        Code::TypeMismatch,
-                        format!("a slice bound must be an int, not {}", other.type_name()),
-                    )
-                    .at(axis + 1, other.type_name())),
-                };
-                let step = part(2)?.unwrap_or(1);
+                let part = |j: usize| if let Some(Value::Int(v)) = parts.get(j) { Some(*v) } else { None };
+                let step = part(2).unwrap_or(1);
                 if step == 0 {
                     return Err(OpError::new(Code::RuntimeIndex, "slice step cannot be zero").at(axis + 1, "step 0"));
                 }
-                let (lo, hi) = slice_bounds(n, part(0)?, part(1)?, step);
+                let (lo, hi) = slice_bounds(n, part(0), part(1), step);
                 elems.push(Slice::new(lo as isize, Some(hi as isize), step as isize).into());
             }
-            other => {
-                let e = OpError::new(Code::TypeMismatch, format!("an index must be an int, not {}", other.type_name()))
-                    .at(axis + 1, other.type_name());
-                return Err(match other {
-                    Value::F64(_) | Value::F32(_) => e.help(super::shape_rules::float_index_help()),
-                    _ => e,
-                });
-            }
+            _ => return Err(unvetted("indexing")),
         }
     }
     elems.resize(shape.len(), SliceInfoElem::from(..));
@@ -499,7 +377,7 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
                         .at(1, format!("index {i}, length {n}"))
                 })
             }
-            _ => Err(OpError::new(Code::TypeMismatch, "a tuple is indexed by one int").label("tuple")),
+            _ => Err(unvetted("indexing")),
         },
         Value::Tensor(t) if super::mask::position(indices).is_some() => {
             super::mask::gather(&t, indices, super::mask::position(indices).unwrap_or(0))
@@ -525,13 +403,12 @@ fn index(x: Value, indices: &[Value]) -> Result<Value, OpError> {
             }
             Ok(scalar_if_rank0(Value::Tensor(crate::map_tensor!(t, a => part(a, &elems, whole)))))
         }
-        other => Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
-            .at(0, other.type_name())),
+        _ => Err(unvetted("indexing")),
     }
 }
 
 fn index_set(mut x: Value, value: Value, indices: &[Value]) -> Result<Value, OpError> {
-    index_assign(&mut x, value, indices)?;
+    assign(&mut x, value, indices)?;
     Ok(x)
 }
 
@@ -543,77 +420,67 @@ fn index_add(mut x: Value, value: Value, indices: &[Value]) -> Result<Value, OpE
         _ => {
             let part = index(x.clone(), indices)?;
             let sum = super::Arith::Add.eval(vec![part, value])?;
-            index_assign(&mut x, sum, indices)?;
+            assign(&mut x, sum, indices)?;
         }
     }
     Ok(x)
 }
 
 /// `x[indices] = value`, written into `x`'s own buffer when it is uniquely owned (copied first
-/// when shared). Everything is checked before anything is written, so on error `x` is unchanged.
+/// when shared). The rule of `IndexSet` runs first, then the values are checked, so on error `x`
+/// is unchanged.
 pub fn index_assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<(), OpError> {
-    let shape = match &*x {
-        Value::Tensor(t) => t.shape().to_vec(),
-        other => {
-            return Err(OpError::new(Code::TypeMismatch, format!("{} cannot be indexed", other.type_name()))
-                .at(0, other.type_name()))
-        }
-    };
-    if let (Some(at), Value::Tensor(t)) = (super::mask::position(indices), &mut *x) {
+    let args = [&*x, &value].into_iter().chain(indices);
+    super::admit::rule_of(super::Prim::Shape(ShapeOp::IndexSet), args)?;
+    assign(x, value, indices)
+}
+
+/// The kernel of `x[indices] = value`, on arguments the rule has accepted.
+fn assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<(), OpError> {
+    let Value::Tensor(t) = x else { return Err(unvetted("indexing")) };
+    if let Some(at) = super::mask::position(indices) {
         return super::mask::scatter(t, &value, indices, at);
     }
-    if let (Some(at), Value::Tensor(t)) = (super::take::position(indices), &mut *x) {
+    if let Some(at) = super::take::position(indices) {
         return super::take::scatter(t, &value, indices, at, super::take::Combine::Write);
     }
-    let elems = slice_elems(&shape, indices)?;
-    let mismatch = |value: &Value, part: &[usize]| {
-        let vt = value.type_name();
-        OpError::new(Code::RuntimeShape, format!("cannot assign {vt} to a part of shape {part:?}")).at(1, vt)
-    };
-    fn put<T: Clone>(a: &mut Arr<T>, elems: Vec<SliceInfoElem>, v: Operand<T>) -> Result<(), Vec<usize>> {
-        let part_shape = a.slice(info(elems.clone())).shape().to_vec();
-        match v {
-            Operand::Scalar(s) => a.slice_mut(info(elems)).fill(s),
-            Operand::Array(b) => match b.broadcast(IxDyn(&part_shape)) {
-                Some(bv) => a.slice_mut(info(elems)).assign(&bv),
-                None => return Err(part_shape),
-            },
+    let elems = slice_elems(t.shape(), indices)?;
+    fn put<T: Clone>(a: &mut Arr<T>, elems: Vec<SliceInfoElem>, v: Option<Operand<T>>) -> Result<(), OpError> {
+        let mut part = a.slice_mut(info(elems));
+        match v.ok_or_else(|| unvetted("indexing"))? {
+            Operand::Scalar(s) => part.fill(s),
+            Operand::Array(b) => {
+                let shape = part.raw_dim();
+                part.assign(&b.broadcast(shape).ok_or_else(|| unvetted("indexing"))?)
+            }
         }
         Ok(())
     }
-    let operand_error = |value: &Value| mismatch(value, &shape);
-    if let Value::Tensor(t) = &*x {
-        if !t.is_unique() {
-            // Writing to a tensor that another value shares copies it first.
-            crate::memory::reserve(t.bytes(), "copying a shared tensor before writing to it")?;
-        }
+    if !t.is_unique() {
+        // Writing to a tensor that another value shares copies it first.
+        crate::memory::reserve(t.bytes(), "copying a shared tensor before writing to it")?;
     }
-    match x {
-        Value::Tensor(Tensor::F64(a)) => {
-            let v = elem_operand::<f64>(&value).ok_or_else(|| operand_error(&value))?;
-            put(a, elems, v).map_err(|part| mismatch(&value, &part))
-        }
-        Value::Tensor(Tensor::F32(a)) => {
-            let v = elem_operand::<f32>(&value).ok_or_else(|| operand_error(&value))?;
-            put(a, elems, v).map_err(|part| mismatch(&value, &part))
-        }
-        Value::Tensor(Tensor::I64(a)) => {
-            let v = match &value {
-                Value::Int(i) => Operand::Scalar(*i),
-                Value::Tensor(Tensor::I64(b)) => Operand::Array(b.clone()),
-                _ => return Err(operand_error(&value)),
-            };
-            put(a, elems, v).map_err(|part| mismatch(&value, &part))
-        }
-        Value::Tensor(Tensor::Bool(a)) => {
-            let v = match &value {
-                Value::Bool(b) => Operand::Scalar(*b),
-                Value::Tensor(Tensor::Bool(b)) => Operand::Array(b.clone()),
-                _ => return Err(operand_error(&value)),
-            };
-            put(a, elems, v).map_err(|part| mismatch(&value, &part))
-        }
-        _ => Ok(()),
+    match t {
+        Tensor::F64(a) => put(a, elems, elem_operand::<f64>(&value)),
+        Tensor::F32(a) => put(a, elems, elem_operand::<f32>(&value)),
+        Tensor::I64(a) => put(
+            a,
+            elems,
+            match value {
+                Value::Int(i) => Some(Operand::Scalar(i)),
+                Value::Tensor(Tensor::I64(b)) => Some(Operand::Array(b)),
+                _ => None,
+            },
+        ),
+        Tensor::Bool(a) => put(
+            a,
+            elems,
+            match value {
+                Value::Bool(b) => Some(Operand::Scalar(b)),
+                Value::Tensor(Tensor::Bool(b)) => Some(Operand::Array(b)),
+                _ => None,
+            },
+        ),
     }
 }
 

@@ -26,13 +26,11 @@ fn order<T: PartialOrd>(lane: ArrayView1<T>) -> Vec<usize> {
 
 /// `sort(x, axis)` (or `argsort` when `indices`): `args` are `[x, axis]`, vetted by the rule.
 pub fn sort(indices: bool, args: &[Value]) -> Result<Value, OpError> {
-    let Value::Tensor(t) = args[0].primal() else { unreachable!("the rule of sort takes a tensor") };
+    let name = if indices { "argsort" } else { "sort" };
+    let Value::Tensor(t) = args[0].primal() else { return Err(super::unvetted(name)) };
     let rank = t.shape().len();
     let axis = match args.get(1) {
-        Some(Value::Int(k)) => normalize_axis(*k, rank).ok_or_else(|| {
-            OpError::new(Code::RuntimeIndex, format!("axis {k} is out of range for a tensor of rank {rank}"))
-                .at(1, format!("rank {rank} has axes 0..{rank}"))
-        })?,
+        Some(Value::Int(k)) => normalize_axis(*k, rank).ok_or_else(|| super::unvetted(name))?,
         _ => rank - 1,
     };
     crate::memory::check_alloc(t.len(), 8)?;

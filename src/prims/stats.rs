@@ -69,10 +69,7 @@ impl Stats {
             _ => 0,
         };
         let axis = match &args[at] {
-            Value::Int(k) => Some(normalize_axis(*k, rank).ok_or_else(|| {
-                OpError::new(Code::RuntimeIndex, format!("axis {k} is out of range for a tensor of rank {rank}"))
-                    .at(at, format!("rank {rank} has axes 0..{rank}"))
-            })?),
+            Value::Int(k) => Some(normalize_axis(*k, rank).ok_or_else(|| super::unvetted(self.info().name))?),
             _ => None,
         };
         let keepdims = matches!(args.get(at + 1), Some(Value::Bool(true)));

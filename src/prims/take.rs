@@ -10,7 +10,7 @@
 
 use super::arith::elem_operand;
 use super::broadcast::Operand;
-use super::OpError;
+use super::{unvetted, OpError};
 use crate::diag::Code;
 use crate::memory;
 use crate::types::{Dim, Type, TypeError};
@@ -46,24 +46,22 @@ impl Take {
 }
 
 /// The error for a second index tensor or mask in one index.
-fn second_tensor(code: Code, k: usize) -> OpError {
-    OpError::new(code, "an index holds at most one index tensor or mask")
+fn second_tensor(k: usize) -> OpError {
+    OpError::new(Code::TypeShape, "an index holds at most one index tensor or mask")
         .at(k + 1, "a second one")
         .help("index in two steps, e.g. X[rows][:, cols]")
 }
 
-/// Checks an index with an `i64` tensor at position `at` against a tensor of `shape`.
+/// Plans an index with an `i64` tensor at position `at`, which the rule has accepted for a
+/// tensor of `shape`, checking the index values.
 fn plan(shape: &[usize], indices: &[Value], at: usize) -> Result<Take, OpError> {
-    if let Some(k) = (0..indices.len()).find(|&k| k != at && matches!(indices[k], Value::Tensor(_))) {
-        return Err(second_tensor(Code::RuntimeIndex, k));
-    }
     let Value::Tensor(Tensor::I64(idx)) = &indices[at] else { unreachable!("`at` is the index tensor's position") };
     let mut parts = indices.to_vec();
     parts[at] = Value::Tuple(Rc::from(Vec::new()));
     let elems = super::shape::slice_elems(shape, &parts)?;
     let is_int = |v: &Value| matches!(v, Value::Int(_));
     let axis = at - indices[..at].iter().filter(|v| is_int(v)).count();
-    let extent = shape[at];
+    let extent = *shape.get(at).ok_or_else(|| unvetted("x[idx]"))?;
     let n = extent as i64;
     let mut picks = Vec::with_capacity(idx.len());
     for &i in idx.iter() {
@@ -127,13 +125,6 @@ pub enum Combine {
 /// the picked parts. Checked before anything is written.
 pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize, how: Combine) -> Result<(), OpError> {
     let take = plan(x.shape(), indices, at)?;
-    let mismatch = || {
-        OpError::new(
-            Code::RuntimeShape,
-            format!("cannot assign {} to the parts an index tensor picks", value.type_name()),
-        )
-        .at(1, value.type_name())
-    };
     if !x.is_unique() {
         memory::reserve(x.bytes(), "copying a shared tensor before writing to it")?;
     }
@@ -159,7 +150,7 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize, how:
             _ => Err(()),
         },
     };
-    done.map_err(|()| mismatch())
+    done.map_err(|()| unvetted("x[idx] = value"))
 }
 
 /// Writes (or adds, by `add`) `value` into the parts of `a` that `take` picks; `Err` when the
@@ -224,7 +215,7 @@ fn put<T: Clone>(
 /// index tensor's axes (first, when an int and the index tensor are separated by a slice).
 pub fn index_type(dtype: Dtype, dims: &[Dim], indices: &[Type], at: usize) -> Result<Type, TypeError> {
     if let Some(k) = (0..indices.len()).find(|&k| k != at && matches!(indices[k], Type::Tensor { .. })) {
-        return Err(second_tensor(Code::TypeShape, k));
+        return Err(second_tensor(k));
     }
     let Type::Tensor { dims: idx, .. } = &indices[at] else { unreachable!("`at` is the index tensor's position") };
     let mut parts = indices.to_vec();

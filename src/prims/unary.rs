@@ -2,7 +2,7 @@
 
 mod vjp;
 use super::arith::Elem;
-use super::{family, OpError};
+use super::{family, unvetted, OpError};
 use crate::diag::Code;
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
@@ -77,10 +77,7 @@ impl Unary {
             (op, Value::F32(x)) if op != Unary::Not => Ok(Value::F32(kernel(op, x))),
             (op, Value::Tensor(Tensor::F64(a))) if op != Unary::Not => Ok(map(op, a)),
             (op, Value::Tensor(Tensor::F32(a))) if op != Unary::Not => Ok(map(op, a)),
-            (op, x) => {
-                Err(OpError::new(Code::TypeMismatch, format!("`{}` does not take {}", op.info().name, x.type_name()))
-                    .at(0, x.type_name()))
-            }
+            (op, _) => Err(unvetted(op.info().name)),
         }
     }
 }
@@ -137,13 +134,7 @@ fn round(x: Value, n: Value) -> Result<Value, OpError> {
     let n = match n {
         Value::Absent => 0,
         Value::Int(n) => n,
-        other => {
-            return Err(OpError::new(
-                Code::TypeMismatch,
-                format!("`round` takes an int number of digits, not {}", other.type_name()),
-            )
-            .at(1, other.type_name()))
-        }
+        _ => return Err(unvetted("round")),
     };
     match x {
         Value::Int(i) => round_int(i, n).map(Value::Int),
@@ -156,8 +147,7 @@ fn round(x: Value, n: Value) -> Result<Value, OpError> {
             let out = ndarray::Array::from_shape_vec(a.shape(), out?).expect("one element each");
             Ok(Value::Tensor(Tensor::I64(out.into_dyn().into_shared())))
         }
-        other => Err(OpError::new(Code::TypeMismatch, format!("`round` does not take {}", other.type_name()))
-            .at(0, other.type_name())),
+        _ => Err(unvetted("round")),
     }
 }
 

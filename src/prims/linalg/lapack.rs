@@ -1,8 +1,8 @@
 //! The LAPACK-backed decompositions and solvers (`inv`, `solve`, `det`, `eigh`, `svd`, `qr`,
 //! `cholesky`, `lstsq`), through ndarray-linalg's `lax` layer on `f32` and `f64` matrices.
 //!
-//! Each matrix is checked first (rank 2, square where needed, every value finite, dimensions
-//! within LAPACK's 32-bit indices) and handed to LAPACK as a [`Fortran`] matrix: column-major
+//! Each matrix (its rank and squareness checked by the type rule) is checked for what its type
+//! does not say (every value finite, dimensions within LAPACK's 32-bit indices) and handed to LAPACK as a [`Fortran`] matrix: column-major
 //! memory made by [`column_major`], whatever view the tensor is (transposed, reversed,
 //! strided). Empty matrices are answered without LAPACK, which rejects a leading dimension of 0.
 
@@ -11,6 +11,7 @@ use super::{scalar_value, OpError};
 use crate::diag::Code;
 use crate::memory::check_alloc;
 use crate::prims::arith::Elem;
+use crate::prims::unvetted;
 use crate::value::{shape_type, Arr, Value};
 use ndarray::{s, Array1, Array2, ArrayView2, Ix2, ShapeBuilder};
 use ndarray_linalg::{JobSvd, Lapack, MatrixLayout, NormType, Scalar, Transpose, UPLO};
@@ -98,16 +99,12 @@ impl<T: Real> Fortran<T> {
     }
 }
 
-/// Argument `arg` as a matrix LAPACK can take: rank 2, dimensions within LAPACK's 32-bit
-/// indices, every value finite.
+/// Argument `arg` (a matrix, as the type rule has checked) as a matrix LAPACK can take:
+/// dimensions within LAPACK's 32-bit indices, every value finite.
 fn matrix<'a, T: Real>(name: &str, x: &'a Arr<T>, arg: usize) -> Result<ArrayView2<'a, T>, OpError> {
-    let shape = x.shape();
-    if shape.len() != 2 {
-        return Err(OpError::new(Code::RuntimeShape, format!("`{name}` takes a matrix, not {}", ty::<T>(shape)))
-            .at(arg, "not a matrix"));
-    }
+    let view = x.view().into_dimensionality::<Ix2>().map_err(|_| unvetted(name))?;
     finite(name, x, arg)?;
-    Ok(x.view().into_dimensionality::<Ix2>().expect("rank 2"))
+    Ok(view)
 }
 
 /// Checks that LAPACK can take `x`'s values and dimensions.
@@ -132,32 +129,16 @@ fn finite<T: Real>(name: &str, x: &Arr<T>, arg: usize) -> Result<(), OpError> {
 
 /// Argument 0 as a square matrix.
 fn square<'a, T: Real>(name: &str, x: &'a Arr<T>) -> Result<ArrayView2<'a, T>, OpError> {
-    let a = matrix(name, x, 0)?;
-    if a.nrows() != a.ncols() {
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("`{name}` takes a square matrix, not {}", ty::<T>(x.shape())),
-        )
-        .at(0, format!("{} is not square", ty::<T>(x.shape()))));
-    }
-    Ok(a)
+    Some(matrix(name, x, 0)?).filter(|a| a.is_square()).ok_or_else(|| unvetted(name))
 }
 
 /// The right-hand side `b` of `solve` or `lstsq` (a vector or a matrix with `rows` rows), as a
 /// column-major matrix.
-fn rhs<T: Real>(name: &str, a: ArrayView2<'_, T>, b: &Arr<T>, rows: usize) -> Result<Fortran<T>, OpError> {
-    let shape = b.shape();
-    if (shape.len() != 1 && shape.len() != 2) || shape[0] != rows {
-        let a_ty = ty::<T>(&[a.nrows(), a.ncols()]);
-        return Err(OpError::new(
-            Code::RuntimeShape,
-            format!("`{name}` needs b with {rows} rows to match a, but a is {a_ty} and b is {}", ty::<T>(shape)),
-        )
-        .at(1, format!("{} does not match {a_ty}", ty::<T>(shape))));
-    }
+fn rhs<T: Real>(name: &str, b: &Arr<T>, rows: usize) -> Result<Fortran<T>, OpError> {
+    let view = if b.ndim() == 1 { b.view().insert_axis(ndarray::Axis(1)) } else { b.view() };
+    let view = view.into_dimensionality::<Ix2>().ok().filter(|v| v.nrows() == rows).ok_or_else(|| unvetted(name))?;
     finite(name, b, 1)?;
-    let view = if shape.len() == 1 { b.view().insert_axis(ndarray::Axis(1)) } else { b.view() };
-    Fortran::of(view.into_dimensionality::<Ix2>().expect("rank 2"))
+    Fortran::of(view)
 }
 
 /// The solution of shape (rows, cols), a vector when `b` was one.
@@ -201,7 +182,7 @@ pub fn inv<T: Real>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
 pub fn solve<T: Real>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
     let a = square(name, &x)?;
     let n = a.nrows();
-    let mut b = rhs(name, a, &y, n)?;
+    let mut b = rhs(name, &y, n)?;
     if n > 0 && b.cols > 0 {
         let (lu, pivot) = invertible(name, a)?;
         for column in b.data.chunks_mut(n) {
@@ -334,7 +315,7 @@ fn product<T: Real>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Result<Array2
 pub fn lstsq<T: Real>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
     let a = matrix(name, &x, 0)?;
     let (m, n) = a.dim();
-    let b = rhs(name, a, &y, m)?;
+    let b = rhs(name, &y, m)?;
     let cols = b.cols;
     check_alloc(n.saturating_mul(cols), std::mem::size_of::<T>())?;
     let b = b.into_array();
