@@ -11,6 +11,7 @@
 
 use super::fuse::{Elementwise, Fused, Source, Step};
 use crate::autodiff::{Node, Tape};
+use crate::prims::admit::SMALL_RESULT;
 use crate::prims::broadcast::broadcast_shape;
 use ndarray::IxDyn;
 use crate::dtype::{Dtype, FloatDtype};
@@ -73,8 +74,12 @@ struct Op {
 /// What a step runs.
 #[derive(Debug)]
 enum Run {
-    /// A primitive, under the default float dtype it ran with, giving one register.
-    Prim { prim: Prim, dtype: FloatDtype, result: u32, expect: Expect },
+    /// A primitive, under the default float dtype it ran with, giving one register. Its rule
+    /// passed when traced, on the types a replay guarantees, so a small operation runs its
+    /// kernel alone; a `large` one (its operands and result hold a quarter of
+    /// [`SMALL_RESULT`] eight-byte words or more) goes through [`Prim::eval`] again, which reserves its
+    /// memory before the kernel allocates.
+    Prim { prim: Prim, dtype: FloatDtype, result: u32, expect: Expect, large: bool },
     /// Element-wise primitives fused into one loop, giving a register per result.
     Fused { fused: Fused, results: Box<[u32]> },
 }
@@ -140,7 +145,9 @@ impl Program {
                 None => Operand::Fixed(input.clone()),
             });
             let (dtype, expect) = (node.dtype, Expect::of(&node.output));
-            ops.push(Op { run: Run::Prim { prim, dtype, result: i as u32, expect }, operands: operands.collect() });
+            let words: usize = node.inputs.iter().chain([&node.output]).map(|v| v.primal().bytes() / 8).sum();
+            let large = words >= SMALL_RESULT / 4;
+            ops.push(Op { run: Run::Prim { prim, dtype, result: i as u32, expect, large }, operands: operands.collect() });
         }
         let output = output.renamed(&register);
         let inputs: Box<[u32]> = inputs.iter().map(|&n| register[n]).collect();
@@ -198,9 +205,10 @@ impl Program {
                 Operand::Fixed(v) => v.clone(),
             });
             match &op.run {
-                Run::Prim { prim, dtype, result, expect } => {
+                Run::Prim { prim, dtype, result, expect, large } => {
                     ctx.dtype = *dtype;
-                    let value = prim.eval(operands.collect(), ctx).ok()?;
+                    let operands = operands.collect();
+                    let value = if *large { prim.eval(operands, ctx) } else { prim.kernel(operands, ctx) }.ok()?;
                     if !expect.holds(&value) {
                         return None;
                     }

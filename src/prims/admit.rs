@@ -16,7 +16,7 @@ use crate::value::{Dtype, Value};
 /// Arguments whose sizes multiply to fewer elements than this cannot make a result worth
 /// reserving: no primitive's result has more elements than the product of its arguments' sizes
 /// (and int arguments' values), and a few megabytes are always there to be had.
-const SMALL_RESULT: usize = 1 << 20;
+pub const SMALL_RESULT: usize = 1 << 20;
 
 /// Checks, before `prim` runs on `args`, what its type rule says about the result: the rule's
 /// error if it rejects the arguments, an allocation error if the result cannot be allocated.
