@@ -1,8 +1,9 @@
 //! TensorScript: a small, statically checked array language for numerical scripting.
 //!
-//! A script flows text → [`syntax`] (pest grammar to a spanned AST) → [`eval::lower`] (names to
-//! slots, operators and built-ins to [`prims::Prim`]) → [`eval::interp`] over values on ndarray
-//! and BLAS, with [`autodiff`] recording what `grad` differentiates. `docs/architecture.md`
+//! A script flows text → [`syntax`] (pest grammar to a spanned AST) → [`ir::lower`] (names to
+//! slots, operators and built-ins to [`prims::Prim`]) → [`check`] (types and shapes) →
+//! [`eval::interp`] over values on ndarray and BLAS, with [`autodiff`] recording what `grad`
+//! differentiates. `docs/architecture.md`
 //! describes the flow in one page; [`Session`] is the one entry point that the command line, the
 //! REPL and the tests use.
 
@@ -18,6 +19,7 @@ pub mod diag;
 pub mod dtype;
 pub mod eval;
 pub mod format;
+pub mod ir;
 pub mod jupyter;
 pub mod memory;
 pub mod parallel;
@@ -30,7 +32,8 @@ pub mod types;
 pub mod value;
 
 use diag::{Diag, SourceMap};
-use eval::{Interp, Lowerer};
+use eval::Interp;
+use ir::Lowerer;
 use std::io::Write;
 use value::Value;
 
@@ -98,7 +101,7 @@ impl Session {
 
     /// Parses, lowers and type-checks `text` without running it, returning what would run. Every
     /// diagnostic found is returned; on error the session's names and types stay as they were.
-    pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+    pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<ir::Stmt>, Vec<Diag>> {
         self.check_typed(name, text).map(|(stmts, _)| stmts)
     }
 
@@ -112,7 +115,7 @@ impl Session {
 
     /// Parses and lowers `text` without type-checking it or keeping its names: the baseline
     /// that `benches/check.rs` measures the checker against.
-    pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+    pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<ir::Stmt>, Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let lowered = self.lowerer.clone().lower(&program, &syntax::imports::Imports::default());
@@ -124,7 +127,7 @@ impl Session {
     }
 
     /// [`Session::check`], also returning the type of the value of the last statement.
-    fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<eval::Stmt>, types::Type), Vec<Diag>> {
+    fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<ir::Stmt>, types::Type), Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let mut imports = syntax::imports::Imports::default();

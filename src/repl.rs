@@ -20,7 +20,7 @@ pub use input::KEYWORDS;
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
 use crate::eval::interp::INTERRUPTED;
-use crate::eval::lower::nearest;
+use crate::ir::lower::nearest;
 use crate::prims::{Kind, Prim};
 use crate::value::{repr_with, Value};
 use crate::Session;

@@ -3,10 +3,10 @@
 use crate::autodiff::Tracer;
 pub use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
-use crate::eval::FnCode;
-use crate::eval::Frame;
+use crate::ir::FnCode;
 use crate::prims::Prim;
 use ndarray::{ArcArray, IxDyn};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A tensor's storage: shared (`Arc`) until written, then copied if still shared (ndarray's
@@ -104,6 +104,24 @@ pub enum Func {
         /// The function differentiated.
         f: Value,
     },
+}
+
+/// The variables of one function call (or of the script's top level), with the frame the
+/// function was defined in as its parent. Closures keep their defining frame alive and see its
+/// variables as they are when called.
+#[derive(Debug)]
+pub struct Frame {
+    /// The variables' values, by slot index (`Absent` until defined).
+    pub slots: RefCell<Vec<Value>>,
+    /// The frame the function was defined in; `None` at top level.
+    pub parent: Option<Rc<Frame>>,
+}
+
+impl Frame {
+    /// A frame of `size` not-yet-defined slots.
+    pub fn new(size: usize, parent: Option<Rc<Frame>>) -> Rc<Frame> {
+        Rc::new(Frame { slots: RefCell::new(vec![Value::Absent; size]), parent })
+    }
 }
 
 /// Which arguments a gradient is taken with respect to.

@@ -15,7 +15,7 @@ use super::{io_error, read, save};
 use crate::diag::Code;
 use crate::diag::OpError;
 use crate::dtype::FloatDtype;
-use crate::eval::lower::nearest;
+use crate::ir::lower::nearest;
 use crate::format::{f32_repr, f64_repr};
 use crate::memory::check_alloc;
 use crate::value::{Tensor, Value};

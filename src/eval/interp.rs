@@ -5,7 +5,7 @@
 //! interrupt names, and the warning when a float scalar variable first becomes `inf` or `nan`.
 
 use super::progress::{self, Progress, Step};
-use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag, SourceMap};
@@ -14,7 +14,7 @@ use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::syntax::ast::FloatDtype;
-use crate::value::{Func, Tensor, Value};
+use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
 
 mod assign;
@@ -28,11 +28,6 @@ pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// The deepest call nesting allowed before a recursion error (the evaluator runs on a thread
 /// whose stack is sized for it).
 pub const MAX_CALL_DEPTH: usize = 2_000;
-
-/// When less stack than this is left, evaluation continues on a new segment...
-pub const STACK_RED_ZONE: usize = 256 * 1024;
-/// ...of this size (see `stacker::maybe_grow`).
-pub const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// How evaluation leaves the normal path: an error, or `return`/`break`/`continue` on its way
 /// to the function or loop that takes it.
