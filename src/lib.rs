@@ -19,6 +19,7 @@ pub mod diag;
 pub mod dtype;
 pub mod eval;
 pub mod format;
+pub mod interrupt;
 pub mod ir;
 pub mod jupyter;
 pub mod memory;

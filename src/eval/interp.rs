@@ -5,10 +5,11 @@
 //! interrupt names, and the warning when a float scalar variable first becomes `inf` or `nan`.
 
 use super::progress::{self, Progress, Step};
-use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag, SourceMap};
+use crate::interrupt::INTERRUPTED;
+use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
@@ -20,10 +21,7 @@ use rand::SeedableRng;
 mod assign;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Set by Ctrl-C; checked at every loop iteration and call.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+use std::sync::atomic::Ordering;
 
 /// The deepest call nesting allowed before a recursion error (the evaluator runs on a thread
 /// whose stack is sized for it).
