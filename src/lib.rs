@@ -180,9 +180,7 @@ impl Session {
         self.lowerer
             .globals()
             .into_iter()
-            .filter_map(|(name, index)| {
-                slots.get(index as usize).filter(|v| !matches!(v, Value::Absent)).map(|v| (name, v.clone()))
-            })
+            .filter_map(|(name, index)| Some((name, slots.get(index as usize)?.clone()?)))
             .collect()
     }
 
@@ -194,6 +192,7 @@ impl Session {
         let (lowerer, types) = (self.lowerer.clone(), self.checker.snapshot());
         let mut live = types.clone();
         for (slot, value) in live.iter_mut().zip(self.interp.globals.slots.borrow().iter()) {
+            let Some(value) = value else { continue };
             let actual = types::Type::of_value(value).variable();
             let known = matches!(actual, types::Type::Tensor { .. } | types::Type::Tuple(_));
             if let Some(t) = slot.as_mut().filter(|t| known && t.holds(value) && !t.proves(&actual)) {

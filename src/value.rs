@@ -34,7 +34,10 @@ pub enum Value {
     Func(Rc<Func>),
     /// A value being differentiated: its primal value and its node on a tape.
     Tracer(Rc<Tracer>),
-    /// An optional built-in argument that the call left out (never visible in the language).
+    /// An optional built-in argument that the call left out (`sum(x)` passes `axis` as
+    /// `Absent`): lowering puts it in the argument's place so that every primitive receives its
+    /// arguments in the table's order. Never visible in the language, and never a variable's
+    /// value: a variable not bound yet is an empty slot of its [`Frame`].
     Absent,
 }
 
@@ -111,16 +114,17 @@ pub enum Func {
 /// variables as they are when called.
 #[derive(Debug)]
 pub struct Frame {
-    /// The variables' values, by slot index (`Absent` until defined).
-    pub slots: RefCell<Vec<Value>>,
+    /// The variables' values, by slot index: `None` while a slot is not bound yet (its `let`,
+    /// `fn` or `for` has not run), so that reading it is an error, never a value.
+    pub slots: RefCell<Vec<Option<Value>>>,
     /// The frame the function was defined in; `None` at top level.
     pub parent: Option<Rc<Frame>>,
 }
 
 impl Frame {
-    /// A frame of `size` not-yet-defined slots.
+    /// A frame of `size` unbound slots.
     pub fn new(size: usize, parent: Option<Rc<Frame>>) -> Rc<Frame> {
-        Rc::new(Frame { slots: RefCell::new(vec![Value::Absent; size]), parent })
+        Rc::new(Frame { slots: RefCell::new(vec![None; size]), parent })
     }
 }
 

@@ -146,7 +146,7 @@ impl Interp {
         {
             let mut slots = self.globals.slots.borrow_mut();
             if slots.len() < global_size {
-                slots.resize(global_size, Value::Absent);
+                slots.resize(global_size, None);
             }
         }
         let globals = self.globals.clone();
@@ -235,8 +235,8 @@ impl Interp {
                     drop(current);
                     let target = Self::frame_at(frame, slot.depth);
                     let mut slots = target.slots.borrow_mut();
-                    index_assign(&mut slots[slot.index as usize], v, &index_values)
-                        .map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                    let bound = slots[slot.index as usize].as_mut().ok_or_else(|| uninit(name, stmt.span))?;
+                    index_assign(bound, v, &index_values).map_err(|e| op_diag(e, stmt.span, &spans()))?;
                 }
             }
             StmtKind::Fn { slot, code } => {
@@ -354,24 +354,18 @@ impl Interp {
     fn load(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
         let v = f.slots.borrow()[slot.index as usize].clone();
-        if matches!(v, Value::Absent) {
-            return Err(uninit(name, span));
-        }
-        Ok(v)
+        v.ok_or_else(|| uninit(name, span))
     }
 
     fn take(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
-        let v = std::mem::replace(&mut f.slots.borrow_mut()[slot.index as usize], Value::Absent);
-        if matches!(v, Value::Absent) {
-            return Err(uninit(name, span));
-        }
-        Ok(v)
+        let v = f.slots.borrow_mut()[slot.index as usize].take();
+        v.ok_or_else(|| uninit(name, span))
     }
 
     fn store(&self, slot: Slot, v: Value, frame: &Rc<Frame>) {
         let f = Self::frame_at(frame, slot.depth);
-        f.slots.borrow_mut()[slot.index as usize] = v;
+        f.slots.borrow_mut()[slot.index as usize] = Some(v);
     }
 
     fn condition(&mut self, cond: &Ir, frame: &Rc<Frame>) -> Result<bool, Unwind> {
@@ -566,7 +560,7 @@ impl Interp {
         {
             let mut slots = frame.slots.borrow_mut();
             for (slot, arg) in slots.iter_mut().zip(args) {
-                *slot = arg;
+                *slot = Some(arg);
             }
         }
         self.depth += 1;
@@ -607,7 +601,7 @@ impl Frame {
             .borrow()
             .iter()
             .filter(|v| match v {
-                Value::Func(f) => {
+                Some(Value::Func(f)) => {
                     Rc::strong_count(f) == 1 && matches!(&**f, Func::Closure { env, .. } if Rc::ptr_eq(env, &self))
                 }
                 _ => false,
