@@ -481,7 +481,13 @@ impl Interp {
             Prim::Diff(op) => self.diff(op, values, span, &spans()),
             Prim::Data(op) => self.data(op, values, span, &spans()),
             Prim::Sys(op) => self.sys(op, values, span, &spans()),
-            _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
+            Prim::Arith(_)
+            | Prim::Unary(_)
+            | Prim::Reduce(_)
+            | Prim::Stats(_)
+            | Prim::Shape(_)
+            | Prim::Construct(_)
+            | Prim::Linalg(_) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
         };
         let value = result?;
         check_interrupt(span)?;
@@ -516,7 +522,13 @@ impl Interp {
                     Prim::Diff(op) => self.diff(*op, args, span, &spans),
                     Prim::Data(op) => self.data(*op, args, span, &spans),
                     Prim::Sys(op) => self.sys(*op, args, span, &spans),
-                    _ => {
+                    Prim::Arith(_)
+                    | Prim::Unary(_)
+                    | Prim::Reduce(_)
+                    | Prim::Stats(_)
+                    | Prim::Shape(_)
+                    | Prim::Construct(_)
+                    | Prim::Linalg(_) => {
                         self.ctx.site = span;
                         apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans))
                     }

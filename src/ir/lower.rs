@@ -6,7 +6,7 @@ use super::{DimAnn, FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, Typ
 use crate::diag::{nearest, Code, Diag};
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
-use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
+use crate::syntax::ast::{self, AssignOp, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
 use crate::syntax::imports::Imports;
 use crate::value::{Func, Tensor, Value};
 use std::path::{Path, PathBuf};
@@ -212,13 +212,19 @@ impl Cx<'_> {
             ast::StmtKind::Assign { target, op, value } => {
                 let value = self.expr(value);
                 let slot = self.assignable(target)?;
-                StmtKind::Assign { slot, name: target.name.clone(), op: op.map(arith), value, guard: Guard::default() }
+                StmtKind::Assign {
+                    slot,
+                    name: target.name.clone(),
+                    op: op.map(compound),
+                    value,
+                    guard: Guard::default(),
+                }
             }
             ast::StmtKind::IndexAssign { target, indices, op, value } => {
                 let value = self.expr(value);
                 let indices = indices.iter().map(|i| self.index_arg(i)).collect();
                 let slot = self.assignable(target)?;
-                StmtKind::IndexAssign { slot, name: target.name.clone(), indices, op: op.map(arith), value }
+                StmtKind::IndexAssign { slot, name: target.name.clone(), indices, op: op.map(compound), value }
             }
             ast::StmtKind::Fn(def) => {
                 let slot = hoisted.next().expect("every named fn was hoisted");
@@ -495,10 +501,9 @@ impl Cx<'_> {
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.expr(lhs), self.expr(rhs));
-                match op {
-                    BinOp::And | BinOp::Or => IrKind::Logic { op: arith(*op), lhs: Box::new(a), rhs: Box::new(b) },
-                    BinOp::MatMul => self.prim(Prim::Linalg(Linalg::MatMul), vec![a, b]),
-                    _ => self.prim(Prim::Arith(arith(*op)), vec![a, b]),
+                match binary(*op) {
+                    Binary::Logic(op) => IrKind::Logic { op, lhs: Box::new(a), rhs: Box::new(b) },
+                    Binary::Prim(prim) => self.prim(prim, vec![a, b]),
                 }
             }
             ExprKind::Call { callee, args } => self.call(callee, args, span),
@@ -706,23 +711,43 @@ impl Cx<'_> {
     }
 }
 
-/// The primitive of a binary operator.
-fn arith(op: BinOp) -> Arith {
+/// What a binary operator lowers to.
+enum Binary {
+    /// A primitive applied to both operands.
+    Prim(Prim),
+    /// `and` / `or`, whose right operand is evaluated only when needed ([`IrKind::Logic`]).
+    Logic(Arith),
+}
+
+/// The lowering of each binary operator.
+fn binary(op: BinOp) -> Binary {
+    let arith = |a| Binary::Prim(Prim::Arith(a));
     match op {
-        BinOp::Pow => Arith::Pow,
-        BinOp::Mul | BinOp::MatMul => Arith::Mul,
-        BinOp::Div => Arith::Div,
-        BinOp::FloorDiv => Arith::FloorDiv,
-        BinOp::Rem => Arith::Rem,
-        BinOp::Add => Arith::Add,
-        BinOp::Sub => Arith::Sub,
-        BinOp::Eq => Arith::Eq,
-        BinOp::Ne => Arith::Ne,
-        BinOp::Lt => Arith::Lt,
-        BinOp::Le => Arith::Le,
-        BinOp::Gt => Arith::Gt,
-        BinOp::Ge => Arith::Ge,
-        BinOp::And => Arith::And,
-        BinOp::Or => Arith::Or,
+        BinOp::Pow => arith(Arith::Pow),
+        BinOp::MatMul => Binary::Prim(Prim::Linalg(Linalg::MatMul)),
+        BinOp::Mul => arith(Arith::Mul),
+        BinOp::Div => arith(Arith::Div),
+        BinOp::FloorDiv => arith(Arith::FloorDiv),
+        BinOp::Rem => arith(Arith::Rem),
+        BinOp::Add => arith(Arith::Add),
+        BinOp::Sub => arith(Arith::Sub),
+        BinOp::Eq => arith(Arith::Eq),
+        BinOp::Ne => arith(Arith::Ne),
+        BinOp::Lt => arith(Arith::Lt),
+        BinOp::Le => arith(Arith::Le),
+        BinOp::Gt => arith(Arith::Gt),
+        BinOp::Ge => arith(Arith::Ge),
+        BinOp::And => Binary::Logic(Arith::And),
+        BinOp::Or => Binary::Logic(Arith::Or),
+    }
+}
+
+/// The primitive of a compound assignment's operator (`x += v` applies `Add`).
+fn compound(op: AssignOp) -> Arith {
+    match op {
+        AssignOp::Add => Arith::Add,
+        AssignOp::Sub => Arith::Sub,
+        AssignOp::Mul => Arith::Mul,
+        AssignOp::Div => Arith::Div,
     }
 }

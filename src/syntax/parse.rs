@@ -306,7 +306,13 @@ impl Builder {
     }
 
     fn assign(&self, lhs: Operand, op: P, rhs: Operand) -> Res<(Stmt, u32)> {
-        let op = (op.as_str() != "=").then(|| bin_op(&op.as_str()[..1]));
+        let op = match op.as_str() {
+            "+=" => Some(AssignOp::Add),
+            "-=" => Some(AssignOp::Sub),
+            "*=" => Some(AssignOp::Mul),
+            "/=" => Some(AssignOp::Div),
+            _ => None, // `=`: the grammar admits no other assignment operator
+        };
         let (span, depth, value) = (lhs.outer.to(rhs.outer), lhs.depth.max(rhs.depth), rhs.expr);
         let kind = match lhs.expr.kind {
             ExprKind::Name(target) => StmtKind::Assign { target, op, value },
