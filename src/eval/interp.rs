@@ -8,13 +8,13 @@ use super::progress::{self, Progress, Step};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag, SourceMap};
+use crate::dtype::FloatDtype;
 use crate::interrupt::INTERRUPTED;
 use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
-use crate::syntax::ast::FloatDtype;
 use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
 

@@ -4,9 +4,10 @@
 
 use super::{DimAnn, FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::diag::{nearest, Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
-use crate::syntax::ast::{self, AssignOp, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
+use crate::syntax::ast::{self, AssignOp, BinOp, ExprKind, IndexArg, Pattern, UnaryOp};
 use crate::syntax::imports::Imports;
 use crate::value::{Func, Tensor, Value};
 use std::path::{Path, PathBuf};

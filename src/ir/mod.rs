@@ -6,9 +6,10 @@
 
 pub mod lower;
 
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
-use crate::syntax::ast::{FloatDtype, FnDef};
+use crate::syntax::ast::FnDef;
 use crate::types::Type;
 use crate::value::Value;
 use std::cell::RefCell;

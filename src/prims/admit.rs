@@ -7,8 +7,8 @@
 
 use super::{Arith, OpError, Prim};
 use crate::diag::Code;
+use crate::dtype::FloatDtype;
 use crate::memory;
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Value};
 
