@@ -235,3 +235,24 @@ impl Write for Output {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A variable whose `let` did not run is an unbound slot, not a value: it is not listed, and
+    /// reading it is `runtime::uninit`, while the variables bound before the error keep their values.
+    #[test]
+    fn a_variable_not_yet_bound_is_not_a_value() {
+        let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), blas::ThreadPolicy::new(Some(1)));
+        let errors = session.run("stop.tsc", "let a = 1\nassert(a == 2)\nlet b = [1.0, 2.0]").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::assert");
+        let listed: Vec<(String, String)> =
+            session.variables().into_iter().map(|(name, v)| (name.to_string(), value::repr(&v))).collect();
+        assert_eq!(listed, [("a".to_string(), "1".to_string())]);
+        let errors = session.run("read.tsc", "b").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::runtime::uninit");
+        let errors = session.run("write.tsc", "b[0] = 3.0").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::runtime::uninit");
+    }
+}

@@ -1,4 +1,5 @@
-//! Runtime values: scalars, tensors that share storage until written, tuples and functions.
+//! Runtime values: scalars, tensors that share storage until written, tuples and functions, and the
+//! [`Frame`]s of variables that calls run in and closures keep.
 
 use crate::autodiff::Tracer;
 pub use crate::dtype::Dtype;
