@@ -307,6 +307,13 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
 mod tests {
     use super::*;
 
+    /// A frame slot (`Option<Value>`, `None` while unbound) is no larger than a value, so that
+    /// reading a variable costs what it did when an unbound slot held a value.
+    #[test]
+    fn a_slot_is_no_larger_than_a_value() {
+        assert_eq!(std::mem::size_of::<Option<Value>>(), std::mem::size_of::<Value>());
+    }
+
     #[test]
     fn bytes_count_tensor_data() {
         let f64s = Value::Tensor(Tensor::F64(ndarray::ArcArray::zeros(ndarray::IxDyn(&[4, 8]))));
