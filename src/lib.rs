@@ -14,6 +14,7 @@ extern crate blas_src;
 pub mod autodiff;
 pub mod blas;
 pub mod check;
+pub mod compile;
 pub mod data;
 pub mod diag;
 pub mod dtype;

@@ -1,19 +1,22 @@
 //! Reverse-mode differentiation by tracing. While `grad` runs a function, the arguments it
 //! differentiates with respect to are [`Tracer`]s on a fresh [`Tape`]; every primitive applied
 //! to a tracer goes through [`apply`], which computes the value and records a node. The reverse
-//! sweep walks the tape once, backwards, calling each primitive's rule in [`rules`]; the rules
-//! are written with [`apply`] too, so the sweep of an inner `grad` is itself recorded on the
+//! sweep walks the tape once, backwards, calling each node's derivative rule once ([`vjp`]; the
+//! rules sit beside their primitives, in `src/prims/<family>/vjp.rs`); the rules are written
+//! with [`apply`] too (`ops::Ops`), so the sweep of an inner `grad` is itself recorded on the
 //! outer tape, and `grad(grad(f))` and `hessian` need no second engine (JAX's nesting, PyTorch's
 //! `create_graph`). Gradients accumulate in a side table indexed by node, not on the nodes.
 //! `docs/autodiff.md` describes the design and the choices at kinks.
 
-pub mod rules;
+pub(crate) mod ops;
 
 use crate::diag::{Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Ctx, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Tensor, Value};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A value being differentiated: its primal value and the node that made it.
@@ -40,31 +43,68 @@ pub struct Tape {
     /// ...kept within this share of the memory left when the tape began, so that an endless
     /// loop under `grad` ends in a diagnostic.
     limit: usize,
+    /// Whether this tape records a call for the compiler (`crate::compile`) rather than for a
+    /// `grad`: it then records every operation on its values, not only those that carry
+    /// gradients.
+    compiles: bool,
+    /// Set when a compiling tape saw an operation whose result it cannot replay (an int or
+    /// bool computed from the values it records, which the interpreter may branch on).
+    spoiled: Cell<bool>,
 }
 
 /// One recorded operation: the primitive (none for a leaf), its operands (as primals at this
 /// tape's level), the tape nodes they came from, its result, and the span of the operation in
 /// the script (so that a derivative error can point at it).
 #[derive(Debug)]
-struct Node {
-    prim: Option<Prim>,
-    inputs: Vec<Value>,
-    parents: Vec<Option<usize>>,
-    output: Value,
+pub(crate) struct Node {
+    pub(crate) prim: Option<Prim>,
+    pub(crate) inputs: Vec<Value>,
+    pub(crate) parents: Vec<Option<usize>>,
+    pub(crate) output: Value,
     site: Span,
+    /// The default float dtype where the operation ran (what `Ctx::dtype` was).
+    pub(crate) dtype: FloatDtype,
 }
 
 impl Tape {
     /// A new, active tape at `level`.
     pub fn new(level: u32) -> Rc<Tape> {
+        Tape::with_purpose(level, false)
+    }
+
+    /// A new, active tape at `level` that records a call for the compiler: every operation on
+    /// its values, whatever the result's type.
+    pub fn compiling(level: u32) -> Rc<Tape> {
+        Tape::with_purpose(level, true)
+    }
+
+    fn with_purpose(level: u32, compiles: bool) -> Rc<Tape> {
         let limit = crate::memory::budget() / 4;
-        Rc::new(Tape { level, nodes: RefCell::new(Vec::new()), active: Cell::new(true), recorded: Cell::new(0), limit })
+        let (nodes, active, recorded, spoiled) = (RefCell::new(Vec::new()), Cell::new(true), Cell::new(0), Cell::new(false));
+        Rc::new(Tape { level, nodes, active, recorded, limit, compiles, spoiled })
     }
 
     /// Makes `value` an input of the differentiated function: a leaf of this tape.
     pub fn leaf(self: &Rc<Tape>, value: Value) -> Value {
-        let leaf = Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value, site: Span::default() };
+        let (site, dtype) = (Span::default(), FloatDtype::F64);
+        let leaf = Node { prim: None, inputs: Vec::new(), parents: Vec::new(), output: value, site, dtype };
         self.tracer(leaf)
+    }
+
+    /// Whether a compiling tape saw an operation it cannot replay.
+    pub fn spoiled(&self) -> bool {
+        self.spoiled.get()
+    }
+
+    /// Marks a compiling tape as holding something it cannot replay (the interpreter read a
+    /// recorded value to decide what to do next).
+    pub fn spoil(&self) {
+        self.spoiled.set(true);
+    }
+
+    /// The recorded operations, in the order they ran (for the compiler).
+    pub(crate) fn nodes(&self) -> std::cell::Ref<'_, Vec<Node>> {
+        self.nodes.borrow()
     }
 
     /// Stops recording: from now on the tape's tracers are plain values. [`backward`] closes
@@ -111,14 +151,14 @@ impl Tape {
     }
 
     /// Records `node`, whose result is a tuple (`eigh`, `svd`, `qr`): the tuple itself is not a
-    /// tracer, but each float item is, as the result of indexing the recorded tuple. The
-    /// cotangent of the tuple is then a tuple, one cotangent per item.
+    /// tracer, but each float item is, as the result of indexing the recorded tuple. The sweep
+    /// gathers the tuple's cotangent item by item from those items' nodes ([`projection`]).
     fn tuple(self: &Rc<Tape>, node: Node) -> Value {
         let (site, whole) = (node.site, node.output.clone());
         let Value::Tracer(t) = self.tracer(node) else { return whole };
         let Value::Tuple(items) = &whole else { return whole };
         let traced = items.iter().enumerate().map(|(i, item)| {
-            if !carries_gradient(item) {
+            if !self.records(item, Prim::Shape(ShapeOp::Index)) {
                 return item.clone();
             }
             let project = Node {
@@ -127,10 +167,44 @@ impl Tape {
                 parents: vec![Some(t.node), None],
                 output: item.clone(),
                 site,
+                dtype: FloatDtype::F64,
             };
             self.tracer(project)
         });
         Value::Tuple(traced.collect())
+    }
+}
+
+impl Tape {
+    /// Whether an operation `prim` with result `output` is recorded: a `grad`'s tape records
+    /// results that carry gradients; a compiling tape records every float or tensor result, and
+    /// lets an int, bool or str result go unrecorded only when it depends on its operands'
+    /// types alone (`shape`, `len`), since the interpreter may branch on it: any other such
+    /// result spoils the compilation.
+    fn records(&self, output: &Value, prim: Prim) -> bool {
+        if !self.compiles {
+            return carries_gradient(output);
+        }
+        let replayable = holds_array_or_float(output);
+        if !replayable && !reads_only_types(prim) {
+            self.spoil();
+        }
+        replayable
+    }
+}
+
+/// Whether a primitive's result depends on its operands' types alone (their shapes), so that a
+/// compiled program may keep the result it had when traced: its operands' types are guarded.
+fn reads_only_types(prim: Prim) -> bool {
+    matches!(prim, Prim::Shape(ShapeOp::Shape | ShapeOp::Size | ShapeOp::Len))
+}
+
+/// Whether a value is or holds a float scalar or a tensor (of any dtype).
+fn holds_array_or_float(v: &Value) -> bool {
+    match v.primal() {
+        Value::F64(_) | Value::F32(_) | Value::Tensor(_) => true,
+        Value::Tuple(items) => items.iter().any(holds_array_or_float),
+        _ => false,
     }
 }
 
@@ -185,11 +259,11 @@ pub fn apply(prim: Prim, args: Vec<Value>, ctx: &mut Ctx) -> Result<Value, OpErr
         }
     }
     let output = apply(prim, inputs.clone(), ctx)?;
-    if !carries_gradient(&output) {
+    if !tape.records(&output, prim) {
         return Ok(output);
     }
     tape.charge(&output, inputs.len(), prim)?;
-    let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site };
+    let node = Node { prim: Some(prim), inputs, parents, output, site: ctx.site, dtype: ctx.dtype };
     Ok(if matches!(node.output, Value::Tuple(_)) { tape.tuple(node) } else { tape.tracer(node) })
 }
 
@@ -222,6 +296,54 @@ fn strip_inactive(v: Value) -> Value {
     }
 }
 
+/// What a derivative rule returns: one cotangent per operand, in order, `None` where it is not
+/// wanted or gets no contribution (operands past the end get none). A cotangent may be smaller
+/// than its operand as long as it broadcasts to it (the gradient of `sum` is the scalar `g`).
+pub type Cotangents = Vec<Option<Value>>;
+
+/// The cotangent of a recorded result, as its derivative rule receives it.
+#[derive(Debug)]
+pub enum Cotangent {
+    /// Of a float scalar or tensor: a value that broadcasts to it.
+    Value(Value),
+    /// Of a tuple result (`eigh`, `svd`, `qr`), item by item: `None` for an item nothing used,
+    /// whose terms the rule leaves out (so the eigenvalues' gradient needs no distinct ones).
+    Items(Vec<Option<Value>>),
+}
+
+/// The derivative rule of `prim` (a vector-Jacobian product): given its operands `inputs`, its
+/// result `output` and the result's `cotangent`, the cotangents of the operands `wanted` (those
+/// being differentiated), each computed once with the work they share. The rules sit beside
+/// their primitives (`src/prims/<family>/vjp.rs`) and compute with [`apply`], so that they can be
+/// differentiated again; an error of a primitive a rule uses is said about `prim`.
+pub fn vjp(
+    prim: Prim,
+    inputs: &[Value],
+    output: &Value,
+    cotangent: Cotangent,
+    wanted: &[bool],
+    ctx: &mut Ctx,
+) -> Result<Cotangents, OpError> {
+    let o = &ops::Ops::new(ctx, prim, wanted);
+    match (prim, cotangent) {
+        (Prim::Arith(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Unary(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Reduce(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Stats(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Shape(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Construct(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
+        (Prim::Linalg(op), Cotangent::Items(gs)) => op.vjp_items(o, output, &gs),
+        // Only linear algebra has tuple results; the host primitives have no derivatives.
+        (Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_), Cotangent::Items(_))
+        | (Prim::Shape(_) | Prim::Construct(_), Cotangent::Items(_))
+        | (Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_), _) => {
+            Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable", prim.info().name))
+                .label("differentiation cannot go through this operation"))
+        }
+    }
+}
+
 /// Ends recording on `tape` and sweeps back from `output`, returning the gradient for each of
 /// `leaves` (each shaped and typed like its leaf). An output that does not depend on the tape
 /// gives zero gradients. A rule's error points at the operation it belongs to, and at `call`,
@@ -235,7 +357,6 @@ pub fn backward(
 ) -> Result<Vec<Value>, Diag> {
     tape.close();
     let nodes = tape.nodes.borrow();
-    let mut cotangents: Vec<Option<Value>> = vec![None; nodes.len()];
     let at = |e: OpError, site: Span| {
         let site = if site.is_empty() { call } else { site };
         let label = if e.label.is_empty() { "differentiating this operation".to_string() } else { e.label };
@@ -246,25 +367,36 @@ pub fn backward(
         d.help = e.help;
         d
     };
+    // The cotangent of each node's result, and of each recorded tuple's items (`Tape::tuple`).
+    let mut cotangents: Vec<Option<Value>> = vec![None; nodes.len()];
+    let mut items: HashMap<usize, Vec<Option<Value>>> = HashMap::new();
     if let Value::Tracer(t) = output {
         if Rc::ptr_eq(&t.tape, tape) {
             let root = t.node;
-            cotangents[root] = Some(one_like(&nodes[root].output));
+            cotangents[root] = Some(if is_f32(&nodes[root].output) { Value::F32(1.0) } else { Value::F64(1.0) });
             for index in (0..=root).rev() {
                 let node = &nodes[index];
                 let Some(prim) = node.prim else { continue };
-                let Some(g) = cotangents[index].take() else { continue };
-                ctx.site = node.site;
-                for (k, parent) in node.parents.iter().enumerate() {
-                    let Some(p) = *parent else { continue };
-                    let contribution = rules::vjp(prim, k, &node.inputs, &node.output, g.clone(), ctx)
-                        .map_err(|e| at(e, node.site))?;
-                    if matches!(contribution, Value::Absent) {
-                        continue;
+                let fail = |e| at(e, node.site);
+                if let Some((tuple, item, count)) = projection(node) {
+                    if let Some(g) = cotangents[index].take() {
+                        items.entry(tuple).or_insert_with(|| vec![None; count])[item] = Some(g);
                     }
+                    continue;
+                }
+                let g = match (cotangents[index].take(), items.remove(&index)) {
+                    (Some(g), _) => Cotangent::Value(g),
+                    (None, Some(gs)) => Cotangent::Items(gs),
+                    (None, None) => continue,
+                };
+                ctx.site = node.site;
+                let wanted: Vec<bool> = node.parents.iter().map(Option::is_some).collect();
+                let contributions = vjp(prim, &node.inputs, &node.output, g, &wanted, ctx).map_err(fail)?;
+                for (parent, contribution) in node.parents.iter().zip(contributions) {
+                    let (Some(p), Some(c)) = (*parent, contribution) else { continue };
                     cotangents[p] = Some(match cotangents[p].take() {
-                        None => contribution,
-                        Some(sum) => accumulate(sum, contribution, ctx).map_err(|e| at(e, node.site))?,
+                        None => c,
+                        Some(sum) => apply(Prim::Arith(Arith::Add), vec![sum, c], ctx).map_err(fail)?,
                     });
                 }
             }
@@ -283,24 +415,20 @@ pub fn backward(
         .collect()
 }
 
-/// The sum of two cotangents of one value (item by item for a tuple's).
-fn accumulate(a: Value, b: Value, ctx: &mut Ctx) -> Result<Value, OpError> {
-    match (a, b) {
-        (Value::Absent, other) | (other, Value::Absent) => Ok(other),
-        (Value::Tuple(x), Value::Tuple(y)) => {
-            let items = x.iter().zip(y.iter()).map(|(p, q)| accumulate(p.clone(), q.clone(), ctx));
-            Ok(Value::Tuple(items.collect::<Result<Vec<_>, _>>()?.into()))
+/// For an item of a recorded tuple (a node [`Tape::tuple`] made): the tuple's node, the item's
+/// position and the number of items.
+fn projection(node: &Node) -> Option<(usize, usize, usize)> {
+    match (node.prim, node.inputs.as_slice(), node.parents.first()) {
+        (Some(Prim::Shape(ShapeOp::Index)), [Value::Tuple(all), Value::Int(i)], Some(&Some(tuple))) => {
+            Some((tuple, *i as usize, all.len()))
         }
-        (a, b) => apply(Prim::Arith(Arith::Add), vec![a, b], ctx),
+        _ => None,
     }
 }
 
-/// The seed cotangent 1 in the output's dtype.
-fn one_like(v: &Value) -> Value {
-    match v.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => Value::F32(1.0),
-        _ => Value::F64(1.0),
-    }
+/// Whether `v` is an `f32` scalar or tensor (else its cotangent is an `f64`).
+pub(crate) fn is_f32(v: &Value) -> bool {
+    matches!(v.primal(), Value::F32(_) | Value::Tensor(Tensor::F32(_)))
 }
 
 /// A gradient made to have exactly its argument's shape and dtype. Each step returns its input
@@ -312,10 +440,7 @@ fn shape_like(g: Value, like: &Value, ctx: &mut Ctx) -> Result<Value, OpError> {
     };
     let summed = apply(Prim::Shape(ShapeOp::SumTo), [vec![g], dims.clone()].concat(), ctx)?;
     let full = apply(Prim::Shape(ShapeOp::BroadcastTo), [vec![summed], dims].concat(), ctx)?;
-    let convert = match like.primal() {
-        Value::F32(_) | Value::Tensor(Tensor::F32(_)) => ShapeOp::F32,
-        _ => ShapeOp::F64,
-    };
+    let convert = if is_f32(like) { ShapeOp::F32 } else { ShapeOp::F64 };
     apply(Prim::Shape(convert), vec![full], ctx)
 }
 

@@ -19,6 +19,8 @@ use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
 
 mod assign;
+mod compiled;
+use std::fmt::Display;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -88,6 +90,8 @@ pub struct Interp {
     pub deny_warnings: bool,
     /// The time per source line, while one is being taken (`--profile`, `:time`).
     pub profile: Option<Box<super::profile::Profile>>,
+    /// The compiled functions, and the call being traced ([`crate::compile`]).
+    pub compiler: crate::compile::Compiler,
 }
 
 /// The value of an empty block, a statement, or an `if` without `else` that did not run.
@@ -120,6 +124,7 @@ impl Interp {
             warning_out: Box::new(std::io::stderr()),
             deny_warnings: false,
             profile: None,
+            compiler: crate::compile::Compiler::new(crate::compile::Policy::from_env()),
         }
     }
 
@@ -351,20 +356,30 @@ impl Interp {
         f
     }
 
-    fn load(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+    fn load(&mut self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
         let v = f.slots.borrow()[slot.index as usize].clone();
-        v.ok_or_else(|| uninit(name, span))
+        let v = v.ok_or_else(|| uninit(name, span))?;
+        Ok(match self.compiler.recording.is_some() {
+            true => self.seen(f, slot.index as usize, v),
+            false => v,
+        })
     }
 
-    fn take(&self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
+    fn take(&mut self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
+        if self.compiler.recording.is_some() {
+            self.writes(f);
+        }
         let v = f.slots.borrow_mut()[slot.index as usize].take();
         v.ok_or_else(|| uninit(name, span))
     }
 
-    fn store(&self, slot: Slot, v: Value, frame: &Rc<Frame>) {
+    fn store(&mut self, slot: Slot, v: Value, frame: &Rc<Frame>) {
         let f = Self::frame_at(frame, slot.depth);
+        if self.compiler.recording.is_some() {
+            self.writes(f);
+        }
         f.slots.borrow_mut()[slot.index as usize] = Some(v);
     }
 
@@ -473,6 +488,9 @@ impl Interp {
         }
         self.ctx.dtype = dtype;
         self.ctx.site = span;
+        if self.compiler.recording.is_some() {
+            self.runs(prim);
+        }
         if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
             profile.matmul(span.start, a, b);
         }
@@ -505,9 +523,21 @@ impl Interp {
             ));
         };
         check_interrupt(span)?;
-        match &**func {
+        let mut args = args;
+        if let Some(result) = self.call_compiled(func, &mut args, span) {
+            return result;
+        }
+        self.call_uncompiled(func, args, span)
+    }
+
+    /// Calls a function value with arguments, in the interpreter.
+    fn call_uncompiled(&mut self, func: &Func, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+        match func {
             Func::Closure { code, env } => self.call_closure(code, env, args, span),
             Func::Prim(prim) => {
+                if self.compiler.recording.is_some() {
+                    self.runs(*prim);
+                }
                 let params = prim.params();
                 let mut args = args;
                 let fixed = params.iter().filter(|p| !p.variadic).count();
@@ -565,10 +595,13 @@ impl Interp {
                 arg,
                 span,
                 param.ty.as_ref().map(|t| t.span),
-                &format!("parameter `{}`'s type", param.name.name),
+                format_args!("parameter `{}`'s type", param.name.name),
             )?;
         }
         let frame = Frame::new(code.frame_size, Some(env.clone()));
+        if self.compiler.recording.is_some() {
+            self.entered(&frame);
+        }
         {
             let mut slots = frame.slots.borrow_mut();
             for (slot, arg) in slots.iter_mut().zip(args) {
@@ -671,7 +704,7 @@ fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
 
 /// Checks `v` against the type the checker could not prove here (spec §8: what it cannot know
 /// is checked when the statement runs); `declared` points at the written type, if any.
-fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: &str) -> Result<(), Diag> {
+fn check_guard(guard: &Guard, v: &Value, span: Span, declared: Option<Span>, what: impl Display) -> Result<(), Diag> {
     let expected = guard.get();
     let Some(t) = expected.as_ref().filter(|t| !t.holds(v)) else { return Ok(()) };
     let actual = v.type_name();

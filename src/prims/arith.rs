@@ -2,6 +2,7 @@
 //! arguments (`maximum`, `minimum`, `where`, `clip`), with NumPy broadcasting and the scalar rules
 //! of spec §3: scalars adapt to the tensor they meet; `int` arithmetic is checked.
 
+mod vjp;
 use super::broadcast::{zip_same, zip_to, Operand};
 use super::reduce::scalar_if_rank0;
 use super::{family, OpError};
@@ -256,6 +257,13 @@ fn float_op<T: Float>(op: Arith, x: T, y: T) -> Scalar<T> {
         Arith::Ge => Scalar::Bool(x >= y),
         Arith::And | Arith::Or | Arith::Where | Arith::Clip => Scalar::Float(T::nan()),
     }
+}
+
+/// The float result of an arithmetic operator (`+ - * / // % ^ maximum minimum`) on two
+/// elements, exactly as its tensor kernel computes each element (the compiler's fused loops use
+/// it, `crate::compile::fuse`).
+pub fn float_element<T: Float>(op: Arith, x: T, y: T) -> T {
+    float_op(op, x, y).float()
 }
 
 /// `x % y` for ints with the sign of the divisor, as Python's; `None` on overflow or division by 0.

@@ -2,6 +2,7 @@
 //! where the call stands. `randn`/`rand` draw from the seeded generator in order, one element
 //! after another, so the same seed gives the same numbers at every thread count.
 
+mod vjp;
 use super::arith::scalar_f64;
 use super::shape::dims_of;
 use super::shape_rules::dims_type;

@@ -2,7 +2,7 @@
 //! functions and the internal operations that derivative rules are written with — is a variant of
 //! [`Prim`], grouped in families, one file each. A family file declares its rows with [`family!`]
 //! (name, parameters, one-line help, example) and holds the kernels beside them; the checker reads
-//! the type rules, `autodiff::rules` the derivative rules, and the REPL's `:help`, completion and
+//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's `:help`, completion and
 //! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
 //! kernel or derivative rule does not compile.
 

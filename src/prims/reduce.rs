@@ -1,6 +1,7 @@
 //! Reductions (`sum mean max min prod argmax argmin any all logsumexp norm`), each over the whole
 //! tensor or one `axis=` with `keepdims=`, and `softmax` along an axis.
 
+mod vjp;
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;

@@ -2,6 +2,7 @@
 //! indexing and slicing (views over the same storage), functional indexed update, conversions, and
 //! the internal `broadcast_to`/`sum_to` that derivative rules use to undo broadcasting.
 
+mod vjp;
 use super::arith::{elem_operand, scalar_f64, Elem};
 use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};

@@ -2,6 +2,7 @@
 //! `ddof`), `median` and `quantile` (NumPy's default linear method, its rounding included), and
 //! the running `cumsum` and `cumprod` (over the flattened tensor without `axis`, as NumPy).
 
+mod vjp;
 use super::arith::Elem;
 use super::reduce::{along, normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
 use super::{family, OpError};

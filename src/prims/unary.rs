@@ -1,5 +1,6 @@
 //! Element-wise functions of one operand: negation, `not`, and the math functions of spec §6.
 
+mod vjp;
 use super::arith::Elem;
 use super::{family, OpError};
 use crate::diag::Code;

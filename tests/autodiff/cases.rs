@@ -311,6 +311,9 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
                 w("solve(x, C)", (&[3, 3], WellCond), &[("C", &[3], Any)], &[3]),
                 w("solve(x, C)", (&[3, 3], WellCond), &[("C", &[3, 2], Any)], &[3, 2]),
                 w("solve(C, x)", (&[3], Any), &[("C", &[3, 3], WellCond)], &[3]),
+                // Both operands at once: one rule call gives both cotangents.
+                w("solve(x, x[:, 0] + C)", (&[3, 3], WellCond), &[("C", &[3], Any)], &[3]),
+                w("solve(x, x @ C)", (&[3, 3], WellCond), &[("C", &[3, 2], Any)], &[3, 2]),
             ],
             Linalg::Det => vec![c("det(x)", (&[3, 3], WellCond), &[]), c("log(det(x))", (&[3, 3], WellCond), &[])],
             Linalg::Cholesky => {
@@ -319,6 +322,7 @@ pub fn cases(prim: Prim, rng: &mut impl Rng) -> Option<Vec<Case>> {
             Linalg::Lstsq => vec![
                 w("lstsq(x, C)", (&[4, 2], Any), &[("C", &[4], Any)], &[2]),
                 w("lstsq(C, x)", (&[4], Any), &[("C", &[4, 2], Any)], &[2]),
+                w("lstsq(x, x[:, 0] ^ 2 + C)", (&[4, 2], Any), &[("C", &[4], Any)], &[2]),
             ],
             // Random symmetric matrices have distinct eigenvalues; squared eigenvectors do not
             // depend on the sign LAPACK picks.

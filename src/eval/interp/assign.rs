@@ -61,7 +61,7 @@ impl Interp {
     ) -> Result<(), Unwind> {
         let Some(op) = op else {
             let v = self.eval(value, frame)?;
-            check_guard(guard, &v, value.span, None, &format!("`{name}`'s type"))?;
+            check_guard(guard, &v, value.span, None, format_args!("`{name}`'s type"))?;
             let old = self.take(slot, name, frame, span)?;
             if self.watched(&v) {
                 self.watch(&old, &v, name, span)?;
@@ -133,7 +133,7 @@ impl Interp {
             (old, v)
         };
         let result = apply(Prim::Arith(op), vec![old.clone(), v], &mut self.ctx).map_err(fail).and_then(|result| {
-            check_guard(guard, &result, value_span, None, &format!("`{name}`'s type"))?;
+            check_guard(guard, &result, value_span, None, format_args!("`{name}`'s type"))?;
             Ok(result)
         });
         match result {

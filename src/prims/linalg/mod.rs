@@ -9,6 +9,7 @@
 //! `tscript::linalg::singular`, a failed Cholesky factorization likewise (not positive
 //! definite), and an iteration that does not converge is `tscript::runtime::value`.
 
+mod vjp;
 use super::arith::Elem;
 use super::reduce::scalar_value;
 use super::{family, OpError};

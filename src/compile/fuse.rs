@@ -1,0 +1,169 @@
+//! Fusing element-wise operations. Where a program applies several element-wise operations to
+//! `f64` tensors of one shape (and scalars), as a loss and its gradient do, they become one
+//! [`Fused`] step: a loop over blocks of elements that runs each operation on the block with its
+//! own kernel's scalar function ([`crate::prims::arith::float_element`],
+//! [`crate::prims::unary::kernel`]), keeping the intermediate results in a few reused blocks and
+//! writing out only the tensors that later operations or the result need. Each element gets the
+//! same operations in the same order as the separate kernels give it, so the results are the
+//! same bits; no reduction is fused. Tensors of [`crate::parallel::PARALLEL_MIN`] elements or
+//! more are left to the kernels, which split them over the thread pool.
+
+use crate::prims::arith::{float_element, scalar_f64};
+use crate::prims::{unary, Arith, Unary};
+use crate::value::{Arr, Tensor, Value};
+use ndarray::IxDyn;
+use std::cell::RefCell;
+
+/// How many elements each operation runs on at a time: small enough for the blocks to stay in
+/// the L1 cache, large enough for the loops to vectorise.
+const BLOCK: usize = 256;
+
+/// An element-wise operation that a [`Fused`] step can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Elementwise {
+    /// `a op b`.
+    Binary(Arith),
+    /// `op(a)`.
+    Unary(Unary),
+}
+
+impl Elementwise {
+    /// The operation a primitive is, if a fused loop can run it on `f64` elements.
+    pub fn of(prim: crate::prims::Prim) -> Option<Elementwise> {
+        use crate::prims::Prim;
+        match prim {
+            Prim::Arith(op) => matches!(
+                op,
+                Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::FloorDiv | Arith::Rem | Arith::Pow | Arith::Maximum | Arith::Minimum
+            )
+            .then_some(Elementwise::Binary(op)),
+            Prim::Unary(op) => (!matches!(op, Unary::Not | Unary::IsNan | Unary::Round)).then_some(Elementwise::Unary(op)),
+            Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) | Prim::Linalg(_) | Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => None,
+        }
+    }
+}
+
+/// Where a step reads an operand: one of the fused step's inputs, or an earlier step's block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Input `i` (a tensor of the step's shape, or a scalar).
+    Input(u16),
+    /// The block of step `k`.
+    Step(u16),
+}
+
+/// One operation inside a fused loop.
+#[derive(Debug)]
+pub struct Step {
+    /// What it computes.
+    pub op: Elementwise,
+    /// Its operands (one for a unary operation).
+    pub operands: [Source; 2],
+}
+
+/// Several element-wise operations run as one loop.
+#[derive(Debug)]
+pub struct Fused {
+    /// The shape of every tensor it reads and writes.
+    pub shape: Box<[usize]>,
+    /// The operations, in program order.
+    pub steps: Box<[Step]>,
+    /// The steps whose results leave the loop, as tensors, in the order of the results.
+    pub outputs: Box<[u16]>,
+    /// The blocks the steps write, kept from call to call.
+    blocks: RefCell<Vec<Vec<f64>>>,
+}
+
+/// An input as the loop reads it.
+enum Lane<'a> {
+    Scalar(f64),
+    Slice(&'a [f64]),
+}
+
+impl Fused {
+    /// A fused loop over tensors of `shape`.
+    pub fn new(shape: Box<[usize]>, steps: Vec<Step>, outputs: Vec<u16>) -> Fused {
+        Fused { shape, steps: steps.into(), outputs: outputs.into(), blocks: RefCell::new(Vec::new()) }
+    }
+
+    /// Runs the loop on `inputs` (each an `f64` tensor of the loop's shape, an `f64` or an int);
+    /// `None` for an input of another kind, which stops the replay.
+    pub fn run(&self, inputs: &[Value]) -> Option<Vec<Value>> {
+        let len: usize = self.shape.iter().product();
+        // A view in another memory order is copied into order first (the kernels accept any layout).
+        let copies: Vec<Option<Arr<f64>>> = inputs
+            .iter()
+            .map(|v| match v {
+                Value::Tensor(Tensor::F64(a)) if !a.is_standard_layout() => Some(a.as_standard_layout().into_owned().into_shared()),
+                _ => None,
+            })
+            .collect();
+        let mut lanes = Vec::with_capacity(inputs.len());
+        for (v, copy) in inputs.iter().zip(&copies) {
+            lanes.push(match v {
+                Value::Tensor(Tensor::F64(a)) if a.shape() == &self.shape[..] => Lane::Slice(copy.as_ref().unwrap_or(a).as_slice()?),
+                Value::F64(x) => Lane::Scalar(*x),
+                Value::Int(_) => Lane::Scalar(scalar_f64(v)?),
+                _ => return None,
+            });
+        }
+        let mut outputs: Vec<Vec<f64>> = self.outputs.iter().map(|_| Vec::with_capacity(len)).collect();
+        let mut blocks = self.blocks.try_borrow_mut().ok()?;
+        blocks.resize_with(self.steps.len(), || vec![0.0; BLOCK]);
+        let mut start = 0;
+        while start < len {
+            let n = BLOCK.min(len - start);
+            for (k, step) in self.steps.iter().enumerate() {
+                let mut out = std::mem::take(&mut blocks[k]);
+                {
+                    let read = |s: Source| match s {
+                        Source::Input(i) => match &lanes[i as usize] {
+                            Lane::Scalar(x) => Lane::Scalar(*x),
+                            Lane::Slice(a) => Lane::Slice(&a[start..start + n]),
+                        },
+                        Source::Step(j) => Lane::Slice(&blocks[j as usize][..n]),
+                    };
+                    run_step(step.op, read(step.operands[0]), read(step.operands[1]), &mut out[..n]);
+                }
+                blocks[k] = out;
+            }
+            for (out, &k) in outputs.iter_mut().zip(self.outputs.iter()) {
+                out.extend_from_slice(&blocks[k as usize][..n]);
+            }
+            start += n;
+        }
+        let shape = IxDyn(&self.shape);
+        let tensors = outputs.into_iter().map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
+        tensors.collect()
+    }
+}
+
+/// Runs one operation on a block: `out[i] = op(a[i], b[i])`, with the loop specialised for the
+/// common operators so that it vectorises.
+fn run_step(op: Elementwise, a: Lane, b: Lane, out: &mut [f64]) {
+    match op {
+        Elementwise::Binary(Arith::Add) => zip(a, b, out, |x, y| x + y),
+        Elementwise::Binary(Arith::Sub) => zip(a, b, out, |x, y| x - y),
+        Elementwise::Binary(Arith::Mul) => zip(a, b, out, |x, y| x * y),
+        Elementwise::Binary(Arith::Div) => zip(a, b, out, |x, y| x / y),
+        // As the kernel: `x ^ 1` is `x` and `x ^ 2` is `x * x` (`powf` gives the same bits, slowly).
+        Elementwise::Binary(Arith::Pow) => match b {
+            Lane::Scalar(y) if y == 1.0 => zip(a, b, out, |x, _| x),
+            Lane::Scalar(y) if y == 2.0 => zip(a, b, out, |x, _| x * x),
+            _ => zip(a, b, out, |x, y| float_element(Arith::Pow, x, y)),
+        },
+        Elementwise::Binary(op) => zip(a, b, out, |x, y| float_element(op, x, y)),
+        Elementwise::Unary(Unary::Tanh) => zip(a, Lane::Scalar(0.0), out, |x, _| x.tanh()),
+        Elementwise::Unary(Unary::Neg) => zip(a, Lane::Scalar(0.0), out, |x, _| -x),
+        Elementwise::Unary(op) => zip(a, Lane::Scalar(0.0), out, |x, _| unary::kernel(op, x)),
+    }
+}
+
+fn zip(a: Lane, b: Lane, out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+    match (a, b) {
+        (Lane::Slice(a), Lane::Slice(b)) => out.iter_mut().zip(a).zip(b).for_each(|((o, &x), &y)| *o = f(x, y)),
+        (Lane::Slice(a), Lane::Scalar(y)) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = f(x, y)),
+        (Lane::Scalar(x), Lane::Slice(b)) => out.iter_mut().zip(b).for_each(|(o, &y)| *o = f(x, y)),
+        (Lane::Scalar(x), Lane::Scalar(y)) => out.iter_mut().for_each(|o| *o = f(x, y)),
+    }
+}

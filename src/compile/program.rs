@@ -1,0 +1,402 @@
+//! A compiled program: the operations a traced call recorded, in the order they ran, with
+//! registers in place of the values that flowed between them. Replaying it runs the same
+//! primitives on the same kernels in the same order, so its results are bit-identical to the
+//! interpreter's; what it leaves out is the interpreter's work around them (walking the IR,
+//! frames, the tape, the derivative rules' own bookkeeping).
+//!
+//! Building it: only the operations the result depends on are kept; a conversion or a
+//! `sum_to`/`broadcast_to` that the trace showed to give back its operand unchanged (`grad`
+//! shaping a gradient that already has its argument's shape) becomes an alias; an operand used
+//! for the last time is moved into the kernel, so a kernel may write into its buffer.
+
+use super::fuse::{Elementwise, Fused, Source, Step};
+use crate::autodiff::{Node, Tape};
+use crate::dtype::{Dtype, FloatDtype};
+use crate::prims::{Ctx, Prim, ShapeOp};
+use crate::value::{Tensor, Value};
+use std::rc::Rc;
+
+/// Where an operand comes from.
+#[derive(Debug)]
+enum Operand {
+    /// A register, still needed after this operation.
+    Copy(u32),
+    /// A register used for the last time: its value is moved into the kernel.
+    Move(u32),
+    /// A value fixed when the call was traced (a literal, or computed from fixed values only).
+    Fixed(Value),
+}
+
+/// What an operation's result must be for the rest of the program to hold: the result the
+/// trace saw, by type. A result of another shape (a shape that depends on values, such as a
+/// mask's) stops the replay.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    /// A tensor of this dtype and shape.
+    Tensor(Dtype, Box<[usize]>),
+    /// An `f64` scalar.
+    F64,
+    /// An `f32` scalar.
+    F32,
+    /// Anything else (a tuple of results, which the projections after it check).
+    Other,
+}
+
+impl Expect {
+    fn of(v: &Value) -> Expect {
+        match v {
+            Value::Tensor(t) => Expect::Tensor(t.dtype(), t.shape().into()),
+            Value::F64(_) => Expect::F64,
+            Value::F32(_) => Expect::F32,
+            _ => Expect::Other,
+        }
+    }
+
+    fn holds(&self, v: &Value) -> bool {
+        match (self, v) {
+            (Expect::Tensor(dtype, shape), Value::Tensor(t)) => t.dtype() == *dtype && t.shape() == &shape[..],
+            (Expect::F64, Value::F64(_)) | (Expect::F32, Value::F32(_)) | (Expect::Other, _) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One step of a program: its operands, and what it runs on them.
+#[derive(Debug)]
+struct Op {
+    run: Run,
+    operands: Box<[Operand]>,
+}
+
+/// What a step runs.
+#[derive(Debug)]
+enum Run {
+    /// A primitive, under the default float dtype it ran with, giving one register.
+    Prim { prim: Prim, dtype: FloatDtype, result: u32, expect: Expect },
+    /// Element-wise primitives fused into one loop, giving a register per result.
+    Fused { fused: Fused, results: Box<[u32]> },
+}
+
+/// The program's result: a register, a fixed value, or a tuple of them.
+#[derive(Debug)]
+enum Output {
+    Register(u32),
+    Fixed(Value),
+    Tuple(Box<[Output]>),
+}
+
+/// A traced call as a straight-line program over registers.
+#[derive(Debug)]
+pub struct Program {
+    /// The register each input goes to, in input order.
+    inputs: Box<[u32]>,
+    ops: Box<[Op]>,
+    output: Output,
+    registers: usize,
+}
+
+/// Why a program could not be built from a trace.
+pub struct Unreplayable;
+
+impl Program {
+    /// The program of the call recorded on `tape`, whose inputs are `leaves` (tracers of `tape`,
+    /// in input order) and whose result was `result`.
+    pub fn build(tape: &Rc<Tape>, leaves: &[Value], result: &Value) -> Result<Program, Unreplayable> {
+        let nodes = tape.nodes();
+        let node_of = |v: &Value| match v {
+            Value::Tracer(t) if Rc::ptr_eq(&t.tape, tape) => Some(t.node),
+            _ => None,
+        };
+        let inputs: Vec<usize> = leaves.iter().map(|l| node_of(l).ok_or(Unreplayable)).collect::<Result<_, _>>()?;
+        let output = Output::of(result, &node_of)?;
+
+        // Which nodes the result needs, and which of them only hand their operand on.
+        let mut live = vec![false; nodes.len()];
+        output.mark(&mut live);
+        for i in (0..nodes.len()).rev() {
+            if live[i] {
+                for p in nodes[i].parents.iter().flatten() {
+                    live[*p] = true;
+                }
+            }
+        }
+        let mut register: Vec<u32> = (0..nodes.len() as u32).collect();
+        for (i, node) in nodes.iter().enumerate() {
+            if let (true, Some(p)) = (passes_through(node), node.parents.first().copied().flatten()) {
+                register[i] = register[p];
+            }
+        }
+
+        let mut ops = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let Some(prim) = node.prim else { continue };
+            if !live[i] || register[i] != i as u32 {
+                continue;
+            }
+            let operands = node.parents.iter().zip(&node.inputs).map(|(parent, input)| match parent {
+                Some(p) => Operand::Copy(register[*p]),
+                None => Operand::Fixed(input.clone()),
+            });
+            let (dtype, expect) = (node.dtype, Expect::of(&node.output));
+            ops.push(Op { run: Run::Prim { prim, dtype, result: i as u32, expect }, operands: operands.collect() });
+        }
+        let output = output.renamed(&register);
+        let inputs: Box<[u32]> = inputs.iter().map(|&n| register[n]).collect();
+        let kinds: Vec<Expect> = nodes.iter().map(|n| Expect::of(&n.output)).collect();
+        let ops = fuse(ops, &kinds, &output);
+        let mut program = Program { inputs, ops: ops.into(), output, registers: nodes.len() };
+        program.move_last_uses();
+        if std::env::var_os("TSCRIPT_DUMP").is_some() { for op in program.ops.iter() { eprintln!("{:?} {:?}", op.run, op.operands.iter().map(|o| match o { Operand::Copy(r) => format!("r{r}"), Operand::Move(r) => format!("m{r}"), Operand::Fixed(v) => crate::value::text(v) }).collect::<Vec<_>>()); } eprintln!("out {:?}", program.output); }
+        Ok(program)
+    }
+
+    /// Marks each register's last use as a move, except for the registers of the result.
+    fn move_last_uses(&mut self) {
+        let mut kept = vec![false; self.registers];
+        self.output.mark(&mut kept);
+        for op in self.ops.iter_mut().rev() {
+            for operand in op.operands.iter_mut().rev() {
+                if let Operand::Copy(r) = *operand {
+                    if !kept[r as usize] {
+                        kept[r as usize] = true;
+                        *operand = Operand::Move(r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many operations the program runs.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Whether the program runs no operation (its result is an input or fixed).
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Runs the program on `inputs` (as [`super::Sig::collect`] gathered them). `None` when an
+    /// operation fails or gives a result of another type than when traced: the caller then runs
+    /// the call in the interpreter, which reports the error where it happens (nothing a
+    /// program runs has an effect, so running again is safe).
+    pub fn run(&self, inputs: Vec<Value>, ctx: &mut Ctx) -> Option<Value> {
+        let mut registers = vec![Value::Absent; self.registers];
+        for (&r, v) in self.inputs.iter().zip(inputs) {
+            registers[r as usize] = v;
+        }
+        for op in self.ops.iter() {
+            let operands = op.operands.iter().map(|o| match o {
+                Operand::Copy(r) => registers[*r as usize].clone(),
+                Operand::Move(r) => std::mem::replace(&mut registers[*r as usize], Value::Absent),
+                Operand::Fixed(v) => v.clone(),
+            });
+            match &op.run {
+                Run::Prim { prim, dtype, result, expect } => {
+                    ctx.dtype = *dtype;
+                    let value = prim.eval(operands.collect(), ctx).ok()?;
+                    if !expect.holds(&value) {
+                        return None;
+                    }
+                    registers[*result as usize] = value;
+                }
+                Run::Fused { fused, results } => {
+                    let values = fused.run(&operands.collect::<Vec<Value>>())?;
+                    for (&r, v) in results.iter().zip(values) {
+                        registers[r as usize] = v;
+                    }
+                }
+            }
+        }
+        Some(self.output.value(&mut registers))
+    }
+}
+
+/// Fuses runs of element-wise `f64` operations on tensors of one shape ([`super::fuse`]). A run
+/// is gathered in program order; an operation joins it unless it reads a register that an
+/// operation outside the run, placed after the run's start, makes (the fused loop runs where the
+/// run starts). `kinds` is each register's type as traced; `output` the program's result.
+fn fuse(ops: Vec<Op>, kinds: &[Expect], output: &Output) -> Vec<Op> {
+    let mut uses = vec![0u32; kinds.len()];
+    for op in &ops {
+        for operand in op.operands.iter() {
+            if let Operand::Copy(r) = operand {
+                uses[*r as usize] += 1;
+            }
+        }
+    }
+    let mut wanted = vec![false; kinds.len()];
+    output.mark(&mut wanted);
+    let mut placed: Vec<Op> = Vec::with_capacity(ops.len());
+    let mut run: Option<FusedRun> = None;
+    for op in ops {
+        let shape = fusible(&op, kinds);
+        if let (Some(shape), Some(open)) = (&shape, &mut run) {
+            if open.shape == *shape && !op.operands.iter().any(|o| matches!(o, Operand::Copy(r) if open.blocked.contains(r))) {
+                open.members.push(op);
+                continue;
+            }
+        }
+        if let Some(shape) = shape {
+            if let Some(done) = run.take() {
+                done.place(&mut placed, &uses, &wanted);
+            }
+            run = Some(FusedRun { at: placed.len(), shape, members: vec![op], blocked: Vec::new() });
+            continue;
+        }
+        if let (Some(open), Run::Prim { result, .. }) = (&mut run, &op.run) {
+            open.blocked.push(*result);
+        }
+        placed.push(op);
+    }
+    if let Some(done) = run.take() {
+        done.place(&mut placed, &uses, &wanted);
+    }
+    placed
+}
+
+/// The shape of an element-wise operation a fused loop can run: an `f64` tensor result of fewer
+/// than [`crate::parallel::PARALLEL_MIN`] elements, whose operands are tensors of that shape and
+/// dtype, `f64` scalars or ints.
+fn fusible(op: &Op, kinds: &[Expect]) -> Option<Box<[usize]>> {
+    let Run::Prim { prim, expect: Expect::Tensor(Dtype::F64, shape), .. } = &op.run else { return None };
+    Elementwise::of(*prim)?;
+    if shape.iter().product::<usize>() >= crate::parallel::PARALLEL_MIN {
+        return None;
+    }
+    let fits = |o: &Operand| match o {
+        Operand::Copy(r) | Operand::Move(r) => match &kinds[*r as usize] {
+            Expect::Tensor(Dtype::F64, s) => s == shape,
+            Expect::F64 => true,
+            Expect::Tensor(..) | Expect::F32 | Expect::Other => false,
+        },
+        Operand::Fixed(Value::Tensor(Tensor::F64(a))) => a.shape() == &shape[..],
+        Operand::Fixed(v) => matches!(v, Value::F64(_) | Value::Int(_)),
+    };
+    op.operands.iter().all(fits).then(|| shape.clone())
+}
+
+/// A run of element-wise operations being gathered into one fused loop.
+struct FusedRun {
+    /// Where in the placed steps the loop goes.
+    at: usize,
+    shape: Box<[usize]>,
+    members: Vec<Op>,
+    /// The registers made by steps placed after `at` that are not in the run.
+    blocked: Vec<u32>,
+}
+
+impl FusedRun {
+    /// Places the run at its start: a lone operation as it is, several as one fused loop whose
+    /// results are the registers used outside it (`uses` counts every use, `wanted` marks the
+    /// program's result).
+    fn place(self, placed: &mut Vec<Op>, uses: &[u32], wanted: &[bool]) {
+        if self.members.len() == 1 {
+            let op = self.members.into_iter().next().expect("one member");
+            placed.insert(self.at, op);
+            return;
+        }
+        let result_of = |op: &Op| match op.run {
+            Run::Prim { result, .. } => result,
+            Run::Fused { .. } => unreachable!("a run holds primitives"),
+        };
+        let made: Vec<u32> = self.members.iter().map(result_of).collect();
+        let mut inputs: Vec<Operand> = Vec::new();
+        let mut input_regs: Vec<Option<u32>> = Vec::new();
+        let mut inside = vec![0u32; uses.len()];
+        let mut steps = Vec::with_capacity(self.members.len());
+        for op in &self.members {
+            let mut source = |o: &Operand| -> Source {
+                if let Operand::Copy(r) = o {
+                    inside[*r as usize] += 1;
+                    if let Some(k) = made.iter().position(|m| m == r) {
+                        return Source::Step(k as u16);
+                    }
+                    if let Some(i) = input_regs.iter().position(|x| *x == Some(*r)) {
+                        return Source::Input(i as u16);
+                    }
+                    input_regs.push(Some(*r));
+                    inputs.push(Operand::Copy(*r));
+                } else if let Operand::Fixed(v) = o {
+                    input_regs.push(None);
+                    inputs.push(Operand::Fixed(v.clone()));
+                }
+                Source::Input(inputs.len() as u16 - 1)
+            };
+            let Run::Prim { prim, .. } = op.run else { unreachable!("a run holds primitives") };
+            let first = source(&op.operands[0]);
+            let second = op.operands.get(1).map_or(first, &mut source);
+            let operation = Elementwise::of(prim).expect("only element-wise operations join a run");
+            steps.push(Step { op: operation, operands: [first, second] });
+        }
+        let leaving: Vec<usize> =
+            (0..made.len()).filter(|&k| wanted[made[k] as usize] || uses[made[k] as usize] > inside[made[k] as usize]).collect();
+        let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect());
+        let results = leaving.iter().map(|&k| made[k]).collect();
+        placed.insert(self.at, Op { run: Run::Fused { fused, results }, operands: inputs.into() });
+    }
+}
+
+/// Whether a node gives back its operand unchanged: a conversion to the dtype it has, or
+/// `sum_to`/`broadcast_to` to the shape it has (as the trace saw them; replaying checks that
+/// each result keeps the type it had).
+fn passes_through(node: &Node) -> bool {
+    let Some(Prim::Shape(ShapeOp::F64 | ShapeOp::F32 | ShapeOp::SumTo | ShapeOp::BroadcastTo)) = node.prim else {
+        return false;
+    };
+    let same = |a: &Value, b: &Value| match (a, b) {
+        (Value::Tensor(x), Value::Tensor(y)) => x.dtype() == y.dtype() && x.shape() == y.shape() && same_buffer(x, y),
+        (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits(),
+        (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits(),
+        _ => false,
+    };
+    node.parents.first().copied().flatten().is_some() && same(node.inputs[0].primal(), node.output.primal())
+}
+
+/// Whether two tensors are views of the same elements (the same buffer, at the same place).
+fn same_buffer(x: &Tensor, y: &Tensor) -> bool {
+    let place = |t: &Tensor| crate::with_tensor!(t, a => (a.as_ptr() as usize, a.strides().to_vec()));
+    place(x) == place(y)
+}
+
+impl Output {
+    fn of(v: &Value, node_of: &impl Fn(&Value) -> Option<usize>) -> Result<Output, Unreplayable> {
+        if let Some(n) = node_of(v) {
+            return Ok(Output::Register(n as u32));
+        }
+        match v {
+            Value::Tuple(items) => {
+                Ok(Output::Tuple(items.iter().map(|i| Output::of(i, node_of)).collect::<Result<_, _>>()?))
+            }
+            Value::Int(_) | Value::F64(_) | Value::F32(_) | Value::Bool(_) | Value::Str(_) | Value::Tensor(_) => {
+                Ok(Output::Fixed(v.clone()))
+            }
+            // A function may hold the call's frame, and a tracer of another tape is not ours.
+            Value::Func(_) | Value::Tracer(_) | Value::Absent => Err(Unreplayable),
+        }
+    }
+
+    fn mark(&self, live: &mut [bool]) {
+        match self {
+            Output::Register(r) => live[*r as usize] = true,
+            Output::Fixed(_) => {}
+            Output::Tuple(items) => items.iter().for_each(|i| i.mark(live)),
+        }
+    }
+
+    fn renamed(self, register: &[u32]) -> Output {
+        match self {
+            Output::Register(r) => Output::Register(register[r as usize]),
+            Output::Tuple(items) => Output::Tuple(items.into_vec().into_iter().map(|i| i.renamed(register)).collect()),
+            fixed @ Output::Fixed(_) => fixed,
+        }
+    }
+
+    fn value(&self, registers: &mut [Value]) -> Value {
+        match self {
+            Output::Register(r) => registers[*r as usize].clone(),
+            Output::Fixed(v) => v.clone(),
+            Output::Tuple(items) => Value::Tuple(items.iter().map(|i| i.value(registers)).collect()),
+        }
+    }
+}
