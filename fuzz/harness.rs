@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tscript::blas::ThreadPolicy;
 use tscript::diag::{Code, Diag};
-use tscript::eval::interp::INTERRUPTED;
+use tscript::interrupt::INTERRUPTED;
 use tscript::Session;
 
 /// Inputs longer than this (in bytes) are not tried: the target is about small scripts.

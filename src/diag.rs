@@ -1,6 +1,7 @@
 //! Diagnostics: every error the program reports, with a stable `tscript::...` code, one sentence,
 //! labelled spans and an optional help line. Errors carry spans only; [`SourceMap`] attaches the
 //! source text when a diagnostic is rendered (miette's "delayed source code").
+//! [`nearest`] finds the name a help line suggests for a likely typo.
 
 use crate::span::Span;
 use std::fmt;
@@ -430,6 +431,37 @@ impl OpError {
         self.help = Some(help.into());
         self
     }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a likely typo.
+pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    // Optimal string alignment: insertions, deletions, substitutions and swaps of two
+    // neighbouring characters each cost 1 (`maen` is one step from `mean`).
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = (a[i - 1] != b[j - 1]) as usize;
+            row[j] = (prev[j - 1] + cost).min(row[j - 1] + 1).min(prev[j] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        before = std::mem::replace(&mut prev, row);
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]

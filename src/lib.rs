@@ -1,8 +1,9 @@
 //! TensorScript: a small, statically checked array language for numerical scripting.
 //!
-//! A script flows text → [`syntax`] (pest grammar to a spanned AST) → [`eval::lower`] (names to
-//! slots, operators and built-ins to [`prims::Prim`]) → [`eval::interp`] over values on ndarray
-//! and BLAS, with [`autodiff`] recording what `grad` differentiates. `docs/architecture.md`
+//! A script flows text → [`syntax`] (pest grammar to a spanned AST) → [`ir::lower`] (names to
+//! slots, operators and built-ins to [`prims::Prim`]) → [`check`] (types and shapes) →
+//! [`eval::interp`] over values on ndarray and BLAS, with [`autodiff`] recording what `grad`
+//! differentiates. `docs/architecture.md`
 //! describes the flow in one page; [`Session`] is the one entry point that the command line, the
 //! REPL and the tests use.
 
@@ -19,6 +20,8 @@ pub mod diag;
 pub mod dtype;
 pub mod eval;
 pub mod format;
+pub mod interrupt;
+pub mod ir;
 pub mod jupyter;
 pub mod memory;
 pub mod parallel;
@@ -31,7 +34,8 @@ pub mod types;
 pub mod value;
 
 use diag::{Diag, SourceMap};
-use eval::{Interp, Lowerer};
+use eval::Interp;
+use ir::Lowerer;
 use std::io::Write;
 use value::Value;
 
@@ -99,7 +103,7 @@ impl Session {
 
     /// Parses, lowers and type-checks `text` without running it, returning what would run. Every
     /// diagnostic found is returned; on error the session's names and types stay as they were.
-    pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+    pub fn check(&mut self, name: &str, text: &str) -> Result<Vec<ir::Stmt>, Vec<Diag>> {
         self.check_typed(name, text).map(|(stmts, _)| stmts)
     }
 
@@ -113,7 +117,7 @@ impl Session {
 
     /// Parses and lowers `text` without type-checking it or keeping its names: the baseline
     /// that `benches/check.rs` measures the checker against.
-    pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<eval::Stmt>, Vec<Diag>> {
+    pub fn lower_only(&mut self, name: &str, text: &str) -> Result<Vec<ir::Stmt>, Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let lowered = self.lowerer.clone().lower(&program, &syntax::imports::Imports::default());
@@ -125,7 +129,7 @@ impl Session {
     }
 
     /// [`Session::check`], also returning the type of the value of the last statement.
-    fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<eval::Stmt>, types::Type), Vec<Diag>> {
+    fn check_typed(&mut self, name: &str, text: &str) -> Result<(Vec<ir::Stmt>, types::Type), Vec<Diag>> {
         let base = self.sources.add(name, text).map_err(|d| vec![d])?;
         let program = syntax::parse::parse(text, base).map_err(|d| vec![d])?;
         let mut imports = syntax::imports::Imports::default();
@@ -177,9 +181,7 @@ impl Session {
         self.lowerer
             .globals()
             .into_iter()
-            .filter_map(|(name, index)| {
-                slots.get(index as usize).filter(|v| !matches!(v, Value::Absent)).map(|v| (name, v.clone()))
-            })
+            .filter_map(|(name, index)| Some((name, slots.get(index as usize)?.clone()?)))
             .collect()
     }
 
@@ -191,6 +193,7 @@ impl Session {
         let (lowerer, types) = (self.lowerer.clone(), self.checker.snapshot());
         let mut live = types.clone();
         for (slot, value) in live.iter_mut().zip(self.interp.globals.slots.borrow().iter()) {
+            let Some(value) = value else { continue };
             let actual = types::Type::of_value(value).variable();
             let known = matches!(actual, types::Type::Tensor { .. } | types::Type::Tuple(_));
             if let Some(t) = slot.as_mut().filter(|t| known && t.holds(value) && !t.proves(&actual)) {
@@ -231,5 +234,26 @@ impl Write for Output {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A variable whose `let` did not run is an unbound slot, not a value: it is not listed, and
+    /// reading it is `runtime::uninit`, while the variables bound before the error keep their values.
+    #[test]
+    fn a_variable_not_yet_bound_is_not_a_value() {
+        let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), blas::ThreadPolicy::new(Some(1)));
+        let errors = session.run("stop.tsc", "let a = 1\nassert(a == 2)\nlet b = [1.0, 2.0]").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::assert");
+        let listed: Vec<(String, String)> =
+            session.variables().into_iter().map(|(name, v)| (name.to_string(), value::repr(&v))).collect();
+        assert_eq!(listed, [("a".to_string(), "1".to_string())]);
+        let errors = session.run("read.tsc", "b").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::runtime::uninit");
+        let errors = session.run("write.tsc", "b[0] = 3.0").unwrap_err();
+        assert_eq!(errors[0].code.as_str(), "tscript::runtime::uninit");
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tscript::blas::{self, ThreadPolicy};
 use tscript::diag::Diag;
-use tscript::eval::interp::INTERRUPTED;
+use tscript::interrupt::INTERRUPTED;
 use tscript::Session;
 
 /// TensorScript: a small, statically checked array language on BLAS.

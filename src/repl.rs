@@ -18,9 +18,8 @@ pub mod keywords;
 pub use input::KEYWORDS;
 
 use crate::blas::{self, ThreadPolicy};
-use crate::diag::{Code, Diag};
-use crate::eval::interp::INTERRUPTED;
-use crate::eval::lower::nearest;
+use crate::diag::{nearest, Code, Diag};
+use crate::interrupt::INTERRUPTED;
 use crate::prims::{Kind, Prim};
 use crate::value::{repr_with, Value};
 use crate::Session;

@@ -8,7 +8,7 @@
 use crate::diag::Code;
 use crate::diag::OpError;
 use crate::dtype::FloatDtype;
-use crate::eval::FnCode;
+use crate::ir::FnCode;
 use crate::prims::Prim;
 use crate::value::{Dtype, Func, Value, Wrt};
 use std::cell::RefCell;
@@ -105,7 +105,7 @@ impl fmt::Debug for FnType {
 }
 
 /// The types of one frame's slots while checking (`None`: not bound yet), with the frame the
-/// function was defined in as parent — the static image of `eval::Frame`.
+/// function was defined in as parent — the static image of `value::Frame`.
 pub struct Env {
     /// Each slot's type, by slot index (`None`: not bound yet).
     pub slots: RefCell<Vec<Option<Type>>>,

@@ -1,12 +1,13 @@
-//! Runtime values: scalars, tensors that share storage until written, tuples and functions.
+//! Runtime values: scalars, tensors that share storage until written, tuples and functions, and the
+//! [`Frame`]s of variables that calls run in and closures keep.
 
 use crate::autodiff::Tracer;
 pub use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
-use crate::eval::FnCode;
-use crate::eval::Frame;
+use crate::ir::FnCode;
 use crate::prims::Prim;
 use ndarray::{ArcArray, IxDyn};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A tensor's storage: shared (`Arc`) until written, then copied if still shared (ndarray's
@@ -34,7 +35,10 @@ pub enum Value {
     Func(Rc<Func>),
     /// A value being differentiated: its primal value and its node on a tape.
     Tracer(Rc<Tracer>),
-    /// An optional built-in argument that the call left out (never visible in the language).
+    /// An optional built-in argument that the call left out (`sum(x)` passes `axis` as
+    /// `Absent`): lowering puts it in the argument's place so that every primitive receives its
+    /// arguments in the table's order. Never visible in the language, and never a variable's
+    /// value: a variable not bound yet is an empty slot of its [`Frame`].
     Absent,
 }
 
@@ -104,6 +108,25 @@ pub enum Func {
         /// The function differentiated.
         f: Value,
     },
+}
+
+/// The variables of one function call (or of the script's top level), with the frame the
+/// function was defined in as its parent. Closures keep their defining frame alive and see its
+/// variables as they are when called.
+#[derive(Debug)]
+pub struct Frame {
+    /// The variables' values, by slot index: `None` while a slot is not bound yet (its `let`,
+    /// `fn` or `for` has not run), so that reading it is an error, never a value.
+    pub slots: RefCell<Vec<Option<Value>>>,
+    /// The frame the function was defined in; `None` at top level.
+    pub parent: Option<Rc<Frame>>,
+}
+
+impl Frame {
+    /// A frame of `size` unbound slots.
+    pub fn new(size: usize, parent: Option<Rc<Frame>>) -> Rc<Frame> {
+        Rc::new(Frame { slots: RefCell::new(vec![None; size]), parent })
+    }
 }
 
 /// Which arguments a gradient is taken with respect to.
@@ -283,6 +306,13 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A frame slot (`Option<Value>`, `None` while unbound) is no larger than a value, so that
+    /// reading a variable costs what it did when an unbound slot held a value.
+    #[test]
+    fn a_slot_is_no_larger_than_a_value() {
+        assert_eq!(std::mem::size_of::<Option<Value>>(), std::mem::size_of::<Value>());
+    }
 
     #[test]
     fn bytes_count_tensor_data() {

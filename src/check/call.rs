@@ -8,7 +8,7 @@
 use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::dtype::FloatDtype;
-use crate::eval::FnCode;
+use crate::ir::FnCode;
 use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
 use crate::types::{Env, FnType, Type, TypeError};

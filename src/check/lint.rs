@@ -6,7 +6,7 @@
 
 use super::Cx;
 use crate::diag::{Code, Diag, SourceMap};
-use crate::eval::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
+use crate::ir::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
 use crate::types::{Dim, Env, FnType, Type};

@@ -14,7 +14,7 @@ mod strings;
 use crate::diag::{Code, Diag, SourceMap};
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
-use crate::eval::{DimAnn, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
+use crate::ir::{DimAnn, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::prims::Prim;
 use crate::span::Span;
 use crate::types::{Dim, Env, FnType, Type, TypeCx, TypeError};
@@ -409,7 +409,7 @@ impl<'a> Cx<'a> {
     /// The type of an expression, or `None` when it always leaves early (a block ending in
     /// `return`, an `if` whose branches both do).
     fn expr_flow(&mut self, ir: &Ir, scope: &Scope) -> Option<Type> {
-        use crate::eval::interp::{STACK_RED_ZONE, STACK_SEGMENT};
+        use crate::ir::{STACK_RED_ZONE, STACK_SEGMENT};
         stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.expr_node(ir, scope))
     }
 

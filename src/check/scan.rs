@@ -3,7 +3,7 @@
 //! function as the constant its `let` gave it. Frames are named as [`super::Scope`] names them:
 //! 0 for the top level, else the address of the function's code.
 
-use crate::eval::{FnCode, Ir, IrKind, Stmt, StmtKind};
+use crate::ir::{FnCode, Ir, IrKind, Stmt, StmtKind};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -19,7 +19,7 @@ fn block(stmts: &[Stmt], frames: &mut Vec<usize>, out: &mut HashSet<(usize, u32)
     }
 }
 
-fn assigned(slot: crate::eval::Slot, frames: &[usize], out: &mut HashSet<(usize, u32)>) {
+fn assigned(slot: crate::ir::Slot, frames: &[usize], out: &mut HashSet<(usize, u32)>) {
     if let Some(&frame) = frames.len().checked_sub(1 + slot.depth as usize).and_then(|i| frames.get(i)) {
         out.insert((frame, slot.index));
     }

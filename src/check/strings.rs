@@ -4,8 +4,8 @@
 
 use super::Cx;
 use crate::diag::{Code, Diag};
-use crate::eval::{Ir, IrKind};
 use crate::format::spec::{kind_of_type, Spec};
+use crate::ir::{Ir, IrKind};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;

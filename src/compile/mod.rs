@@ -28,7 +28,8 @@ pub use program::Program;
 pub use signature::Sig;
 
 use crate::autodiff::Tape;
-use crate::eval::{FnCode, Frame};
+use crate::ir::FnCode;
+use crate::value::Frame;
 use crate::value::{Func, Value, Wrt};
 use std::rc::Rc;
 
@@ -120,7 +121,7 @@ impl Compiled {
         let mut inputs = Vec::new();
         let fits = self.args.len() == args.len() && self.args.iter().zip(args).all(|(s, a)| s.collect(a, &mut inputs));
         let mut outside = || {
-            self.outside.iter().all(|o| o.frame.slots.borrow().get(o.index).is_some_and(|v| o.sig.collect(v, &mut inputs)))
+            self.outside.iter().all(|o| o.frame.slots.borrow().get(o.index).and_then(Option::as_ref).is_some_and(|v| o.sig.collect(v, &mut inputs)))
         };
         (fits && outside()).then_some(inputs)
     }

@@ -190,39 +190,39 @@ impl Program {
     /// the call in the interpreter, which reports the error where it happens (nothing a
     /// program runs has an effect, so running again is safe).
     pub fn run(&self, inputs: Vec<Value>, ctx: &mut Ctx) -> Option<Value> {
-        let mut registers = vec![Value::Absent; self.registers];
+        let mut registers: Vec<Option<Value>> = vec![None; self.registers];
         for (&r, v) in self.inputs.iter().zip(inputs) {
-            registers[r as usize] = v;
+            registers[r as usize] = Some(v);
         }
         for op in self.ops.iter() {
             // Ctrl-C stops a replay between operations; the interpreter then reports it.
-            if crate::eval::interp::INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            if crate::interrupt::INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
                 return None;
             }
             let operands = op.operands.iter().map(|o| match o {
                 Operand::Copy(r) => registers[*r as usize].clone(),
-                Operand::Move(r) => std::mem::replace(&mut registers[*r as usize], Value::Absent),
-                Operand::Fixed(v) => v.clone(),
+                Operand::Move(r) => registers[*r as usize].take(),
+                Operand::Fixed(v) => Some(v.clone()),
             });
             match &op.run {
                 Run::Prim { prim, dtype, result, expect, large } => {
                     ctx.dtype = *dtype;
-                    let operands = operands.collect();
+                    let operands = operands.collect::<Option<Vec<Value>>>()?;
                     let value = if *large { prim.eval(operands, ctx) } else { prim.kernel(operands, ctx) }.ok()?;
                     if !expect.holds(&value) {
                         return None;
                     }
-                    registers[*result as usize] = value;
+                    registers[*result as usize] = Some(value);
                 }
                 Run::Fused { fused, results } => {
-                    let values = fused.run(&operands.collect::<Vec<Value>>())?;
+                    let values = fused.run(&operands.collect::<Option<Vec<Value>>>()?)?;
                     for (&r, v) in results.iter().zip(values) {
-                        registers[r as usize] = v;
+                        registers[r as usize] = Some(v);
                     }
                 }
             }
         }
-        Some(self.output.value(&mut registers))
+        self.output.value(&registers)
     }
 }
 
@@ -419,11 +419,11 @@ impl Output {
         }
     }
 
-    fn value(&self, registers: &mut [Value]) -> Value {
+    fn value(&self, registers: &[Option<Value>]) -> Option<Value> {
         match self {
             Output::Register(r) => registers[*r as usize].clone(),
-            Output::Fixed(v) => v.clone(),
-            Output::Tuple(items) => Value::Tuple(items.iter().map(|i| i.value(registers)).collect()),
+            Output::Fixed(v) => Some(v.clone()),
+            Output::Tuple(items) => Some(Value::Tuple(items.iter().map(|i| i.value(registers)).collect::<Option<_>>()?)),
         }
     }
 }

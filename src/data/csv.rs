@@ -12,10 +12,9 @@
 //! scikit-learn's `LabelEncoder` number them), or `columns=(...)` leaves it out.
 
 use super::{io_error, read, save};
-use crate::diag::Code;
 use crate::diag::OpError;
+use crate::diag::{nearest, Code};
 use crate::dtype::FloatDtype;
-use crate::eval::lower::nearest;
 use crate::format::{f32_repr, f64_repr};
 use crate::memory::check_alloc;
 use crate::value::{Tensor, Value};

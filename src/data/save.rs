@@ -17,7 +17,7 @@
 use super::io_error;
 use crate::diag::Code;
 use crate::diag::OpError;
-use crate::eval::interp::INTERRUPTED;
+use crate::interrupt::INTERRUPTED;
 use std::cell::UnsafeCell;
 use std::ffi::{CString, OsStr};
 use std::fs::{self, File, Metadata, OpenOptions};

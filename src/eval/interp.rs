@@ -5,16 +5,17 @@
 //! interrupt names, and the warning when a float scalar variable first becomes `inf` or `nan`.
 
 use super::progress::{self, Progress, Step};
-use super::{FnCode, Frame, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target};
 use crate::autodiff::apply;
 use crate::blas::ThreadPolicy;
 use crate::diag::{Code, Diag, SourceMap};
+use crate::dtype::FloatDtype;
+use crate::interrupt::INTERRUPTED;
+use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
 use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
-use crate::syntax::ast::FloatDtype;
-use crate::value::{Func, Tensor, Value};
+use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
 
 mod assign;
@@ -22,19 +23,11 @@ mod compiled;
 use std::fmt::Display;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Set by Ctrl-C; checked at every loop iteration and call.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+use std::sync::atomic::Ordering;
 
 /// The deepest call nesting allowed before a recursion error (the evaluator runs on a thread
 /// whose stack is sized for it).
 pub const MAX_CALL_DEPTH: usize = 2_000;
-
-/// When less stack than this is left, evaluation continues on a new segment...
-pub const STACK_RED_ZONE: usize = 256 * 1024;
-/// ...of this size (see `stacker::maybe_grow`).
-pub const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// How evaluation leaves the normal path: an error, or `return`/`break`/`continue` on its way
 /// to the function or loop that takes it.
@@ -158,7 +151,7 @@ impl Interp {
         {
             let mut slots = self.globals.slots.borrow_mut();
             if slots.len() < global_size {
-                slots.resize(global_size, Value::Absent);
+                slots.resize(global_size, None);
             }
         }
         let globals = self.globals.clone();
@@ -247,8 +240,8 @@ impl Interp {
                     drop(current);
                     let target = Self::frame_at(frame, slot.depth);
                     let mut slots = target.slots.borrow_mut();
-                    index_assign(&mut slots[slot.index as usize], v, &index_values)
-                        .map_err(|e| op_diag(e, stmt.span, &spans()))?;
+                    let bound = slots[slot.index as usize].as_mut().ok_or_else(|| uninit(name, stmt.span))?;
+                    index_assign(bound, v, &index_values).map_err(|e| op_diag(e, stmt.span, &spans()))?;
                 }
             }
             StmtKind::Fn { slot, code } => {
@@ -366,9 +359,7 @@ impl Interp {
     fn load(&mut self, slot: Slot, name: &str, frame: &Rc<Frame>, span: Span) -> Result<Value, Diag> {
         let f = Self::frame_at(frame, slot.depth);
         let v = f.slots.borrow()[slot.index as usize].clone();
-        if matches!(v, Value::Absent) {
-            return Err(uninit(name, span));
-        }
+        let v = v.ok_or_else(|| uninit(name, span))?;
         Ok(match self.compiler.recording.is_some() {
             true => self.seen(f, slot.index as usize, v),
             false => v,
@@ -380,11 +371,8 @@ impl Interp {
         if self.compiler.recording.is_some() {
             self.writes(f);
         }
-        let v = std::mem::replace(&mut f.slots.borrow_mut()[slot.index as usize], Value::Absent);
-        if matches!(v, Value::Absent) {
-            return Err(uninit(name, span));
-        }
-        Ok(v)
+        let v = f.slots.borrow_mut()[slot.index as usize].take();
+        v.ok_or_else(|| uninit(name, span))
     }
 
     fn store(&mut self, slot: Slot, v: Value, frame: &Rc<Frame>) {
@@ -392,7 +380,7 @@ impl Interp {
         if self.compiler.recording.is_some() {
             self.writes(f);
         }
-        f.slots.borrow_mut()[slot.index as usize] = v;
+        f.slots.borrow_mut()[slot.index as usize] = Some(v);
     }
 
     fn condition(&mut self, cond: &Ir, frame: &Rc<Frame>) -> Result<bool, Unwind> {
@@ -511,7 +499,13 @@ impl Interp {
             Prim::Diff(op) => self.diff(op, values, span, &spans()),
             Prim::Data(op) => self.data(op, values, span, &spans()),
             Prim::Sys(op) => self.sys(op, values, span, &spans()),
-            _ => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
+            Prim::Arith(_)
+            | Prim::Unary(_)
+            | Prim::Reduce(_)
+            | Prim::Stats(_)
+            | Prim::Shape(_)
+            | Prim::Construct(_)
+            | Prim::Linalg(_) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
         };
         let value = result?;
         check_interrupt(span)?;
@@ -558,7 +552,13 @@ impl Interp {
                     Prim::Diff(op) => self.diff(*op, args, span, &spans),
                     Prim::Data(op) => self.data(*op, args, span, &spans),
                     Prim::Sys(op) => self.sys(*op, args, span, &spans),
-                    _ => {
+                    Prim::Arith(_)
+                    | Prim::Unary(_)
+                    | Prim::Reduce(_)
+                    | Prim::Stats(_)
+                    | Prim::Shape(_)
+                    | Prim::Construct(_)
+                    | Prim::Linalg(_) => {
                         self.ctx.site = span;
                         apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans))
                     }
@@ -605,7 +605,7 @@ impl Interp {
         {
             let mut slots = frame.slots.borrow_mut();
             for (slot, arg) in slots.iter_mut().zip(args) {
-                *slot = arg;
+                *slot = Some(arg);
             }
         }
         self.depth += 1;
@@ -646,7 +646,7 @@ impl Frame {
             .borrow()
             .iter()
             .filter(|v| match v {
-                Value::Func(f) => {
+                Some(Value::Func(f)) => {
                     Rc::strong_count(f) == 1 && matches!(&**f, Func::Closure { env, .. } if Rc::ptr_eq(env, &self))
                 }
                 _ => false,

@@ -13,7 +13,7 @@ use super::display::{plot_display, value_data, Parent, StreamWriter};
 use super::kernel::Publisher;
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
-use crate::eval::interp::INTERRUPTED;
+use crate::interrupt::INTERRUPTED;
 use crate::prims::{Kind, Prim};
 use crate::repl::{help_entry, help_list, KEYWORDS};
 use crate::value::Value;

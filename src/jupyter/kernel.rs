@@ -17,7 +17,7 @@
 
 use super::exec::{self, Done, Job};
 use super::wire::{Message, Signer};
-use crate::eval::interp::INTERRUPTED;
+use crate::interrupt::INTERRUPTED;
 use bytes::Bytes;
 use serde_json::{json, Value as Json};
 use std::path::Path;

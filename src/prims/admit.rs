@@ -8,8 +8,8 @@
 //! and its rule cannot drift.
 
 use super::{Arith, OpError, Prim};
+use crate::dtype::FloatDtype;
 use crate::memory;
-use crate::syntax::ast::FloatDtype;
 use crate::types::{Dim, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Value};
 

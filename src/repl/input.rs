@@ -365,7 +365,7 @@ pub fn matching_bracket(line: &str, pos: usize) -> Option<usize> {
 }
 
 /// Ctrl-C while an entry runs. The process has one SIGINT handler, the command line's (`ctrlc`,
-/// set in `main.rs`, which sets [`crate::eval::interp::INTERRUPTED`]), but rustyline's editor
+/// set in `main.rs`, which sets [`crate::interrupt::INTERRUPTED`]), but rustyline's editor
 /// puts its own in place for as long as it exists, and that one only wakes a prompt; so while an
 /// entry runs this guard puts the command line's back ([`Input::interruptible`]), and
 /// rustyline's when dropped.

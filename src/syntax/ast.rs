@@ -46,7 +46,7 @@ pub enum StmtKind {
         /// The variable assigned.
         target: Ident,
         /// The compound operator (`+=` is `Some(Add)`), or `None` for `=`.
-        op: Option<BinOp>,
+        op: Option<AssignOp>,
         /// The right-hand side.
         value: Expr,
     },
@@ -57,7 +57,7 @@ pub enum StmtKind {
         /// The indices inside `[...]`.
         indices: Vec<IndexArg>,
         /// The compound operator, or `None` for `=`.
-        op: Option<BinOp>,
+        op: Option<AssignOp>,
         /// The right-hand side.
         value: Expr,
     },
@@ -419,6 +419,31 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "and",
             BinOp::Or => "or",
+        }
+    }
+}
+
+/// The operator of a compound assignment (`x += v`): the grammar admits these four.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    /// `+=`
+    Add,
+    /// `-=`
+    Sub,
+    /// `*=`
+    Mul,
+    /// `/=`
+    Div,
+}
+
+impl AssignOp {
+    /// The operator as written, without its `=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            AssignOp::Add => "+",
+            AssignOp::Sub => "-",
+            AssignOp::Mul => "*",
+            AssignOp::Div => "/",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! depth first. A path is relative to the folder of the file that imports it (the working
 //! directory for `-e` and the REPL). A missing or unreadable file, a parse error in one, and an
 //! import cycle are diagnostics at the `import` that names the file, with the chain of imports
-//! that led there. Lowering (`eval::lower`) then lowers each file where it is first imported, and
+//! that led there. Lowering (`ir::lower`) then lowers each file where it is first imported, and
 //! only there: a file imported twice runs once.
 
 use super::ast::{Program, StmtKind};

@@ -1,14 +1,15 @@
 //! The parser: TensorScript text to the spanned syntax tree of [`crate::syntax::ast`] (spec §2-§5).
 //!
-//! Parsing runs in three steps; this file and its part for strings (`parse/fstring.rs`) are the
-//! only ones that see pest types.
+//! Parsing runs in three steps; this file and its parts for strings (`parse/fstring.rs`) and
+//! operators (`parse/operators.rs`) are the only ones that see pest types.
 //! 1. The scan (`parse/scan.rs`) makes one pass over the bytes. It bounds bracket nesting, so that
 //!    pest's recursion stays shallow, settles what each newline means, and cuts the top level into
 //!    statements.
 //! 2. pest parses each top-level statement with the rule `line` of `grammar/tscript.pest`; a
 //!    failure becomes a diagnostic worded by `parse/errors.rs`.
 //! 3. The `Builder` turns pest's pairs into AST nodes. Expressions arrive flat, and precedence is
-//!    applied with explicit stacks, so nothing recurses deeper than the scan allowed. It bounds
+//!    applied with explicit stacks (`parse/operators.rs`), so nothing recurses deeper than the
+//!    scan allowed. It bounds
 //!    the depth of the trees it builds, so that later passes may walk them recursively. A tensor
 //!    literal of numbers only is one pest token, whose text `parse/numbers.rs` reads into one
 //!    compact node (a large literal costs a few bytes per element, not a pair and nodes each).
@@ -16,6 +17,7 @@
 mod errors;
 mod fstring;
 mod numbers;
+mod operators;
 mod scan;
 
 use crate::diag::{Code, Diag};
@@ -157,54 +159,6 @@ impl Extent {
     }
 }
 
-/// An operator waiting on the precedence stack.
-#[derive(Clone, Copy)]
-enum Op {
-    Prefix(UnaryOp),
-    Infix(BinOp),
-}
-
-impl Op {
-    /// Binding power, tightest highest (spec §5).
-    fn prec(self) -> u8 {
-        match self {
-            Op::Infix(BinOp::Pow) => 7,
-            Op::Prefix(_) => 6,
-            Op::Infix(BinOp::MatMul | BinOp::Mul | BinOp::Div | BinOp::FloorDiv | BinOp::Rem) => 5,
-            Op::Infix(BinOp::Add | BinOp::Sub) => 4,
-            Op::Infix(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) => 3,
-            Op::Infix(BinOp::And) => 2,
-            Op::Infix(BinOp::Or) => 1,
-        }
-    }
-}
-
-fn is_comparison(op: BinOp) -> bool {
-    Op::Infix(op).prec() == 3
-}
-
-fn bin_op(text: &str) -> BinOp {
-    const OPS: [BinOp; 16] = [
-        BinOp::Pow,
-        BinOp::MatMul,
-        BinOp::Mul,
-        BinOp::Div,
-        BinOp::FloorDiv,
-        BinOp::Rem,
-        BinOp::Add,
-        BinOp::Sub,
-        BinOp::Eq,
-        BinOp::Ne,
-        BinOp::Lt,
-        BinOp::Le,
-        BinOp::Gt,
-        BinOp::Ge,
-        BinOp::And,
-        BinOp::Or,
-    ];
-    OPS.into_iter().find(|op| op.symbol() == text).expect("the grammar admits only these operators")
-}
-
 fn leaf(kind: ExprKind, span: Span) -> Operand {
     Operand { expr: Expr { kind, span }, outer: span, depth: 1 }
 }
@@ -306,7 +260,13 @@ impl Builder {
     }
 
     fn assign(&self, lhs: Operand, op: P, rhs: Operand) -> Res<(Stmt, u32)> {
-        let op = (op.as_str() != "=").then(|| bin_op(&op.as_str()[..1]));
+        let op = match op.as_str() {
+            "+=" => Some(AssignOp::Add),
+            "-=" => Some(AssignOp::Sub),
+            "*=" => Some(AssignOp::Mul),
+            "/=" => Some(AssignOp::Div),
+            _ => None, // `=`: the grammar admits no other assignment operator
+        };
         let (span, depth, value) = (lhs.outer.to(rhs.outer), lhs.depth.max(rhs.depth), rhs.expr);
         let kind = match lhs.expr.kind {
             ExprKind::Name(target) => StmtKind::Assign { target, op, value },
@@ -535,76 +495,6 @@ impl Builder {
             body = self.node(ExprKind::Lambda(Arc::new(def)), span, body.depth + 1, at)?;
         }
         Ok(body)
-    }
-
-    /// Applies precedence to a flat `prefix* primary suffix* (infix prefix* primary suffix*)*`
-    /// (shunting-yard: `^` is right-associative, the others left; comparisons do not chain).
-    fn operators<'i>(&self, pairs: impl Iterator<Item = P<'i>>, level: u32) -> Res<Operand> {
-        let mut values: Vec<Operand> = Vec::new();
-        let mut ops: Vec<(Op, Span)> = Vec::new();
-        // Prefix operators and `^`s on the stack: each nests what follows one level deeper.
-        let mut nest = 0;
-        for p in pairs {
-            let at = self.span(&p);
-            match p.as_rule() {
-                Rule::prefix => {
-                    nest = self.enter(level + nest, at)? - level;
-                    ops.push((Op::Prefix(if p.as_str() == "-" { UnaryOp::Neg } else { UnaryOp::Not }), at));
-                }
-                Rule::infix => {
-                    let op = bin_op(p.as_str());
-                    let prec = Op::Infix(op).prec();
-                    while let Some(&(top, _)) = ops.last() {
-                        if top.prec() < prec || (top.prec() == prec && op == BinOp::Pow) {
-                            break;
-                        }
-                        self.reduce(&mut values, &mut ops, &mut nest)?;
-                    }
-                    let lhs = values.last().expect("an operand before an operator");
-                    let chained = matches!(lhs.expr.kind, ExprKind::Binary { op, .. } if is_comparison(op));
-                    if is_comparison(op) && chained && lhs.outer == lhs.expr.span {
-                        return Err(Diag::new(Code::Parse, "comparisons cannot be chained", at, "second comparison")
-                            .with_label(lhs.outer, "first comparison")
-                            .with_help("combine them with `and`: `a < b and b < c`"));
-                    }
-                    if op == BinOp::Pow {
-                        nest = self.enter(level + nest, at)? - level;
-                    }
-                    ops.push((Op::Infix(op), at));
-                }
-                Rule::call_args | Rule::index_args | Rule::field => {
-                    let target = values.pop().expect("an operand before a suffix");
-                    values.push(self.suffix(target, p, level + nest)?);
-                }
-                _ => values.push(self.primary(p, level + nest)?),
-            }
-        }
-        while !ops.is_empty() {
-            self.reduce(&mut values, &mut ops, &mut nest)?;
-        }
-        Ok(values.pop().expect("an expression has an operand"))
-    }
-
-    /// Pops one operator and applies it to the operands on top of `values`.
-    fn reduce(&self, values: &mut Vec<Operand>, ops: &mut Vec<(Op, Span)>, nest: &mut u32) -> Res<()> {
-        let (op, at) = ops.pop().expect("an operator to apply");
-        let rhs = values.pop().expect("an operand for the operator");
-        let node = match op {
-            Op::Prefix(op) => {
-                *nest -= 1;
-                let kind = ExprKind::Unary { op, operand: Box::new(rhs.expr) };
-                self.node(kind, at.to(rhs.outer), rhs.depth + 1, at)?
-            }
-            Op::Infix(op) => {
-                *nest -= u32::from(op == BinOp::Pow);
-                let lhs = values.pop().expect("a left operand");
-                let (span, depth) = (lhs.outer.to(rhs.outer), lhs.depth.max(rhs.depth) + 1);
-                let kind = ExprKind::Binary { op, lhs: Box::new(lhs.expr), rhs: Box::new(rhs.expr) };
-                self.node(kind, span, depth, at)?
-            }
-        };
-        values.push(node);
-        Ok(())
     }
 
     /// A call, an index or a field access applied to `target`.

@@ -270,7 +270,7 @@ fn assignments() {
         StmtKind::IndexAssign { target, op, .. } => {
             assert_eq!(&*target.name, "A");
             assert_eq!(target.span, span(0, 1));
-            assert_eq!(*op, Some(BinOp::Mul));
+            assert_eq!(*op, Some(AssignOp::Mul));
         }
         other => panic!("{other:?}"),
     }

@@ -156,7 +156,9 @@ impl Interp {
             Target::Slot(slot, name) => {
                 if self.watched(&v) {
                     let slots = Self::frame_at(frame, slot.depth).slots.borrow();
-                    self.watch(&slots[slot.index as usize], &v, name, span)?;
+                    if let Some(old) = &slots[slot.index as usize] {
+                        self.watch(old, &v, name, span)?;
+                    }
                 }
                 self.store(*slot, v, frame);
                 Ok(())
@@ -211,7 +213,7 @@ fn update(op: Arith, old: Value, v: &Value, ctx: &mut crate::prims::Ctx) -> Resu
             Value::Tuple(others) => &others[i],
             scalar => scalar,
         };
-        let taken = std::mem::replace(item, Value::Absent);
+        let taken = std::mem::replace(item, Value::Bool(false)); // a placeholder, overwritten next
         *item = update(op, taken, other, ctx)?;
     }
     Ok(Value::Tuple(items))

@@ -9,7 +9,7 @@ use crate::autodiff::Tape;
 use crate::compile::{Compiled, Compiler, How, Plan, Policy, Program, Recording, Sig};
 use crate::diag::Diag;
 use crate::eval::profile::Mode;
-use crate::eval::Frame;
+use crate::value::Frame;
 use crate::prims::{Construct, Diff, Prim};
 use crate::span::Span;
 use crate::value::{Func, Value};
@@ -52,7 +52,7 @@ impl Interp {
 
     /// Interprets a call on a compiling tape, stores the program it gives, and returns the
     /// call's result (under [`Policy::Always`], the program's, run at once on the same inputs).
-    fn trace(&mut self, func: &Func, code: &Rc<crate::eval::FnCode>, env: &Rc<Frame>, how: &How, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+    fn trace(&mut self, func: &Func, code: &Rc<crate::ir::FnCode>, env: &Rc<Frame>, how: &How, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         let tape = Tape::compiling(self.grad_depth + 1);
         let mut recording = Recording::new(tape.clone());
         let mut sigs = Vec::with_capacity(args.len());

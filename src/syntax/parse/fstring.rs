@@ -1,8 +1,8 @@
 //! The builder's part for string literals and f-strings (`f"step {i}: loss {l:.4f}"`): escapes,
 //! `{{`/`}}`, and each field's expression (with its own spans, so an error inside `{...}`
-//! underlines that part), conversion and format spec. With `parse.rs` this is the only file
-//! that sees pest pairs. What the grammar lets through so that it can be worded here (an
-//! empty field, a lone `}`, text after a field's expression) becomes a diagnostic.
+//! underlines that part), conversion and format spec. With `parse.rs` and `operators.rs` this is
+//! one of the files that see pest pairs. What the grammar lets through so that it can be worded
+//! here (an empty field, a lone `}`, text after a field's expression) becomes a diagnostic.
 
 use super::{syntax_error, Builder, Grammar, Operand, Res, Rule, P};
 use crate::diag::{Code, Diag};

@@ -1,27 +1,28 @@
-//! Evaluation. [`lower`] resolves the syntax tree into [`Ir`]: every name becomes a frame slot,
-//! every operator and built-in call a [`Prim`] with its arguments in canonical order, every
-//! `dtype` directive is applied to the literals and constructors it governs. [`interp`] walks the
-//! IR; [`builtins`] runs the built-ins that call functions or touch the world; [`progress`]
-//! counts the outermost running `for` loop and draws its bar; [`profile`] times each source
-//! line when asked (`--profile`, `:time`).
+//! The intermediate representation between syntax and evaluation. [`lower`] resolves the syntax
+//! tree into [`Ir`]: every name becomes a frame [`Slot`], every operator and built-in call a
+//! [`Prim`] with its arguments in canonical order, every `dtype` directive is applied to the
+//! literals and constructors it governs. The checker (`check`) reads the IR and fills its
+//! [`Guard`]s; the evaluator (`eval`) walks it.
 
-pub mod builtins;
-pub mod interp;
 pub mod lower;
-pub mod profile;
-pub mod progress;
 
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
-use crate::syntax::ast::{FloatDtype, FnDef};
+use crate::syntax::ast::FnDef;
 use crate::types::Type;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-pub use interp::Interp;
 pub use lower::Lowerer;
+
+/// When less stack than this is left, a recursive walk over the IR (the checker's, the
+/// evaluator's) continues on a new segment...
+pub const STACK_RED_ZONE: usize = 256 * 1024;
+/// ...of this size (see `stacker::maybe_grow`).
+pub const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// Where a variable lives: `depth` function frames out from the current one, at `index`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,24 +31,6 @@ pub struct Slot {
     pub depth: u32,
     /// The position within that frame.
     pub index: u32,
-}
-
-/// The variables of one function call (or of the script's top level), with the frame the
-/// function was defined in as its parent. Closures keep their defining frame alive and see its
-/// variables as they are when called.
-#[derive(Debug)]
-pub struct Frame {
-    /// The variables' values, by slot index (`Absent` until defined).
-    pub slots: RefCell<Vec<Value>>,
-    /// The frame the function was defined in; `None` at top level.
-    pub parent: Option<Rc<Frame>>,
-}
-
-impl Frame {
-    /// A frame of `size` not-yet-defined slots.
-    pub fn new(size: usize, parent: Option<Rc<Frame>>) -> Rc<Frame> {
-        Rc::new(Frame { slots: RefCell::new(vec![Value::Absent; size]), parent })
-    }
 }
 
 /// A function ready to call: parameters resolved to the first slots of its frame.

@@ -3,15 +3,18 @@
 //! `break`/`continue`/`return`, and built-in calls whose arguments do not fit the table.
 
 use super::{DimAnn, FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
-use crate::diag::{Code, Diag};
+use crate::diag::{nearest, Code, Diag};
+use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
-use crate::syntax::ast::{self, BinOp, ExprKind, FloatDtype, IndexArg, Pattern, UnaryOp};
+use crate::syntax::ast::{self, AssignOp, BinOp, ExprKind, IndexArg, Pattern, UnaryOp};
 use crate::syntax::imports::Imports;
 use crate::value::{Func, Tensor, Value};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+
+mod call;
 
 /// The variables of one function being lowered: a stack of block scopes over one frame.
 #[derive(Debug, Default, Clone)]
@@ -212,13 +215,19 @@ impl Cx<'_> {
             ast::StmtKind::Assign { target, op, value } => {
                 let value = self.expr(value);
                 let slot = self.assignable(target)?;
-                StmtKind::Assign { slot, name: target.name.clone(), op: op.map(arith), value, guard: Guard::default() }
+                StmtKind::Assign {
+                    slot,
+                    name: target.name.clone(),
+                    op: op.map(compound),
+                    value,
+                    guard: Guard::default(),
+                }
             }
             ast::StmtKind::IndexAssign { target, indices, op, value } => {
                 let value = self.expr(value);
                 let indices = indices.iter().map(|i| self.index_arg(i)).collect();
                 let slot = self.assignable(target)?;
-                StmtKind::IndexAssign { slot, name: target.name.clone(), indices, op: op.map(arith), value }
+                StmtKind::IndexAssign { slot, name: target.name.clone(), indices, op: op.map(compound), value }
             }
             ast::StmtKind::Fn(def) => {
                 let slot = hoisted.next().expect("every named fn was hoisted");
@@ -495,10 +504,9 @@ impl Cx<'_> {
             }
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.expr(lhs), self.expr(rhs));
-                match op {
-                    BinOp::And | BinOp::Or => IrKind::Logic { op: arith(*op), lhs: Box::new(a), rhs: Box::new(b) },
-                    BinOp::MatMul => self.prim(Prim::Linalg(Linalg::MatMul), vec![a, b]),
-                    _ => self.prim(Prim::Arith(arith(*op)), vec![a, b]),
+                match binary(*op) {
+                    Binary::Logic(op) => IrKind::Logic { op, lhs: Box::new(a), rhs: Box::new(b) },
+                    Binary::Prim(prim) => self.prim(prim, vec![a, b]),
                 }
             }
             ExprKind::Call { callee, args } => self.call(callee, args, span),
@@ -595,165 +603,45 @@ impl Cx<'_> {
             }
         }
     }
-
-    fn call(&mut self, callee: &ast::Expr, args: &[ast::Arg], span: Span) -> IrKind {
-        if let ExprKind::Name(ident) = &callee.kind {
-            if self.lookup(&ident.name).is_none() {
-                if let Some(prim) = Prim::by_name(&ident.name) {
-                    return match self.prim_args(prim, args, span) {
-                        Some(args) => self.prim(prim, args),
-                        None => IrKind::Unresolved,
-                    };
-                }
-            }
-        }
-        let callee = Box::new(self.expr(callee));
-        let mut lowered = Vec::with_capacity(args.len());
-        for arg in args {
-            if let Some(name) = &arg.name {
-                self.errors.push(
-                    Diag::new(
-                        Code::TypeArity,
-                        "keyword arguments are only for built-in functions",
-                        name.span,
-                        "keyword argument",
-                    )
-                    .with_help("pass it by position"),
-                );
-            }
-            lowered.push(self.expr(&arg.value));
-        }
-        IrKind::Call { callee, args: lowered }
-    }
-
-    /// Puts a built-in call's arguments in the table's canonical order: the fixed parameters
-    /// (positional or by keyword; `Absent` when an optional one is left out), then the variadic.
-    fn prim_args(&mut self, prim: Prim, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
-        let info = prim.info();
-        let params = prim.params();
-        let fixed: Vec<_> = params.iter().filter(|p| !p.variadic).collect();
-        let variadic_at = params.iter().position(|p| p.variadic);
-        let positional_fixed = variadic_at.unwrap_or(fixed.len());
-        let mut slots: Vec<Option<Ir>> = (0..fixed.len()).map(|_| None).collect();
-        let mut rest = Vec::new();
-        let mut positional = 0;
-        let errors_before = self.errors.len();
-        let signature = format!("{}({})", info.name, info.params);
-        for arg in args {
-            let value = self.expr(&arg.value);
-            match &arg.name {
-                None if positional < positional_fixed => {
-                    slots[positional] = Some(value);
-                    positional += 1;
-                }
-                None if variadic_at.is_some() => rest.push(value),
-                None => {
-                    self.errors.push(
-                        Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` takes at most {} arguments", info.name, fixed.len()),
-                            arg.value.span,
-                            "one too many",
-                        )
-                        .with_help(signature.clone()),
-                    );
-                }
-                Some(name) => match fixed.iter().position(|p| p.name == &*name.name) {
-                    Some(i) if slots[i].is_none() => slots[i] = Some(value),
-                    Some(_) => self.errors.push(Diag::new(
-                        Code::TypeArity,
-                        format!("`{}` is given twice", name.name),
-                        name.span,
-                        "given again here",
-                    )),
-                    None => {
-                        let names: Vec<&str> = fixed.iter().map(|p| p.name).collect();
-                        let mut d = Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` has no parameter `{}`", info.name, name.name),
-                            name.span,
-                            "unknown keyword",
-                        );
-                        d = d.with_help(match nearest(&name.name, &names) {
-                            Some(n) => format!("did you mean '{n}'? ({signature})"),
-                            None => signature.clone(),
-                        });
-                        self.errors.push(d);
-                    }
-                },
-            }
-        }
-        let mut out = Vec::with_capacity(slots.len() + rest.len());
-        for (slot, param) in slots.into_iter().zip(&fixed) {
-            match slot {
-                Some(ir) => out.push(ir),
-                None if param.optional => out.push(Ir { kind: IrKind::Const(Value::Absent), span }),
-                None => {
-                    self.errors.push(
-                        Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` needs the argument `{}`", info.name, param.name),
-                            span,
-                            "missing an argument",
-                        )
-                        .with_help(signature.clone()),
-                    );
-                }
-            }
-        }
-        out.extend(rest);
-        (self.errors.len() == errors_before).then_some(out)
-    }
 }
 
-/// The primitive of a binary operator.
-fn arith(op: BinOp) -> Arith {
+/// What a binary operator lowers to.
+enum Binary {
+    /// A primitive applied to both operands.
+    Prim(Prim),
+    /// `and` / `or`, whose right operand is evaluated only when needed ([`IrKind::Logic`]).
+    Logic(Arith),
+}
+
+/// The lowering of each binary operator.
+fn binary(op: BinOp) -> Binary {
+    let arith = |a| Binary::Prim(Prim::Arith(a));
     match op {
-        BinOp::Pow => Arith::Pow,
-        BinOp::Mul | BinOp::MatMul => Arith::Mul,
-        BinOp::Div => Arith::Div,
-        BinOp::FloorDiv => Arith::FloorDiv,
-        BinOp::Rem => Arith::Rem,
-        BinOp::Add => Arith::Add,
-        BinOp::Sub => Arith::Sub,
-        BinOp::Eq => Arith::Eq,
-        BinOp::Ne => Arith::Ne,
-        BinOp::Lt => Arith::Lt,
-        BinOp::Le => Arith::Le,
-        BinOp::Gt => Arith::Gt,
-        BinOp::Ge => Arith::Ge,
-        BinOp::And => Arith::And,
-        BinOp::Or => Arith::Or,
+        BinOp::Pow => arith(Arith::Pow),
+        BinOp::MatMul => Binary::Prim(Prim::Linalg(Linalg::MatMul)),
+        BinOp::Mul => arith(Arith::Mul),
+        BinOp::Div => arith(Arith::Div),
+        BinOp::FloorDiv => arith(Arith::FloorDiv),
+        BinOp::Rem => arith(Arith::Rem),
+        BinOp::Add => arith(Arith::Add),
+        BinOp::Sub => arith(Arith::Sub),
+        BinOp::Eq => arith(Arith::Eq),
+        BinOp::Ne => arith(Arith::Ne),
+        BinOp::Lt => arith(Arith::Lt),
+        BinOp::Le => arith(Arith::Le),
+        BinOp::Gt => arith(Arith::Gt),
+        BinOp::Ge => arith(Arith::Ge),
+        BinOp::And => Binary::Logic(Arith::And),
+        BinOp::Or => Binary::Logic(Arith::Or),
     }
 }
 
-/// The known name closest to `name` by edit distance, if it is close enough to be a likely typo.
-pub fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    known
-        .iter()
-        .map(|k| (edit_distance(name, k), *k))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    // Optimal string alignment: insertions, deletions, substitutions and swaps of two
-    // neighbouring characters each cost 1 (`maen` is one step from `mean`).
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut row = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = (a[i - 1] != b[j - 1]) as usize;
-            row[j] = (prev[j - 1] + cost).min(row[j - 1] + 1).min(prev[j] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                row[j] = row[j].min(before[j - 2] + 1);
-            }
-        }
-        before = std::mem::replace(&mut prev, row);
+/// The primitive of a compound assignment's operator (`x += v` applies `Add`).
+fn compound(op: AssignOp) -> Arith {
+    match op {
+        AssignOp::Add => Arith::Add,
+        AssignOp::Sub => Arith::Sub,
+        AssignOp::Mul => Arith::Mul,
+        AssignOp::Div => Arith::Div,
     }
-    prev[b.len()]
 }
