@@ -80,7 +80,8 @@ impl Tape {
 
     fn with_purpose(level: u32, compiles: bool) -> Rc<Tape> {
         let limit = crate::memory::budget() / 4;
-        let (nodes, active, recorded, spoiled) = (RefCell::new(Vec::new()), Cell::new(true), Cell::new(0), Cell::new(false));
+        let (nodes, active, recorded, spoiled) =
+            (RefCell::new(Vec::new()), Cell::new(true), Cell::new(0), Cell::new(false));
         Rc::new(Tape { level, nodes, active, recorded, limit, compiles, spoiled })
     }
 
@@ -197,6 +198,19 @@ impl Tape {
 /// compiled program may keep the result it had when traced: its operands' types are guarded.
 fn reads_only_types(prim: Prim) -> bool {
     matches!(prim, Prim::Shape(ShapeOp::Shape | ShapeOp::Size | ShapeOp::Len))
+}
+
+/// Notes that a derivative rule computes from `v`'s value in Rust rather than through [`apply`]
+/// (a median's bracketing elements, a sort's permutation): what it computes is not recorded, so
+/// a compiling tape that records `v` is spoiled (its function stays interpreted).
+pub fn reads_value(v: &Value) {
+    let mut v = v;
+    while let Value::Tracer(t) = v {
+        if t.tape.compiles && t.tape.active.get() {
+            t.tape.spoil();
+        }
+        v = &t.primal;
+    }
 }
 
 /// Whether a value is or holds a float scalar or a tensor (of any dtype).

@@ -35,11 +35,28 @@ impl Elementwise {
         match prim {
             Prim::Arith(op) => matches!(
                 op,
-                Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::FloorDiv | Arith::Rem | Arith::Pow | Arith::Maximum | Arith::Minimum
+                Arith::Add
+                    | Arith::Sub
+                    | Arith::Mul
+                    | Arith::Div
+                    | Arith::FloorDiv
+                    | Arith::Rem
+                    | Arith::Pow
+                    | Arith::Maximum
+                    | Arith::Minimum
             )
             .then_some(Elementwise::Binary(op)),
-            Prim::Unary(op) => (!matches!(op, Unary::Not | Unary::IsNan | Unary::Round)).then_some(Elementwise::Unary(op)),
-            Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) | Prim::Linalg(_) | Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => None,
+            Prim::Unary(op) => {
+                (!matches!(op, Unary::Not | Unary::IsNan | Unary::Round)).then_some(Elementwise::Unary(op))
+            }
+            Prim::Reduce(_)
+            | Prim::Stats(_)
+            | Prim::Shape(_)
+            | Prim::Construct(_)
+            | Prim::Linalg(_)
+            | Prim::Diff(_)
+            | Prim::Data(_)
+            | Prim::Sys(_) => None,
         }
     }
 }
@@ -138,7 +155,9 @@ impl Fused {
             }
             start += n;
         }
-        let tensors = outputs.into_iter().map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
+        let tensors = outputs
+            .into_iter()
+            .map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
         tensors.collect()
     }
 }
@@ -153,8 +172,8 @@ fn run_step(op: Elementwise, a: Lane, b: Lane, out: &mut [f64]) {
         Elementwise::Binary(Arith::Div) => zip(a, b, out, |x, y| x / y),
         // As the kernel: `x ^ 1` is `x` and `x ^ 2` is `x * x` (`powf` gives the same bits, slowly).
         Elementwise::Binary(Arith::Pow) => match b {
-            Lane::Scalar(y) if y == 1.0 => zip(a, b, out, |x, _| x),
-            Lane::Scalar(y) if y == 2.0 => zip(a, b, out, |x, _| x * x),
+            Lane::Scalar(1.0) => zip(a, b, out, |x, _| x),
+            Lane::Scalar(2.0) => zip(a, b, out, |x, _| x * x),
             _ => zip(a, b, out, |x, y| float_element(Arith::Pow, x, y)),
         },
         Elementwise::Binary(op) => zip(a, b, out, |x, y| float_element(op, x, y)),

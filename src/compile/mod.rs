@@ -18,7 +18,8 @@
 //!
 //! `TSCRIPT_COMPILE=off` keeps every call interpreted; `TSCRIPT_COMPILE=always` compiles at the
 //! first call and returns the replay's result even then, which is how the tests run every
-//! example both ways and compare the bytes.
+//! example both ways and compare the bytes; `TSCRIPT_COMPILE=check` also runs every replayed
+//! call in the interpreter and compares the two results bit for bit ([`same_bits`]).
 
 pub mod fuse;
 pub mod program;
@@ -42,6 +43,9 @@ pub enum Policy {
     Repeated,
     /// At the first call, whose result is then the replay's (for tests).
     Always,
+    /// As `Always`, and every replay is checked against the interpreter run on the same
+    /// arguments: a result that differs in one bit is an error (for tests).
+    Check,
 }
 
 impl Policy {
@@ -50,6 +54,7 @@ impl Policy {
         match std::env::var("TSCRIPT_COMPILE").as_deref() {
             Ok("off") => Policy::Off,
             Ok("always") => Policy::Always,
+            Ok("check") => Policy::Check,
             _ => Policy::Repeated,
         }
     }
@@ -102,6 +107,9 @@ pub struct Compiled {
     pub outside: Vec<Outside>,
     /// The program.
     pub program: Program,
+    /// The floating-point operations of the `@` products written in the function (those of the
+    /// reverse sweep not counted), which `--profile` adds to the definition's line per replay.
+    pub flops: f64,
 }
 
 /// A variable the traced call read from a frame outside it.
@@ -121,7 +129,14 @@ impl Compiled {
         let mut inputs = Vec::new();
         let fits = self.args.len() == args.len() && self.args.iter().zip(args).all(|(s, a)| s.collect(a, &mut inputs));
         let mut outside = || {
-            self.outside.iter().all(|o| o.frame.slots.borrow().get(o.index).and_then(Option::as_ref).is_some_and(|v| o.sig.collect(v, &mut inputs)))
+            self.outside.iter().all(|o| {
+                o.frame
+                    .slots
+                    .borrow()
+                    .get(o.index)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|v| o.sig.collect(v, &mut inputs))
+            })
         };
         (fits && outside()).then_some(inputs)
     }
@@ -175,7 +190,8 @@ impl Compiler {
         if self.policy == Policy::Off || self.recording.is_some() {
             return Plan::Interpret;
         }
-        let found = self.entries.iter().position(|e| Rc::ptr_eq(&e.code, code) && Rc::ptr_eq(&e.env, env) && e.how == *how);
+        let found =
+            self.entries.iter().position(|e| Rc::ptr_eq(&e.code, code) && Rc::ptr_eq(&e.env, env) && e.how == *how);
         let index = match found {
             Some(i) => i,
             None => {
@@ -183,7 +199,14 @@ impl Compiler {
                     self.entries.remove(0);
                 }
                 let state = State::Interpreted;
-                self.entries.push(Entry { code: code.clone(), env: env.clone(), how: how.clone(), calls: 0, traces: 0, state });
+                self.entries.push(Entry {
+                    code: code.clone(),
+                    env: env.clone(),
+                    how: how.clone(),
+                    calls: 0,
+                    traces: 0,
+                    state,
+                });
                 self.entries.len() - 1
             }
         };
@@ -207,7 +230,8 @@ impl Compiler {
     /// Stores what tracing a call of `code` gave: its program, or `None` when the trace was
     /// spoiled (the function then stays interpreted).
     pub fn store(&mut self, code: &Rc<FnCode>, env: &Rc<Frame>, how: &How, compiled: Option<Rc<Compiled>>) {
-        let Some(entry) = self.entries.iter_mut().find(|e| Rc::ptr_eq(&e.code, code) && Rc::ptr_eq(&e.env, env) && e.how == *how)
+        let Some(entry) =
+            self.entries.iter_mut().find(|e| Rc::ptr_eq(&e.code, code) && Rc::ptr_eq(&e.env, env) && e.how == *how)
         else {
             return;
         };
@@ -230,6 +254,31 @@ impl Compiler {
     }
 }
 
+/// Whether two results are the same to the bit: the same structure, dtypes and shapes, and
+/// every float with the same bits (so a NaN equals itself, and 0.0 differs from -0.0).
+pub fn same_bits(a: &Value, b: &Value) -> bool {
+    use crate::value::Tensor;
+    match (a, b) {
+        (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits(),
+        (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits(),
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same_bits(p, q))
+        }
+        (Value::Tensor(Tensor::F64(x)), Value::Tensor(Tensor::F64(y))) => {
+            x.shape() == y.shape() && x.iter().zip(y.iter()).all(|(p, q)| p.to_bits() == q.to_bits())
+        }
+        (Value::Tensor(Tensor::F32(x)), Value::Tensor(Tensor::F32(y))) => {
+            x.shape() == y.shape() && x.iter().zip(y.iter()).all(|(p, q)| p.to_bits() == q.to_bits())
+        }
+        (Value::Tensor(Tensor::I64(x)), Value::Tensor(Tensor::I64(y))) => x == y,
+        (Value::Tensor(Tensor::Bool(x)), Value::Tensor(Tensor::Bool(y))) => x == y,
+        _ => false,
+    }
+}
+
 /// The call being traced: its compiling tape and what the call read from outside itself.
 pub struct Recording {
     /// The tape every operation on the call's values is recorded on.
@@ -240,12 +289,14 @@ pub struct Recording {
     pub outside: Vec<(Outside, Value)>,
     /// The frames the traced call made (its own, and those of the calls it made).
     inside: Vec<*const Frame>,
+    /// The floating-point operations of the `@` products the call ran, as written.
+    pub flops: f64,
 }
 
 impl Recording {
     /// A recording on `tape`.
     pub fn new(tape: Rc<Tape>) -> Recording {
-        Recording { tape, leaves: Vec::new(), outside: Vec::new(), inside: Vec::new() }
+        Recording { tape, leaves: Vec::new(), outside: Vec::new(), inside: Vec::new(), flops: 0.0 }
     }
 
     /// Notes a frame the traced call made.

@@ -11,12 +11,12 @@
 
 use super::fuse::{Elementwise, Fused, Source, Step};
 use crate::autodiff::{Node, Tape};
+use crate::dtype::{Dtype, FloatDtype};
 use crate::prims::admit::SMALL_RESULT;
 use crate::prims::broadcast::broadcast_shape;
-use ndarray::IxDyn;
-use crate::dtype::{Dtype, FloatDtype};
 use crate::prims::{Ctx, Prim, ShapeOp};
 use crate::value::{Tensor, Value};
+use ndarray::IxDyn;
 use std::rc::Rc;
 
 /// Where an operand comes from.
@@ -147,7 +147,10 @@ impl Program {
             let (dtype, expect) = (node.dtype, Expect::of(&node.output));
             let words: usize = node.inputs.iter().chain([&node.output]).map(|v| v.primal().bytes() / 8).sum();
             let large = words >= SMALL_RESULT / 4;
-            ops.push(Op { run: Run::Prim { prim, dtype, result: i as u32, expect, large }, operands: operands.collect() });
+            ops.push(Op {
+                run: Run::Prim { prim, dtype, result: i as u32, expect, large },
+                operands: operands.collect(),
+            });
         }
         let output = output.renamed(&register);
         let inputs: Box<[u32]> = inputs.iter().map(|&n| register[n]).collect();
@@ -155,7 +158,6 @@ impl Program {
         let ops = fuse(ops, &kinds, &output);
         let mut program = Program { inputs, ops: ops.into(), output, registers: nodes.len() };
         program.move_last_uses();
-        if std::env::var_os("TSCRIPT_DUMP").is_some() { for op in program.ops.iter() { eprintln!("{:?} {:?}", op.run, op.operands.iter().map(|o| match o { Operand::Copy(r) => format!("r{r}"), Operand::Move(r) => format!("m{r}"), Operand::Fixed(v) => crate::value::text(v) }).collect::<Vec<_>>()); } eprintln!("out {:?}", program.output); }
         Ok(program)
     }
 
@@ -173,16 +175,6 @@ impl Program {
                 }
             }
         }
-    }
-
-    /// How many operations the program runs.
-    pub fn len(&self) -> usize {
-        self.ops.len()
-    }
-
-    /// Whether the program runs no operation (its result is an input or fixed).
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
     }
 
     /// Runs the program on `inputs` (as [`super::Sig::collect`] gathered them). `None` when an
@@ -246,7 +238,9 @@ fn fuse(ops: Vec<Op>, kinds: &[Expect], output: &Output) -> Vec<Op> {
     for op in ops {
         let shape = fusible(&op, kinds);
         if let (Some(shape), Some(open)) = (&shape, &mut run) {
-            if open.shape == *shape && !op.operands.iter().any(|o| matches!(o, Operand::Copy(r) if open.blocked.contains(r))) {
+            if open.shape == *shape
+                && !op.operands.iter().any(|o| matches!(o, Operand::Copy(r) if open.blocked.contains(r)))
+            {
                 open.members.push(op);
                 continue;
             }
@@ -344,8 +338,9 @@ impl FusedRun {
             let operation = Elementwise::of(prim).expect("only element-wise operations join a run");
             steps.push(Step { op: operation, operands: [first, second] });
         }
-        let leaving: Vec<usize> =
-            (0..made.len()).filter(|&k| wanted[made[k] as usize] || uses[made[k] as usize] > inside[made[k] as usize]).collect();
+        let leaving: Vec<usize> = (0..made.len())
+            .filter(|&k| wanted[made[k] as usize] || uses[made[k] as usize] > inside[made[k] as usize])
+            .collect();
         let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect());
         let results = leaving.iter().map(|&k| made[k]).collect();
         placed.insert(self.at, Op { run: Run::Fused { fused, results }, operands: inputs.into() });
@@ -423,7 +418,9 @@ impl Output {
         match self {
             Output::Register(r) => registers[*r as usize].clone(),
             Output::Fixed(v) => Some(v.clone()),
-            Output::Tuple(items) => Some(Value::Tuple(items.iter().map(|i| i.value(registers)).collect::<Option<_>>()?)),
+            Output::Tuple(items) => {
+                Some(Value::Tuple(items.iter().map(|i| i.value(registers)).collect::<Option<_>>()?))
+            }
         }
     }
 }

@@ -489,7 +489,7 @@ impl Interp {
         self.ctx.dtype = dtype;
         self.ctx.site = span;
         if self.compiler.recording.is_some() {
-            self.runs(prim);
+            self.runs(prim, &values);
         }
         if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
             profile.matmul(span.start, a, b);
@@ -536,7 +536,7 @@ impl Interp {
             Func::Closure { code, env } => self.call_closure(code, env, args, span),
             Func::Prim(prim) => {
                 if self.compiler.recording.is_some() {
-                    self.runs(*prim);
+                    self.runs(*prim, &[]);
                 }
                 let params = prim.params();
                 let mut args = args;

@@ -9,7 +9,7 @@
 //! backward sweep of a `grad` runs inside the call of the gradient function, so it counts on the
 //! line that calls it. Every `@` that runs adds its `2 m k n` floating-point operations to its
 //! own line, which gives the GFLOP/s column. [`Profile::mode`] says how the timed code runs
-//! (today always [`Mode::Interpreted`]); a compiled form of a function sets it while it runs.
+//! ([`Mode::Compiled`] while a compiled call replays, `crate::compile`).
 //!
 //! With no profile the interpreter pays one test of an `Option` per statement and per call.
 
@@ -120,6 +120,14 @@ impl Profile {
         tally.calls += 1;
         tally.compiled += u64::from(self.mode == Mode::Compiled);
         tally.time += elapsed.saturating_sub(open.inner);
+    }
+
+    /// Adds `flops` floating-point operations to the position `at` (a replayed call's products,
+    /// on the line of its function's definition).
+    pub fn add_flops(&mut self, at: u32, flops: f64) {
+        if flops > 0.0 {
+            self.tallies.entry(at).or_default().flops += flops;
+        }
     }
 
     /// Counts the operations of a matrix product of `a` and `b` written at `at`.

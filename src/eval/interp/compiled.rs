@@ -9,22 +9,31 @@ use crate::autodiff::Tape;
 use crate::compile::{Compiled, Compiler, How, Plan, Policy, Program, Recording, Sig};
 use crate::diag::Diag;
 use crate::eval::profile::Mode;
-use crate::value::Frame;
-use crate::prims::{Construct, Diff, Prim};
+use crate::prims::{Construct, Diff, Linalg, Prim};
 use crate::span::Span;
+use crate::value::Frame;
 use crate::value::{Func, Value};
 use std::rc::Rc;
 
 impl Interp {
     /// Calls a script function, or `grad`/`value_and_grad` of one, compiled where it can be;
     /// `None` when `func` is not such a function (the caller then runs it itself).
-    pub(super) fn call_compiled(&mut self, func: &Func, args: &mut Vec<Value>, span: Span) -> Option<Result<Value, Diag>> {
+    pub(super) fn call_compiled(
+        &mut self,
+        func: &Func,
+        args: &mut Vec<Value>,
+        span: Span,
+    ) -> Option<Result<Value, Diag>> {
         if self.grad_depth > 0 && self.compiler.recording.is_none() {
             return None;
         }
         let (code, env, how) = Compiler::target(func)?;
         match self.compiler.plan(code, env, &how, args) {
             Plan::Interpret => None,
+            Plan::Replay(compiled) if self.compiler.policy == Policy::Check => {
+                let replayed = self.replay(&compiled, args, code.span)?;
+                Some(self.checked(func, replayed, args.clone(), span))
+            }
             Plan::Replay(compiled) => self.replay(&compiled, args, code.span),
             Plan::Trace => {
                 let (code, env) = (code.clone(), env.clone());
@@ -36,23 +45,33 @@ impl Interp {
     /// Runs `compiled` on `args`; `None` when the replay stops (the call is then interpreted).
     fn replay(&mut self, compiled: &Compiled, args: &[Value], body: Span) -> Option<Result<Value, Diag>> {
         let inputs = compiled.inputs(args)?;
-        let value = match self.profile.is_some() {
-            true => self.profiled(body, |i| {
-                let before = i.profile.as_mut().map(|p| std::mem::replace(&mut p.mode, Mode::Compiled));
-                let value = compiled.program.run(inputs, &mut i.ctx);
-                if let (Some(p), Some(mode)) = (i.profile.as_mut(), before) {
-                    p.mode = mode;
+        let value = match self.profile.as_mut() {
+            Some(profile) => {
+                // The whole replay counts on the line of the definition, as compiled.
+                let before = std::mem::replace(&mut profile.mode, Mode::Compiled);
+                profile.add_flops(body.start, compiled.flops);
+                let value = self.profiled(body, |i| compiled.program.run(inputs, &mut i.ctx));
+                if let Some(profile) = self.profile.as_mut() {
+                    profile.mode = before;
                 }
                 value
-            }),
-            false => compiled.program.run(inputs, &mut self.ctx),
+            }
+            None => compiled.program.run(inputs, &mut self.ctx),
         };
         value.map(Ok)
     }
 
     /// Interprets a call on a compiling tape, stores the program it gives, and returns the
     /// call's result (under [`Policy::Always`], the program's, run at once on the same inputs).
-    fn trace(&mut self, func: &Func, code: &Rc<crate::ir::FnCode>, env: &Rc<Frame>, how: &How, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
+    fn trace(
+        &mut self,
+        func: &Func,
+        code: &Rc<crate::ir::FnCode>,
+        env: &Rc<Frame>,
+        how: &How,
+        args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diag> {
         let tape = Tape::compiling(self.grad_depth + 1);
         let mut recording = Recording::new(tape.clone());
         let mut sigs = Vec::with_capacity(args.len());
@@ -80,18 +99,41 @@ impl Interp {
             true => None,
             false => Program::build(&tape, &recording.leaves, &result).ok().map(|program| {
                 let outside = recording.outside.into_iter().map(|(o, _)| o).collect();
-                Rc::new(Compiled { args: sigs, outside, program })
+                Rc::new(Compiled { args: sigs, outside, program, flops: recording.flops })
             }),
         };
         self.compiler.store(code, env, how, compiled.clone());
         let result = untraced(result);
         match (self.compiler.policy, compiled) {
-            (Policy::Always, Some(compiled)) => match self.replay(&compiled, &args, code.span) {
+            (Policy::Always | Policy::Check, Some(compiled)) => match self.replay(&compiled, &args, code.span) {
                 Some(replayed) => replayed,
                 None => Ok(result),
             },
             _ => Ok(result),
         }
+    }
+
+    /// Under [`Policy::Check`]: `replayed`, after running the same call in the interpreter and
+    /// finding the very same bits; an internal error naming the function otherwise.
+    fn checked(
+        &mut self,
+        func: &Func,
+        replayed: Result<Value, Diag>,
+        args: Vec<Value>,
+        span: Span,
+    ) -> Result<Value, Diag> {
+        let replayed = replayed?;
+        let interpreted = self.call_uncompiled(func, args, span)?;
+        if crate::compile::same_bits(&replayed, &interpreted) {
+            return Ok(replayed);
+        }
+        let message = format!(
+            "internal error: the compiled call gave {}, the interpreter {}",
+            crate::value::text(&replayed),
+            crate::value::text(&interpreted)
+        );
+        Err(Diag::new(crate::diag::Code::RuntimeValue, message, span, "this call")
+            .with_help("please report it; TSCRIPT_COMPILE=off runs without compiling"))
     }
 
     /// While a call is traced: the value of slot `index` of `frame`, which holds `value`, as the
@@ -120,12 +162,18 @@ impl Interp {
         }
     }
 
-    /// While a call is traced: notes a primitive it runs, which spoils the trace when the
-    /// primitive has an effect or draws random numbers.
-    pub(super) fn runs(&mut self, prim: Prim) {
-        if let Some(r) = &self.compiler.recording {
+    /// While a call is traced: notes a primitive it runs on `values`, which spoils the trace
+    /// when the primitive has an effect or draws random numbers; the floating-point operations
+    /// of an `@` written in the function are counted for `--profile`.
+    pub(super) fn runs(&mut self, prim: Prim, values: &[Value]) {
+        if let Some(r) = &mut self.compiler.recording {
             if !replayable(prim) {
                 r.spoil();
+            }
+            if let (Prim::Linalg(Linalg::MatMul), [a, b]) = (prim, values) {
+                if let (Value::Tensor(a), Value::Tensor(b)) = (a.primal(), b.primal()) {
+                    r.flops += crate::eval::profile::matmul_flops(a.shape(), b.shape()).unwrap_or(0.0);
+                }
             }
         }
     }
@@ -138,7 +186,12 @@ fn replayable(prim: Prim) -> bool {
     match prim {
         Prim::Construct(c) => !matches!(
             c,
-            Construct::Randn | Construct::Rand | Construct::Permutation | Construct::Shuffle | Construct::Randint | Construct::Choice
+            Construct::Randn
+                | Construct::Rand
+                | Construct::Permutation
+                | Construct::Shuffle
+                | Construct::Randint
+                | Construct::Choice
         ),
         Prim::Diff(d) => matches!(d, Diff::Grad | Diff::ValueAndGrad | Diff::Jacobian | Diff::Hessian),
         Prim::Data(_) | Prim::Sys(_) => false,

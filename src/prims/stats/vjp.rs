@@ -27,6 +27,7 @@ impl Stats {
             // sort(x) = x[p] with p = argsort(x): x̄ = g added back at p (a vector's; along an axis
             // of a matrix the permutation differs per lane).
             Stats::Sort if rank == 1 => {
+                crate::autodiff::reads_value(input);
                 let order = o.run(Prim::Stats(Stats::ArgSort), vec![input.primal().clone(), Value::Absent])?;
                 o.shape_op(ShapeOp::IndexAdd, vec![o.zeros_like(input)?, o.full(g, out)?, order])
             }
@@ -53,6 +54,7 @@ impl Stats {
             // The quantile is below (1 - t) + above t for two sorted values: the elements equal to
             // each share its weight evenly (a median of an odd count goes to the middle element).
             Stats::Median | Stats::Quantile => {
+                x.iter().for_each(crate::autodiff::reads_value);
                 let q = self.fraction(x).unwrap_or(0.5);
                 let along = if let Value::Int(k) = axis { normalize_axis(k, rank) } else { None };
                 let Some((below, above, t)) = brackets(input, q, along) else { return Ok(Vec::new()) };
