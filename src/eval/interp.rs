@@ -494,22 +494,28 @@ impl Interp {
         if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
             profile.matmul(span.start, a, b);
         }
-        let spans = || args.iter().map(|a| a.span).collect::<Vec<Span>>();
-        let result = match prim {
-            Prim::Diff(op) => self.diff(op, values, span, &spans()),
-            Prim::Data(op) => self.data(op, values, span, &spans()),
-            Prim::Sys(op) => self.sys(op, values, span, &spans()),
+        let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+        let value = self.builtin(prim, values, span, &spans)?;
+        check_interrupt(span)?;
+        Ok(value)
+    }
+
+    /// Runs a built-in on `values`: the interpreter's own families here, the array primitives
+    /// through [`apply`] (which records them where an operand is traced). `spans` are the
+    /// arguments', for the diagnostics.
+    fn builtin(&mut self, prim: Prim, values: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        match prim {
+            Prim::Diff(op) => self.diff(op, values, span, spans),
+            Prim::Data(op) => self.data(op, values, span, spans),
+            Prim::Sys(op) => self.sys(op, values, span, spans),
             Prim::Arith(_)
             | Prim::Unary(_)
             | Prim::Reduce(_)
             | Prim::Stats(_)
             | Prim::Shape(_)
             | Prim::Construct(_)
-            | Prim::Linalg(_) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, &spans())),
-        };
-        let value = result?;
-        check_interrupt(span)?;
-        Ok(value)
+            | Prim::Linalg(_) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, spans)),
+        }
     }
 
     /// Calls a function value with arguments.
@@ -547,22 +553,9 @@ impl Interp {
                     return Err(arity(prim.info().name, required, args.len(), span));
                 }
                 prim.by_position(&mut args, || Value::Absent);
+                self.ctx.site = span;
                 let spans = vec![span; args.len()];
-                match prim {
-                    Prim::Diff(op) => self.diff(*op, args, span, &spans),
-                    Prim::Data(op) => self.data(*op, args, span, &spans),
-                    Prim::Sys(op) => self.sys(*op, args, span, &spans),
-                    Prim::Arith(_)
-                    | Prim::Unary(_)
-                    | Prim::Reduce(_)
-                    | Prim::Stats(_)
-                    | Prim::Shape(_)
-                    | Prim::Construct(_)
-                    | Prim::Linalg(_) => {
-                        self.ctx.site = span;
-                        apply(*prim, args, &mut self.ctx).map_err(|e| op_diag(e, span, &spans))
-                    }
-                }
+                self.builtin(*prim, args, span, &spans)
             }
             Func::Grad { f, wrt, with_value } => self.call_grad(f, wrt, *with_value, args, span),
             Func::Jacobian { f } => self.call_jacobian(f, args, span),

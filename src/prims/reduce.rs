@@ -266,11 +266,24 @@ const PAIRWISE_BLOCK: usize = 128;
 /// sum of 100,000 tenths is 10000.001, not 9998.7), and the blocking is fixed, so the result does
 /// not depend on the thread count. A contiguous slice goes through [`pairwise_slice`].
 pub fn pairwise_sum<T: num_traits::Float>(mut items: impl Iterator<Item = T>) -> T {
+    // Most lanes of a reduction along an axis are short (a row of class scores): fewer than 8
+    // items are summed as below a block that is not full is (`block_sum`, then the tree's
+    // `+ 0`), without filling a whole block and a tree first.
+    let mut first = [T::zero(); 8];
+    let mut filled = 0;
+    while filled < first.len() {
+        let Some(x) = items.next() else { break };
+        first[filled] = x;
+        filled += 1;
+    }
+    if filled < first.len() {
+        return if filled == 0 { T::zero() } else { block_sum(&first[..filled]) + T::zero() };
+    }
     let mut tree = PairTree::default();
     let mut block = [T::zero(); PAIRWISE_BLOCK];
+    block[..filled].copy_from_slice(&first);
     loop {
-        let mut filled = 0;
-        for (slot, x) in block.iter_mut().zip(items.by_ref()) {
+        for (slot, x) in block[filled..].iter_mut().zip(items.by_ref()) {
             *slot = x;
             filled += 1;
         }
@@ -280,6 +293,7 @@ pub fn pairwise_sum<T: num_traits::Float>(mut items: impl Iterator<Item = T>) ->
         if filled < PAIRWISE_BLOCK {
             return tree.total();
         }
+        filled = 0;
     }
 }
 
@@ -519,5 +533,31 @@ fn reduced(dtype: Dtype, dims: &[Dim], axis: Option<Option<usize>>, keepdims: Op
         }
         (Some(None), Some(keep)) => Type::tensor(dtype, vec![Dim::Unknown; dims.len() - usize::from(!keep)]),
         (_, None) => Type::Any,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pairwise sum as it was written before short sequences got their own path: every
+    /// sequence fills blocks of 128 and a tree.
+    fn blocks_and_tree(items: &[f64]) -> f64 {
+        let mut tree = PairTree::default();
+        for block in items.chunks(PAIRWISE_BLOCK) {
+            tree.push(block_sum(block));
+        }
+        tree.total()
+    }
+
+    #[test]
+    fn short_sequences_sum_to_the_same_bits_as_blocks() {
+        let values = [-0.0, 0.1, -2.5e-17, 3.0, 1e16, -1e16, 0.7, f64::MIN_POSITIVE];
+        for n in 0..300 {
+            let items: Vec<f64> = (0..n).map(|i| values[i % values.len()] * (1.0 + i as f64 / 7.0)).collect();
+            let fast = pairwise_sum(items.iter().copied());
+            assert_eq!(fast.to_bits(), blocks_and_tree(&items).to_bits(), "{n} items");
+        }
+        assert_eq!(pairwise_sum([-0.0f64].into_iter()).to_bits(), 0.0f64.to_bits(), "-0.0 + 0 is 0.0, as before");
     }
 }
