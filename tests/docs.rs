@@ -1,7 +1,8 @@
 //! The documentation cannot drift from the program:
 //! - every ```` ```tsc ```` block in `docs/*.md` and `README.md` runs through the real binary and,
 //!   when an ```` ```output ```` block follows it, prints exactly that (a ```` ```tsc,error ````
-//!   block must fail instead);
+//!   block must fail instead), and prints the same bytes with its functions compiled and every
+//!   replay checked against the interpreter (`TSCRIPT_COMPILE=check`);
 //! - a ```` ```tsc,excerpt=examples/NAME.tsc ```` block is a piece of that example, word for word
 //!   (`tests/examples.rs` runs the whole script);
 //! - a command block (```` ```sh ````) that runs an example, `cargo run --release --
@@ -92,6 +93,21 @@ fn markdown_files() -> Vec<PathBuf> {
     files
 }
 
+/// Runs a script with every function compiled at its first call and each replay checked
+/// against the interpreter (`TSCRIPT_COMPILE=check`, `src/compile/`), from the crate root.
+fn compiled_run(script: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tscript"))
+        .arg(script)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("TSCRIPT_COMPILE", "check")
+        .env_remove("TSCRIPT_THREADS")
+        .output()
+        .expect("the tscript binary runs")
+}
+
+/// Every `tsc` block runs and prints what the docs show after it, and prints the same bytes
+/// with its functions compiled.
 #[test]
 fn every_tsc_block_in_the_docs_runs_as_shown() {
     let dir = scratch("blocks");
@@ -112,6 +128,16 @@ fn every_tsc_block_in_the_docs_runs_as_shown() {
             let out = tscript(&[&script.to_string_lossy()]);
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
+            let compiled = compiled_run(&script);
+            if (compiled.status.code(), &compiled.stdout, &compiled.stderr)
+                != (out.status.code(), &out.stdout, &out.stderr)
+            {
+                let (o, e) = (String::from_utf8_lossy(&compiled.stdout), String::from_utf8_lossy(&compiled.stderr));
+                failures.push(format!(
+                    "{}: compiled (TSCRIPT_COMPILE=check) it printed\n{o}{e}but interpreted\n{stdout}{stderr}",
+                    ex.place
+                ));
+            }
             if ex.fails {
                 if out.status.code() != Some(1) || !stderr.contains("tscript::") {
                     failures.push(format!("{}: marked `error` but exited {:?}", ex.place, out.status.code()));
