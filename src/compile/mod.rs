@@ -148,8 +148,9 @@ pub enum Plan {
     Interpret,
     /// Interpret it on a compiling tape.
     Trace,
-    /// Replay this program.
-    Replay(Rc<Compiled>),
+    /// Replay this program on these inputs (gathered from the arguments and the variables it
+    /// reads, which fit what it was traced with).
+    Replay(Rc<Compiled>, Vec<Value>),
 }
 
 /// The compiled functions of a session, and the call being traced, if any.
@@ -214,13 +215,23 @@ impl Compiler {
         entry.calls = entry.calls.saturating_add(1);
         match &entry.state {
             State::Refused => Plan::Interpret,
-            State::Compiled(c) if c.inputs(args).is_some() => Plan::Replay(c.clone()),
-            State::Compiled(_) | State::Interpreted if entry.traces >= MAX_TRACES => {
+            State::Compiled(c) => match c.inputs(args) {
+                Some(inputs) => Plan::Replay(c.clone(), inputs),
+                None if entry.traces >= MAX_TRACES => {
+                    entry.state = State::Refused;
+                    Plan::Interpret
+                }
+                None => {
+                    entry.traces += 1;
+                    Plan::Trace
+                }
+            },
+            State::Interpreted if entry.traces >= MAX_TRACES => {
                 entry.state = State::Refused;
                 Plan::Interpret
             }
             State::Interpreted if entry.calls < 2 && self.policy == Policy::Repeated => Plan::Interpret,
-            State::Compiled(_) | State::Interpreted => {
+            State::Interpreted => {
                 entry.traces += 1;
                 Plan::Trace
             }

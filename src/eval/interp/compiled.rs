@@ -30,11 +30,11 @@ impl Interp {
         let (code, env, how) = Compiler::target(func)?;
         match self.compiler.plan(code, env, &how, args) {
             Plan::Interpret => None,
-            Plan::Replay(compiled) if self.compiler.policy == Policy::Check => {
-                let replayed = self.replay(&compiled, args, code.span)?;
+            Plan::Replay(compiled, inputs) if self.compiler.policy == Policy::Check => {
+                let replayed = self.replay(&compiled, inputs, code.span)?;
                 Some(self.checked(func, replayed, args.clone(), span))
             }
-            Plan::Replay(compiled) => self.replay(&compiled, args, code.span),
+            Plan::Replay(compiled, inputs) => self.replay(&compiled, inputs, code.span),
             Plan::Trace => {
                 let (code, env) = (code.clone(), env.clone());
                 Some(self.trace(func, &code, &env, &how, std::mem::take(args), span))
@@ -42,9 +42,8 @@ impl Interp {
         }
     }
 
-    /// Runs `compiled` on `args`; `None` when the replay stops (the call is then interpreted).
-    fn replay(&mut self, compiled: &Compiled, args: &[Value], body: Span) -> Option<Result<Value, Diag>> {
-        let inputs = compiled.inputs(args)?;
+    /// Runs `compiled` on `inputs`; `None` when the replay stops (the call is then interpreted).
+    fn replay(&mut self, compiled: &Compiled, inputs: Vec<Value>, body: Span) -> Option<Result<Value, Diag>> {
         let value = match self.profile.as_mut() {
             Some(profile) => {
                 // The whole replay counts on the line of the definition, as compiled.
@@ -105,10 +104,12 @@ impl Interp {
         self.compiler.store(code, env, how, compiled.clone());
         let result = untraced(result);
         match (self.compiler.policy, compiled) {
-            (Policy::Always | Policy::Check, Some(compiled)) => match self.replay(&compiled, &args, code.span) {
-                Some(replayed) => replayed,
-                None => Ok(result),
-            },
+            (Policy::Always | Policy::Check, Some(compiled)) => {
+                match compiled.inputs(&args).and_then(|inputs| self.replay(&compiled, inputs, code.span)) {
+                    Some(replayed) => replayed,
+                    None => Ok(result),
+                }
+            }
             _ => Ok(result),
         }
     }
