@@ -34,7 +34,7 @@ impl Interp {
                 let replayed = self.replay(&compiled, inputs, code.span)?;
                 Some(self.checked(func, replayed, args.clone(), span))
             }
-            Plan::Replay(compiled, inputs) => self.replay(&compiled, inputs, code.span),
+            Plan::Replay(compiled, inputs) => self.replay(&compiled, inputs, code.span).map(Ok),
             Plan::Trace => {
                 let (code, env) = (code.clone(), env.clone());
                 Some(self.trace(func, &code, &env, &how, std::mem::take(args), span))
@@ -43,8 +43,8 @@ impl Interp {
     }
 
     /// Runs `compiled` on `inputs`; `None` when the replay stops (the call is then interpreted).
-    fn replay(&mut self, compiled: &Compiled, inputs: Vec<Value>, body: Span) -> Option<Result<Value, Diag>> {
-        let value = match self.profile.as_mut() {
+    fn replay(&mut self, compiled: &Compiled, inputs: Vec<Value>, body: Span) -> Option<Value> {
+        match self.profile.as_mut() {
             Some(profile) => {
                 // The whole replay counts on the line of the definition, as compiled.
                 let before = std::mem::replace(&mut profile.mode, Mode::Compiled);
@@ -56,8 +56,7 @@ impl Interp {
                 value
             }
             None => compiled.program.run(inputs, &mut self.ctx),
-        };
-        value.map(Ok)
+        }
     }
 
     /// Interprets a call on a compiling tape, stores the program it gives, and returns the
@@ -106,7 +105,7 @@ impl Interp {
         match (self.compiler.policy, compiled) {
             (Policy::Always | Policy::Check, Some(compiled)) => {
                 match compiled.inputs(&args).and_then(|inputs| self.replay(&compiled, inputs, code.span)) {
-                    Some(replayed) => replayed,
+                    Some(replayed) => Ok(replayed),
                     None => Ok(result),
                 }
             }
@@ -116,14 +115,7 @@ impl Interp {
 
     /// Under [`Policy::Check`]: `replayed`, after running the same call in the interpreter and
     /// finding the very same bits; an internal error naming the function otherwise.
-    fn checked(
-        &mut self,
-        func: &Func,
-        replayed: Result<Value, Diag>,
-        args: Vec<Value>,
-        span: Span,
-    ) -> Result<Value, Diag> {
-        let replayed = replayed?;
+    fn checked(&mut self, func: &Func, replayed: Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         let interpreted = self.call_uncompiled(func, args, span)?;
         if crate::compile::same_bits(&replayed, &interpreted) {
             return Ok(replayed);
