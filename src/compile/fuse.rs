@@ -12,7 +12,7 @@
 use crate::prims::arith::{float_element, scalar_f64};
 use crate::prims::{unary, Arith, Unary};
 use crate::value::{Arr, Tensor, Value};
-use ndarray::IxDyn;
+use ndarray::{Ix1, Ix2, Ix3, IxDyn};
 use std::cell::RefCell;
 
 /// How many elements each operation runs on at a time: small enough for the blocks to stay in
@@ -90,6 +90,8 @@ pub struct Fused {
     pub outputs: Box<[u16]>,
     /// The blocks the steps write, kept from call to call.
     blocks: RefCell<Vec<Vec<f64>>>,
+    /// Each input copied out in order at the loop's shape, when it is not already so.
+    staged: RefCell<Vec<Vec<f64>>>,
 }
 
 /// An input as the loop reads it.
@@ -101,7 +103,13 @@ enum Lane<'a> {
 impl Fused {
     /// A fused loop over tensors of `shape`.
     pub fn new(shape: Box<[usize]>, steps: Vec<Step>, outputs: Vec<u16>) -> Fused {
-        Fused { shape, steps: steps.into(), outputs: outputs.into(), blocks: RefCell::new(Vec::new()) }
+        Fused {
+            shape,
+            steps: steps.into(),
+            outputs: outputs.into(),
+            blocks: RefCell::new(Vec::new()),
+            staged: RefCell::new(Vec::new()),
+        }
     }
 
     /// Runs the loop on `inputs` (each an `f64` tensor of the loop's shape, an `f64` or an int);
@@ -109,24 +117,25 @@ impl Fused {
     pub fn run(&self, inputs: &[Value]) -> Option<Vec<Value>> {
         let len: usize = self.shape.iter().product();
         // A view in another memory order, or a tensor that broadcasts to the loop's shape, is
-        // first copied out in order at the loop's shape (the kernels accept both as they are).
-        let shape = IxDyn(&self.shape);
-        let copies: Vec<Option<ndarray::ArrayD<f64>>> = inputs
-            .iter()
-            .map(|v| match v {
-                Value::Tensor(Tensor::F64(a)) if a.shape() != &self.shape[..] || !a.is_standard_layout() => {
-                    a.broadcast(shape.clone()).map(|b| b.as_standard_layout().into_owned())
+        // first copied out in order at the loop's shape (the kernels accept both as they are),
+        // into a buffer kept from call to call.
+        let mut staged = self.staged.try_borrow_mut().ok()?;
+        staged.resize_with(inputs.len(), Vec::new);
+        for (v, buffer) in inputs.iter().zip(staged.iter_mut()) {
+            buffer.clear();
+            if let Value::Tensor(Tensor::F64(a)) = v {
+                if a.shape() != &self.shape[..] || !a.is_standard_layout() {
+                    stage(a, &self.shape, buffer)?;
                 }
-                _ => None,
-            })
-            .collect();
+            }
+        }
         let mut lanes = Vec::with_capacity(inputs.len());
-        for (v, copy) in inputs.iter().zip(&copies) {
-            lanes.push(match (v, copy) {
-                (_, Some(c)) => Lane::Slice(c.as_slice()?),
-                (Value::Tensor(Tensor::F64(a)), None) if a.shape() == &self.shape[..] => Lane::Slice(a.as_slice()?),
-                (Value::F64(x), None) => Lane::Scalar(*x),
-                (Value::Int(_), None) => Lane::Scalar(scalar_f64(v)?),
+        for (v, buffer) in inputs.iter().zip(staged.iter()) {
+            lanes.push(match v {
+                Value::Tensor(Tensor::F64(_)) if buffer.len() == len => Lane::Slice(buffer),
+                Value::Tensor(Tensor::F64(a)) if a.shape() == &self.shape[..] => Lane::Slice(a.as_slice()?),
+                Value::F64(x) => Lane::Scalar(*x),
+                Value::Int(_) => Lane::Scalar(scalar_f64(v)?),
                 _ => return None,
             });
         }
@@ -155,11 +164,26 @@ impl Fused {
             }
             start += n;
         }
+        let shape = IxDyn(&self.shape);
         let tensors = outputs
             .into_iter()
             .map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
         tensors.collect()
     }
+}
+
+/// Copies `a`, broadcast to `shape`, into `buffer` in standard order; `None` if it does not
+/// broadcast. The view is stepped with a fixed-rank index where the rank allows, which costs
+/// far less per element than a dynamic-rank one.
+fn stage(a: &Arr<f64>, shape: &[usize], buffer: &mut Vec<f64>) -> Option<()> {
+    let view = a.broadcast(IxDyn(shape))?;
+    match view.ndim() {
+        1 => buffer.extend(view.into_dimensionality::<Ix1>().ok()?.iter()),
+        2 => buffer.extend(view.into_dimensionality::<Ix2>().ok()?.iter()),
+        3 => buffer.extend(view.into_dimensionality::<Ix3>().ok()?.iter()),
+        _ => buffer.extend(view.iter()),
+    }
+    Some(())
 }
 
 /// Runs one operation on a block: `out[i] = op(a[i], b[i])`, with the loop specialised for the
@@ -177,7 +201,7 @@ fn run_step(op: Elementwise, a: Lane, b: Lane, out: &mut [f64]) {
             _ => zip(a, b, out, |x, y| float_element(Arith::Pow, x, y)),
         },
         Elementwise::Binary(op) => zip(a, b, out, |x, y| float_element(op, x, y)),
-        Elementwise::Unary(Unary::Tanh) => zip(a, Lane::Scalar(0.0), out, |x, _| x.tanh()),
+        Elementwise::Unary(Unary::Tanh) => zip(a, Lane::Scalar(0.0), out, |x, _| unary::tanh(x)),
         Elementwise::Unary(Unary::Neg) => zip(a, Lane::Scalar(0.0), out, |x, _| -x),
         Elementwise::Unary(op) => zip(a, Lane::Scalar(0.0), out, |x, _| unary::kernel(op, x)),
     }

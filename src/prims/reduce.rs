@@ -381,8 +381,27 @@ pub fn scalar_if_rank0(v: Value) -> Value {
 
 /// `kernel` applied to every lane of `a` along axis `k`, that axis kept (with length 1) when
 /// `keepdims`: the one shape of every reduction along an axis.
-pub fn along<T, U>(a: &Arr<T>, k: usize, keepdims: bool, kernel: impl FnMut(ArrayView1<T>) -> U) -> ndarray::ArrayD<U> {
-    let mut out = a.map_axis(Axis(k), kernel);
+///
+/// A tensor in standard layout is viewed as `(before, along, after)` first: the same lanes, with
+/// the same strides, but stepped with fixed-rank indices, which costs far less per lane than a
+/// dynamic-rank index does on a tensor of many short lanes (a row of class scores).
+pub fn along<T, U: Clone>(
+    a: &Arr<T>,
+    k: usize,
+    keepdims: bool,
+    kernel: impl FnMut(ArrayView1<T>) -> U,
+) -> ndarray::ArrayD<U> {
+    let shape = a.shape();
+    let (before, after) = (shape[..k].iter().product::<usize>(), shape[k + 1..].iter().product::<usize>());
+    let mut out = match a.view().into_shape_with_order((before, shape[k], after)) {
+        Ok(blocks) => {
+            let lanes = blocks.map_axis(Axis(1), kernel);
+            let mut kept = shape.to_vec();
+            kept.remove(k);
+            lanes.into_shape_clone(IxDyn(&kept)).expect("one result a lane fills the kept axes")
+        }
+        Err(_) => a.map_axis(Axis(k), kernel),
+    };
     if keepdims {
         out.insert_axis_inplace(Axis(k));
     }
