@@ -30,8 +30,9 @@ pub use signature::Sig;
 
 use crate::autodiff::Tape;
 use crate::ir::FnCode;
+use crate::types::Wrt;
 use crate::value::Frame;
-use crate::value::{Func, Value, Wrt};
+use crate::value::{Func, Value};
 use std::rc::Rc;
 
 /// When calls are compiled.
