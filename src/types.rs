@@ -8,8 +8,8 @@
 use crate::diag::Code;
 use crate::diag::OpError;
 use crate::dtype::{Dtype, FloatDtype};
-use crate::ir::FnCode;
 use crate::prims::Prim;
+use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -53,13 +53,24 @@ pub enum Type {
     Any,
 }
 
+/// A script function's code as types and values hold it: opaque to them, so that they sit below
+/// the IR, which implements it (`ir::FnCode`; the checker and the evaluator get the IR back with
+/// `FnCode::of`).
+pub trait ClosureCode: Any + fmt::Debug {
+    /// The function's name; `None` for a lambda.
+    fn name(&self) -> Option<&str>;
+    /// The function as its type prints: its name and its parameters as written,
+    /// `fn f(x: f64[N, 3], y)`.
+    fn signature(&self) -> String;
+}
+
 /// The type of a function value.
 #[derive(Clone)]
 pub enum FnType {
     /// A function of the script, with the types of the frame it was defined in.
     Closure {
         /// The compiled function.
-        code: Rc<FnCode>,
+        code: Rc<dyn ClosureCode>,
         /// The types of its defining frame.
         env: Rc<Env>,
     },
@@ -375,18 +386,7 @@ impl fmt::Display for Type {
                 write!(f, "({})", items.join(", "))
             }
             Type::Seq(item) => write!(f, "({item}, ...)"),
-            Type::Fn(FnType::Closure { code, .. }) => {
-                let params: Vec<String> = (0..code.params)
-                    .map(|i| match code.def.params.get(i) {
-                        Some(p) => match &p.ty {
-                            Some(ty) => format!("{}: {ty}", p.name.name),
-                            None => p.name.name.to_string(),
-                        },
-                        None => "_".into(),
-                    })
-                    .collect();
-                write!(f, "fn {}({})", code.name.as_deref().unwrap_or(""), params.join(", "))
-            }
+            Type::Fn(FnType::Closure { code, .. }) => f.write_str(&code.signature()),
             Type::Fn(FnType::Prim(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
             Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
                 write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })

@@ -6,9 +6,8 @@ use crate::diag::{Code, OpError};
 pub use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
 use crate::format::spec::{Kind, Spec, SpecError};
-use crate::ir::FnCode;
 use crate::prims::Prim;
-use crate::types::{Dim, FnType, Type, Wrt};
+use crate::types::{ClosureCode, Dim, FnType, Type, Wrt};
 use ndarray::{ArcArray, IxDyn};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -91,7 +90,7 @@ pub enum Func {
     /// A function written in the script, with the frame it was defined in.
     Closure {
         /// The compiled function.
-        code: Rc<FnCode>,
+        code: Rc<dyn ClosureCode>,
         /// The frame it was defined in.
         env: Rc<Frame>,
     },
@@ -347,7 +346,7 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
         Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0])),
         Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
         Value::Func(f) => match &**f {
-            Func::Closure { code, .. } => format!("<fn {}>", code.name.as_deref().unwrap_or("anonymous")),
+            Func::Closure { code, .. } => format!("<fn {}>", code.name().unwrap_or("anonymous")),
             Func::Prim(p) => format!("<built-in {}>", p.info().name),
             Func::Grad { with_value: false, .. } => "<fn grad>".into(),
             Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),

@@ -9,8 +9,9 @@ use std::path::Path;
 
 /// The one cycle allowed: a value holds a primitive (`Func::Prim`) and a tracer, a type holds a
 /// primitive (`FnType::Prim`), a primitive's rule maps types and its kernel and derivative rule
-/// values (through autodiff's `apply`); and a closure, value or type, holds its IR (`ir::FnCode`).
-const CORE: [&str; 5] = ["autodiff", "ir", "prims", "types", "value"];
+/// values (through autodiff's `apply`). A closure's code is opaque to values and types
+/// (`types::ClosureCode`), so the IR, which holds values and types, stays above them.
+const CORE: [&str; 4] = ["autodiff", "prims", "types", "value"];
 
 /// For each top-level module, the top-level modules it names, each with the files that name it.
 type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
@@ -138,6 +139,8 @@ fn the_pipeline_imports_only_downwards() {
         ("ir", &["check", "eval", "compile"][..]),
         ("check", &["eval", "compile"][..]),
     ];
+    let core = CORE.map(|m| (m, &["syntax", "ir", "check", "eval", "compile"][..]));
+    let order = order.into_iter().chain(core);
     for (stage, later) in order {
         let named: Vec<&String> = g[stage].keys().filter(|m| later.contains(&m.as_str())).collect();
         assert!(named.is_empty(), "{stage} imports {named:?}, which come after it:\n{}", {
