@@ -221,7 +221,7 @@ impl Value {
 }
 
 /// The run-time side of [`Type`]: the type of a value, and whether a value is of a type. Written
-/// here, beside [`Value`], so that `types` (below values) does not import values.
+/// here, beside [`Value`], so that `types` does not import `value`.
 impl Type {
     /// The exact type of a value: every dim known, an int or bool with its value. A value being
     /// differentiated has the type of its primal.
