@@ -1,4 +1,6 @@
-//! How values print (spec §7): Python-style float text and NumPy-style tensor layout.
+//! The text of numbers and tensors (spec §7): Python-style float text and NumPy-style tensor layout,
+//! and (`spec`) Python's format-spec mini-language. It imports nothing else of the crate, so syntax
+//! (f-string specs) and values (their text, `value::format_value`) both build on it.
 //!
 //! Floats print like Python's `repr`: the shortest digits that read back to the same value
 //! (taken from `ryu`), in positional form when the decimal exponent is in `-4..16` and in

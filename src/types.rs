@@ -7,10 +7,9 @@
 
 use crate::diag::Code;
 use crate::diag::OpError;
-use crate::dtype::FloatDtype;
-use crate::ir::FnCode;
+use crate::dtype::{Dtype, FloatDtype};
 use crate::prims::Prim;
-use crate::value::{Dtype, Func, Value, Wrt};
+use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -54,13 +53,24 @@ pub enum Type {
     Any,
 }
 
+/// A script function's code as types and values hold it: opaque to them, so that they sit below
+/// the IR, which implements it (`ir::FnCode`; the checker and the evaluator get the IR back with
+/// `FnCode::of`).
+pub trait ClosureCode: Any + fmt::Debug {
+    /// The function's name; `None` for a lambda.
+    fn name(&self) -> Option<&str>;
+    /// The function as its type prints: its name and its parameters as written,
+    /// `fn f(x: f64[N, 3], y)`.
+    fn signature(&self) -> String;
+}
+
 /// The type of a function value.
 #[derive(Clone)]
 pub enum FnType {
     /// A function of the script, with the types of the frame it was defined in.
     Closure {
         /// The compiled function.
-        code: Rc<FnCode>,
+        code: Rc<dyn ClosureCode>,
         /// The types of its defining frame.
         env: Rc<Env>,
     },
@@ -80,6 +90,25 @@ pub enum FnType {
         /// The type of the function differentiated.
         f: Box<Type>,
     },
+}
+
+/// Which arguments a gradient is taken with respect to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wrt {
+    /// One argument: the gradient is a single value.
+    One(usize),
+    /// Several: the gradient is a tuple.
+    Many(Vec<usize>),
+}
+
+impl Wrt {
+    /// The argument positions, in order.
+    pub fn positions(&self) -> &[usize] {
+        match self {
+            Wrt::One(i) => std::slice::from_ref(i),
+            Wrt::Many(v) => v,
+        }
+    }
 }
 
 impl PartialEq for FnType {
@@ -169,72 +198,6 @@ impl Type {
             Dtype::F32 => Type::Float(FloatDtype::F32),
             Dtype::I64 => Type::Int(None),
             Dtype::Bool => Type::Bool(None),
-        }
-    }
-
-    /// The exact type of a value: every dim known, an int or bool with its value. A value being
-    /// differentiated has the type of its primal.
-    pub fn of_value(v: &Value) -> Type {
-        match v {
-            Value::Int(i) => Type::Int(Some(*i)),
-            Value::F64(_) => Type::Float(FloatDtype::F64),
-            Value::F32(_) => Type::Float(FloatDtype::F32),
-            Value::Bool(b) => Type::Bool(Some(*b)),
-            Value::Str(_) => Type::Str,
-            Value::Tensor(t) => Type::known(t.dtype(), t.shape()),
-            Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
-            Value::Func(f) => match &**f {
-                Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
-                Func::Closure { .. } | Func::Grad { .. } | Func::Jacobian { .. } => Type::Any,
-            },
-            Value::Absent => Type::Absent,
-            Value::Tracer(t) => Type::of_value(&t.primal),
-        }
-    }
-
-    /// Whether this is exactly the type of `v` ([`Type::of_value`]), found without building
-    /// that type. It may answer `false` for a value whose type it would equal (a rank-0 tensor,
-    /// a function), never `true` for one whose type differs.
-    pub fn is_type_of(&self, v: &Value) -> bool {
-        match (self, v) {
-            (_, Value::Tracer(t)) => self.is_type_of(&t.primal),
-            (Type::Int(Some(a)), Value::Int(b)) => a == b,
-            (Type::Bool(Some(a)), Value::Bool(b)) => a == b,
-            (Type::Float(FloatDtype::F64), Value::F64(_))
-            | (Type::Float(FloatDtype::F32), Value::F32(_))
-            | (Type::Str, Value::Str(_))
-            | (Type::Absent, Value::Absent) => true,
-            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
-                *dtype == t.dtype()
-                    && dims.len() == t.shape().len()
-                    && dims.iter().zip(t.shape()).all(|(d, &n)| *d == Dim::Known(n))
-            }
-            (Type::Tuple(items), Value::Tuple(values)) => {
-                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.is_type_of(v))
-            }
-            _ => false,
-        }
-    }
-
-    /// Whether the value `v` is of this type: the same kind and dtype, and every dimension this
-    /// type knows equal to the value's. The run-time half of [`Type::fits`], used where the
-    /// checker could not prove a declared type (a `load`ed tensor, a `?` dimension).
-    pub fn holds(&self, v: &Value) -> bool {
-        match (self, v.primal()) {
-            (Type::Any, _) => true,
-            (Type::Int(_), Value::Int(_)) | (Type::Bool(_), Value::Bool(_)) | (Type::Str, Value::Str(_)) => true,
-            (Type::Float(FloatDtype::F64), Value::F64(_)) | (Type::Float(FloatDtype::F32), Value::F32(_)) => true,
-            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
-                *dtype == t.dtype()
-                    && dims.len() == t.shape().len()
-                    && dims.iter().zip(t.shape()).all(|(d, &n)| matches!(d, Dim::Unknown) || *d == Dim::Known(n))
-            }
-            (Type::Tuple(items), Value::Tuple(values)) => {
-                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.holds(v))
-            }
-            (Type::Seq(item), Value::Tuple(values)) => values.iter().all(|v| item.holds(v)),
-            (Type::Fn(_), Value::Func(_)) | (Type::Absent, Value::Absent) => true,
-            _ => false,
         }
     }
 
@@ -423,15 +386,7 @@ impl fmt::Display for Type {
                 write!(f, "({})", items.join(", "))
             }
             Type::Seq(item) => write!(f, "({item}, ...)"),
-            Type::Fn(FnType::Closure { code, .. }) => {
-                let params: Vec<String> = (0..code.params)
-                    .map(|i| match code.def.params.get(i).and_then(|p| p.ty.as_ref()) {
-                        Some(_) => format!("{}: {}", code.def.params[i].name.name, written(code, i)),
-                        None => code.def.params.get(i).map_or("_".into(), |p| p.name.name.to_string()),
-                    })
-                    .collect();
-                write!(f, "fn {}({})", code.name.as_deref().unwrap_or(""), params.join(", "))
-            }
+            Type::Fn(FnType::Closure { code, .. }) => f.write_str(&code.signature()),
             Type::Fn(FnType::Prim(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
             Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
                 write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })
@@ -441,37 +396,6 @@ impl fmt::Display for Type {
             Type::Any => f.write_str("_"),
         }
     }
-}
-
-/// The written type of parameter `i` of a function, as its source spells it.
-fn written(code: &FnCode, i: usize) -> String {
-    use crate::syntax::ast::{DimExpr, TypeExpr, TypeExprKind as K};
-    fn go(t: &TypeExpr) -> String {
-        match &t.kind {
-            K::Int => "int".into(),
-            K::Float(FloatDtype::F64) => "f64".into(),
-            K::Float(FloatDtype::F32) => "f32".into(),
-            K::Bool => "bool".into(),
-            K::Str => "str".into(),
-            K::Tensor { dtype, dims } => {
-                let dims: Vec<String> = dims
-                    .iter()
-                    .map(|d| match d {
-                        DimExpr::Known(n, _) => n.to_string(),
-                        DimExpr::Name(id) => id.name.to_string(),
-                        DimExpr::Unknown(_) => "?".into(),
-                    })
-                    .collect();
-                let dtype = Dtype::from(*dtype).name();
-                format!("{dtype}[{}]", dims.join(", "))
-            }
-            K::Tuple(items) => format!("({})", items.iter().map(go).collect::<Vec<_>>().join(", ")),
-            K::Fn { params, ret } => {
-                format!("fn({}) -> {}", params.iter().map(go).collect::<Vec<_>>().join(", "), go(ret))
-            }
-        }
-    }
-    code.def.params.get(i).and_then(|p| p.ty.as_ref()).map_or_else(|| "_".into(), go)
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! [`Frame`]s of variables that calls run in and closures keep.
 
 use crate::autodiff::Tracer;
+use crate::diag::{Code, OpError};
 pub use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
-use crate::ir::FnCode;
+use crate::format::spec::{Kind, Spec, SpecError};
 use crate::prims::Prim;
+use crate::types::{ClosureCode, Dim, FnType, Type, Wrt};
 use ndarray::{ArcArray, IxDyn};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -88,7 +90,7 @@ pub enum Func {
     /// A function written in the script, with the frame it was defined in.
     Closure {
         /// The compiled function.
-        code: Rc<FnCode>,
+        code: Rc<dyn ClosureCode>,
         /// The frame it was defined in.
         env: Rc<Frame>,
     },
@@ -126,25 +128,6 @@ impl Frame {
     /// A frame of `size` unbound slots.
     pub fn new(size: usize, parent: Option<Rc<Frame>>) -> Rc<Frame> {
         Rc::new(Frame { slots: RefCell::new(vec![None; size]), parent })
-    }
-}
-
-/// Which arguments a gradient is taken with respect to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Wrt {
-    /// One argument: the gradient is a single value.
-    One(usize),
-    /// Several: the gradient is a tuple.
-    Many(Vec<usize>),
-}
-
-impl Wrt {
-    /// The argument positions, in order.
-    pub fn positions(&self) -> &[usize] {
-        match self {
-            Wrt::One(i) => std::slice::from_ref(i),
-            Wrt::Many(v) => v,
-        }
     }
 }
 
@@ -237,6 +220,76 @@ impl Value {
     }
 }
 
+/// The run-time side of [`Type`]: the type of a value, and whether a value is of a type. Written
+/// here, beside [`Value`], so that `types` does not import `value`.
+impl Type {
+    /// The exact type of a value: every dim known, an int or bool with its value. A value being
+    /// differentiated has the type of its primal.
+    pub fn of_value(v: &Value) -> Type {
+        match v {
+            Value::Int(i) => Type::Int(Some(*i)),
+            Value::F64(_) => Type::Float(FloatDtype::F64),
+            Value::F32(_) => Type::Float(FloatDtype::F32),
+            Value::Bool(b) => Type::Bool(Some(*b)),
+            Value::Str(_) => Type::Str,
+            Value::Tensor(t) => Type::known(t.dtype(), t.shape()),
+            Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
+            Value::Func(f) => match &**f {
+                Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
+                Func::Closure { .. } | Func::Grad { .. } | Func::Jacobian { .. } => Type::Any,
+            },
+            Value::Absent => Type::Absent,
+            Value::Tracer(t) => Type::of_value(&t.primal),
+        }
+    }
+
+    /// Whether this is exactly the type of `v` ([`Type::of_value`]), found without building
+    /// that type. It may answer `false` for a value whose type it would equal (a rank-0 tensor,
+    /// a function), never `true` for one whose type differs.
+    pub fn is_type_of(&self, v: &Value) -> bool {
+        match (self, v) {
+            (_, Value::Tracer(t)) => self.is_type_of(&t.primal),
+            (Type::Int(Some(a)), Value::Int(b)) => a == b,
+            (Type::Bool(Some(a)), Value::Bool(b)) => a == b,
+            (Type::Float(FloatDtype::F64), Value::F64(_))
+            | (Type::Float(FloatDtype::F32), Value::F32(_))
+            | (Type::Str, Value::Str(_))
+            | (Type::Absent, Value::Absent) => true,
+            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
+                *dtype == t.dtype()
+                    && dims.len() == t.shape().len()
+                    && dims.iter().zip(t.shape()).all(|(d, &n)| *d == Dim::Known(n))
+            }
+            (Type::Tuple(items), Value::Tuple(values)) => {
+                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.is_type_of(v))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the value `v` is of this type: the same kind and dtype, and every dimension this
+    /// type knows equal to the value's. The run-time half of [`Type::fits`], used where the
+    /// checker could not prove a declared type (a `load`ed tensor, a `?` dimension).
+    pub fn holds(&self, v: &Value) -> bool {
+        match (self, v.primal()) {
+            (Type::Any, _) => true,
+            (Type::Int(_), Value::Int(_)) | (Type::Bool(_), Value::Bool(_)) | (Type::Str, Value::Str(_)) => true,
+            (Type::Float(FloatDtype::F64), Value::F64(_)) | (Type::Float(FloatDtype::F32), Value::F32(_)) => true,
+            (Type::Tensor { dtype, dims }, Value::Tensor(t)) => {
+                *dtype == t.dtype()
+                    && dims.len() == t.shape().len()
+                    && dims.iter().zip(t.shape()).all(|(d, &n)| matches!(d, Dim::Unknown) || *d == Dim::Known(n))
+            }
+            (Type::Tuple(items), Value::Tuple(values)) => {
+                items.len() == values.len() && items.iter().zip(values.iter()).all(|(t, v)| t.holds(v))
+            }
+            (Type::Seq(item), Value::Tuple(values)) => values.iter().all(|v| item.holds(v)),
+            (Type::Fn(_), Value::Func(_)) | (Type::Absent, Value::Absent) => true,
+            _ => false,
+        }
+    }
+}
+
 /// The written type of a tensor: `f64[2, 3]`.
 pub fn shape_type(dtype: Dtype, shape: &[usize]) -> String {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
@@ -293,7 +346,7 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
         Value::Tuple(items) if items.len() == 1 => format!("({},)", repr(&items[0])),
         Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
         Value::Func(f) => match &**f {
-            Func::Closure { code, .. } => format!("<fn {}>", code.name.as_deref().unwrap_or("anonymous")),
+            Func::Closure { code, .. } => format!("<fn {}>", code.name().unwrap_or("anonymous")),
             Func::Prim(p) => format!("<built-in {}>", p.info().name),
             Func::Grad { with_value: false, .. } => "<fn grad>".into(),
             Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),
@@ -301,6 +354,48 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
         },
         Value::Tracer(_) | Value::Absent => "<nothing>".into(),
     }
+}
+
+/// `format(x, spec)`: the value written by the spec. A tensor's elements are each written by it
+/// and laid out as `print` lays them out (NumPy's `array2string` with a formatter); an empty
+/// spec writes what `print` writes, under the `precision` setting. An error names argument 1.
+pub fn format_value(v: &Value, text: &str, options: PrintOptions) -> Result<String, OpError> {
+    use crate::format::{array_text, f32_repr, f64_repr};
+    let fail = |message: String, e: SpecError| {
+        let error = OpError::new(Code::RuntimeValue, message).at(1, "this spec");
+        match e.help {
+            Some(h) => error.help(h),
+            None => error,
+        }
+    };
+    let spec = Spec::parse(text).map_err(|e| fail(format!("bad format spec \"{text}\": {}", e.message), e))?;
+    let v = v.primal();
+    let kind = match v {
+        Value::Int(_) | Value::Tensor(Tensor::I64(_)) => Kind::Int,
+        Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)) => Kind::Float,
+        Value::Bool(_) | Value::Tensor(Tensor::Bool(_)) => Kind::Bool,
+        Value::Str(_) => Kind::Str,
+        _ => Kind::Other,
+    };
+    let type_name = v.type_name();
+    spec.fits(kind, text)
+        .map_err(|e| fail(format!("the format spec \"{text}\" does not fit {type_name}: {}", e.message), e))?;
+    if text.is_empty() {
+        return Ok(text_with(v, options));
+    }
+    let f32_text = |x: f64| f32_repr(x as f32);
+    Ok(match v {
+        Value::Int(i) => spec.int(*i),
+        Value::F64(x) => spec.float(*x, &f64_repr),
+        Value::F32(x) => spec.float(f64::from(*x), &f32_text),
+        Value::Bool(b) => spec.text(&b.to_string()),
+        Value::Str(s) => spec.text(s),
+        Value::Tensor(Tensor::F64(a)) => array_text(a, |x| spec.float(*x, &f64_repr)),
+        Value::Tensor(Tensor::F32(a)) => array_text(a, |x| spec.float(f64::from(*x), &f32_text)),
+        Value::Tensor(Tensor::I64(a)) => array_text(a, |i| spec.int(*i)),
+        Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| spec.text(&b.to_string())),
+        other => text_with(other, options),
+    })
 }
 
 #[cfg(test)]

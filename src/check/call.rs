@@ -23,7 +23,7 @@ impl Cx<'_> {
     pub(crate) fn call_fn(&mut self, f: &Type, args: &[Type], site: Option<Span>) -> Result<Type, TypeError> {
         match f {
             Type::Any => Ok(Type::Any),
-            Type::Fn(FnType::Closure { code, env }) => self.closure(code, env, args, site),
+            Type::Fn(FnType::Closure { code, env }) => self.closure(&FnCode::rc(code), env, args, site),
             Type::Fn(FnType::Prim(prim)) => {
                 let params = prim.params();
                 let fixed = params.iter().filter(|p| !p.variadic).count();

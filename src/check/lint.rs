@@ -249,7 +249,7 @@ impl Shadows<'_> {
             return None;
         }
         match self.globals.slots.borrow().get(key.1 as usize) {
-            Some(Some(Type::Fn(FnType::Closure { code, .. }))) => Some(Function { code: code.clone(), frame: 0 }),
+            Some(Some(Type::Fn(FnType::Closure { code, .. }))) => Some(Function { code: FnCode::rc(code), frame: 0 }),
             _ => None,
         }
     }

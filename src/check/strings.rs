@@ -4,7 +4,8 @@
 
 use super::Cx;
 use crate::diag::{Code, Diag};
-use crate::format::spec::{kind_of_type, Spec};
+use crate::dtype::Dtype;
+use crate::format::spec::{Kind, Spec};
 use crate::ir::{Ir, IrKind};
 use crate::span::Span;
 use crate::types::Type;
@@ -41,5 +42,17 @@ impl Cx<'_> {
             d.help = e.help;
             self.push(d);
         }
+    }
+}
+
+/// What a value of this type is, for [`Spec::fits`]; `None` when it is not known.
+fn kind_of_type(t: &Type) -> Option<Kind> {
+    match t {
+        Type::Int(_) | Type::Tensor { dtype: Dtype::I64, .. } => Some(Kind::Int),
+        Type::Float(_) | Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. } => Some(Kind::Float),
+        Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. } => Some(Kind::Bool),
+        Type::Str => Some(Kind::Str),
+        Type::Any | Type::Absent => None,
+        _ => Some(Kind::Other),
     }
 }

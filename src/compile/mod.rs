@@ -30,8 +30,9 @@ pub use signature::Sig;
 
 use crate::autodiff::Tape;
 use crate::ir::FnCode;
+use crate::types::Wrt;
 use crate::value::Frame;
-use crate::value::{Func, Value, Wrt};
+use crate::value::{Func, Value};
 use std::rc::Rc;
 
 /// When calls are compiled.
@@ -170,13 +171,13 @@ impl Compiler {
 
     /// The function and way of calling that `func` stands for, if it is one a program can replay:
     /// a script function, or `grad`/`value_and_grad` of one.
-    pub fn target(func: &Func) -> Option<(&Rc<FnCode>, &Rc<Frame>, How)> {
+    pub fn target(func: &Func) -> Option<(Rc<FnCode>, &Rc<Frame>, How)> {
         match func {
-            Func::Closure { code, env } => Some((code, env, How::Plain)),
+            Func::Closure { code, env } => Some((FnCode::rc(code), env, How::Plain)),
             Func::Grad { f, wrt, with_value } => match f.primal() {
                 Value::Func(inner) => match &**inner {
                     Func::Closure { code, env } => {
-                        Some((code, env, How::Grad { wrt: wrt.clone(), with_value: *with_value }))
+                        Some((FnCode::rc(code), env, How::Grad { wrt: wrt.clone(), with_value: *with_value }))
                     }
                     _ => None,
                 },

@@ -539,7 +539,7 @@ impl Interp {
     /// Calls a function value with arguments, in the interpreter.
     fn call_uncompiled(&mut self, func: &Func, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         match func {
-            Func::Closure { code, env } => self.call_closure(code, env, args, span),
+            Func::Closure { code, env } => self.call_closure(FnCode::of(&**code), env, args, span),
             Func::Prim(prim) => {
                 if self.compiler.recording.is_some() {
                     self.runs(*prim, &[]);
@@ -562,13 +562,7 @@ impl Interp {
         }
     }
 
-    fn call_closure(
-        &mut self,
-        code: &Rc<FnCode>,
-        env: &Rc<Frame>,
-        args: Vec<Value>,
-        span: Span,
-    ) -> Result<Value, Diag> {
+    fn call_closure(&mut self, code: &FnCode, env: &Rc<Frame>, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         if args.len() != code.params {
             let name = code.name.as_deref().unwrap_or("this function");
             return Err(arity(name, code.params, args.len(), span).with_label(code.def.span, "defined here"));

@@ -406,67 +406,6 @@ fn strip_zeros(s: &str) -> String {
     }
 }
 
-/// What a value of this type is, for [`Spec::fits`]; `None` when it is not known.
-pub fn kind_of_type(t: &crate::types::Type) -> Option<Kind> {
-    use crate::dtype::Dtype;
-    use crate::types::Type;
-    match t {
-        Type::Int(_) | Type::Tensor { dtype: Dtype::I64, .. } => Some(Kind::Int),
-        Type::Float(_) | Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. } => Some(Kind::Float),
-        Type::Bool(_) | Type::Tensor { dtype: Dtype::Bool, .. } => Some(Kind::Bool),
-        Type::Str => Some(Kind::Str),
-        Type::Any | Type::Absent => None,
-        _ => Some(Kind::Other),
-    }
-}
-
-/// `format(x, spec)`: the value written by the spec. A tensor's elements are each written by it
-/// and laid out as `print` lays them out (NumPy's `array2string` with a formatter); an empty
-/// spec writes what `print` writes, under the `precision` setting. An error names argument 1.
-pub fn format_value(
-    v: &crate::value::Value,
-    text: &str,
-    options: crate::value::PrintOptions,
-) -> Result<String, crate::diag::OpError> {
-    use crate::format::{array_text, f32_repr, f64_repr};
-    use crate::value::{Tensor, Value};
-    let fail = |message: String, e: SpecError| {
-        let error = crate::diag::OpError::new(crate::diag::Code::RuntimeValue, message).at(1, "this spec");
-        match e.help {
-            Some(h) => error.help(h),
-            None => error,
-        }
-    };
-    let spec = Spec::parse(text).map_err(|e| fail(format!("bad format spec \"{text}\": {}", e.message), e))?;
-    let v = v.primal();
-    let kind = match v {
-        Value::Int(_) | Value::Tensor(Tensor::I64(_)) => Kind::Int,
-        Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)) => Kind::Float,
-        Value::Bool(_) | Value::Tensor(Tensor::Bool(_)) => Kind::Bool,
-        Value::Str(_) => Kind::Str,
-        _ => Kind::Other,
-    };
-    let type_name = v.type_name();
-    spec.fits(kind, text)
-        .map_err(|e| fail(format!("the format spec \"{text}\" does not fit {type_name}: {}", e.message), e))?;
-    if text.is_empty() {
-        return Ok(crate::value::text_with(v, options));
-    }
-    let f32_text = |x: f64| f32_repr(x as f32);
-    Ok(match v {
-        Value::Int(i) => spec.int(*i),
-        Value::F64(x) => spec.float(*x, &f64_repr),
-        Value::F32(x) => spec.float(f64::from(*x), &f32_text),
-        Value::Bool(b) => spec.text(&b.to_string()),
-        Value::Str(s) => spec.text(s),
-        Value::Tensor(Tensor::F64(a)) => array_text(a, |x| spec.float(*x, &f64_repr)),
-        Value::Tensor(Tensor::F32(a)) => array_text(a, |x| spec.float(f64::from(*x), &f32_text)),
-        Value::Tensor(Tensor::I64(a)) => array_text(a, |i| spec.int(*i)),
-        Value::Tensor(Tensor::Bool(a)) => array_text(a, |b| spec.text(&b.to_string())),
-        other => crate::value::text_with(other, options),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

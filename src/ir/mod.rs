@@ -10,8 +10,9 @@ use crate::dtype::FloatDtype;
 use crate::prims::{Arith, Prim};
 use crate::span::Span;
 use crate::syntax::ast::FnDef;
-use crate::types::Type;
+use crate::types::{ClosureCode, Type};
 use crate::value::Value;
+use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -56,6 +57,40 @@ pub struct FnCode {
     pub param_guards: Vec<Guard>,
     /// The run-time check of the written result type.
     pub ret_guard: Guard,
+}
+
+impl ClosureCode for FnCode {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn signature(&self) -> String {
+        let params: Vec<String> = (0..self.params)
+            .map(|i| match self.def.params.get(i) {
+                Some(p) => match &p.ty {
+                    Some(ty) => format!("{}: {ty}", p.name.name),
+                    None => p.name.name.to_string(),
+                },
+                None => "_".into(),
+            })
+            .collect();
+        format!("fn {}({})", self.name.as_deref().unwrap_or(""), params.join(", "))
+    }
+}
+
+impl FnCode {
+    /// The IR of a closure's code ([`Func::Closure`](crate::value::Func::Closure),
+    /// [`FnType::Closure`](crate::types::FnType::Closure)), borrowed.
+    pub fn of(code: &dyn ClosureCode) -> &FnCode {
+        let code: &dyn Any = code;
+        code.downcast_ref().expect("a closure's code is lowered IR, its only kind")
+    }
+
+    /// [`FnCode::of`], shared.
+    pub fn rc(code: &Rc<dyn ClosureCode>) -> Rc<FnCode> {
+        let code: Rc<dyn Any> = code.clone();
+        code.downcast().expect("a closure's code is lowered IR, its only kind")
+    }
 }
 
 /// A written type that the checker could not prove for every run (the value came from `load`,

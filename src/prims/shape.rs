@@ -91,7 +91,7 @@ impl ShapeOp {
                     Some(Value::Str(s)) => s,
                     Some(_) => return Err(unvetted("format")),
                 };
-                crate::format::spec::format_value(&x, spec, ctx.print).map(|s| Value::Str(Rc::from(s)))
+                crate::value::format_value(&x, spec, ctx.print).map(|s| Value::Str(Rc::from(s)))
             }
             ShapeOp::Len => match &x {
                 Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),

@@ -5,8 +5,8 @@
 use super::family;
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
-use crate::types::{Dim, FnType, Type, TypeCx, TypeError};
-use crate::value::{Dtype, Wrt};
+use crate::types::{Dim, FnType, Type, TypeCx, TypeError, Wrt};
+use crate::value::Dtype;
 
 family! {
     /// Differentiation (spec §6).

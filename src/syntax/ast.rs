@@ -2,6 +2,7 @@
 //! information (no types, no resolved names): those belong to later stages.
 
 use crate::span::Span;
+use std::fmt;
 use std::sync::Arc;
 
 /// A whole script (or one REPL entry).
@@ -205,6 +206,33 @@ pub enum TypeExprKind {
         /// The return type.
         ret: Box<TypeExpr>,
     },
+}
+
+impl fmt::Display for TypeExpr {
+    /// The type as its source spells it, names of dims included: `f64[N, 3]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |items: &[TypeExpr]| items.iter().map(TypeExpr::to_string).collect::<Vec<_>>().join(", ");
+        match &self.kind {
+            TypeExprKind::Int => f.write_str("int"),
+            TypeExprKind::Float(FloatDtype::F64) => f.write_str("f64"),
+            TypeExprKind::Float(FloatDtype::F32) => f.write_str("f32"),
+            TypeExprKind::Bool => f.write_str("bool"),
+            TypeExprKind::Str => f.write_str("str"),
+            TypeExprKind::Tensor { dtype, dims } => {
+                let dims: Vec<String> = dims
+                    .iter()
+                    .map(|d| match d {
+                        DimExpr::Known(n, _) => n.to_string(),
+                        DimExpr::Name(id) => id.name.to_string(),
+                        DimExpr::Unknown(_) => "?".into(),
+                    })
+                    .collect();
+                write!(f, "{}[{}]", crate::dtype::Dtype::from(*dtype).name(), dims.join(", "))
+            }
+            TypeExprKind::Tuple(items) => write!(f, "({})", list(items)),
+            TypeExprKind::Fn { params, ret } => write!(f, "fn({}) -> {ret}", list(params)),
+        }
+    }
 }
 
 /// A part of an f-string.

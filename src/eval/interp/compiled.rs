@@ -28,7 +28,7 @@ impl Interp {
             return None;
         }
         let (code, env, how) = Compiler::target(func)?;
-        match self.compiler.plan(code, env, &how, args) {
+        match self.compiler.plan(&code, env, &how, args) {
             Plan::Interpret => None,
             Plan::Replay(compiled, inputs) if self.compiler.policy == Policy::Check => {
                 let replayed = self.replay(&compiled, inputs, code.span)?;
