@@ -40,9 +40,34 @@ pub use stats::Stats;
 pub use system::{Data, Diff, Sys};
 pub use unary::Unary;
 
-/// Every primitive, by family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Prim {
+/// Declares [`Prim`], one variant per family, and what follows from the list of families: each
+/// primitive's family title and row, and every primitive in table order.
+macro_rules! prims {
+    ($($(#[$doc:meta])* $variant:ident($family:ident),)*) => {
+        /// Every primitive, by family.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Prim { $($(#[$doc])* $variant($family),)* }
+
+        impl Prim {
+            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+            pub fn title(self) -> &'static str {
+                match self { $(Prim::$variant(_) => $family::TITLE,)* }
+            }
+
+            /// Every primitive, family by family.
+            pub fn all() -> impl Iterator<Item = Prim> {
+                std::iter::empty()$(.chain($family::ALL.iter().map(|&p| Prim::$variant(p))))*
+            }
+
+            /// This primitive's row of the table.
+            pub fn info(self) -> Info {
+                match self { $(Prim::$variant(p) => p.info(),)* }
+            }
+        }
+    };
+}
+
+prims! {
     /// Operators and element-wise functions of two or more arguments.
     Arith(Arith),
     /// Element-wise functions of one argument.
@@ -139,62 +164,6 @@ macro_rules! signature {
 pub(crate) use signature;
 
 impl Prim {
-    /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
-    pub fn title(self) -> &'static str {
-        match self {
-            Prim::Arith(_) => Arith::TITLE,
-            Prim::Unary(_) => Unary::TITLE,
-            Prim::Reduce(_) => Reduce::TITLE,
-            Prim::Stats(_) => Stats::TITLE,
-            Prim::Shape(_) => ShapeOp::TITLE,
-            Prim::Construct(_) => Construct::TITLE,
-            Prim::Linalg(_) => Linalg::TITLE,
-            Prim::Diff(_) => Diff::TITLE,
-            Prim::Data(_) => Data::TITLE,
-            Prim::Sys(_) => Sys::TITLE,
-        }
-    }
-
-    /// Every primitive, family by family.
-    pub fn all() -> impl Iterator<Item = Prim> {
-        let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
-        let unary = Unary::ALL.iter().map(|&p| Prim::Unary(p));
-        let reduce = Reduce::ALL.iter().map(|&p| Prim::Reduce(p));
-        let stats = Stats::ALL.iter().map(|&p| Prim::Stats(p));
-        let shape = ShapeOp::ALL.iter().map(|&p| Prim::Shape(p));
-        let construct = Construct::ALL.iter().map(|&p| Prim::Construct(p));
-        let linalg = Linalg::ALL.iter().map(|&p| Prim::Linalg(p));
-        let diff = Diff::ALL.iter().map(|&p| Prim::Diff(p));
-        let data = Data::ALL.iter().map(|&p| Prim::Data(p));
-        let sys = Sys::ALL.iter().map(|&p| Prim::Sys(p));
-        arith
-            .chain(unary)
-            .chain(reduce)
-            .chain(stats)
-            .chain(shape)
-            .chain(construct)
-            .chain(linalg)
-            .chain(diff)
-            .chain(data)
-            .chain(sys)
-    }
-
-    /// This primitive's row of the table.
-    pub fn info(self) -> Info {
-        match self {
-            Prim::Arith(p) => p.info(),
-            Prim::Unary(p) => p.info(),
-            Prim::Reduce(p) => p.info(),
-            Prim::Stats(p) => p.info(),
-            Prim::Shape(p) => p.info(),
-            Prim::Construct(p) => p.info(),
-            Prim::Linalg(p) => p.info(),
-            Prim::Diff(p) => p.info(),
-            Prim::Data(p) => p.info(),
-            Prim::Sys(p) => p.info(),
-        }
-    }
-
     /// The built-in function called `name`, if there is one.
     pub fn by_name(name: &str) -> Option<Prim> {
         Prim::all().find(|p| p.info().kind == Kind::Function && p.info().name == name)
@@ -355,32 +324,19 @@ impl Signature {
         let fixed: Vec<&'static Param> = self.fixed().collect();
         let variadic = self.0.iter().position(|p| p.variadic);
         let mut slots: Vec<Option<T>> = fixed.iter().map(|_| None).collect();
-        let (mut rest, mut misfits, mut positional) = (Vec::new(), Vec::new(), 0);
+        let (mut rest, mut misfits) = (Vec::new(), Vec::new());
+        let mut positional = 0..variadic.unwrap_or(fixed.len());
         for (i, (keyword, arg)) in args.into_iter().enumerate() {
             let slot = match keyword {
-                None if positional < variadic.unwrap_or(fixed.len()) => {
-                    positional += 1;
-                    positional - 1
-                }
-                None if variadic.is_some() => {
-                    rest.push(arg);
-                    continue;
-                }
-                None => {
-                    misfits.push(Misfit::Extra(i));
-                    continue;
-                }
-                Some(keyword) => match fixed.iter().position(|p| p.name == keyword) {
-                    Some(slot) => slot,
-                    None => {
-                        misfits.push(Misfit::Unknown(i));
-                        continue;
-                    }
-                },
+                Some(keyword) => fixed.iter().position(|p| p.name == keyword),
+                None => positional.next(),
             };
-            match slots[slot] {
-                Some(_) => misfits.push(Misfit::Twice(i, fixed[slot])),
-                None => slots[slot] = Some(arg),
+            match slot {
+                Some(slot) if slots[slot].is_some() => misfits.push(Misfit::Twice(i, fixed[slot])),
+                Some(slot) => slots[slot] = Some(arg),
+                None if keyword.is_some() => misfits.push(Misfit::Unknown(i)),
+                None if variadic.is_some() => rest.push(arg),
+                None => misfits.push(Misfit::Extra(i)),
             }
         }
         let mut bound = Vec::with_capacity(slots.len() + rest.len());
@@ -392,11 +348,7 @@ impl Signature {
             }
         }
         bound.extend(rest);
-        if misfits.is_empty() {
-            Ok(bound)
-        } else {
-            Err(misfits)
-        }
+        misfits.is_empty().then_some(bound).ok_or(misfits)
     }
 }
 
@@ -466,17 +418,5 @@ mod tests {
         let clip = Prim::by_name("clip").unwrap().info().params;
         assert_eq!(clip.bind([(None, 1), (None, 2), (None, 3), (None, 4)], || 0), Err(vec![Misfit::Extra(3)]));
         assert_eq!(clip.bind([(None, 1)], || 0), Err(vec![Misfit::Missing(&clip.0[1]), Misfit::Missing(&clip.0[2])]));
-    }
-
-    #[test]
-    fn a_positional_misfit_is_the_arity_error() {
-        let sum = Prim::by_name("sum").unwrap();
-        assert_eq!(sum.bind_positional(vec![1, 2], || 0).unwrap(), vec![1, 2, 0]);
-        let e = sum.bind_positional(vec![1, 2, 3, 4], || 0).unwrap_err();
-        assert_eq!(e.message, "`sum` takes 1 argument, but 4 were given");
-        assert_eq!(e.label, "4 arguments");
-        let e = Prim::by_name("where").unwrap().bind_positional(vec![1], || 0).unwrap_err();
-        assert_eq!(e.message, "`where` takes 3 arguments, but 1 was given");
-        assert_eq!(e.label, "1 argument");
     }
 }
