@@ -1,10 +1,12 @@
 //! The one table of built-ins. Every primitive operation of the language — operators, built-in
 //! functions and the internal operations that derivative rules are written with — is a variant of
-//! [`Prim`], grouped in families, one file each. A family file declares its rows with [`family!`]
+//! [`Prim`], grouped in families, one file each. A family file declares its rows with `family!`
 //! (name, parameters, one-line help, example) and holds the kernels beside them; the checker reads
-//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's `:help`, completion and
-//! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
-//! kernel or derivative rule does not compile.
+//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's
+//! `:help`, completion and `docs/builtins.md` read the rows. Parameters are typed data written
+//! `[x, axis?, values...]` (a [`Signature`]); [`Signature::bind`] puts a call's arguments in the
+//! table's order for lowering, the checker and the interpreter alike. Dispatch is an exhaustive
+//! `match`, so a primitive without a kernel or derivative rule does not compile.
 
 pub use crate::diag::OpError;
 

@@ -1,8 +1,10 @@
 //! Lowering of calls: a call of a built-in by name becomes its primitive with the arguments in
 //! the table's canonical order (positional or by keyword, `Absent` for an optional one left
-//! out, bound by [`Signature::bind`] as the checker and interpreter bind a built-in called as a
-//! value), with every misfit reported (too many, unknown keyword, given twice, missing); any
+//! out), bound by [`Signature::bind`] as the checker and interpreter bind a built-in called as
+//! a value, with every misfit reported (too many, unknown keyword, given twice, missing); any
 //! other call is a call of a function value.
+//!
+//! [`Signature::bind`]: crate::prims::Signature::bind
 
 use super::Cx;
 use crate::diag::{nearest, Code, Diag};
@@ -45,7 +47,7 @@ impl Cx<'_> {
         IrKind::Call { callee, args: lowered }
     }
 
-    /// Puts a built-in call's arguments in the table's canonical order ([`Signature::bind`]),
+    /// Puts a built-in call's arguments in the table's canonical order (`Signature::bind`),
     /// reporting every misfit.
     fn prim_args(&mut self, prim: Prim, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
         let Info { name, params, .. } = prim.info();
