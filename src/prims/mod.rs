@@ -261,19 +261,6 @@ pub struct Param {
     pub variadic: bool,
 }
 
-impl fmt::Display for Param {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mark = if self.variadic {
-            "..."
-        } else if self.optional {
-            "?"
-        } else {
-            ""
-        };
-        write!(f, "{}{mark}", self.name)
-    }
-}
-
 /// A built-in's parameter list, written in its row as `[x, axis?, keepdims?]`. It prints as
 /// `x, axis?, keepdims?`, the form help texts and `docs/builtins.md` show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -282,7 +269,12 @@ pub struct Signature(pub &'static [Param]);
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, param) in self.0.iter().enumerate() {
-            write!(f, "{}{param}", if i == 0 { "" } else { ", " })?;
+            let mark = match param {
+                Param { variadic: true, .. } => "...",
+                Param { optional: true, .. } => "?",
+                Param { .. } => "",
+            };
+            write!(f, "{}{}{mark}", if i == 0 { "" } else { ", " }, param.name)?;
         }
         Ok(())
     }
