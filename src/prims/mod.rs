@@ -153,13 +153,16 @@ pub(crate) use family;
 macro_rules! signature {
     (@[$($done:expr),*]) => { $crate::prims::Signature(&[$($done),*]) };
     (@[$($done:expr),*] $name:ident ... $(, $($rest:tt)*)?) => {
-        $crate::prims::signature!(@[$($done,)* $crate::prims::Param { name: stringify!($name), optional: false, variadic: true }] $($($rest)*)?)
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, false, true)] $($($rest)*)?)
     };
     (@[$($done:expr),*] $name:ident ? $(, $($rest:tt)*)?) => {
-        $crate::prims::signature!(@[$($done,)* $crate::prims::Param { name: stringify!($name), optional: true, variadic: false }] $($($rest)*)?)
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, true, false)] $($($rest)*)?)
     };
     (@[$($done:expr),*] $name:ident $(, $($rest:tt)*)?) => {
-        $crate::prims::signature!(@[$($done,)* $crate::prims::Param { name: stringify!($name), optional: false, variadic: false }] $($($rest)*)?)
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, false, false)] $($($rest)*)?)
+    };
+    (@param $name:ident, $optional:literal, $variadic:literal) => {
+        $crate::prims::Param { name: stringify!($name), optional: $optional, variadic: $variadic }
     };
     ($($params:tt)*) => { $crate::prims::signature!(@[] $($params)*) };
 }
