@@ -9,6 +9,7 @@ use super::{Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::dtype::FloatDtype;
 use crate::ir::FnCode;
+use crate::prims::arity;
 use crate::prims::system::{grad_call_type, jacobian_call_type};
 use crate::span::Span;
 use crate::types::{Env, FnType, Type, TypeError};
@@ -25,15 +26,7 @@ impl Cx<'_> {
             Type::Any => Ok(Type::Any),
             Type::Fn(FnType::Closure { code, env }) => self.closure(&FnCode::rc(code), env, args, site),
             Type::Fn(FnType::Prim(prim)) => {
-                let params = prim.params();
-                let fixed = params.iter().filter(|p| !p.variadic).count();
-                let required = params.iter().filter(|p| !p.variadic && !p.optional).count();
-                let variadic = params.iter().any(|p| p.variadic);
-                if args.len() < required || (!variadic && args.len() > fixed) {
-                    return Err(arity(prim.info().name, required, args.len()));
-                }
-                let mut args = args.to_vec();
-                prim.by_position(&mut args, || Type::Absent);
+                let args = prim.bind_positional(args.to_vec(), || Type::Absent)?;
                 let saved = self.dtype;
                 self.dtype = FloatDtype::F64;
                 let wide = prim.type_rule(&args, self);
@@ -152,16 +145,4 @@ impl Cx<'_> {
         }
         Ok(result)
     }
-}
-
-fn arity(name: &str, expected: usize, got: usize) -> TypeError {
-    TypeError::new(
-        Code::TypeArity,
-        format!(
-            "`{name}` takes {expected} argument{}, but {got} {} given",
-            if expected == 1 { "" } else { "s" },
-            if got == 1 { "was" } else { "were" }
-        ),
-    )
-    .label(format!("{got} argument{}", if got == 1 { "" } else { "s" }))
 }

@@ -13,7 +13,7 @@ use crate::interrupt::INTERRUPTED;
 use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
-use crate::prims::{Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
+use crate::prims::{arity, Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
@@ -544,15 +544,7 @@ impl Interp {
                 if self.compiler.recording.is_some() {
                     self.runs(*prim, &[]);
                 }
-                let params = prim.params();
-                let mut args = args;
-                let fixed = params.iter().filter(|p| !p.variadic).count();
-                let required = params.iter().filter(|p| !p.variadic && !p.optional).count();
-                let variadic = params.iter().any(|p| p.variadic);
-                if args.len() < required || (!variadic && args.len() > fixed) {
-                    return Err(arity(prim.info().name, required, args.len(), span));
-                }
-                prim.by_position(&mut args, || Value::Absent);
+                let args = prim.bind_positional(args, || Value::Absent).map_err(|e| op_diag(e, span, &[]))?;
                 self.ctx.site = span;
                 let spans = vec![span; args.len()];
                 self.builtin(*prim, args, span, &spans)
@@ -565,7 +557,8 @@ impl Interp {
     fn call_closure(&mut self, code: &FnCode, env: &Rc<Frame>, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         if args.len() != code.params {
             let name = code.name.as_deref().unwrap_or("this function");
-            return Err(arity(name, code.params, args.len(), span).with_label(code.def.span, "defined here"));
+            let error = op_diag(arity(name, code.params, args.len()), span, &[]);
+            return Err(error.with_label(code.def.span, "defined here"));
         }
         if self.depth >= MAX_CALL_DEPTH {
             return Err(Diag::new(
@@ -674,19 +667,6 @@ fn adapt_literals(args: &[Ir], values: &mut [Value]) {
 fn uninit(name: &str, span: Span) -> Diag {
     Diag::new(Code::RuntimeUninit, format!("`{name}` is used before its definition has run"), span, "not defined yet")
         .with_help(format!("move the definition of `{name}` above this line"))
-}
-
-fn arity(name: &str, expected: usize, got: usize, span: Span) -> Diag {
-    Diag::new(
-        Code::TypeArity,
-        format!(
-            "`{name}` takes {expected} argument{}, but {got} {} given",
-            if expected == 1 { "" } else { "s" },
-            if got == 1 { "was" } else { "were" }
-        ),
-        span,
-        format!("{got} argument{}", if got == 1 { "" } else { "s" }),
-    )
 }
 
 /// Checks `v` against the type the checker could not prove here (spec §8: what it cannot know

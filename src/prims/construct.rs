@@ -20,21 +20,21 @@ use rand_distr::StandardNormal;
 family! {
     /// Tensor constructors.
     Construct("Constructors") {
-        Zeros => Function("zeros", "dims...", "A tensor of zeros.", "zeros(2)  # [0.0, 0.0]"),
-        Ones => Function("ones", "dims...", "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
-        Full => Function("full", "value, dims...", "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),
-        Eye => Function("eye", "n", "The n×n identity matrix.", "eye(2)  # [[1.0, 0.0], [0.0, 1.0]]"),
-        Arange => Function("arange", "start, stop, step?", "start, start+step, ... below stop: ints when all three are ints, else floats.", "arange(0, 3)  # [0, 1, 2]"),
-        Linspace => Function("linspace", "a, b, n", "n evenly spaced values from a to b.", "linspace(0, 1, 3)  # [0.0, 0.5, 1.0]"),
-        Randn => Function("randn", "dims...", "Standard normal samples from the seeded generator.", "shape(randn(2, 3))  # (2, 3)"),
-        Rand => Function("rand", "dims...", "Uniform samples in [0, 1) from the seeded generator.", "shape(rand(4))  # (4,)"),
-        OneHot => Function("one_hot", "labels, k", "A row per label with 1 in the label's column and 0 elsewhere: labels 0 to k - 1 (a vector of whole numbers, e.g. category codes) as an n×k matrix.", "one_hot([2, 0], 3)  # [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]"),
-        Permutation => Function("permutation", "n", "0, 1, ..., n - 1 in a random order, from the seeded generator.", "sort(permutation(4))  # [0, 1, 2, 3]"),
-        Shuffle => Function("shuffle", "x", "The rows of x in a random order, from the seeded generator (x is unchanged).", "shape(shuffle(zeros(5, 2)))  # (5, 2)"),
-        Randint => Function("randint", "lo, hi, dims...", "Ints drawn uniformly from lo to hi - 1, from the seeded generator.", "all(randint(0, 3, 10) < 3)  # true"),
-        Choice => Function("choice", "n, k, replace?", "k ints from 0 to n - 1, without repeats unless replace=true, from the seeded generator.", "len(choice(10, 3))  # 3"),
-        ZerosLike => Function("zeros_like", "x", "Zeros of x's dtype and shape; item by item for a tuple of parameters.", "zeros_like((1.0, [2.0, 3.0]))  # (0.0, [0.0, 0.0])"),
-        OnesLike => Function("ones_like", "x", "Ones of x's dtype and shape; item by item for a tuple of parameters.", "ones_like([[2.0], [3.0]])  # [[1.0], [1.0]]"),
+        Zeros => Function("zeros", [dims...], "A tensor of zeros.", "zeros(2)  # [0.0, 0.0]"),
+        Ones => Function("ones", [dims...], "A tensor of ones.", "ones(2)  # [1.0, 1.0]"),
+        Full => Function("full", [value, dims...], "A tensor filled with value.", "full(7, 2)  # [7.0, 7.0]"),
+        Eye => Function("eye", [n], "The n×n identity matrix.", "eye(2)  # [[1.0, 0.0], [0.0, 1.0]]"),
+        Arange => Function("arange", [start, stop, step?], "start, start+step, ... below stop: ints when all three are ints, else floats.", "arange(0, 3)  # [0, 1, 2]"),
+        Linspace => Function("linspace", [a, b, n], "n evenly spaced values from a to b.", "linspace(0, 1, 3)  # [0.0, 0.5, 1.0]"),
+        Randn => Function("randn", [dims...], "Standard normal samples from the seeded generator.", "shape(randn(2, 3))  # (2, 3)"),
+        Rand => Function("rand", [dims...], "Uniform samples in [0, 1) from the seeded generator.", "shape(rand(4))  # (4,)"),
+        OneHot => Function("one_hot", [labels, k], "A row per label with 1 in the label's column and 0 elsewhere: labels 0 to k - 1 (a vector of whole numbers, e.g. category codes) as an n×k matrix.", "one_hot([2, 0], 3)  # [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]"),
+        Permutation => Function("permutation", [n], "0, 1, ..., n - 1 in a random order, from the seeded generator.", "sort(permutation(4))  # [0, 1, 2, 3]"),
+        Shuffle => Function("shuffle", [x], "The rows of x in a random order, from the seeded generator (x is unchanged).", "shape(shuffle(zeros(5, 2)))  # (5, 2)"),
+        Randint => Function("randint", [lo, hi, dims...], "Ints drawn uniformly from lo to hi - 1, from the seeded generator.", "all(randint(0, 3, 10) < 3)  # true"),
+        Choice => Function("choice", [n, k, replace?], "k ints from 0 to n - 1, without repeats unless replace=true, from the seeded generator.", "len(choice(10, 3))  # 3"),
+        ZerosLike => Function("zeros_like", [x], "Zeros of x's dtype and shape; item by item for a tuple of parameters.", "zeros_like((1.0, [2.0, 3.0]))  # (0.0, [0.0, 0.0])"),
+        OnesLike => Function("ones_like", [x], "Ones of x's dtype and shape; item by item for a tuple of parameters.", "ones_like([[2.0], [3.0]])  # [[1.0], [1.0]]"),
     }
 }
 

@@ -1,10 +1,12 @@
 //! The one table of built-ins. Every primitive operation of the language — operators, built-in
 //! functions and the internal operations that derivative rules are written with — is a variant of
-//! [`Prim`], grouped in families, one file each. A family file declares its rows with [`family!`]
+//! [`Prim`], grouped in families, one file each. A family file declares its rows with `family!`
 //! (name, parameters, one-line help, example) and holds the kernels beside them; the checker reads
-//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's `:help`, completion and
-//! `docs/builtins.md` read the rows. Dispatch is an exhaustive `match`, so a primitive without a
-//! kernel or derivative rule does not compile.
+//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's
+//! `:help`, completion and `docs/builtins.md` read the rows. Parameters are typed data written
+//! `[x, axis?, values...]` (a [`Signature`]); [`Signature::bind`] puts a call's arguments in the
+//! table's order for lowering, the checker and the interpreter alike. Dispatch is an exhaustive
+//! `match`, so a primitive without a kernel or derivative rule does not compile.
 
 pub use crate::diag::OpError;
 
@@ -29,6 +31,7 @@ use crate::diag::Code;
 use crate::dtype::FloatDtype;
 use crate::types::{Type, TypeCx, TypeError};
 use crate::value::Value;
+use std::fmt;
 
 pub use arith::Arith;
 pub use construct::Construct;
@@ -39,9 +42,34 @@ pub use stats::Stats;
 pub use system::{Data, Diff, Sys};
 pub use unary::Unary;
 
-/// Every primitive, by family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Prim {
+/// Declares [`Prim`], one variant per family, and what follows from the list of families: each
+/// primitive's family title and row, and every primitive in table order.
+macro_rules! prims {
+    ($($(#[$doc:meta])* $variant:ident($family:ident),)*) => {
+        /// Every primitive, by family.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Prim { $($(#[$doc])* $variant($family),)* }
+
+        impl Prim {
+            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+            pub fn title(self) -> &'static str {
+                match self { $(Prim::$variant(_) => $family::TITLE,)* }
+            }
+
+            /// Every primitive, family by family.
+            pub fn all() -> impl Iterator<Item = Prim> {
+                std::iter::empty()$(.chain($family::ALL.iter().map(|&p| Prim::$variant(p))))*
+            }
+
+            /// This primitive's row of the table.
+            pub fn info(self) -> Info {
+                match self { $(Prim::$variant(p) => p.info(),)* }
+            }
+        }
+    };
+}
+
+prims! {
     /// Operators and element-wise functions of two or more arguments.
     Arith(Arith),
     /// Element-wise functions of one argument.
@@ -80,8 +108,8 @@ pub enum Kind {
 pub struct Info {
     /// The name (for operators, the symbol).
     pub name: &'static str,
-    /// Parameters: `x, axis?, keepdims?`; `?` marks an optional one, `...` a variadic one.
-    pub params: &'static str,
+    /// The parameters, written in the row as `[x, axis?, keepdims?]`.
+    pub params: Signature,
     /// What it does, in one line.
     pub help: &'static str,
     /// A runnable example whose comment gives the printed result.
@@ -92,7 +120,9 @@ pub struct Info {
 
 /// Declares a family: the enum, its list of variants, and each variant's row of the table.
 macro_rules! family {
-    ($(#[$doc:meta])* $family:ident($title:literal) { $($variant:ident => $kind:ident($name:literal, $params:literal, $help:literal, $example:literal),)* }) => {
+    ($(#[$doc:meta])* $family:ident($title:literal) {
+        $($variant:ident => $kind:ident($name:literal, [$($params:tt)*], $help:literal, $example:literal),)*
+    }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $family { $(#[doc = concat!("`", $name, "`: ", $help)] $variant,)* }
@@ -108,7 +138,7 @@ macro_rules! family {
             pub fn info(self) -> $crate::prims::Info {
                 match self {
                     $($family::$variant => $crate::prims::Info {
-                        name: $name, params: $params, help: $help, example: $example,
+                        name: $name, params: $crate::prims::signature!($($params)*), help: $help, example: $example,
                         kind: $crate::prims::Kind::$kind,
                     },)*
                 }
@@ -118,63 +148,27 @@ macro_rules! family {
 }
 pub(crate) use family;
 
+/// The [`Signature`] written in a row as `[x, axis?, values...]` (`?` marks an optional
+/// parameter, `...` a variadic one), built at compile time.
+macro_rules! signature {
+    (@[$($done:expr),*]) => { $crate::prims::Signature(&[$($done),*]) };
+    (@[$($done:expr),*] $name:ident ... $(, $($rest:tt)*)?) => {
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, false, true)] $($($rest)*)?)
+    };
+    (@[$($done:expr),*] $name:ident ? $(, $($rest:tt)*)?) => {
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, true, false)] $($($rest)*)?)
+    };
+    (@[$($done:expr),*] $name:ident $(, $($rest:tt)*)?) => {
+        $crate::prims::signature!(@[$($done,)* $crate::prims::signature!(@param $name, false, false)] $($($rest)*)?)
+    };
+    (@param $name:ident, $optional:literal, $variadic:literal) => {
+        $crate::prims::Param { name: stringify!($name), optional: $optional, variadic: $variadic }
+    };
+    ($($params:tt)*) => { $crate::prims::signature!(@[] $($params)*) };
+}
+pub(crate) use signature;
+
 impl Prim {
-    /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
-    pub fn title(self) -> &'static str {
-        match self {
-            Prim::Arith(_) => Arith::TITLE,
-            Prim::Unary(_) => Unary::TITLE,
-            Prim::Reduce(_) => Reduce::TITLE,
-            Prim::Stats(_) => Stats::TITLE,
-            Prim::Shape(_) => ShapeOp::TITLE,
-            Prim::Construct(_) => Construct::TITLE,
-            Prim::Linalg(_) => Linalg::TITLE,
-            Prim::Diff(_) => Diff::TITLE,
-            Prim::Data(_) => Data::TITLE,
-            Prim::Sys(_) => Sys::TITLE,
-        }
-    }
-
-    /// Every primitive, family by family.
-    pub fn all() -> impl Iterator<Item = Prim> {
-        let arith = Arith::ALL.iter().map(|&p| Prim::Arith(p));
-        let unary = Unary::ALL.iter().map(|&p| Prim::Unary(p));
-        let reduce = Reduce::ALL.iter().map(|&p| Prim::Reduce(p));
-        let stats = Stats::ALL.iter().map(|&p| Prim::Stats(p));
-        let shape = ShapeOp::ALL.iter().map(|&p| Prim::Shape(p));
-        let construct = Construct::ALL.iter().map(|&p| Prim::Construct(p));
-        let linalg = Linalg::ALL.iter().map(|&p| Prim::Linalg(p));
-        let diff = Diff::ALL.iter().map(|&p| Prim::Diff(p));
-        let data = Data::ALL.iter().map(|&p| Prim::Data(p));
-        let sys = Sys::ALL.iter().map(|&p| Prim::Sys(p));
-        arith
-            .chain(unary)
-            .chain(reduce)
-            .chain(stats)
-            .chain(shape)
-            .chain(construct)
-            .chain(linalg)
-            .chain(diff)
-            .chain(data)
-            .chain(sys)
-    }
-
-    /// This primitive's row of the table.
-    pub fn info(self) -> Info {
-        match self {
-            Prim::Arith(p) => p.info(),
-            Prim::Unary(p) => p.info(),
-            Prim::Reduce(p) => p.info(),
-            Prim::Stats(p) => p.info(),
-            Prim::Shape(p) => p.info(),
-            Prim::Construct(p) => p.info(),
-            Prim::Linalg(p) => p.info(),
-            Prim::Diff(p) => p.info(),
-            Prim::Data(p) => p.info(),
-            Prim::Sys(p) => p.info(),
-        }
-    }
-
     /// The built-in function called `name`, if there is one.
     pub fn by_name(name: &str) -> Option<Prim> {
         Prim::all().find(|p| p.info().kind == Kind::Function && p.info().name == name)
@@ -185,24 +179,12 @@ impl Prim {
         Prim::all().filter(|p| p.info().kind == Kind::Function).map(|p| p.info().name)
     }
 
-    /// The parsed parameter list.
-    pub fn params(self) -> Vec<Param> {
-        parse_params(self.info().params)
-    }
-
-    /// Puts the arguments of a call by position (a built-in called as a value, `let p = print`)
-    /// in the table's canonical order: an optional fixed parameter left out is `absent`, and
-    /// those after a variadic one (`print`'s `sep`, `concat`'s `axis`) are always left out.
-    pub fn by_position<T>(self, args: &mut Vec<T>, absent: impl Fn() -> T) {
-        let params = self.params();
-        let fixed = params.iter().filter(|p| !p.variadic).count();
-        if params.iter().any(|p| p.variadic) {
-            let at = params.iter().take_while(|p| !p.variadic).count().min(args.len());
-            let after = fixed - params.iter().take_while(|p| !p.variadic).count();
-            args.splice(at..at, (0..after).map(|_| absent()));
-        } else {
-            args.resize_with(fixed.max(args.len()), absent);
-        }
+    /// Binds the arguments of a call by position (a built-in called as a value, `let p = print`)
+    /// as [`Signature::bind`] does; any misfit is the [`arity`] error.
+    pub fn bind_positional<T>(self, args: Vec<T>, absent: impl Fn() -> T) -> Result<Vec<T>, TypeError> {
+        let Info { name, params, .. } = self.info();
+        let given = args.len();
+        params.bind(args.into_iter().map(|arg| (None, arg)), absent).map_err(|_| arity(name, params.required(), given))
     }
 
     /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
@@ -272,7 +254,7 @@ impl Prim {
 }
 
 /// One parameter of a built-in's signature.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Param {
     /// The parameter's name, without `?` or `...`.
     pub name: &'static str,
@@ -282,20 +264,104 @@ pub struct Param {
     pub variadic: bool,
 }
 
-fn parse_params(text: &'static str) -> Vec<Param> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            if let Some(name) = p.strip_suffix("...") {
-                Param { name, optional: false, variadic: true }
-            } else if let Some(name) = p.strip_suffix('?') {
-                Param { name, optional: true, variadic: false }
-            } else {
-                Param { name: p, optional: false, variadic: false }
+/// A built-in's parameter list, written in its row as `[x, axis?, keepdims?]`. It prints as
+/// `x, axis?, keepdims?`, the form help texts and `docs/builtins.md` show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signature(pub &'static [Param]);
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, param) in self.0.iter().enumerate() {
+            let mark = match param {
+                Param { variadic: true, .. } => "...",
+                Param { optional: true, .. } => "?",
+                Param { .. } => "",
+            };
+            write!(f, "{}{}{mark}", if i == 0 { "" } else { ", " }, param.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// An argument of a call that does not fit the built-in's parameters (argument `i` counts the
+/// call's arguments from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Misfit {
+    /// Argument `i` is positional, after every parameter is given.
+    Extra(usize),
+    /// Argument `i` is by a keyword that names no parameter.
+    Unknown(usize),
+    /// Argument `i` gives a parameter that an earlier one gave.
+    Twice(usize, &'static Param),
+    /// A parameter that may not be left out was left out.
+    Missing(&'static Param),
+}
+
+impl Signature {
+    /// The parameters that take one argument each (all but the variadic one), in order.
+    pub fn fixed(self) -> impl Iterator<Item = &'static Param> {
+        self.0.iter().filter(|p| !p.variadic)
+    }
+
+    /// How many arguments a call gives at least.
+    pub fn required(self) -> usize {
+        self.fixed().filter(|p| !p.optional).count()
+    }
+
+    /// Binds a call's arguments, each positional (`None`) or by keyword, to the parameters, in
+    /// the table's canonical order: the fixed parameters (`absent()` for an optional one left
+    /// out), then the variadic one's arguments. Positional arguments fill the fixed parameters
+    /// before the variadic one, then go to it; those after it are given only by keyword
+    /// (`print`'s `sep`, `concat`'s `axis`). Every misfit is reported, in the arguments' order.
+    pub fn bind<'a, T>(
+        self,
+        args: impl IntoIterator<Item = (Option<&'a str>, T)>,
+        absent: impl Fn() -> T,
+    ) -> Result<Vec<T>, Vec<Misfit>> {
+        let fixed: Vec<&'static Param> = self.fixed().collect();
+        let variadic = self.0.iter().position(|p| p.variadic);
+        let mut slots: Vec<Option<T>> = fixed.iter().map(|_| None).collect();
+        let (mut rest, mut misfits) = (Vec::new(), Vec::new());
+        let mut positional = 0..variadic.unwrap_or(fixed.len());
+        for (i, (keyword, arg)) in args.into_iter().enumerate() {
+            let slot = match keyword {
+                Some(keyword) => fixed.iter().position(|p| p.name == keyword),
+                None => positional.next(),
+            };
+            match slot {
+                Some(slot) if slots[slot].is_some() => misfits.push(Misfit::Twice(i, fixed[slot])),
+                Some(slot) => slots[slot] = Some(arg),
+                None if keyword.is_some() => misfits.push(Misfit::Unknown(i)),
+                None if variadic.is_some() => rest.push(arg),
+                None => misfits.push(Misfit::Extra(i)),
             }
-        })
-        .collect()
+        }
+        let mut bound = Vec::with_capacity(slots.len() + rest.len());
+        for (slot, param) in slots.into_iter().zip(fixed) {
+            match slot {
+                Some(arg) => bound.push(arg),
+                None if param.optional => bound.push(absent()),
+                None => misfits.push(Misfit::Missing(param)),
+            }
+        }
+        bound.extend(rest);
+        misfits.is_empty().then_some(bound).ok_or(misfits)
+    }
+}
+
+/// The error of a call with the wrong number of arguments, of a built-in or of a function of the
+/// script; `expected` is the number it must give at least.
+pub fn arity(name: &str, expected: usize, got: usize) -> TypeError {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    TypeError::new(
+        Code::TypeArity,
+        format!(
+            "`{name}` takes {expected} argument{}, but {got} {} given",
+            plural(expected),
+            if got == 1 { "was" } else { "were" }
+        ),
+    )
+    .label(format!("{got} argument{}", plural(got)))
 }
 
 /// What array primitives need from the running program.
@@ -327,9 +393,27 @@ mod tests {
     }
 
     #[test]
-    fn params_parse() {
-        let p = parse_params("tensors..., axis?");
-        assert!(p[0].variadic && p[0].name == "tensors");
-        assert!(p[1].optional && p[1].name == "axis");
+    fn signatures_print_as_the_docs_show_them() {
+        let shown = |name| Prim::by_name(name).unwrap().info().params.to_string();
+        assert_eq!(shown("sum"), "x, axis?, keepdims?");
+        assert_eq!(shown("concat"), "tensors..., axis?");
+        assert_eq!(shown("print"), "values..., sep?, end?");
+        assert_eq!(shown("clock"), "");
+        assert_eq!(Prim::Arith(Arith::Add).info().params.to_string(), "a, b");
+    }
+
+    #[test]
+    fn arguments_bind_in_the_tables_order() {
+        let sum = Prim::by_name("sum").unwrap().info().params;
+        assert_eq!(sum.bind([(None, 1), (Some("keepdims"), 3)], || 0), Ok(vec![1, 0, 3]));
+        assert_eq!(sum.bind([(Some("axis"), 2), (None, 1)], || 0), Ok(vec![1, 2, 0]));
+        let print = Prim::by_name("print").unwrap().info().params;
+        assert_eq!(print.bind([(None, 1), (Some("end"), 3), (None, 2)], || 0), Ok(vec![0, 3, 1, 2]));
+        let [x, axis, _] = sum.0 else { panic!("sum has three parameters") };
+        let misfits = sum.bind([(Some("x"), 1), (None, 2), (Some("axes"), 3), (Some("axis"), 4), (None, 5)], || 0);
+        assert_eq!(misfits, Err(vec![Misfit::Twice(1, x), Misfit::Unknown(2), Misfit::Twice(4, axis)]));
+        let clip = Prim::by_name("clip").unwrap().info().params;
+        assert_eq!(clip.bind([(None, 1), (None, 2), (None, 3), (None, 4)], || 0), Err(vec![Misfit::Extra(3)]));
+        assert_eq!(clip.bind([(None, 1)], || 0), Err(vec![Misfit::Missing(&clip.0[1]), Misfit::Missing(&clip.0[2])]));
     }
 }

@@ -14,18 +14,18 @@ use ndarray::{ArrayView1, Axis, IxDyn};
 family! {
     /// Reductions over all elements or along one axis.
     Reduce("Reductions") {
-        Sum => Function("sum", "x, axis?, keepdims?", "Sum of elements.", "sum([1, 2, 3])  # 6"),
-        Mean => Function("mean", "x, axis?, keepdims?", "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
-        Max => Function("max", "x, axis?, keepdims?", "Largest element; NaN wins.", "max([1, 5, 3])  # 5"),
-        Min => Function("min", "x, axis?, keepdims?", "Smallest element; NaN wins.", "min([[1, 5], [0, 2]], axis=1)  # [1, 0]"),
-        Prod => Function("prod", "x, axis?, keepdims?", "Product of elements.", "prod([1, 2, 3])  # 6"),
-        ArgMax => Function("argmax", "x, axis?, keepdims?", "Index of the largest element (first at ties).", "argmax([1, 5, 3])  # 1"),
-        ArgMin => Function("argmin", "x, axis?, keepdims?", "Index of the smallest element (first at ties).", "argmin([4, 1, 3])  # 1"),
-        Any => Function("any", "x, axis?, keepdims?", "Whether any element is true.", "any([false, true])  # true"),
-        All => Function("all", "x, axis?, keepdims?", "Whether every element is true.", "all([false, true])  # false"),
-        LogSumExp => Function("logsumexp", "x, axis?, keepdims?", "log(sum(exp(x))), computed stably.", "logsumexp([0, 0])  # 0.6931471805599453"),
-        Softmax => Function("softmax", "x, axis?", "exp(x) / sum(exp(x)) along axis (default -1).", "softmax([0, 0])  # [0.5, 0.5]"),
-        Norm => Function("norm", "x", "2-norm of a vector, Frobenius norm of a matrix.", "norm([3, 4])  # 5.0"),
+        Sum => Function("sum", [x, axis?, keepdims?], "Sum of elements.", "sum([1, 2, 3])  # 6"),
+        Mean => Function("mean", [x, axis?, keepdims?], "Mean of elements.", "mean([1, 2, 3])  # 2.0"),
+        Max => Function("max", [x, axis?, keepdims?], "Largest element; NaN wins.", "max([1, 5, 3])  # 5"),
+        Min => Function("min", [x, axis?, keepdims?], "Smallest element; NaN wins.", "min([[1, 5], [0, 2]], axis=1)  # [1, 0]"),
+        Prod => Function("prod", [x, axis?, keepdims?], "Product of elements.", "prod([1, 2, 3])  # 6"),
+        ArgMax => Function("argmax", [x, axis?, keepdims?], "Index of the largest element (first at ties).", "argmax([1, 5, 3])  # 1"),
+        ArgMin => Function("argmin", [x, axis?, keepdims?], "Index of the smallest element (first at ties).", "argmin([4, 1, 3])  # 1"),
+        Any => Function("any", [x, axis?, keepdims?], "Whether any element is true.", "any([false, true])  # true"),
+        All => Function("all", [x, axis?, keepdims?], "Whether every element is true.", "all([false, true])  # false"),
+        LogSumExp => Function("logsumexp", [x, axis?, keepdims?], "log(sum(exp(x))), computed stably.", "logsumexp([0, 0])  # 0.6931471805599453"),
+        Softmax => Function("softmax", [x, axis?], "exp(x) / sum(exp(x)) along axis (default -1).", "softmax([0, 0])  # [0.5, 0.5]"),
+        Norm => Function("norm", [x], "2-norm of a vector, Frobenius norm of a matrix.", "norm([3, 4])  # 5.0"),
     }
 }
 

@@ -15,14 +15,14 @@ use ndarray::{ArrayView1, Axis, IxDyn};
 family! {
     /// Statistics and running sums.
     Stats("Statistics") {
-        Var => Function("var", "x, axis?, keepdims?, ddof?", "Variance: the mean squared deviation from the mean, divided by n - ddof (default ddof=0, as NumPy).", "var([1, 2, 3, 4])  # 1.25"),
-        Std => Function("std", "x, axis?, keepdims?, ddof?", "Standard deviation: sqrt(var(x, ...)).", "std([1, 3], ddof=1)  # 1.4142135623730951"),
-        Median => Function("median", "x, axis?, keepdims?", "The middle value (the mean of the two middle ones for an even count); NaN wins.", "median([3, 1, 4, 1])  # 2.0"),
-        Quantile => Function("quantile", "x, q, axis?, keepdims?", "The q-th quantile (0 ≤ q ≤ 1), interpolating linearly between the sorted values (NumPy's default).", "quantile([1, 2, 3, 4], 0.25)  # 1.75"),
-        CumSum => Function("cumsum", "x, axis?", "Running sums along axis (over the flattened tensor without one).", "cumsum([1, 2, 3])  # [1.0, 3.0, 6.0]"),
-        CumProd => Function("cumprod", "x, axis?", "Running products along axis (over the flattened tensor without one).", "cumprod([1, 2, 3])  # [1.0, 2.0, 6.0]"),
-        Sort => Function("sort", "x, axis?", "The values sorted ascending along axis (default the last), stably; NaN last.", "sort([3, 1, 2])  # [1, 2, 3]"),
-        ArgSort => Function("argsort", "x, axis?", "The indices that sort x along axis (default the last); equal values keep their order.", "argsort([3.0, 1.0, 2.0])  # [1, 2, 0]"),
+        Var => Function("var", [x, axis?, keepdims?, ddof?], "Variance: the mean squared deviation from the mean, divided by n - ddof (default ddof=0, as NumPy).", "var([1, 2, 3, 4])  # 1.25"),
+        Std => Function("std", [x, axis?, keepdims?, ddof?], "Standard deviation: sqrt(var(x, ...)).", "std([1, 3], ddof=1)  # 1.4142135623730951"),
+        Median => Function("median", [x, axis?, keepdims?], "The middle value (the mean of the two middle ones for an even count); NaN wins.", "median([3, 1, 4, 1])  # 2.0"),
+        Quantile => Function("quantile", [x, q, axis?, keepdims?], "The q-th quantile (0 ≤ q ≤ 1), interpolating linearly between the sorted values (NumPy's default).", "quantile([1, 2, 3, 4], 0.25)  # 1.75"),
+        CumSum => Function("cumsum", [x, axis?], "Running sums along axis (over the flattened tensor without one).", "cumsum([1, 2, 3])  # [1.0, 3.0, 6.0]"),
+        CumProd => Function("cumprod", [x, axis?], "Running products along axis (over the flattened tensor without one).", "cumprod([1, 2, 3])  # [1.0, 2.0, 6.0]"),
+        Sort => Function("sort", [x, axis?], "The values sorted ascending along axis (default the last), stably; NaN last.", "sort([3, 1, 2])  # [1, 2, 3]"),
+        ArgSort => Function("argsort", [x, axis?], "The indices that sort x along axis (default the last); equal values keep their order.", "argsort([3.0, 1.0, 2.0])  # [1, 2, 0]"),
     }
 }
 

@@ -11,39 +11,39 @@ use crate::value::Dtype;
 family! {
     /// Differentiation (spec §6).
     Diff("Differentiation") {
-        Grad => Function("grad", "f, wrt?", "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
-        ValueAndGrad => Function("value_and_grad", "f, wrt?", "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
-        Jacobian => Function("jacobian", "f", "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
-        Hessian => Function("hessian", "f", "The second derivatives of f at x (for a vector x a matrix; in general x's shape twice, as JAX).", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
-        NumGrad => Function("numgrad", "f, x, eps?", "Central finite-difference gradient of f at x (eps default 1e-6).", "numgrad(|x| x ^ 2, 3.0) > 5.99  # true"),
-        GradCheck => Function("gradcheck", "f, x", "Largest relative difference between grad(f)(x) and numgrad(f, x).", "gradcheck(|x| sum(x ^ 3), [1.0, 2.0]) < 1e-6  # true"),
+        Grad => Function("grad", [f, wrt?], "The gradient function of f (a float scalar function) w.r.t. argument wrt (default 0; a tuple gives a tuple).", "grad(|x| x ^ 2)(3.0)  # 6.0"),
+        ValueAndGrad => Function("value_and_grad", [f, wrt?], "A function giving (f(x...), gradient) from one forward pass.", "value_and_grad(|x| x ^ 2)(3.0)  # (9.0, 6.0)"),
+        Jacobian => Function("jacobian", [f], "The derivatives of every element of f(x) by every element of x: f(x)'s shape, then x's (JAX's layout).", "jacobian(|x| x ^ 2)([1.0, 2.0])  # [[2.0, 0.0], [0.0, 4.0]]"),
+        Hessian => Function("hessian", [f], "The second derivatives of f at x (for a vector x a matrix; in general x's shape twice, as JAX).", "hessian(|x| sum(x ^ 2))([1.0, 2.0])  # [[2.0, 0.0], [0.0, 2.0]]"),
+        NumGrad => Function("numgrad", [f, x, eps?], "Central finite-difference gradient of f at x (eps default 1e-6).", "numgrad(|x| x ^ 2, 3.0) > 5.99  # true"),
+        GradCheck => Function("gradcheck", [f, x], "Largest relative difference between grad(f)(x) and numgrad(f, x).", "gradcheck(|x| sum(x ^ 3), [1.0, 2.0]) < 1e-6  # true"),
     }
 }
 
 family! {
     /// Data files.
     Data("Data files") {
-        Load => Function("load", "path", "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
-        Save => Function("save", "path, x", "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
-        LoadCsv => Function("loadcsv", "path, header?, delimiter?, categorical?, columns?", "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
-        SaveCsv => Function("savecsv", "path, x, header?", "Writes a matrix to a CSV file atomically, after a line of column names when header is a tuple of str.", "savecsv(\"out.csv\", eye(2), header=(\"a\", \"b\"))"),
+        Load => Function("load", [path], "Reads a tensor from a NumPy .npy file.", "load(\"w.npy\")"),
+        Save => Function("save", [path, x], "Writes a tensor to a NumPy .npy file, atomically.", "save(\"w.npy\", eye(2))"),
+        LoadCsv => Function("loadcsv", [path, header?, delimiter?, categorical?, columns?], "Reads a CSV file as a matrix; header=true also gives the column names, categorical=true each column's category names (words read as codes 0, 1, ...).", "let (X, names) = loadcsv(\"data.csv\", header=true)"),
+        SaveCsv => Function("savecsv", [path, x, header?], "Writes a matrix to a CSV file atomically, after a line of column names when header is a tuple of str.", "savecsv(\"out.csv\", eye(2), header=(\"a\", \"b\"))"),
     }
 }
 
 family! {
     /// Output, plots, assertions, time, arguments, threads.
     Sys("Output, assertions, time, arguments and threads") {
-        Print => Function("print", "values..., sep?, end?", "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
-        Assert => Function("assert", "cond, message?", "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
-        Clock => Function("clock", "", "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
-        Args => Function("args", "", "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
-        NThreads => Function("nthreads", "", "The number of BLAS threads in use.", "nthreads() >= 1  # true"),
-        Plot => Function("plot", "x, y?, title?, xlabel?, ylabel?, logy?, label?, file?", "Draws y (a vector, or a matrix: one line per column) against x (default 0, 1, ...), in the terminal or to file (.svg or .png).", "plot([3.0, 1.0, 0.5], title=\"loss\")"),
-        Scatter => Function("scatter", "x, y, c?, title?, xlabel?, ylabel?, logy?, label?, file?", "Draws the points (x[i], y[i]); c gives each point's class or value, one colour each, with a legend.", "scatter([1.0, 2.0, 3.0], [2.0, 1.0, 3.0], c=[0, 1, 1])"),
-        Hist => Function("hist", "x, bins?, title?, xlabel?, ylabel?, label?, file?", "Draws a histogram of the elements of x in bins equal bins (default 10).", "hist([1.0, 2.0, 2.5, 3.0], bins=2)"),
-        Imshow => Function("imshow", "A, title?, file?", "Draws a matrix as an image, one cell per element, darker for smaller values.", "imshow([[0.0, 1.0], [1.0, 0.0]])"),
-        Figure => Function("figure", "title?, xlabel?, ylabel?, logy?", "Starts a figure: the plot, scatter and hist calls after it draw into it until show().", "figure(title=\"empty\")"),
-        Show => Function("show", "file?", "Draws the figure started by figure(), in the terminal or to file, and closes it.", ""),
+        Print => Function("print", [values..., sep?, end?], "Prints the values separated by sep (default a space), then end (default a newline).", "print(1, \"a\", [1.5], sep=\", \")  # 1, a, [1.5]"),
+        Assert => Function("assert", [cond, message?], "Fails with message unless cond is true.", "assert(1 < 2, \"math works\")"),
+        Clock => Function("clock", [], "Seconds on a monotonic clock.", "clock() >= 0.0  # true"),
+        Args => Function("args", [], "The script's command-line arguments, a tuple of str.", "len(args()) >= 0  # true"),
+        NThreads => Function("nthreads", [], "The number of BLAS threads in use.", "nthreads() >= 1  # true"),
+        Plot => Function("plot", [x, y?, title?, xlabel?, ylabel?, logy?, label?, file?], "Draws y (a vector, or a matrix: one line per column) against x (default 0, 1, ...), in the terminal or to file (.svg or .png).", "plot([3.0, 1.0, 0.5], title=\"loss\")"),
+        Scatter => Function("scatter", [x, y, c?, title?, xlabel?, ylabel?, logy?, label?, file?], "Draws the points (x[i], y[i]); c gives each point's class or value, one colour each, with a legend.", "scatter([1.0, 2.0, 3.0], [2.0, 1.0, 3.0], c=[0, 1, 1])"),
+        Hist => Function("hist", [x, bins?, title?, xlabel?, ylabel?, label?, file?], "Draws a histogram of the elements of x in bins equal bins (default 10).", "hist([1.0, 2.0, 2.5, 3.0], bins=2)"),
+        Imshow => Function("imshow", [A, title?, file?], "Draws a matrix as an image, one cell per element, darker for smaller values.", "imshow([[0.0, 1.0], [1.0, 0.0]])"),
+        Figure => Function("figure", [title?, xlabel?, ylabel?, logy?], "Starts a figure: the plot, scatter and hist calls after it draw into it until show().", "figure(title=\"empty\")"),
+        Show => Function("show", [file?], "Draws the figure started by figure(), in the terminal or to file, and closes it.", ""),
     }
 }
 
@@ -349,7 +349,7 @@ impl Sys {
     /// number tensors of the right rank, and `x`, `y`, `c` of one length where it is known.
     fn plot_rule(self, args: &[Type]) -> Result<(), TypeError> {
         let name = self.info().name;
-        let params = super::Prim::Sys(self).params();
+        let params = self.info().params.0;
         for (i, param) in params.iter().enumerate() {
             let t = args.get(i).unwrap_or(&Type::Absent);
             if matches!(t, Type::Absent | Type::Any) {

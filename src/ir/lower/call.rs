@@ -1,12 +1,15 @@
 //! Lowering of calls: a call of a built-in by name becomes its primitive with the arguments in
 //! the table's canonical order (positional or by keyword, `Absent` for an optional one left
-//! out), with every misfit reported (too many, unknown keyword, given twice, missing); any other
-//! call is a call of a function value.
+//! out), bound by [`Signature::bind`] as the checker and interpreter bind a built-in called as
+//! a value, with every misfit reported (too many, unknown keyword, given twice, missing); any
+//! other call is a call of a function value.
+//!
+//! [`Signature::bind`]: crate::prims::Signature::bind
 
 use super::Cx;
 use crate::diag::{nearest, Code, Diag};
 use crate::ir::{Ir, IrKind};
-use crate::prims::Prim;
+use crate::prims::{Info, Misfit, Prim};
 use crate::span::Span;
 use crate::syntax::ast::{self, ExprKind};
 use crate::value::Value;
@@ -44,82 +47,65 @@ impl Cx<'_> {
         IrKind::Call { callee, args: lowered }
     }
 
-    /// Puts a built-in call's arguments in the table's canonical order: the fixed parameters
-    /// (positional or by keyword; `Absent` when an optional one is left out), then the variadic.
+    /// Puts a built-in call's arguments in the table's canonical order (`Signature::bind`),
+    /// reporting every misfit.
     fn prim_args(&mut self, prim: Prim, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
-        let info = prim.info();
-        let params = prim.params();
-        let fixed: Vec<_> = params.iter().filter(|p| !p.variadic).collect();
-        let variadic_at = params.iter().position(|p| p.variadic);
-        let positional_fixed = variadic_at.unwrap_or(fixed.len());
-        let mut slots: Vec<Option<Ir>> = (0..fixed.len()).map(|_| None).collect();
-        let mut rest = Vec::new();
-        let mut positional = 0;
+        let Info { name, params, .. } = prim.info();
         let errors_before = self.errors.len();
-        let signature = format!("{}({})", info.name, info.params);
-        for arg in args {
-            let value = self.expr(&arg.value);
-            match &arg.name {
-                None if positional < positional_fixed => {
-                    slots[positional] = Some(value);
-                    positional += 1;
-                }
-                None if variadic_at.is_some() => rest.push(value),
-                None => {
-                    self.errors.push(
-                        Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` takes at most {} arguments", info.name, fixed.len()),
-                            arg.value.span,
-                            "one too many",
-                        )
-                        .with_help(signature.clone()),
-                    );
-                }
-                Some(name) => match fixed.iter().position(|p| p.name == &*name.name) {
-                    Some(i) if slots[i].is_none() => slots[i] = Some(value),
-                    Some(_) => self.errors.push(Diag::new(
+        let lowered: Vec<_> =
+            args.iter().map(|arg| (arg.name.as_ref().map(|n| &*n.name), self.expr(&arg.value))).collect();
+        let absent = || Ir { kind: IrKind::Const(Value::Absent), span };
+        let misfits = match params.bind(lowered, absent) {
+            Ok(bound) => return (self.errors.len() == errors_before).then_some(bound),
+            Err(misfits) => misfits,
+        };
+        let signature = format!("{name}({params})");
+        let keyword = |i: usize| args[i].name.as_ref().map_or(("", args[i].value.span), |n| (&*n.name, n.span));
+        for misfit in misfits {
+            let diag = match misfit {
+                Misfit::Extra(i) => Diag::new(
+                    Code::TypeArity,
+                    format!("`{name}` takes at most {} arguments", params.fixed().count()),
+                    args[i].value.span,
+                    "one too many",
+                )
+                .with_help(signature.clone()),
+                Misfit::Twice(i, param) => {
+                    let d = Diag::new(
                         Code::TypeArity,
-                        format!("`{}` is given twice", name.name),
-                        name.span,
+                        format!("`{}` is given twice", param.name),
+                        keyword(i).1,
                         "given again here",
-                    )),
-                    None => {
-                        let names: Vec<&str> = fixed.iter().map(|p| p.name).collect();
-                        let mut d = Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` has no parameter `{}`", info.name, name.name),
-                            name.span,
-                            "unknown keyword",
-                        );
-                        d = d.with_help(match nearest(&name.name, &names) {
-                            Some(n) => format!("did you mean '{n}'? ({signature})"),
-                            None => signature.clone(),
-                        });
-                        self.errors.push(d);
-                    }
-                },
-            }
-        }
-        let mut out = Vec::with_capacity(slots.len() + rest.len());
-        for (slot, param) in slots.into_iter().zip(&fixed) {
-            match slot {
-                Some(ir) => out.push(ir),
-                None if param.optional => out.push(Ir { kind: IrKind::Const(Value::Absent), span }),
-                None => {
-                    self.errors.push(
-                        Diag::new(
-                            Code::TypeArity,
-                            format!("`{}` needs the argument `{}`", info.name, param.name),
-                            span,
-                            "missing an argument",
-                        )
-                        .with_help(signature.clone()),
                     );
+                    match args[i].name {
+                        Some(_) => d,
+                        None => d.with_help("put the positional arguments before the keyword ones"),
+                    }
                 }
-            }
+                Misfit::Unknown(i) => {
+                    let (keyword, at) = keyword(i);
+                    let names: Vec<&str> = params.fixed().map(|p| p.name).collect();
+                    let d = Diag::new(
+                        Code::TypeArity,
+                        format!("`{name}` has no parameter `{keyword}`"),
+                        at,
+                        "unknown keyword",
+                    );
+                    d.with_help(match nearest(keyword, &names) {
+                        Some(n) => format!("did you mean '{n}'? ({signature})"),
+                        None => signature.clone(),
+                    })
+                }
+                Misfit::Missing(param) => Diag::new(
+                    Code::TypeArity,
+                    format!("`{name}` needs the argument `{}`", param.name),
+                    span,
+                    "missing an argument",
+                )
+                .with_help(signature.clone()),
+            };
+            self.errors.push(diag);
         }
-        out.extend(rest);
-        (self.errors.len() == errors_before).then_some(out)
+        None
     }
 }

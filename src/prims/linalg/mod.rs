@@ -44,18 +44,18 @@ macro_rules! lapack {
 family! {
     /// Linear algebra.
     Linalg("Linear algebra") {
-        MatMul => Operator("@", "a, b", "Matrix product (NumPy's matmul for ranks 1 and 2) on BLAS.", "[[1, 2], [3, 4]] @ [1, 1]  # [3.0, 7.0]"),
-        Dot => Function("dot", "a, b", "Inner product of two vectors.", "dot([1, 2], [3, 4])  # 11.0"),
-        Outer => Function("outer", "a, b", "Outer product of two vectors.", "outer([1, 2], [1, 10])  # [[1.0, 10.0], [2.0, 20.0]]"),
-        Trace => Function("trace", "a", "Sum of the diagonal of a square matrix.", "trace(eye(3))  # 3.0"),
-        Inv => Function("inv", "a", "Inverse of a square matrix.", "inv([[2, 0], [0, 4]])  # [[0.5, 0.0], [0.0, 0.25]]"),
-        Solve => Function("solve", "a, b", "x with a @ x = b.", "solve([[2, 0], [0, 4]], [2, 4])  # [1.0, 1.0]"),
-        Det => Function("det", "a", "Determinant of a square matrix.", "det([[2, 0], [0, 4]])  # 8.0"),
-        Eigh => Function("eigh", "a", "(values, vectors) of a symmetric matrix.", "eigh([[2, 0], [0, 1]])[0]  # [1.0, 2.0]"),
-        Svd => Function("svd", "a", "(U, S, Vt) with a = U @ diag(S) @ Vt.", "svd([[3, 0], [0, 4]])[1]  # [4.0, 3.0]"),
-        Qr => Function("qr", "a", "(Q, R) with a = Q @ R.", "shape(qr(eye(2))[0])  # (2, 2)"),
-        Cholesky => Function("cholesky", "a", "Lower L with a = L @ L.T, for symmetric positive definite a.", "cholesky([[4, 0], [0, 9]])  # [[2.0, 0.0], [0.0, 3.0]]"),
-        Lstsq => Function("lstsq", "a, b", "x minimising norm(a @ x - b).", "lstsq([[1, 0], [0, 1], [0, 0]], [1, 2, 3])  # [1.0, 2.0]"),
+        MatMul => Operator("@", [a, b], "Matrix product (NumPy's matmul for ranks 1 and 2) on BLAS.", "[[1, 2], [3, 4]] @ [1, 1]  # [3.0, 7.0]"),
+        Dot => Function("dot", [a, b], "Inner product of two vectors.", "dot([1, 2], [3, 4])  # 11.0"),
+        Outer => Function("outer", [a, b], "Outer product of two vectors.", "outer([1, 2], [1, 10])  # [[1.0, 10.0], [2.0, 20.0]]"),
+        Trace => Function("trace", [a], "Sum of the diagonal of a square matrix.", "trace(eye(3))  # 3.0"),
+        Inv => Function("inv", [a], "Inverse of a square matrix.", "inv([[2, 0], [0, 4]])  # [[0.5, 0.0], [0.0, 0.25]]"),
+        Solve => Function("solve", [a, b], "x with a @ x = b.", "solve([[2, 0], [0, 4]], [2, 4])  # [1.0, 1.0]"),
+        Det => Function("det", [a], "Determinant of a square matrix.", "det([[2, 0], [0, 4]])  # 8.0"),
+        Eigh => Function("eigh", [a], "(values, vectors) of a symmetric matrix.", "eigh([[2, 0], [0, 1]])[0]  # [1.0, 2.0]"),
+        Svd => Function("svd", [a], "(U, S, Vt) with a = U @ diag(S) @ Vt.", "svd([[3, 0], [0, 4]])[1]  # [4.0, 3.0]"),
+        Qr => Function("qr", [a], "(Q, R) with a = Q @ R.", "shape(qr(eye(2))[0])  # (2, 2)"),
+        Cholesky => Function("cholesky", [a], "Lower L with a = L @ L.T, for symmetric positive definite a.", "cholesky([[4, 0], [0, 9]])  # [[2.0, 0.0], [0.0, 3.0]]"),
+        Lstsq => Function("lstsq", [a, b], "x minimising norm(a @ x - b).", "lstsq([[1, 0], [0, 1], [0, 0]], [1, 2, 3])  # [1.0, 2.0]"),
     }
 }
 
