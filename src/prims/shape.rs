@@ -508,9 +508,6 @@ pub fn broadcast_to(x: Value, dims: &[i64]) -> Result<Value, OpError> {
     })
 }
 
-/// `x` summed over the axes that broadcasting added or stretched, so that the result broadcasts
-/// to `dims` exactly as the operand did (axes are aligned from the right; a smaller `x` stays
-/// smaller, and a scalar stays a scalar).
 /// ndarray's `sum_axis` of `a` along axis `k`, stepped with a fixed-rank index where the rank
 /// allows: the same generic code, so the same sums in the same order, at a fraction of the cost
 /// per row that a dynamic-rank index has.
@@ -524,6 +521,9 @@ fn sum_axis<T: Elem>(a: ndarray::ArrayViewD<T>, k: usize) -> ndarray::ArrayD<T> 
     .unwrap_or_else(|_| a.sum_axis(Axis(k)))
 }
 
+/// `x` summed over the axes that broadcasting added or stretched, so that the result broadcasts
+/// to `dims` exactly as the operand did (axes are aligned from the right; a smaller `x` stays
+/// smaller, and a scalar stays a scalar).
 pub fn sum_to(x: Value, dims: &[i64]) -> Result<Value, OpError> {
     let target: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
     fn go<T: Elem>(a: Arr<T>, target: &[usize]) -> Value {
