@@ -16,7 +16,7 @@ use tscript::Session;
     name = "tscript",
     version,
     about,
-    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run [--profile] FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
+    override_usage = "tscript [OPTIONS] [FILE.tsc [ARGS...]]\n       tscript run [OPTIONS] FILE.tsc [ARGS...]\n       tscript check FILE.tsc...\n       tscript -e CODE\n       tscript info\n       tscript repl\n       tscript jupyter install|uninstall|kernel"
 )]
 struct Cli {
     /// Run one line of code.
@@ -49,12 +49,13 @@ const EVAL_STACK: usize = 1 << 30;
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let stdout_closed = stdout_was_closed();
-    let cli = Cli::parse();
+    let (args, run_command) = without_run_command(std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
     // Before the first BLAS call and before any other thread exists.
     blas::kernel::startup(cli.blas_kernel.as_deref());
     let _ = ctrlc::set_handler(interrupt);
     tscript::eval::progress::enable(!cli.no_progress && std::io::stderr().is_terminal());
-    let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli, stdout_closed));
+    let worker = std::thread::Builder::new().stack_size(EVAL_STACK).spawn(move || run(cli, run_command, stdout_closed));
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(1),
@@ -81,7 +82,27 @@ fn interrupt() {
 /// kernel, whose sessions outlive an interrupted entry.
 static SECOND_CTRL_C_ENDS: AtomicBool = AtomicBool::new(true);
 
-fn run(cli: Cli, stdout_closed: bool) -> u8 {
+/// `tscript [OPTIONS] run [OPTIONS] FILE [ARGS...]` is `tscript [OPTIONS] FILE [ARGS...]` with
+/// both sets of options (`run --threads 1 FILE`, `run --help`): the `run` command, taken out of
+/// the arguments before they are parsed, and whether it was there. It is the first argument
+/// that is neither an option nor an option's value.
+fn without_run_command(mut args: Vec<std::ffi::OsString>) -> (Vec<std::ffi::OsString>, bool) {
+    let mut at = 1;
+    while let Some(arg) = args.get(at).and_then(|a| a.to_str()) {
+        match arg {
+            "-e" | "--threads" | "--blas-kernel" => at += 2,
+            "run" => {
+                args.remove(at);
+                return (args, true);
+            }
+            option if option.starts_with('-') => at += 1,
+            _ => break,
+        }
+    }
+    (args, false)
+}
+
+fn run(cli: Cli, run_command: bool, stdout_closed: bool) -> u8 {
     let policy = ThreadPolicy::new(cli.threads.map(|n| n as usize));
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
     PROFILE.store(cli.profile, Ordering::Relaxed);
@@ -89,6 +110,19 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
         return run_text("-e", &code, cli.rest, policy, stdout_closed);
     }
     let mut rest = cli.rest.into_iter();
+    if run_command {
+        return match rest.next() {
+            Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
+            None if cli.profile => {
+                eprintln!("error: `tscript run --profile` needs a file");
+                2
+            }
+            None => {
+                eprintln!("error: `tscript run` needs a file");
+                2
+            }
+        };
+    }
     match rest.next().as_deref() {
         None | Some("repl") if std::io::stdin().is_terminal() => {
             SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
@@ -122,23 +156,6 @@ fn run(cli: Cli, stdout_closed: bool) -> u8 {
             SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
             tscript::jupyter::command(rest.collect())
         }
-        Some("run") => match rest.next() {
-            Some(flag) if flag == "--profile" => {
-                PROFILE.store(true, Ordering::Relaxed);
-                match rest.next() {
-                    Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
-                    None => {
-                        eprintln!("error: `tscript run --profile` needs a file");
-                        2
-                    }
-                }
-            }
-            Some(file) => run_file(&file, rest.collect(), policy, stdout_closed),
-            None => {
-                eprintln!("error: `tscript run` needs a file");
-                2
-            }
-        },
         Some(option) if option.starts_with('-') && option.len() > 1 => {
             eprintln!("error: unknown option '{option}'\n\nFor more information, try '--help'.");
             2

@@ -150,6 +150,23 @@ fn run_needs_a_file_after_the_flag() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`tscript run --profile` needs a file"));
 }
 
+#[test]
+fn run_takes_the_options_after_it() {
+    let dir = scratch("profile", "run-options");
+    let path = dir.join("t.tsc");
+    std::fs::write(&path, "threads 2\nprint(nthreads())\nprint(args())\n").expect("write");
+    let path = path.to_string_lossy();
+    let out = tscript(&["run", "--threads", "1", &path, "--threads", "3"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n(\"--threads\", \"3\")\n", "{out:?}");
+    let out = tscript(&["--threads", "1", "run", "--profile", &path]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("profile:"), "{out:?}");
+    let out = tscript(&["run", "--help"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("tscript run [OPTIONS] FILE.tsc"));
+    let out = tscript(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`tscript run` needs a file"));
+}
+
 /// Runs `text` with a profile in a fresh session; returns the rows.
 fn rows_of(text: &str) -> Vec<LineRow> {
     let mut session = Session::new(Box::new(std::io::sink()), Vec::new(), ThreadPolicy::new(Some(1)));
