@@ -132,6 +132,16 @@ fn a_parameter_tree_network_runs_compiled() {
 }
 
 #[test]
+fn hessians_and_jacobians_run_compiled() {
+    let src = "precision auto\nfn f(x) = sum(x ^ 4) + x[0] * x[1]\nfn g(x) = tanh(x) * x\n\
+               for i in 0..6 {\n  print(hessian(f)([1.0, 2.0, 3.0] * i))\n  print(jacobian(g)([0.5, -1.0] * i))\n}\n";
+    let (text, counts, traces) = same_both_ways(src);
+    assert_eq!(counts, (2, 0), "hessian(f) and jacobian(g) both compiled: {text}");
+    assert_eq!(traces, 2);
+    assert!(text.contains("\n[[12.0, 1.0, 0.0], [1.0, 48.0, 0.0], [0.0, 0.0, 108.0]]\n"), "{text}");
+}
+
+#[test]
 fn a_new_shape_or_int_traces_again() {
     let src = "fn f(x, k) = sum(x ^ k)\nfor n in 1..4 {\n  print(f(ones(n), 2), f(ones(n), 2), f(ones(n), 3), f(ones(n), 3))\n}\n";
     let (text, counts, traces) = same_both_ways(src);

@@ -67,7 +67,7 @@ const MAX_TRACES: u32 = 8;
 /// How many compiled functions are kept; beyond that, the oldest is dropped.
 const MAX_ENTRIES: usize = 64;
 
-/// How a function is called: plainly, or through `grad`/`value_and_grad`.
+/// How a function is called: plainly, through `grad`/`value_and_grad`, or through `jacobian`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum How {
     /// `f(x...)`.
@@ -79,6 +79,9 @@ pub enum How {
         /// Whether the value is returned too.
         with_value: bool,
     },
+    /// `jacobian(g)(x)`, where `g` is the function called the inner way (`hessian(f)` is
+    /// `jacobian(grad(f))`).
+    Jacobian(Box<How>),
 }
 
 /// What is known about one function, called one way.
@@ -170,7 +173,7 @@ impl Compiler {
     }
 
     /// The function and way of calling that `func` stands for, if it is one a program can replay:
-    /// a script function, or `grad`/`value_and_grad` of one.
+    /// a script function, `grad`/`value_and_grad` of one, or `jacobian` of either (`hessian`).
     pub fn target(func: &Func) -> Option<(Rc<FnCode>, &Rc<Frame>, How)> {
         match func {
             Func::Closure { code, env } => Some((FnCode::rc(code), env, How::Plain)),
@@ -183,7 +186,13 @@ impl Compiler {
                 },
                 _ => None,
             },
-            Func::Prim(_) | Func::Jacobian { .. } => None,
+            Func::Jacobian { f } => match f.primal() {
+                Value::Func(inner) => {
+                    Compiler::target(inner).map(|(code, env, how)| (code, env, How::Jacobian(Box::new(how))))
+                }
+                _ => None,
+            },
+            Func::Prim(_) => None,
         }
     }
 
