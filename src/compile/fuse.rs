@@ -12,7 +12,7 @@
 use crate::prims::arith::{float_element, scalar_f64};
 use crate::prims::{unary, Arith, Unary};
 use crate::value::{Arr, Tensor, Value};
-use ndarray::{Ix1, Ix2, Ix3, IxDyn};
+use ndarray::{ArrayView, Dimension, Ix1, Ix2, Ix3, IxDyn};
 use std::cell::RefCell;
 
 /// How many elements each operation runs on at a time: small enough for the blocks to stay in
@@ -173,15 +173,26 @@ impl Fused {
 }
 
 /// Copies `a`, broadcast to `shape`, into `buffer` in standard order; `None` if it does not
-/// broadcast. The view is stepped with a fixed-rank index where the rank allows, which costs
-/// far less per element than a dynamic-rank one.
+/// broadcast. Row by row, each row a slice copied whole or one value repeated (a column that
+/// broadcasts along the rows), with a fixed-rank index where the rank allows: far less per
+/// element than stepping a dynamic-rank index through every element.
 fn stage(a: &Arr<f64>, shape: &[usize], buffer: &mut Vec<f64>) -> Option<()> {
+    fn rows<D: Dimension>(view: ArrayView<f64, D>, buffer: &mut Vec<f64>) {
+        for row in view.rows() {
+            match (row.as_slice(), row.first()) {
+                (Some(items), _) => buffer.extend_from_slice(items),
+                (None, Some(&first)) if row.strides()[0] == 0 => buffer.resize(buffer.len() + row.len(), first),
+                (None, _) => buffer.extend(row.iter()),
+            }
+        }
+    }
     let view = a.broadcast(IxDyn(shape))?;
     match view.ndim() {
-        1 => buffer.extend(view.into_dimensionality::<Ix1>().ok()?.iter()),
-        2 => buffer.extend(view.into_dimensionality::<Ix2>().ok()?.iter()),
-        3 => buffer.extend(view.into_dimensionality::<Ix3>().ok()?.iter()),
-        _ => buffer.extend(view.iter()),
+        0 => buffer.extend(view.iter()),
+        1 => rows(view.into_dimensionality::<Ix1>().ok()?, buffer),
+        2 => rows(view.into_dimensionality::<Ix2>().ok()?, buffer),
+        3 => rows(view.into_dimensionality::<Ix3>().ok()?, buffer),
+        _ => rows(view, buffer),
     }
     Some(())
 }
@@ -213,5 +224,31 @@ fn zip(a: Lane, b: Lane, out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
         (Lane::Slice(a), Lane::Scalar(y)) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = f(x, y)),
         (Lane::Scalar(x), Lane::Slice(b)) => out.iter_mut().zip(b).for_each(|(o, &y)| *o = f(x, y)),
         (Lane::Scalar(x), Lane::Scalar(y)) => out.iter_mut().for_each(|o| *o = f(x, y)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_copies_every_broadcast_and_view_in_standard_order() {
+        let grid = Arr::from_shape_fn(IxDyn(&[3, 4]), |i| (i[0] * 10 + i[1]) as f64);
+        let cases: Vec<(Arr<f64>, Vec<usize>)> = vec![
+            (Arr::from_shape_fn(IxDyn(&[3, 1]), |i| i[0] as f64 + 0.5), vec![3, 4]),
+            (Arr::from_shape_fn(IxDyn(&[4]), |i| i[0] as f64 - 2.0), vec![3, 4]),
+            (grid.clone().reversed_axes(), vec![4, 3]),
+            (grid.clone().slice_move(ndarray::s![.., ..;2]).into_dyn(), vec![2, 3, 2]),
+            (Arr::from_elem(IxDyn(&[]), 7.0), vec![2, 2]),
+            (Arr::from_shape_fn(IxDyn(&[2, 1, 3]), |i| (i[0] * 3 + i[2]) as f64), vec![2, 2, 3]),
+            (Arr::from_shape_fn(IxDyn(&[1, 2, 1, 2]), |i| (i[1] * 2 + i[3]) as f64), vec![3, 2, 2, 2]),
+        ];
+        for (a, shape) in cases {
+            let mut buffer = Vec::new();
+            stage(&a, &shape, &mut buffer).expect("broadcasts");
+            let expected: Vec<f64> = a.broadcast(IxDyn(&shape)).expect("broadcasts").iter().copied().collect();
+            assert_eq!(buffer, expected, "{:?} to {shape:?}", a.shape());
+        }
+        assert!(stage(&grid, &[4, 3], &mut Vec::new()).is_none(), "a 3 × 4 does not broadcast to 4 × 3");
     }
 }
