@@ -69,10 +69,6 @@ impl Reduce {
     }
 
     fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
-        let empty = || {
-            OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
-                .at(0, "this tensor has no elements")
-        };
         let kernel = |lane: ArrayView1<T>| -> T {
             match self {
                 Reduce::Sum => lane_sum(&lane),
@@ -95,10 +91,8 @@ impl Reduce {
         if matches!(self, Reduce::Any | Reduce::All) {
             return Err(unvetted(self.info().name));
         }
-        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin)
-            && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0))
-        {
-            return Err(empty());
+        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && a.is_empty() {
+            return Err(self.empty());
         }
         if self == Reduce::Softmax {
             let k = axis.unwrap_or(0);
@@ -135,6 +129,12 @@ impl Reduce {
                 Ok(scalar_if_rank0(out))
             }
         }
+    }
+
+    /// The error of a reduction that needs an element (`max`, `argmin`, ...) on a tensor of none.
+    fn empty(self) -> OpError {
+        OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
+            .at(0, "this tensor has no elements")
     }
 
     fn boolean(self, a: Arr<bool>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
@@ -181,9 +181,8 @@ impl Reduce {
                 return self.float::<f64>(a.mapv(|v| v as f64).into_shared(), axis, keepdims)
             }
         }
-        if self != Reduce::Sum && self != Reduce::Prod && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0)) {
-            return Err(OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
-                .at(0, "this tensor has no elements"));
+        if self != Reduce::Sum && self != Reduce::Prod && a.is_empty() {
+            return Err(self.empty());
         }
         let fault = std::cell::Cell::new(false);
         let checked = |v: Option<i64>| {
@@ -420,20 +419,8 @@ impl Reduce {
     /// unknown one the rank; `argmax`/`argmin` without `axis` an `int`.
     /// `max(a, b)` and `min(a, b)` meant as the element-wise `maximum`/`minimum` get that as help.
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
-        let pair = match self {
-            Reduce::Max => "maximum",
-            Reduce::Min => "minimum",
-            Reduce::Sum
-            | Reduce::Mean
-            | Reduce::Prod
-            | Reduce::ArgMax
-            | Reduce::ArgMin
-            | Reduce::Any
-            | Reduce::All
-            | Reduce::LogSumExp
-            | Reduce::Softmax
-            | Reduce::Norm => return self.rule(args),
-        };
+        let (Reduce::Max | Reduce::Min) = self else { return self.rule(args) };
+        let (pair, which) = if self == Reduce::Max { ("maximum", "larger") } else { ("minimum", "smaller") };
         let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
         let x = args.first().unwrap_or(&Type::Absent);
         let result = match x {
@@ -449,10 +436,9 @@ impl Reduce {
         };
         result.map_err(|e| match e.help {
             None if axis_given => e.help(format!(
-                "`{}` reduces one tensor (its second argument is an axis); for the {} of two values, \
+                "`{}` reduces one tensor (its second argument is an axis); for the {which} of two values, \
                  element by element, use {pair}({{0}}, {{1}})",
                 self.info().name,
-                if self == Reduce::Max { "larger" } else { "smaller" }
             )),
             _ => e,
         })
