@@ -8,7 +8,7 @@ use super::reduce::{along, normalize_axis, pairwise_sum, scalar_if_rank0, scalar
 use super::{family, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
-use crate::types::{Dim, Type, TypeError};
+use crate::types::{known_len, Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};
 
@@ -272,13 +272,7 @@ impl Stats {
             let axis = args.get(at).unwrap_or(&Type::Absent);
             return match axis {
                 Type::Absent if dims.is_empty() => Ok(Type::scalar(dtype)),
-                Type::Absent => {
-                    let n = dims.iter().try_fold(1usize, |acc, d| match d {
-                        Dim::Known(n) => acc.checked_mul(*n),
-                        Dim::Unknown => None,
-                    });
-                    Ok(Type::tensor(dtype, vec![n.map_or(Dim::Unknown, Dim::Known)]))
-                }
+                Type::Absent => Ok(Type::tensor(dtype, vec![known_len(&dims).map_or(Dim::Unknown, Dim::Known)])),
                 _ => {
                     // The axis is checked as a reduction's.
                     super::Reduce::Sum.type_rule(&[x.clone(), axis.clone()])?;
