@@ -105,29 +105,13 @@ impl Reduce {
             }
             return Ok(T::wrap(out.into_shared()));
         }
+        // `argmax` and `argmin` of a whole tensor are an int, with `keepdims` or without.
         let index_result = matches!(self, Reduce::ArgMax | Reduce::ArgMin);
-        match axis {
-            None => {
-                let v = match a.as_slice() {
-                    Some(data) => kernel(ArrayView1::from(data)),
-                    None => {
-                        let data: Vec<T> = crate::memory::collect(a.iter().copied(), a.len())?;
-                        kernel(ArrayView1::from(&data[..]))
-                    }
-                };
-                if index_result {
-                    Ok(Value::Int(v.to_i64().unwrap_or(0)))
-                } else if keepdims {
-                    Ok(T::wrap(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                } else {
-                    Ok(scalar_value(v))
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                let out = if index_result { cast_index(out) } else { T::wrap(out.into_shared()) };
-                Ok(scalar_if_rank0(out))
-            }
+        let keepdims = keepdims && (axis.is_some() || !index_result);
+        if index_result {
+            reduction(&a, axis, keepdims, kernel, cast_index)
+        } else {
+            reduction(&a, axis, keepdims, kernel, T::wrap)
         }
     }
 
@@ -143,20 +127,7 @@ impl Reduce {
                 let any = self == Reduce::Any;
                 let kernel =
                     |lane: ArrayView1<bool>| if any { lane.iter().any(|&b| b) } else { lane.iter().all(|&b| b) };
-                match axis {
-                    None => {
-                        let v = if any { a.iter().any(|&b| b) } else { a.iter().all(|&b| b) };
-                        Ok(if keepdims {
-                            Value::Tensor(Tensor::Bool(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                        } else {
-                            Value::Bool(v)
-                        })
-                    }
-                    Some(k) => {
-                        let out = along(&a, k, keepdims, kernel);
-                        Ok(scalar_if_rank0(Value::Tensor(Tensor::Bool(out.into_shared()))))
-                    }
-                }
+                reduction(&a, axis, keepdims, kernel, |out| Value::Tensor(Tensor::Bool(out)))
             }
             Reduce::Sum if axis.is_none() && !keepdims => Ok(Value::Int(a.iter().filter(|&&b| b).count() as i64)),
             Reduce::Sum
@@ -203,21 +174,8 @@ impl Reduce {
                 Reduce::Mean | Reduce::LogSumExp | Reduce::Softmax | Reduce::Norm | Reduce::Any | Reduce::All => 0,
             }
         };
-        let out = match axis {
-            None => {
-                let flat: Vec<i64> = crate::memory::collect(a.iter().copied(), a.len())?;
-                let v = kernel(ArrayView1::from(&flat[..]));
-                if keepdims && !matches!(self, Reduce::ArgMax | Reduce::ArgMin) {
-                    Value::Tensor(Tensor::I64(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                } else {
-                    Value::Int(v)
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                scalar_if_rank0(Value::Tensor(Tensor::I64(out.into_shared())))
-            }
-        };
+        let keepdims = keepdims && (axis.is_some() || !matches!(self, Reduce::ArgMax | Reduce::ArgMin));
+        let out = reduction(&a, axis, keepdims, kernel, |out| Value::Tensor(Tensor::I64(out)))?;
         if fault.get() {
             return Err(OpError::new(Code::RuntimeOverflow, format!("integer overflow in `{}`", self.info().name))
                 .at(0, "the result does not fit in a 64-bit int")
@@ -354,7 +312,7 @@ impl<T: num_traits::Float> PairTree<T> {
     }
 }
 
-fn cast_index<T: Elem>(out: ndarray::ArrayD<T>) -> Value {
+fn cast_index<T: Elem>(out: Arr<T>) -> Value {
     Value::Tensor(Tensor::I64(out.mapv(|x| x.to_i64().unwrap_or(0)).into_shared()))
 }
 
@@ -376,6 +334,29 @@ pub fn scalar_if_rank0(v: Value) -> Value {
         Value::Tensor(Tensor::Bool(a)) if a.ndim() == 0 => Value::Bool(a[IxDyn(&[])]),
         other => other,
     }
+}
+
+/// The result of a reduction: `kernel` run on all of `a` as one lane (`axis` `None`) or on each
+/// lane along an axis, the reduced axes kept with length 1 when `keepdims`; `wrap` makes the
+/// tensor a value, and a result of rank 0 is a scalar.
+pub fn reduction<T: Copy, U: Clone>(
+    a: &Arr<T>,
+    axis: Option<usize>,
+    keepdims: bool,
+    mut kernel: impl FnMut(ArrayView1<T>) -> U,
+    wrap: impl FnOnce(Arr<U>) -> Value,
+) -> Result<Value, OpError> {
+    let out = match axis {
+        None => {
+            let v = match a.as_slice() {
+                Some(data) => kernel(ArrayView1::from(data)),
+                None => kernel(ArrayView1::from(&crate::memory::collect(a.iter().copied(), a.len())?[..])),
+            };
+            Arr::from_elem(IxDyn(&vec![1; if keepdims { a.ndim() } else { 0 }]), v)
+        }
+        Some(k) => along(a, k, keepdims, kernel).into_shared(),
+    };
+    Ok(scalar_if_rank0(wrap(out)))
 }
 
 /// `kernel` applied to every lane of `a` along axis `k`, that axis kept (with length 1) when

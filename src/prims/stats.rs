@@ -4,7 +4,7 @@
 
 mod vjp;
 use super::arith::Elem;
-use super::reduce::{along, normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
+use super::reduce::{normalize_axis, pairwise_sum, reduction};
 use super::{family, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
@@ -137,21 +137,7 @@ impl Stats {
                 }
             }
         };
-        Ok(match axis {
-            None => {
-                let flat: Vec<T> = crate::memory::collect(a.iter().copied(), a.len())?;
-                let v = kernel(ArrayView1::from(&flat[..]));
-                if keepdims {
-                    T::wrap(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v))
-                } else {
-                    scalar_value(v)
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                scalar_if_rank0(T::wrap(out.into_shared()))
-            }
-        })
+        reduction(&a, axis, keepdims, kernel, T::wrap)
     }
 
     /// `cumsum` or `cumprod` along `axis`, or over the flattened tensor, in order (as NumPy).
