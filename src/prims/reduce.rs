@@ -441,16 +441,11 @@ impl Reduce {
         let axis = match axis {
             Type::Absent if self == Reduce::Softmax && rank > 0 => Some(Some(rank - 1)),
             Type::Absent => None,
-            Type::Int(Some(k)) => Some(Some(normalize_axis(*k, rank).ok_or_else(|| {
-                TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {rank}"))
-                    .at(1, format!("rank {rank} has axes 0..{rank}"))
-            })?)),
             Type::Int(None) if rank == 0 => {
                 return Err(TypeError::new(Code::TypeShape, format!("{x} has no axes to reduce along"))
                     .at(1, "a scalar has rank 0"))
             }
-            Type::Int(None) => Some(None),
-            other => return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
+            axis => Some(axis_type(axis, x)?),
         };
         let (elem, dims) = match x {
             Type::Tensor { dtype, dims } => (*dtype, dims),
@@ -500,6 +495,20 @@ impl Reduce {
             (Reduce::Any | Reduce::All, _) | (_, Type::Bool(_)) => Err(bad()),
             _ => Ok(x.clone()),
         }
+    }
+}
+
+/// The axis of `x` that the `axis=` argument (argument 1, of type `axis`) names: `None` for an
+/// int not known before running.
+pub fn axis_type(axis: &Type, x: &Type) -> Result<Option<usize>, TypeError> {
+    let rank = x.dims().len();
+    match axis {
+        Type::Int(Some(k)) => normalize_axis(*k, rank).map(Some).ok_or_else(|| {
+            TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {rank}"))
+                .at(1, format!("rank {rank} has axes 0..{rank}"))
+        }),
+        Type::Int(None) => Ok(None),
+        other => Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
     }
 }
 
