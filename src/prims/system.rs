@@ -392,19 +392,13 @@ impl Sys {
                         .at(i, t.to_string()))
                 }
             };
-            let fits = match rank {
-                Rank::One => dims.len() == 1,
-                Rank::OneOrTwo => dims.len() <= 2,
-                Rank::Two => dims.len() == 2,
-                Rank::Any => true,
+            let (fits, want) = match rank {
+                Rank::One => (dims.len() == 1, "a vector"),
+                Rank::OneOrTwo => (dims.len() <= 2, "a vector or a matrix (one line per column)"),
+                Rank::Two => (dims.len() == 2, "a matrix"),
+                Rank::Any => (true, "a tensor"),
             };
             if !fits {
-                let want = match rank {
-                    Rank::One => "a vector",
-                    Rank::OneOrTwo => "a vector or a matrix (one line per column)",
-                    Rank::Two => "a matrix",
-                    Rank::Any => "a tensor",
-                };
                 return Err(TypeError::new(Code::TypeShape, format!("`{name}` needs {want} here, not {t}"))
                     .at(i, t.to_string())
                     .help(if dims.len() == 1 {
