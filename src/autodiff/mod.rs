@@ -241,9 +241,8 @@ fn top_tape(args: &[Value]) -> Option<Rc<Tape>> {
 /// contribute nothing.
 fn carries_gradient(v: &Value) -> bool {
     match v.primal() {
-        Value::F64(_) | Value::F32(_) | Value::Tensor(Tensor::F64(_) | Tensor::F32(_)) => true,
         Value::Tuple(items) => items.iter().any(carries_gradient),
-        _ => false,
+        v => differentiable(v),
     }
 }
 

@@ -5,7 +5,7 @@
 //! checked (recursion) is checked once more with widened arguments, then gives the declared
 //! result type, or `Any`.
 
-use super::{Active, Cx, Scope};
+use super::{fits_declared, Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::dtype::FloatDtype;
 use crate::ir::FnCode;
@@ -82,20 +82,15 @@ impl Cx<'_> {
         for (i, ann) in code.param_types.iter().enumerate() {
             let Some(ann) = ann else { continue };
             let declared = self.ann(ann, &scope);
-            if !args[i].proves(&declared) {
-                code.param_guards[i].require(&declared);
-            }
-            if !args[i].fits(&declared) {
+            if !fits_declared(&args[i], &declared, &code.param_guards[i]) {
                 let param = code.def.params.get(i).map_or("", |p| &*p.name.name);
-                let error = TypeError::new(
+                let mut error = TypeError::new(
                     Code::TypeMismatch,
                     format!("argument `{param}` of `{name}` expects {declared}, got {}", args[i]),
                 )
                 .at(i, format!("{} is not {declared}", args[i]));
-                return Err(match args[i].conversion_help(&declared) {
-                    Some(help) => error.help(help),
-                    None => error,
-                });
+                error.help = args[i].conversion_help(&declared).map(Into::into);
+                return Err(error);
             }
             if args[i] == Type::Any {
                 scope.env.slots.borrow_mut()[i] = Some(declared);
@@ -125,10 +120,7 @@ impl Cx<'_> {
         }
         let mut result = result.unwrap_or(Type::Any);
         if let (Some(declared), Some(ann)) = (&declared, &code.ret) {
-            if !result.proves(declared) {
-                code.ret_guard.require(declared);
-            }
-            if !result.fits(declared) {
+            if !fits_declared(&result, declared, &code.ret_guard) {
                 let d = Diag::new(
                     Code::TypeMismatch,
                     format!("`{name}` returns {result}, but its declared result type is {declared}"),

@@ -4,6 +4,7 @@
 //! statements ([`shadowed_in_loop`]). A comment `# allow(NAME)` on the warned line silences
 //! one ([`allowed`]).
 
+use super::scan::{each_child, stmt_parts, Child};
 use super::Cx;
 use crate::diag::{Code, Diag, SourceMap};
 use crate::ir::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
@@ -165,49 +166,25 @@ impl Shadows<'_> {
     }
 
     fn stmt(&mut self, s: &Stmt) {
-        match &s.kind {
-            StmtKind::Let { target: Target::Slot(slot, _), value: Ir { kind: IrKind::Lambda(code), .. }, .. } => {
-                self.define(*slot, code);
-                self.function_body(code);
-            }
-            StmtKind::Let { value, .. } | StmtKind::Seed(value) | StmtKind::Expr(value) => self.expr(value),
-            StmtKind::Precision(value) => value.iter().for_each(|v| self.expr(v)),
-            StmtKind::Assign { value, .. } => self.expr(value),
-            StmtKind::IndexAssign { indices, value, .. } => {
-                indices.iter().for_each(|i| self.expr(i));
-                self.expr(value);
-            }
-            StmtKind::Fn { code, .. } => self.function_body(code),
-            StmtKind::Return(value) => value.iter().for_each(|v| self.expr(v)),
-            StmtKind::Break | StmtKind::Continue => {}
-            StmtKind::While { cond, body } => {
-                self.expr(cond);
-                self.in_loop(body, Some(cond));
-            }
-            StmtKind::For { start, end, body, .. } => {
-                self.expr(start);
-                self.expr(end);
-                self.in_loop(body, None);
-            }
-            StmtKind::Threads { count, body } => {
-                count.iter().for_each(|c| self.expr(c));
-                body.iter().for_each(|b| self.block(b));
+        if let StmtKind::Let { target: Target::Slot(slot, _), value: Ir { kind: IrKind::Lambda(code), .. }, .. } =
+            &s.kind
+        {
+            self.define(*slot, code);
+        }
+        stmt_parts(s, &mut |part| self.part(part));
+    }
+
+    fn part(&mut self, part: Child) {
+        match part {
+            Child::Ir(e) => each_child(e, &mut |part| self.part(part)),
+            Child::Block(b) => self.block(b),
+            Child::Loop(body, cond) => self.in_loop(body, cond),
+            Child::Function(code) => {
+                self.frames.push(Rc::as_ptr(code) as usize);
+                self.part(Child::Ir(&code.body));
+                self.frames.pop();
             }
         }
-    }
-
-    fn function_body(&mut self, code: &Rc<FnCode>) {
-        self.frames.push(Rc::as_ptr(code) as usize);
-        self.expr(&code.body);
-        self.frames.pop();
-    }
-
-    fn expr(&mut self, ir: &Ir) {
-        each_child(ir, &mut |child| match child {
-            Child::Ir(e) => self.expr(e),
-            Child::Block(b) => self.block(b),
-            Child::Function(code) => self.function_body(code),
-        });
     }
 
     /// Checks a loop body (and a `while` condition), then walks it as any block.
@@ -303,7 +280,7 @@ impl Shadows<'_> {
         depth: usize,
     ) {
         let read = |ir: &Ir, used: &mut Vec<((usize, u32), Span)>| {
-            reads(ir, &mut |slot, span| {
+            reads(Child::Ir(ir), &mut |slot, span| {
                 if let Some(i) = depth.checked_sub(1 + slot.depth as usize) {
                     used.push(((self.frames[i], slot.index), span));
                 }
@@ -314,34 +291,19 @@ impl Shadows<'_> {
         }
         let frame = self.frames[depth - 1];
         for s in body {
-            match &s.kind {
-                StmtKind::Let { target, value, .. } => {
-                    read(value, used);
-                    let mut names = Vec::new();
-                    target_slots(target, &mut names);
-                    for (slot, name) in names {
-                        declared.push(Declared { key: (frame, slot.index), name, stmt: s.span });
-                    }
-                }
-                StmtKind::Seed(v) | StmtKind::Expr(v) | StmtKind::Assign { value: v, .. } => read(v, used),
-                StmtKind::Precision(v) => v.iter().for_each(|v| read(v, used)),
-                StmtKind::IndexAssign { indices, value, .. } => {
-                    indices.iter().for_each(|i| read(i, used));
-                    read(value, used);
-                }
-                StmtKind::Return(v) => v.iter().for_each(|v| read(v, used)),
-                StmtKind::Fn { .. } | StmtKind::Break | StmtKind::Continue => {}
-                StmtKind::While { cond, body } => self.loop_parts(body, Some(cond), declared, used, depth),
-                StmtKind::For { start, end, body, .. } => {
-                    read(start, used);
-                    read(end, used);
-                    self.loop_parts(body, None, declared, used, depth);
-                }
-                StmtKind::Threads { count, body } => {
-                    count.iter().for_each(|c| read(c, used));
-                    body.iter().for_each(|b| self.loop_parts(b, None, declared, used, depth));
+            if let StmtKind::Let { target, .. } = &s.kind {
+                let mut names = Vec::new();
+                target_slots(target, &mut names);
+                for (slot, name) in names {
+                    declared.push(Declared { key: (frame, slot.index), name, stmt: s.span });
                 }
             }
+            stmt_parts(s, &mut |part| match part {
+                Child::Ir(e) => read(e, used),
+                // A `while` condition is read as a part of the statement already.
+                Child::Block(b) | Child::Loop(b, _) => self.loop_parts(b, None, declared, used, depth),
+                Child::Function(_) => {}
+            });
         }
     }
 }
@@ -370,7 +332,7 @@ fn captures(f: &Function, seen: &mut HashSet<usize>, out: &mut Vec<((usize, u32)
         return;
     }
     let mut found = Vec::new();
-    free_reads(&f.code.body, 0, &mut |slot, name, span| {
+    free_reads(Child::Ir(&f.code.body), 0, &mut |slot, name, span| {
         // Depth 1 is the frame the function was defined in; frames further out are not named here.
         if slot.depth == 1 {
             found.push(((f.frame, slot.index), Read { name: name.clone(), span, reader: f.code.name.clone() }));
@@ -385,100 +347,28 @@ fn captures(f: &Function, seen: &mut HashSet<usize>, out: &mut Vec<((usize, u32)
 }
 
 /// Calls `visit` with every read of a variable that lies `depth + 1` or more frames out of the
-/// expression's own frame, its depth made relative to the function whose body `ir` is.
-fn free_reads(ir: &Ir, depth: u32, visit: &mut dyn FnMut(Slot, &Arc<str>, Span)) {
-    if let IrKind::Var(slot, name) = &ir.kind {
-        if slot.depth > depth {
-            visit(Slot { depth: slot.depth - depth, index: slot.index }, name, ir.span);
+/// part's own frame, its depth made relative to the function whose body the part is in.
+fn free_reads(part: Child, depth: u32, visit: &mut dyn FnMut(Slot, &Arc<str>, Span)) {
+    match part {
+        Child::Ir(Ir { kind: IrKind::Var(slot, name), span }) if slot.depth > depth => {
+            visit(Slot { depth: slot.depth - depth, index: slot.index }, name, *span)
         }
-        return;
+        Child::Ir(Ir { kind: IrKind::Var(..), .. }) => {}
+        Child::Ir(e) => each_child(e, &mut |part| free_reads(part, depth, visit)),
+        Child::Block(b) | Child::Loop(b, _) => {
+            b.iter().for_each(|s| stmt_parts(s, &mut |p| free_reads(p, depth, visit)))
+        }
+        Child::Function(code) => free_reads(Child::Ir(&code.body), depth + 1, visit),
     }
-    each_child(ir, &mut |child| match child {
-        Child::Ir(e) => free_reads(e, depth, visit),
-        Child::Block(b) => block_exprs(b, &mut |part| match part {
-            Child::Function(code) => free_reads(&code.body, depth + 1, visit),
-            Child::Ir(e) => free_reads(e, depth, visit),
-            Child::Block(_) => {}
-        }),
-        Child::Function(code) => free_reads(&code.body, depth + 1, visit),
-    });
 }
 
-/// Calls `visit` with every variable read in `ir` outside nested function bodies.
-fn reads(ir: &Ir, visit: &mut dyn FnMut(Slot, Span)) {
-    if let IrKind::Var(slot, _) = &ir.kind {
-        return visit(*slot, ir.span);
-    }
-    each_child(ir, &mut |child| match child {
-        Child::Ir(e) => reads(e, visit),
-        Child::Block(b) => block_exprs(b, &mut |part| {
-            if let Child::Ir(e) = part {
-                reads(e, visit)
-            }
-        }),
+/// Calls `visit` with every variable read in a part outside nested function bodies.
+fn reads(part: Child, visit: &mut dyn FnMut(Slot, Span)) {
+    match part {
+        Child::Ir(Ir { kind: IrKind::Var(slot, _), span }) => visit(*slot, *span),
+        Child::Ir(e) => each_child(e, &mut |part| reads(part, visit)),
+        Child::Block(b) | Child::Loop(b, _) => b.iter().for_each(|s| stmt_parts(s, &mut |part| reads(part, visit))),
         Child::Function(_) => {}
-    });
-}
-
-/// A part of an expression.
-enum Child<'a> {
-    Ir(&'a Ir),
-    Block(&'a [Stmt]),
-    Function(&'a Rc<FnCode>),
-}
-
-/// Calls `visit` with each direct part of `ir`.
-fn each_child<'a>(ir: &'a Ir, visit: &mut dyn FnMut(Child<'a>)) {
-    match &ir.kind {
-        IrKind::Const(_) | IrKind::Float { .. } | IrKind::Var(..) | IrKind::Unresolved => {}
-        IrKind::Tuple(items) | IrKind::Prim { args: items, .. } => items.iter().for_each(|i| visit(Child::Ir(i))),
-        IrKind::Call { callee, args } => {
-            visit(Child::Ir(callee));
-            args.iter().for_each(|a| visit(Child::Ir(a)));
-        }
-        IrKind::Logic { lhs, rhs, .. } => {
-            visit(Child::Ir(lhs));
-            visit(Child::Ir(rhs));
-        }
-        IrKind::If { cond, then, otherwise } => {
-            visit(Child::Ir(cond));
-            visit(Child::Ir(then));
-            otherwise.iter().for_each(|o| visit(Child::Ir(o)));
-        }
-        IrKind::Block(stmts) => visit(Child::Block(stmts)),
-        IrKind::Lambda(code) => visit(Child::Function(code)),
-    }
-}
-
-/// Calls `visit` with every expression of a block's statements (nested blocks included) and
-/// every function defined in it.
-fn block_exprs<'a>(stmts: &'a [Stmt], visit: &mut dyn FnMut(Child<'a>)) {
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Let { value, .. } | StmtKind::Seed(value) | StmtKind::Expr(value) => visit(Child::Ir(value)),
-            StmtKind::Precision(value) => value.iter().for_each(|v| visit(Child::Ir(v))),
-            StmtKind::Assign { value, .. } => visit(Child::Ir(value)),
-            StmtKind::IndexAssign { indices, value, .. } => {
-                indices.iter().for_each(|i| visit(Child::Ir(i)));
-                visit(Child::Ir(value));
-            }
-            StmtKind::Fn { code, .. } => visit(Child::Function(code)),
-            StmtKind::Return(value) => value.iter().for_each(|v| visit(Child::Ir(v))),
-            StmtKind::Break | StmtKind::Continue => {}
-            StmtKind::While { cond, body } => {
-                visit(Child::Ir(cond));
-                block_exprs(body, visit);
-            }
-            StmtKind::For { start, end, body, .. } => {
-                visit(Child::Ir(start));
-                visit(Child::Ir(end));
-                block_exprs(body, visit);
-            }
-            StmtKind::Threads { count, body } => {
-                count.iter().for_each(|c| visit(Child::Ir(c)));
-                body.iter().for_each(|b| block_exprs(b, visit));
-            }
-        }
     }
 }
 

@@ -14,7 +14,7 @@ mod strings;
 use crate::diag::{Code, Diag, SourceMap};
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
-use crate::ir::{DimAnn, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
+use crate::ir::{DimAnn, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::prims::Prim;
 use crate::span::Span;
 use crate::types::{Dim, Env, FnType, Type, TypeCx, TypeError};
@@ -95,6 +95,16 @@ impl Checker {
 pub(crate) struct Scope {
     env: Rc<Env>,
     id: usize,
+}
+
+/// Whether a value of type `found` fits where the script declares the type `declared` (of a
+/// `let`, a parameter, a function's result); `guard` checks at run time what the checker cannot
+/// prove.
+fn fits_declared(found: &Type, declared: &Type, guard: &Guard) -> bool {
+    if !found.proves(declared) {
+        guard.require(declared);
+    }
+    found.fits(declared)
 }
 
 /// A function body being checked for one list of argument types.
@@ -237,21 +247,16 @@ impl<'a> Cx<'a> {
                 let t = match ty {
                     Some(ann) => {
                         let declared = self.ann(ann, scope);
-                        if !t.proves(&declared) {
-                            guard.require(&declared);
-                        }
-                        if !t.fits(&declared) {
-                            let d = Diag::new(
+                        if !fits_declared(&t, &declared, guard) {
+                            let mut d = Diag::new(
                                 Code::TypeMismatch,
                                 format!("the value is {t}, but its declared type is {declared}"),
                                 value.span,
                                 t.to_string(),
                             )
                             .with_label(ann.span, format!("declared {declared}"));
-                            self.push(match t.conversion_help(&declared) {
-                                Some(help) => d.with_help(help),
-                                None => d,
-                            });
+                            d.help = t.conversion_help(&declared).map(Into::into);
+                            self.push(d);
                         }
                         t.refine(&declared)
                     }

@@ -220,14 +220,8 @@ impl Interp {
     /// `f(x)`'s shape then `x`'s. `hessian(f)` is `jacobian(grad(f))`: the forward pass records
     /// the reverse sweep of `grad(f)`, which the sweeps here differentiate again.
     pub fn call_jacobian(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
-        let [x] = <[Value; 1]>::try_from(args).map_err(|a| {
-            Diag::new(
-                Code::TypeArity,
-                format!("a Jacobian or Hessian takes 1 argument, but {} were given", a.len()),
-                span,
-                "one float tensor",
-            )
-        })?;
+        let [x] = <[Value; 1]>::try_from(args)
+            .map_err(|a| op_diag(crate::prims::system::jacobian_arity(a.len()), span, &[]))?;
         let tape = Tape::new(self.grad_depth + 1);
         let leaf = tape.leaf(x.clone());
         self.grad_depth += 1;

@@ -12,6 +12,8 @@ use crate::dtype::FloatDtype;
 use crate::memory;
 use crate::types::{Dim, Type, TypeCx, TypeError};
 use crate::value::{Dtype, Value};
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
 
 /// Arguments whose sizes multiply to fewer elements than this cannot make a result worth
 /// reserving: no primitive's result has more elements than the product of its arguments' sizes
@@ -95,40 +97,40 @@ impl Recent {
 
 /// One pass over the arguments of `prim`: the entry of [`Recent`]'s table for them (a hash of
 /// the primitive and the arguments' kinds, dtypes, shapes and int values), and an upper bound on
-/// the element count of any result.
+/// the element count of any result. The hash is rustc's `FxHasher`, a few instructions per word:
+/// the table is looked up before every small operation.
 fn survey(prim: Prim, args: &[Value]) -> (usize, usize) {
-    use std::hash::Hash;
-    let mut h = Fx(0);
+    let mut h = FxHasher::default();
     prim.hash(&mut h);
     let bound = args.iter().fold(1usize, |acc, a| acc.saturating_mul(magnitude(a, &mut h)));
-    ((h.0 % RECENT as u64) as usize, bound)
+    ((h.finish() % RECENT as u64) as usize, bound)
 }
 
 /// Feeds what the exact type of `v` depends on to `h`, and returns an upper bound on the element
 /// count of a result it takes part in: its own, or an int's value (a dimension).
-fn magnitude(v: &Value, h: &mut Fx) -> usize {
+fn magnitude(v: &Value, h: &mut FxHasher) -> usize {
     match v {
         Value::Tensor(t) => {
-            h.mix(t.dtype() as u64);
+            h.write_u64(t.dtype() as u64);
             t.shape().iter().fold(1usize, |acc, &n| {
-                h.mix(n as u64);
+                h.write_u64(n as u64);
                 acc.saturating_mul(n.max(1))
             })
         }
         Value::Int(i) => {
-            h.mix(*i as u64 ^ 0x10);
+            h.write_u64(*i as u64 ^ 0x10);
             usize::try_from(i.unsigned_abs()).unwrap_or(usize::MAX).max(1)
         }
         Value::Tuple(items) => {
-            h.mix(items.len() as u64 ^ 0x20);
+            h.write_u64(items.len() as u64 ^ 0x20);
             items.iter().fold(1usize, |acc, i| acc.saturating_mul(magnitude(i, h)))
         }
         Value::Bool(b) => {
-            h.mix(u64::from(*b) ^ 0x30);
+            h.write_u64(u64::from(*b) ^ 0x30);
             1
         }
         Value::F64(_) | Value::F32(_) | Value::Str(_) | Value::Func(_) | Value::Absent => {
-            h.mix(match v {
+            h.write_u64(match v {
                 Value::F64(_) => 0x40,
                 Value::F32(_) => 0x50,
                 Value::Str(_) => 0x60,
@@ -137,30 +139,6 @@ fn magnitude(v: &Value, h: &mut Fx) -> usize {
             1
         }
         Value::Tracer(t) => magnitude(&t.primal, h),
-    }
-}
-
-/// A hasher of a few instructions per word (rustc's `FxHasher`): the table is looked up before
-/// every small operation.
-struct Fx(u64);
-
-impl Fx {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        bytes.iter().for_each(|&b| self.mix(u64::from(b)));
-    }
-
-    fn write_isize(&mut self, word: isize) {
-        self.mix(word as u64);
     }
 }
 

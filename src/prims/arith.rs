@@ -482,7 +482,7 @@ fn float_side(v: Value, dtype: Dtype) -> Result<Value, OpError> {
 }
 
 /// An `i64` operand: an int tensor or an `int` scalar.
-fn int_operand(v: &Value) -> Option<Operand<i64>> {
+pub(super) fn int_operand(v: &Value) -> Option<Operand<i64>> {
     match v {
         Value::Tensor(Tensor::I64(a)) => Some(Operand::Array(a.clone())),
         Value::Int(i) => Some(Operand::Scalar(*i)),
@@ -573,7 +573,8 @@ fn float_zip<T: Elem>(op: Arith, x: Operand<T>, y: Operand<T>) -> Result<Arr<T>,
     }
 }
 
-fn bool_operand(v: Value) -> Option<Operand<bool>> {
+/// A `bool` operand: a bool tensor or a `bool` scalar.
+pub(super) fn bool_operand(v: Value) -> Option<Operand<bool>> {
     match v {
         Value::Bool(b) => Some(Operand::Scalar(b)),
         Value::Tensor(Tensor::Bool(a)) => Some(Operand::Array(a)),

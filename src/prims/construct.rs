@@ -63,12 +63,10 @@ impl Construct {
             Construct::Ones => filled(1.0, &shape(&args)?, dtype),
             Construct::Full => {
                 let v = number(&args[0])?;
-                let dtype = if matches!(args[0], Value::F32(_)) {
-                    FloatDtype::F32
-                } else if matches!(args[0], Value::F64(_)) {
-                    FloatDtype::F64
-                } else {
-                    dtype
+                let dtype = match args[0] {
+                    Value::F32(_) => FloatDtype::F32,
+                    Value::F64(_) => FloatDtype::F64,
+                    _ => dtype,
                 };
                 filled(v, &shape(&args[1..])?, dtype)
             }

@@ -6,6 +6,7 @@
 //! (`Index`, `IndexSet`), so the derivative rules of indexing (a gather and a scatter into
 //! zeros) serve masks unchanged.
 
+use super::arith::{bool_operand, elem_operand, int_operand};
 use super::broadcast::Operand;
 use super::{unvetted, OpError};
 use crate::diag::Code;
@@ -71,12 +72,7 @@ pub fn gather(x: &Tensor, indices: &[Value], at: usize) -> Result<Value, OpError
         let grouped = a.to_shape(IxDyn(&flat)).expect("the mask's axes merge into one");
         grouped.select(Axis(picked.before.len()), &picked.positions).into_shared()
     }
-    Ok(Value::Tensor(match x {
-        Tensor::F64(a) => Tensor::F64(take(a, &picked)),
-        Tensor::F32(a) => Tensor::F32(take(a, &picked)),
-        Tensor::I64(a) => Tensor::I64(take(a, &picked)),
-        Tensor::Bool(a) => Tensor::Bool(take(a, &picked)),
-    }))
+    Ok(Value::Tensor(crate::map_tensor!(x, a => take(a, &picked))))
 }
 
 /// `x[indices] = value` with a mask at position `at`, written into `x`'s buffer (copied first
@@ -122,25 +118,12 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize) -> R
     if !x.is_unique() {
         memory::reserve(x.bytes(), "copying a shared tensor before writing to it")?;
     }
+    let value = value.primal();
     let done = match x {
-        Tensor::F64(a) => match super::arith::elem_operand::<f64>(value.primal()) {
-            Some(v) => put(a, v, &picked, &mask_shape, &target),
-            None => Err(()),
-        },
-        Tensor::F32(a) => match super::arith::elem_operand::<f32>(value.primal()) {
-            Some(v) => put(a, v, &picked, &mask_shape, &target),
-            None => Err(()),
-        },
-        Tensor::I64(a) => match value.primal() {
-            Value::Tensor(Tensor::I64(b)) => put(a, Operand::Array(b.clone()), &picked, &mask_shape, &target),
-            Value::Int(i) => put(a, Operand::Scalar(*i), &picked, &mask_shape, &target),
-            _ => Err(()),
-        },
-        Tensor::Bool(a) => match value.primal() {
-            Value::Tensor(Tensor::Bool(b)) => put(a, Operand::Array(b.clone()), &picked, &mask_shape, &target),
-            Value::Bool(b) => put(a, Operand::Scalar(*b), &picked, &mask_shape, &target),
-            _ => Err(()),
-        },
+        Tensor::F64(a) => elem_operand::<f64>(value).ok_or(()).and_then(|v| put(a, v, &picked, &mask_shape, &target)),
+        Tensor::F32(a) => elem_operand::<f32>(value).ok_or(()).and_then(|v| put(a, v, &picked, &mask_shape, &target)),
+        Tensor::I64(a) => int_operand(value).ok_or(()).and_then(|v| put(a, v, &picked, &mask_shape, &target)),
+        Tensor::Bool(a) => bool_operand(value.clone()).ok_or(()).and_then(|v| put(a, v, &picked, &mask_shape, &target)),
     };
     done.map_err(|()| unvetted("x[mask] = value"))
 }

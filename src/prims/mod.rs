@@ -236,11 +236,12 @@ impl Prim {
     /// same canonical order as [`Prim::eval`] takes values. An argument of unknown type makes
     /// the result of an array primitive unknown; it is never an error.
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
-        let unknown = args.contains(&Type::Any);
+        if args.contains(&Type::Any) && !matches!(self, Prim::Diff(_) | Prim::Sys(_)) {
+            return Ok(Type::Any);
+        }
         match self {
             Prim::Diff(p) => p.type_rule(args, cx),
             Prim::Sys(p) => p.type_rule(args),
-            _ if unknown => Ok(Type::Any),
             Prim::Arith(p) => p.type_rule(args),
             Prim::Unary(p) => p.type_rule(args),
             Prim::Reduce(p) => p.type_rule(args),

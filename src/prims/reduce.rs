@@ -69,10 +69,6 @@ impl Reduce {
     }
 
     fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
-        let empty = || {
-            OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
-                .at(0, "this tensor has no elements")
-        };
         let kernel = |lane: ArrayView1<T>| -> T {
             match self {
                 Reduce::Sum => lane_sum(&lane),
@@ -95,10 +91,8 @@ impl Reduce {
         if matches!(self, Reduce::Any | Reduce::All) {
             return Err(unvetted(self.info().name));
         }
-        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin)
-            && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0))
-        {
-            return Err(empty());
+        if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && a.is_empty() {
+            return Err(self.empty());
         }
         if self == Reduce::Softmax {
             let k = axis.unwrap_or(0);
@@ -111,30 +105,20 @@ impl Reduce {
             }
             return Ok(T::wrap(out.into_shared()));
         }
+        // `argmax` and `argmin` of a whole tensor are an int, with `keepdims` or without.
         let index_result = matches!(self, Reduce::ArgMax | Reduce::ArgMin);
-        match axis {
-            None => {
-                let v = match a.as_slice() {
-                    Some(data) => kernel(ArrayView1::from(data)),
-                    None => {
-                        let data: Vec<T> = crate::memory::collect(a.iter().copied(), a.len())?;
-                        kernel(ArrayView1::from(&data[..]))
-                    }
-                };
-                if index_result {
-                    Ok(Value::Int(v.to_i64().unwrap_or(0)))
-                } else if keepdims {
-                    Ok(T::wrap(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                } else {
-                    Ok(scalar_value(v))
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                let out = if index_result { cast_index(out) } else { T::wrap(out.into_shared()) };
-                Ok(scalar_if_rank0(out))
-            }
+        let keepdims = keepdims && (axis.is_some() || !index_result);
+        if index_result {
+            reduction(&a, axis, keepdims, kernel, cast_index)
+        } else {
+            reduction(&a, axis, keepdims, kernel, T::wrap)
         }
+    }
+
+    /// The error of a reduction that needs an element (`max`, `argmin`, ...) on a tensor of none.
+    fn empty(self) -> OpError {
+        OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
+            .at(0, "this tensor has no elements")
     }
 
     fn boolean(self, a: Arr<bool>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
@@ -143,20 +127,7 @@ impl Reduce {
                 let any = self == Reduce::Any;
                 let kernel =
                     |lane: ArrayView1<bool>| if any { lane.iter().any(|&b| b) } else { lane.iter().all(|&b| b) };
-                match axis {
-                    None => {
-                        let v = if any { a.iter().any(|&b| b) } else { a.iter().all(|&b| b) };
-                        Ok(if keepdims {
-                            Value::Tensor(Tensor::Bool(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                        } else {
-                            Value::Bool(v)
-                        })
-                    }
-                    Some(k) => {
-                        let out = along(&a, k, keepdims, kernel);
-                        Ok(scalar_if_rank0(Value::Tensor(Tensor::Bool(out.into_shared()))))
-                    }
-                }
+                reduction(&a, axis, keepdims, kernel, |out| Value::Tensor(Tensor::Bool(out)))
             }
             Reduce::Sum if axis.is_none() && !keepdims => Ok(Value::Int(a.iter().filter(|&&b| b).count() as i64)),
             Reduce::Sum
@@ -181,9 +152,8 @@ impl Reduce {
                 return self.float::<f64>(a.mapv(|v| v as f64).into_shared(), axis, keepdims)
             }
         }
-        if self != Reduce::Sum && self != Reduce::Prod && (a.is_empty() || axis.is_some_and(|k| a.shape()[k] == 0)) {
-            return Err(OpError::new(Code::RuntimeValue, format!("`{}` of an empty tensor", self.info().name))
-                .at(0, "this tensor has no elements"));
+        if self != Reduce::Sum && self != Reduce::Prod && a.is_empty() {
+            return Err(self.empty());
         }
         let fault = std::cell::Cell::new(false);
         let checked = |v: Option<i64>| {
@@ -204,21 +174,8 @@ impl Reduce {
                 Reduce::Mean | Reduce::LogSumExp | Reduce::Softmax | Reduce::Norm | Reduce::Any | Reduce::All => 0,
             }
         };
-        let out = match axis {
-            None => {
-                let flat: Vec<i64> = crate::memory::collect(a.iter().copied(), a.len())?;
-                let v = kernel(ArrayView1::from(&flat[..]));
-                if keepdims && !matches!(self, Reduce::ArgMax | Reduce::ArgMin) {
-                    Value::Tensor(Tensor::I64(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v)))
-                } else {
-                    Value::Int(v)
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                scalar_if_rank0(Value::Tensor(Tensor::I64(out.into_shared())))
-            }
-        };
+        let keepdims = keepdims && (axis.is_some() || !matches!(self, Reduce::ArgMax | Reduce::ArgMin));
+        let out = reduction(&a, axis, keepdims, kernel, |out| Value::Tensor(Tensor::I64(out)))?;
         if fault.get() {
             return Err(OpError::new(Code::RuntimeOverflow, format!("integer overflow in `{}`", self.info().name))
                 .at(0, "the result does not fit in a 64-bit int")
@@ -355,7 +312,7 @@ impl<T: num_traits::Float> PairTree<T> {
     }
 }
 
-fn cast_index<T: Elem>(out: ndarray::ArrayD<T>) -> Value {
+fn cast_index<T: Elem>(out: Arr<T>) -> Value {
     Value::Tensor(Tensor::I64(out.mapv(|x| x.to_i64().unwrap_or(0)).into_shared()))
 }
 
@@ -377,6 +334,29 @@ pub fn scalar_if_rank0(v: Value) -> Value {
         Value::Tensor(Tensor::Bool(a)) if a.ndim() == 0 => Value::Bool(a[IxDyn(&[])]),
         other => other,
     }
+}
+
+/// The result of a reduction: `kernel` run on all of `a` as one lane (`axis` `None`) or on each
+/// lane along an axis, the reduced axes kept with length 1 when `keepdims`; `wrap` makes the
+/// tensor a value, and a result of rank 0 is a scalar.
+pub fn reduction<T: Copy, U: Clone>(
+    a: &Arr<T>,
+    axis: Option<usize>,
+    keepdims: bool,
+    mut kernel: impl FnMut(ArrayView1<T>) -> U,
+    wrap: impl FnOnce(Arr<U>) -> Value,
+) -> Result<Value, OpError> {
+    let out = match axis {
+        None => {
+            let v = match a.as_slice() {
+                Some(data) => kernel(ArrayView1::from(data)),
+                None => kernel(ArrayView1::from(&crate::memory::collect(a.iter().copied(), a.len())?[..])),
+            };
+            Arr::from_elem(IxDyn(&vec![1; if keepdims { a.ndim() } else { 0 }]), v)
+        }
+        Some(k) => along(a, k, keepdims, kernel).into_shared(),
+    };
+    Ok(scalar_if_rank0(wrap(out)))
 }
 
 /// `kernel` applied to every lane of `a` along axis `k`, that axis kept (with length 1) when
@@ -420,20 +400,8 @@ impl Reduce {
     /// unknown one the rank; `argmax`/`argmin` without `axis` an `int`.
     /// `max(a, b)` and `min(a, b)` meant as the element-wise `maximum`/`minimum` get that as help.
     pub fn type_rule(self, args: &[Type]) -> Result<Type, TypeError> {
-        let pair = match self {
-            Reduce::Max => "maximum",
-            Reduce::Min => "minimum",
-            Reduce::Sum
-            | Reduce::Mean
-            | Reduce::Prod
-            | Reduce::ArgMax
-            | Reduce::ArgMin
-            | Reduce::Any
-            | Reduce::All
-            | Reduce::LogSumExp
-            | Reduce::Softmax
-            | Reduce::Norm => return self.rule(args),
-        };
+        let (Reduce::Max | Reduce::Min) = self else { return self.rule(args) };
+        let (pair, which) = if self == Reduce::Max { ("maximum", "larger") } else { ("minimum", "smaller") };
         let axis_given = !matches!(args.get(1), None | Some(Type::Absent));
         let x = args.first().unwrap_or(&Type::Absent);
         let result = match x {
@@ -449,10 +417,9 @@ impl Reduce {
         };
         result.map_err(|e| match e.help {
             None if axis_given => e.help(format!(
-                "`{}` reduces one tensor (its second argument is an axis); for the {} of two values, \
+                "`{}` reduces one tensor (its second argument is an axis); for the {which} of two values, \
                  element by element, use {pair}({{0}}, {{1}})",
                 self.info().name,
-                if self == Reduce::Max { "larger" } else { "smaller" }
             )),
             _ => e,
         })
@@ -474,16 +441,11 @@ impl Reduce {
         let axis = match axis {
             Type::Absent if self == Reduce::Softmax && rank > 0 => Some(Some(rank - 1)),
             Type::Absent => None,
-            Type::Int(Some(k)) => Some(Some(normalize_axis(*k, rank).ok_or_else(|| {
-                TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {rank}"))
-                    .at(1, format!("rank {rank} has axes 0..{rank}"))
-            })?)),
             Type::Int(None) if rank == 0 => {
                 return Err(TypeError::new(Code::TypeShape, format!("{x} has no axes to reduce along"))
                     .at(1, "a scalar has rank 0"))
             }
-            Type::Int(None) => Some(None),
-            other => return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
+            axis => Some(axis_type(axis, x)?),
         };
         let (elem, dims) = match x {
             Type::Tensor { dtype, dims } => (*dtype, dims),
@@ -533,6 +495,20 @@ impl Reduce {
             (Reduce::Any | Reduce::All, _) | (_, Type::Bool(_)) => Err(bad()),
             _ => Ok(x.clone()),
         }
+    }
+}
+
+/// The axis of `x` that the `axis=` argument (argument 1, of type `axis`) names: `None` for an
+/// int not known before running.
+pub fn axis_type(axis: &Type, x: &Type) -> Result<Option<usize>, TypeError> {
+    let rank = x.dims().len();
+    match axis {
+        Type::Int(Some(k)) => normalize_axis(*k, rank).map(Some).ok_or_else(|| {
+            TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {rank}"))
+                .at(1, format!("rank {rank} has axes 0..{rank}"))
+        }),
+        Type::Int(None) => Ok(None),
+        other => Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
     }
 }
 

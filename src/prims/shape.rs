@@ -3,7 +3,7 @@
 //! the internal `broadcast_to`/`sum_to` that derivative rules use to undo broadcasting.
 
 mod vjp;
-use super::arith::{elem_operand, scalar_f64, Elem};
+use super::arith::{bool_operand, elem_operand, int_operand, scalar_f64, Elem};
 use super::broadcast::Operand;
 use super::reduce::{normalize_axis, scalar_if_rank0};
 use super::shape_rules::{
@@ -222,14 +222,8 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
             Tensor::F32(a) => a,
         })),
         (Value::Tensor(t), Dtype::I64) => Value::Tensor(Tensor::I64(match t {
-            Tensor::F64(a) => truncated(a.iter().copied())?
-                .into_shape_with_order(IxDyn(a.shape()))
-                .expect("same length")
-                .into_shared(),
-            Tensor::F32(a) => truncated(a.iter().map(|&v| f64::from(v)))?
-                .into_shape_with_order(IxDyn(a.shape()))
-                .expect("same length")
-                .into_shared(),
+            Tensor::F64(a) => truncated(a.iter().copied(), a.shape())?,
+            Tensor::F32(a) => truncated(a.iter().map(|&v| f64::from(v)), a.shape())?,
             Tensor::Bool(a) => cast(&a, i64::from),
             Tensor::I64(a) => a,
         })),
@@ -248,10 +242,11 @@ pub fn convert(x: Value, to: Dtype) -> Result<Value, OpError> {
     })
 }
 
-/// Floats truncated toward zero to `i64`, in order; the first that is not finite or does not
-/// fit is an error.
-fn truncated(values: impl Iterator<Item = f64>) -> Result<ndarray::Array1<i64>, OpError> {
-    values.map(float_to_int).collect::<Result<Vec<i64>, OpError>>().map(ndarray::Array1::from)
+/// Floats truncated toward zero to `i64`, in order, as a tensor of `shape`; the first that is
+/// not finite or does not fit is an error.
+fn truncated(values: impl Iterator<Item = f64>, shape: &[usize]) -> Result<Arr<i64>, OpError> {
+    let ints = values.map(float_to_int).collect::<Result<Vec<i64>, OpError>>()?;
+    Ok(Arr::from_shape_vec(IxDyn(shape), ints).expect("same length"))
 }
 
 /// A float truncated toward zero, or the error when it is not finite or does not fit in 64 bits.
@@ -463,24 +458,8 @@ fn assign(x: &mut Value, value: Value, indices: &[Value]) -> Result<(), OpError>
     match t {
         Tensor::F64(a) => put(a, elems, elem_operand::<f64>(&value)),
         Tensor::F32(a) => put(a, elems, elem_operand::<f32>(&value)),
-        Tensor::I64(a) => put(
-            a,
-            elems,
-            match value {
-                Value::Int(i) => Some(Operand::Scalar(i)),
-                Value::Tensor(Tensor::I64(b)) => Some(Operand::Array(b)),
-                _ => None,
-            },
-        ),
-        Tensor::Bool(a) => put(
-            a,
-            elems,
-            match value {
-                Value::Bool(b) => Some(Operand::Scalar(b)),
-                Value::Tensor(Tensor::Bool(b)) => Some(Operand::Array(b)),
-                _ => None,
-            },
-        ),
+        Tensor::I64(a) => put(a, elems, int_operand(&value)),
+        Tensor::Bool(a) => put(a, elems, bool_operand(value)),
     }
 }
 

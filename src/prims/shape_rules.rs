@@ -91,20 +91,9 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type]) -> Result<Type,
     if items.is_empty() {
         return Err(TypeError::new(Code::TypeArity, format!("`{name}` needs at least one tensor")));
     }
-    let mut parts = Vec::with_capacity(items.len());
-    for (i, t) in items.iter().enumerate() {
-        parts.push(match t {
-            Type::Tensor { dtype, dims } => (*dtype, dims.clone()),
-            Type::Int(_) => (Dtype::I64, Vec::new()),
-            Type::Float(d) => (Dtype::from(*d), Vec::new()),
-            Type::Bool(_) => (Dtype::Bool, Vec::new()),
-            other => {
-                return Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {other}"))
-                    .at(i + 1, other.to_string()))
-            }
-        });
-    }
-    let (first, dims0) = (parts[0].0, parts[0].1.clone());
+    let dtypes: Vec<Dtype> =
+        items.iter().enumerate().map(|(i, t)| element_dtype(t, i + 1)).collect::<Result<_, _>>()?;
+    let (first, dims0) = (dtypes[0], items[0].dims());
     let rank = dims0.len();
     let axis = match axis {
         Some(k) => Some(normalize_axis(k, rank + stack as usize).ok_or_else(|| {
@@ -113,8 +102,8 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type]) -> Result<Type,
         None => None,
     };
     let shapes = || items.iter().map(Type::to_string).collect::<Vec<_>>().join(", ");
-    let mut out = dims0.clone();
-    for (i, (dt, dims)) in parts.iter().enumerate() {
+    let mut out = dims0.to_vec();
+    for (i, (dt, dims)) in dtypes.iter().zip(items.iter().map(Type::dims)).enumerate() {
         if *dt != first {
             return Err(TypeError::new(Code::TypeDtype, format!("`{name}` cannot join {} and {}", items[0], items[i]))
                 .at(i + 1, items[i].to_string()));
@@ -141,9 +130,9 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type]) -> Result<Type,
             Type::Tensor { dtype: first, dims: out }
         }
         (false, Some(a)) => {
-            out[a] = parts
+            out[a] = items
                 .iter()
-                .try_fold(0usize, |s, (_, d)| match d[a] {
+                .try_fold(0usize, |s, t| match t.dims()[a] {
                     Dim::Known(n) => s.checked_add(n),
                     Dim::Unknown => None,
                 })
@@ -152,6 +141,20 @@ pub fn join_type(stack: bool, axis: Option<i64>, items: &[Type]) -> Result<Type,
         }
         (_, None) => Type::tensor(first, vec![Dim::Unknown; rank + stack as usize]),
     })
+}
+
+/// The element dtype of a tensor or scalar (argument `at`) that goes into a tensor (a literal,
+/// `concat`, `stack`); anything else is an error.
+fn element_dtype(t: &Type, at: usize) -> Result<Dtype, TypeError> {
+    match t {
+        Type::Tensor { dtype, .. } => Ok(*dtype),
+        Type::Int(_) => Ok(Dtype::I64),
+        Type::Float(d) => Ok(Dtype::from(*d)),
+        Type::Bool(_) => Ok(Dtype::Bool),
+        other => {
+            Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {other}")).at(at, other.to_string()))
+        }
+    }
 }
 
 /// The dtype of a tensor literal whose items have these element dtypes (an `int` counts as
@@ -178,26 +181,11 @@ pub fn literal_type(items: &[Type]) -> Result<Type, TypeError> {
         return Err(TypeError::new(Code::TypeShape, "an empty tensor literal has no shape")
             .help("use zeros(0) for an empty tensor"));
     }
-    let mut dtypes = Vec::with_capacity(items.len());
-    for (i, t) in items.iter().enumerate() {
-        dtypes.push(match t {
-            Type::Tensor { dtype, .. } => *dtype,
-            Type::Int(_) => Dtype::I64,
-            Type::Float(f) => Dtype::from(*f),
-            Type::Bool(_) => Dtype::Bool,
-            other => {
-                return Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {other}"))
-                    .at(i, other.to_string()))
-            }
-        });
-    }
+    let dtypes: Vec<Dtype> = items.iter().enumerate().map(|(i, t)| element_dtype(t, i)).collect::<Result<_, _>>()?;
     let target = literal_dtype(&dtypes)?;
     let dims0 = items[0].dims().to_vec();
     let mut out = dims0.clone();
     for (i, t) in items.iter().enumerate() {
-        if !(t.is_number() || matches!(t, Type::Bool(_) | Type::Tensor { .. })) {
-            return Err(TypeError::new(Code::TypeMismatch, format!("a tensor cannot hold {t}")).at(i, t.to_string()));
-        }
         let dims = t.dims();
         let same = dims.len() == dims0.len()
             && dims.iter().zip(&dims0).all(|(p, q)| !matches!((p, q), (Dim::Known(p), Dim::Known(q)) if p != q));
@@ -272,17 +260,7 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
                                 }
                                 Type::Absent => {}
                                 Type::Any => known = false,
-                                other => {
-                                    let e = TypeError::new(
-                                        Code::TypeMismatch,
-                                        format!("a slice bound must be an int, not {other}"),
-                                    )
-                                    .at(axis + 1, other.to_string());
-                                    return Err(match other {
-                                        Type::Float(_) => e.help(float_index_help()),
-                                        _ => e,
-                                    });
-                                }
+                                other => return Err(not_an_index("a slice bound", other, axis + 1)),
                             }
                         }
                         out.push(match (extent, known) {
@@ -290,14 +268,7 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
                             _ => Dim::Unknown,
                         });
                     }
-                    other => {
-                        let e = TypeError::new(Code::TypeMismatch, format!("an index must be an int, not {other}"))
-                            .at(axis + 1, other.to_string());
-                        return Err(match other {
-                            Type::Float(_) => e.help(float_index_help()),
-                            _ => e,
-                        });
-                    }
+                    other => return Err(not_an_index("an index", other, axis + 1)),
                 }
             }
             out.extend_from_slice(&dims[indices.len()..]);
@@ -307,9 +278,14 @@ pub fn index_type(x: &Type, indices: &[Type]) -> Result<Type, TypeError> {
     }
 }
 
-/// The help for a float where an index must be an int.
-pub fn float_index_help() -> &'static str {
-    "an index counts elements, so it is an int: convert the float with int(...), e.g. x[int(i / 2)]"
+/// The error for `what` (an index, a slice bound) of type `t`, argument `at`, which must be an int.
+fn not_an_index(what: &str, t: &Type, at: usize) -> TypeError {
+    let e = TypeError::new(Code::TypeMismatch, format!("{what} must be an int, not {t}")).at(at, t.to_string());
+    if matches!(t, Type::Float(_)) {
+        e.help("an index counts elements, so it is an int: convert the float with int(...), e.g. x[int(i / 2)]")
+    } else {
+        e
+    }
 }
 
 /// The extent of `start:stop:step` over an axis of `n` (as `slice_elems` computes it); `None`

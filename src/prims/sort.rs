@@ -2,9 +2,8 @@
 //! the last by default, as NumPy. The sort is stable (equal values keep their order, as
 //! NumPy's `kind="stable"`), and NaN sorts last.
 
-use super::reduce::normalize_axis;
+use super::reduce::{axis_type, normalize_axis};
 use super::OpError;
-use crate::diag::Code;
 use crate::types::{Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView1, Axis};
@@ -70,15 +69,8 @@ pub fn sort_type(indices: bool, name: &str, args: &[Type]) -> Result<Type, TypeE
     let Type::Tensor { dtype, dims } = x else {
         return Err(TypeError::takes(&format!("`{name}`"), 0, x).help("sort takes a tensor, e.g. sort([3, 1, 2])"));
     };
-    match args.get(1).unwrap_or(&Type::Absent) {
-        Type::Absent | Type::Int(None) => {}
-        Type::Int(Some(k)) => {
-            normalize_axis(*k, dims.len()).ok_or_else(|| {
-                TypeError::new(Code::TypeShape, format!("axis {k} is out of range for {x} of rank {}", dims.len()))
-                    .at(1, format!("rank {} has axes 0..{}", dims.len(), dims.len()))
-            })?;
-        }
-        other => return Err(TypeError::new(Code::TypeMismatch, "`axis` must be an int").at(1, other.to_string())),
+    if let Some(axis) = args.get(1).filter(|t| **t != Type::Absent) {
+        axis_type(axis, x)?;
     }
     Ok(Type::Tensor { dtype: if indices { Dtype::I64 } else { *dtype }, dims: dims.clone() })
 }

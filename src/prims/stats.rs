@@ -4,11 +4,11 @@
 
 mod vjp;
 use super::arith::Elem;
-use super::reduce::{along, normalize_axis, pairwise_sum, scalar_if_rank0, scalar_value};
+use super::reduce::{normalize_axis, pairwise_sum, reduction};
 use super::{family, OpError};
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
-use crate::types::{Dim, Type, TypeError};
+use crate::types::{known_len, Dim, Type, TypeError};
 use crate::value::{Arr, Dtype, Tensor, Value};
 use ndarray::{ArrayView1, Axis, IxDyn};
 
@@ -137,21 +137,7 @@ impl Stats {
                 }
             }
         };
-        Ok(match axis {
-            None => {
-                let flat: Vec<T> = crate::memory::collect(a.iter().copied(), a.len())?;
-                let v = kernel(ArrayView1::from(&flat[..]));
-                if keepdims {
-                    T::wrap(Arr::from_elem(IxDyn(&vec![1; a.ndim()]), v))
-                } else {
-                    scalar_value(v)
-                }
-            }
-            Some(k) => {
-                let out = along(&a, k, keepdims, kernel);
-                scalar_if_rank0(T::wrap(out.into_shared()))
-            }
-        })
+        reduction(&a, axis, keepdims, kernel, T::wrap)
     }
 
     /// `cumsum` or `cumprod` along `axis`, or over the flattened tensor, in order (as NumPy).
@@ -272,13 +258,7 @@ impl Stats {
             let axis = args.get(at).unwrap_or(&Type::Absent);
             return match axis {
                 Type::Absent if dims.is_empty() => Ok(Type::scalar(dtype)),
-                Type::Absent => {
-                    let n = dims.iter().try_fold(1usize, |acc, d| match d {
-                        Dim::Known(n) => acc.checked_mul(*n),
-                        Dim::Unknown => None,
-                    });
-                    Ok(Type::tensor(dtype, vec![n.map_or(Dim::Unknown, Dim::Known)]))
-                }
+                Type::Absent => Ok(Type::tensor(dtype, vec![known_len(&dims).map_or(Dim::Unknown, Dim::Known)])),
                 _ => {
                     // The axis is checked as a reduction's.
                     super::Reduce::Sum.type_rule(&[x.clone(), axis.clone()])?;

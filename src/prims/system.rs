@@ -157,13 +157,7 @@ pub fn grad_call_type(
 /// `args`: one float scalar or tensor `x`, at which `f` gives a float scalar or tensor; the
 /// result has the dims of `f(x)` then those of `x` (JAX's layout), in the dtype of `f(x)`.
 pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
-    let [x] = args else {
-        return Err(TypeError::new(
-            Code::TypeArity,
-            format!("a Jacobian or Hessian takes 1 argument, but {} were given", args.len()),
-        )
-        .label("one float tensor"));
-    };
+    let [x] = args else { return Err(jacobian_arity(args.len())) };
     let dims = |t: &Type| match t {
         Type::Tensor { dtype: Dtype::F64 | Dtype::F32, dims } => Some(dims.clone()),
         Type::Float(_) => Some(Vec::new()),
@@ -199,6 +193,13 @@ pub fn jacobian_call_type(f: &Type, args: &[Type], cx: &mut dyn TypeCx) -> Resul
         (true, _) => Type::Float(FloatDtype::F64),
         (false, dtype) => Type::Tensor { dtype, dims: all },
     })
+}
+
+/// The error of a Jacobian or Hessian called with `got` arguments, not one (the checker's and
+/// the interpreter's).
+pub fn jacobian_arity(got: usize) -> TypeError {
+    TypeError::new(Code::TypeArity, format!("a Jacobian or Hessian takes 1 argument, but {got} were given"))
+        .label("one float tensor")
 }
 
 impl Data {
@@ -391,19 +392,13 @@ impl Sys {
                         .at(i, t.to_string()))
                 }
             };
-            let fits = match rank {
-                Rank::One => dims.len() == 1,
-                Rank::OneOrTwo => dims.len() <= 2,
-                Rank::Two => dims.len() == 2,
-                Rank::Any => true,
+            let (fits, want) = match rank {
+                Rank::One => (dims.len() == 1, "a vector"),
+                Rank::OneOrTwo => (dims.len() <= 2, "a vector or a matrix (one line per column)"),
+                Rank::Two => (dims.len() == 2, "a matrix"),
+                Rank::Any => (true, "a tensor"),
             };
             if !fits {
-                let want = match rank {
-                    Rank::One => "a vector",
-                    Rank::OneOrTwo => "a vector or a matrix (one line per column)",
-                    Rank::Two => "a matrix",
-                    Rank::Any => "a tensor",
-                };
                 return Err(TypeError::new(Code::TypeShape, format!("`{name}` needs {want} here, not {t}"))
                     .at(i, t.to_string())
                     .help(if dims.len() == 1 {

@@ -8,7 +8,7 @@
 //! internal `index_add` (the derivative of a gather) adds instead, so repeated indices
 //! accumulate, as `numpy.add.at`.
 
-use super::arith::elem_operand;
+use super::arith::{bool_operand, elem_operand, int_operand};
 use super::broadcast::Operand;
 use super::{unvetted, OpError};
 use crate::diag::Code;
@@ -128,27 +128,18 @@ pub fn scatter(x: &mut Tensor, value: &Value, indices: &[Value], at: usize, how:
     if !x.is_unique() {
         memory::reserve(x.bytes(), "copying a shared tensor before writing to it")?;
     }
+    let value = value.primal();
+    // Ints and bools are written, never added.
     let done = match x {
-        Tensor::F64(a) => {
-            elem_operand::<f64>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q))
+        Tensor::F64(a) => elem_operand::<f64>(value).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q)),
+        Tensor::F32(a) => elem_operand::<f32>(value).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q)),
+        Tensor::I64(a) if how == Combine::Write => {
+            int_operand(value).ok_or(()).and_then(|v| put(a, v, &take, how, |_, _| {}))
         }
-        Tensor::F32(a) => {
-            elem_operand::<f32>(value.primal()).ok_or(()).and_then(|v| put(a, v, &take, how, |p, q| *p += q))
+        Tensor::Bool(a) if how == Combine::Write => {
+            bool_operand(value.clone()).ok_or(()).and_then(|v| put(a, v, &take, how, |_, _| {}))
         }
-        Tensor::I64(a) => match value.primal() {
-            Value::Tensor(Tensor::I64(b)) if how == Combine::Write => {
-                put(a, Operand::Array(b.clone()), &take, how, |_, _| {})
-            }
-            Value::Int(i) if how == Combine::Write => put(a, Operand::Scalar(*i), &take, how, |_, _| {}),
-            _ => Err(()),
-        },
-        Tensor::Bool(a) => match value.primal() {
-            Value::Tensor(Tensor::Bool(b)) if how == Combine::Write => {
-                put(a, Operand::Array(b.clone()), &take, how, |_, _| {})
-            }
-            Value::Bool(b) if how == Combine::Write => put(a, Operand::Scalar(*b), &take, how, |_, _| {}),
-            _ => Err(()),
-        },
+        Tensor::I64(_) | Tensor::Bool(_) => Err(()),
     };
     done.map_err(|()| unvetted("x[idx] = value"))
 }

@@ -22,9 +22,9 @@ use ndarray::{Axis, Ix1, Ix2};
 mod lapack;
 mod layout;
 
-/// Runs a LAPACK-backed operation on the dtype of its float operands (`f64` or `f32`, one
-/// dtype for both operands of `solve` and `lstsq`).
-macro_rules! lapack {
+/// Runs an operation on the dtype of its float operands (`f64` or `f32`, one dtype for both
+/// operands of `@`, `outer`, `solve` and `lstsq`).
+macro_rules! floats {
     ($op:expr, $a:expr, $go:ident) => {
         match $a {
             Value::Tensor(Tensor::F64(x)) => $go::<f64>($op.info().name, x),
@@ -67,17 +67,18 @@ impl Linalg {
         let a = it.next().unwrap_or(Value::Absent);
         let b = it.next().unwrap_or(Value::Absent);
         match self {
-            Linalg::MatMul | Linalg::Dot => matmul(a, b),
-            Linalg::Outer => outer(a, b),
-            Linalg::Trace => trace(a),
-            Linalg::Inv => lapack!(self, a, inv),
-            Linalg::Det => lapack!(self, a, det),
-            Linalg::Eigh => lapack!(self, a, eigh),
-            Linalg::Svd => lapack!(self, a, svd),
-            Linalg::Qr => lapack!(self, a, qr),
-            Linalg::Cholesky => lapack!(self, a, cholesky),
-            Linalg::Solve => lapack!(self, a, b, solve),
-            Linalg::Lstsq => lapack!(self, a, b, lstsq),
+            // `dot` of two vectors is `@`, and is reported as `@`.
+            Linalg::MatMul | Linalg::Dot => floats!(Linalg::MatMul, a, b, matmul),
+            Linalg::Outer => floats!(self, a, b, outer),
+            Linalg::Trace => floats!(self, a, trace),
+            Linalg::Inv => floats!(self, a, inv),
+            Linalg::Det => floats!(self, a, det),
+            Linalg::Eigh => floats!(self, a, eigh),
+            Linalg::Svd => floats!(self, a, svd),
+            Linalg::Qr => floats!(self, a, qr),
+            Linalg::Cholesky => floats!(self, a, cholesky),
+            Linalg::Solve => floats!(self, a, b, solve),
+            Linalg::Lstsq => floats!(self, a, b, lstsq),
         }
     }
 }
@@ -104,18 +105,10 @@ fn floats(args: Vec<Value>) -> Result<Vec<Value>, OpError> {
 }
 
 /// NumPy's `matmul` for ranks 1 and 2.
-pub fn matmul(a: Value, b: Value) -> Result<Value, OpError> {
-    match (a, b) {
-        (Value::Tensor(Tensor::F64(x)), Value::Tensor(Tensor::F64(y))) => typed_matmul(x, y),
-        (Value::Tensor(Tensor::F32(x)), Value::Tensor(Tensor::F32(y))) => typed_matmul(x, y),
-        _ => Err(unvetted("@")),
-    }
-}
-
-fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result<Value, OpError> {
+fn matmul<T: Elem + ndarray::LinalgScalar>(name: &str, a: Arr<T>, b: Arr<T>) -> Result<Value, OpError> {
     let (sa, sb) = (a.shape(), b.shape());
     if sa.len() > 2 || sb.len() > 2 || sa.last() != sb.first() {
-        return Err(unvetted("@"));
+        return Err(unvetted(name));
     }
     fn matrix<T: Elem>(x: &Arr<T>) -> Result<ndarray::CowArray<'_, T, Ix2>, OpError> {
         laid_out(x.view().into_dimensionality::<Ix2>().expect("rank 2"), Order::Either)
@@ -131,33 +124,19 @@ fn typed_matmul<T: Elem + ndarray::LinalgScalar>(a: Arr<T>, b: Arr<T>) -> Result
     })
 }
 
-fn outer(a: Value, b: Value) -> Result<Value, OpError> {
-    fn go<T: Elem + ndarray::LinalgScalar>(x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
-        if x.ndim() != 1 || y.ndim() != 1 {
-            return Err(unvetted("outer"));
-        }
-        // Any strides: a reversed or strided vector is a column or row view like any other.
-        let col = x.view().insert_axis(Axis(1));
-        let row = y.view().insert_axis(Axis(0));
-        Ok(T::wrap((&col * &row).into_dyn().into_shared()))
+fn outer<T: Elem + ndarray::LinalgScalar>(name: &str, x: Arr<T>, y: Arr<T>) -> Result<Value, OpError> {
+    if x.ndim() != 1 || y.ndim() != 1 {
+        return Err(unvetted(name));
     }
-    match (a, b) {
-        (Value::Tensor(Tensor::F64(x)), Value::Tensor(Tensor::F64(y))) => go(x, y),
-        (Value::Tensor(Tensor::F32(x)), Value::Tensor(Tensor::F32(y))) => go(x, y),
-        _ => Err(unvetted("outer")),
-    }
+    // Any strides: a reversed or strided vector is a column or row view like any other.
+    let col = x.view().insert_axis(Axis(1));
+    let row = y.view().insert_axis(Axis(0));
+    Ok(T::wrap((&col * &row).into_dyn().into_shared()))
 }
 
-fn trace(a: Value) -> Result<Value, OpError> {
-    fn go<T: Elem>(x: Arr<T>) -> Result<Value, OpError> {
-        let m = x.view().into_dimensionality::<Ix2>().map_err(|_| unvetted("trace"))?;
-        Ok(scalar_value(m.diag().iter().fold(T::zero(), |s, &v| s + v)))
-    }
-    match a {
-        Value::Tensor(Tensor::F64(x)) => go(x),
-        Value::Tensor(Tensor::F32(x)) => go(x),
-        _ => Err(unvetted("trace")),
-    }
+fn trace<T: Elem>(name: &str, x: Arr<T>) -> Result<Value, OpError> {
+    let m = x.view().into_dimensionality::<Ix2>().map_err(|_| unvetted(name))?;
+    Ok(scalar_value(m.diag().iter().fold(T::zero(), |s, &v| s + v)))
 }
 
 impl Linalg {
@@ -266,33 +245,21 @@ impl Linalg {
                 matrix(&x, 0, true)?;
                 Ok(Type::scalar(dtype))
             }
-            Linalg::Inv | Linalg::Cholesky => {
+            Linalg::Inv | Linalg::Cholesky | Linalg::Eigh => {
                 let (dtype, x) = float(a, 0)?;
                 let (n, m) = matrix(&x, 0, true)?;
                 let n = if n == Dim::Unknown { m } else { n };
-                Ok(Type::Tensor { dtype, dims: vec![n, n] })
+                let t = |dims| Type::Tensor { dtype, dims };
+                Ok(if self == Linalg::Eigh { Type::Tuple(vec![t(vec![n]), t(vec![n, n])]) } else { t(vec![n, n]) })
             }
-            Linalg::Eigh => {
-                let (dtype, x) = float(a, 0)?;
-                let (n, m) = matrix(&x, 0, true)?;
-                let n = if n == Dim::Unknown { m } else { n };
-                Ok(Type::Tuple(vec![Type::Tensor { dtype, dims: vec![n] }, Type::Tensor { dtype, dims: vec![n, n] }]))
-            }
-            Linalg::Svd => {
+            Linalg::Svd | Linalg::Qr => {
                 let (dtype, x) = float(a, 0)?;
                 let (m, n) = matrix(&x, 0, false)?;
                 let k = min(m, n);
                 let t = |dims| Type::Tensor { dtype, dims };
-                Ok(Type::Tuple(vec![t(vec![m, k]), t(vec![k]), t(vec![k, n])]))
-            }
-            Linalg::Qr => {
-                let (dtype, x) = float(a, 0)?;
-                let (m, n) = matrix(&x, 0, false)?;
-                let k = min(m, n);
-                Ok(Type::Tuple(vec![
-                    Type::Tensor { dtype, dims: vec![m, k] },
-                    Type::Tensor { dtype, dims: vec![k, n] },
-                ]))
+                // svd: (U, S, Vt); qr: (Q, R).
+                let (left, right) = (t(vec![m, k]), t(vec![k, n]));
+                Ok(Type::Tuple(if self == Linalg::Svd { vec![left, t(vec![k]), right] } else { vec![left, right] }))
             }
             Linalg::Solve | Linalg::Lstsq => {
                 let (dtype, x, y) = pair()?;
