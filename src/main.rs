@@ -1,7 +1,7 @@
 //! The `tscript` command line: run a script, check scripts, run one line, print the BLAS
 //! configuration, or open the REPL (spec §10).
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,16 +85,28 @@ static SECOND_CTRL_C_ENDS: AtomicBool = AtomicBool::new(true);
 /// `tscript [OPTIONS] run [OPTIONS] FILE [ARGS...]` is `tscript [OPTIONS] FILE [ARGS...]` with
 /// both sets of options (`run --threads 1 FILE`, `run --help`): the `run` command, taken out of
 /// the arguments before they are parsed, and whether it was there. It is the first argument
-/// that is neither an option nor an option's value.
+/// that is neither an option nor an option's value (which options take a value, `Cli` says).
 fn without_run_command(mut args: Vec<std::ffi::OsString>) -> (Vec<std::ffi::OsString>, bool) {
+    let cli = Cli::command();
+    let takes_value = |option: &str| {
+        cli.get_arguments().any(|a| {
+            !a.is_positional()
+                && a.get_action().takes_values()
+                && (option.strip_prefix("--").is_some_and(|long| a.get_long() == Some(long))
+                    || option
+                        .strip_prefix('-')
+                        .and_then(|s| s.parse::<char>().ok())
+                        .is_some_and(|c| a.get_short() == Some(c)))
+        })
+    };
     let mut at = 1;
     while let Some(arg) = args.get(at).and_then(|a| a.to_str()) {
         match arg {
-            "-e" | "--threads" | "--blas-kernel" => at += 2,
             "run" => {
                 args.remove(at);
                 return (args, true);
             }
+            option if takes_value(option) => at += 2,
             option if option.starts_with('-') => at += 1,
             _ => break,
         }
@@ -108,6 +120,10 @@ fn run(cli: Cli, run_command: bool, stdout_closed: bool) -> u8 {
     PROFILE.store(cli.profile, Ordering::Relaxed);
     if let Some(code) = cli.code {
         return run_text("-e", &code, cli.rest, policy, stdout_closed);
+    }
+    if let Some(option) = cli.rest.first().filter(|a| a.starts_with('-') && a.len() > 1) {
+        eprintln!("error: unknown option '{option}'\n\nFor more information, try '--help'.");
+        return 2;
     }
     let mut rest = cli.rest.into_iter();
     if run_command {
@@ -155,10 +171,6 @@ fn run(cli: Cli, run_command: bool, stdout_closed: bool) -> u8 {
         Some("jupyter") => {
             SECOND_CTRL_C_ENDS.store(false, Ordering::SeqCst);
             tscript::jupyter::command(rest.collect())
-        }
-        Some(option) if option.starts_with('-') && option.len() > 1 => {
-            eprintln!("error: unknown option '{option}'\n\nFor more information, try '--help'.");
-            2
         }
         Some(file) => run_file(file, rest.collect(), policy, stdout_closed),
     }

@@ -162,6 +162,9 @@ fn run_takes_the_options_after_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("profile:"), "{out:?}");
     let out = tscript(&["run", "--help"]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("tscript run [OPTIONS] FILE.tsc"));
+    let out = tscript(&["run", "--bogus", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option '--bogus'"), "{out:?}");
     let out = tscript(&["run"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`tscript run` needs a file"));
