@@ -20,7 +20,7 @@ pub use input::KEYWORDS;
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{nearest, Code, Diag};
 use crate::interrupt::INTERRUPTED;
-use crate::prims::{Kind, Prim};
+use crate::prims::{Builtin, Kind};
 use crate::value::{repr_with, Value};
 use crate::Session;
 use input::{Input, Read};
@@ -173,15 +173,15 @@ impl Repl {
             print!("{}", help_list());
             return;
         }
-        let found = Prim::by_name(name)
-            .or_else(|| Prim::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name));
+        let found = Builtin::by_name(name)
+            .or_else(|| Builtin::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name));
         match found {
             Some(prim) => print!("{}", help_entry(prim)),
             None if keywords::keyword(name).is_some() => {
                 print!("{}", keywords::keyword(name).map(keywords::help_text).unwrap_or_default())
             }
             None => {
-                let mut known: Vec<&str> = Prim::function_names().collect();
+                let mut known: Vec<&str> = Builtin::function_names().collect();
                 known.extend(keywords::KEYWORDS.iter().map(|k| k.name));
                 let mut diag =
                     Diag::unplaced(Code::NameUndefined, format!("there is no built-in or keyword called `{name}`"));
@@ -278,13 +278,14 @@ fn usage(name: &str, arg: &str) -> Diag {
 /// The text of `:help`: the built-in functions grouped by family, the operators, the commands.
 pub fn help_list() -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for prim in Prim::all().filter(|p| p.info().kind == Kind::Function) {
+    for prim in Builtin::all().filter(|p| p.info().kind == Kind::Function) {
         match groups.iter_mut().find(|(heading, _)| *heading == prim.title()) {
             Some((_, names)) => names.push(prim.info().name),
             None => groups.push((prim.title(), vec![prim.info().name])),
         }
     }
-    let operators: Vec<&str> = Prim::all().filter(|p| p.info().kind == Kind::Operator).map(|p| p.info().name).collect();
+    let operators: Vec<&str> =
+        Builtin::all().filter(|p| p.info().kind == Kind::Operator).map(|p| p.info().name).collect();
     groups.push(("Operators", operators));
     let mut out = String::from("Built-in functions (`:help NAME` for one of them):\n");
     for (heading, names) in groups {
@@ -324,7 +325,7 @@ fn wrap(lead: &str, words: &[&str], width: usize) -> String {
 }
 
 /// The text of `:help NAME`: the signature, the one-line help and the example of its row.
-pub fn help_entry(prim: Prim) -> String {
+pub fn help_entry(prim: Builtin) -> String {
     let info = prim.info();
     let signature = match info.kind {
         Kind::Operator => format!("operator {} ({})", info.name, info.params),
@@ -345,16 +346,16 @@ mod tests {
     #[test]
     fn help_lists_the_table_by_family_and_shows_one_row() {
         let list = help_list();
-        for name in Prim::function_names() {
+        for name in Builtin::function_names() {
             assert!(list.contains(name), "{name} missing from :help");
         }
         assert!(list.contains("  linear algebra: dot outer trace"), "{list}");
         assert!(list.lines().all(|l| l.chars().count() <= 80), "{list}");
         assert!(list.contains(":quit"));
-        let grad = help_entry(Prim::by_name("grad").unwrap());
+        let grad = help_entry(Builtin::by_name("grad").unwrap());
         assert!(grad.starts_with("grad(f, wrt?)\n  The gradient function"), "{grad}");
         assert!(grad.ends_with("  example: grad(|x| x ^ 2)(3.0)  # 6.0\n"), "{grad}");
-        let matmul = Prim::all().find(|p| p.info().name == "@").unwrap();
+        let matmul = Builtin::all().find(|p| p.info().name == "@").unwrap();
         assert!(help_entry(matmul).starts_with("operator @ (a, b)\n"));
     }
 

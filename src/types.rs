@@ -8,7 +8,7 @@
 use crate::diag::Code;
 use crate::diag::OpError;
 use crate::dtype::{Dtype, FloatDtype};
-use crate::prims::Prim;
+use crate::prims::Builtin;
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
@@ -75,7 +75,7 @@ pub enum FnType {
         env: Rc<Env>,
     },
     /// A built-in used as a value.
-    Prim(Prim),
+    Builtin(Builtin),
     /// `grad(f, wrt)` / `value_and_grad(f, wrt)`; `wrt` is `None` when it is not a constant.
     Grad {
         /// The type of the function differentiated.
@@ -117,7 +117,7 @@ impl PartialEq for FnType {
             (FnType::Closure { code: a, env: x }, FnType::Closure { code: b, env: y }) => {
                 Rc::ptr_eq(a, b) && Rc::ptr_eq(x, y)
             }
-            (FnType::Prim(a), FnType::Prim(b)) => a == b,
+            (FnType::Builtin(a), FnType::Builtin(b)) => a == b,
             (FnType::Grad { f: a, wrt: x, with_value: v }, FnType::Grad { f: b, wrt: y, with_value: w }) => {
                 a == b && x == y && v == w
             }
@@ -387,7 +387,7 @@ impl fmt::Display for Type {
             }
             Type::Seq(item) => write!(f, "({item}, ...)"),
             Type::Fn(FnType::Closure { code, .. }) => f.write_str(&code.signature()),
-            Type::Fn(FnType::Prim(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
+            Type::Fn(FnType::Builtin(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
             Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
                 write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })
             }

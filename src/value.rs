@@ -6,7 +6,7 @@ use crate::diag::{Code, OpError};
 pub use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
 use crate::format::spec::{Kind, Spec, SpecError};
-use crate::prims::Prim;
+use crate::prims::Builtin;
 use crate::types::{ClosureCode, Dim, FnType, Type, Wrt};
 use ndarray::{ArcArray, IxDyn};
 use std::cell::RefCell;
@@ -95,7 +95,7 @@ pub enum Func {
         env: Rc<Frame>,
     },
     /// A built-in used as a value (`grad(sin)`).
-    Prim(Prim),
+    Builtin(Builtin),
     /// `grad(f, wrt)` or `value_and_grad(f, wrt)`.
     Grad {
         /// The function differentiated.
@@ -235,7 +235,7 @@ impl Type {
             Value::Tensor(t) => Type::known(t.dtype(), t.shape()),
             Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
             Value::Func(f) => match &**f {
-                Func::Prim(p) => Type::Fn(FnType::Prim(*p)),
+                Func::Builtin(p) => Type::Fn(FnType::Builtin(*p)),
                 Func::Closure { .. } | Func::Grad { .. } | Func::Jacobian { .. } => Type::Any,
             },
             Value::Absent => Type::Absent,
@@ -347,7 +347,7 @@ pub fn repr_with(v: &Value, options: PrintOptions) -> String {
         Value::Tuple(items) => format!("({})", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
         Value::Func(f) => match &**f {
             Func::Closure { code, .. } => format!("<fn {}>", code.name().unwrap_or("anonymous")),
-            Func::Prim(p) => format!("<built-in {}>", p.info().name),
+            Func::Builtin(p) => format!("<built-in {}>", p.info().name),
             Func::Grad { with_value: false, .. } => "<fn grad>".into(),
             Func::Grad { with_value: true, .. } => "<fn value_and_grad>".into(),
             Func::Jacobian { .. } => "<fn jacobian>".into(),

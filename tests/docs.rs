@@ -10,7 +10,7 @@
 //!   ```` ```output ```` block after it is the script's `examples/NAME.out` (which
 //!   `tests/examples.rs` checks the script prints), and a ```` ```stderr ```` block after that its
 //!   `examples/NAME.err`;
-//! - `docs/builtins.md` is generated from the one table of built-ins (`Prim::all()`) and must
+//! - `docs/builtins.md` is generated from the one table of built-ins (`Builtin::all()`) and must
 //!   equal what the table says now (`UPDATE_DOCS=1 cargo test --test docs` rewrites it);
 //! - every built-in's example runs and prints what its comment says (the `Data` family's
 //!   examples, which touch files, are only checked).
@@ -19,7 +19,7 @@ mod common;
 
 use common::{root, tscript};
 use std::path::{Path, PathBuf};
-use tscript::prims::{Kind, Prim};
+use tscript::prims::{Builtin, Host, Kind};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -221,7 +221,7 @@ fn builtins_markdown() -> String {
          parameter, which may also be given by name (`axis=0`); `...` any number of arguments.\n",
     );
     let mut current = "";
-    for p in Prim::all() {
+    for p in Builtin::all() {
         let info = p.info();
         if info.kind == Kind::Internal {
             continue;
@@ -262,7 +262,7 @@ fn every_builtin_example_prints_its_comment() {
     let dir = scratch("builtins");
     let mut failures = Vec::new();
     let mut count = 0;
-    for p in Prim::all() {
+    for p in Builtin::all() {
         let info = p.info();
         if info.kind == Kind::Internal || info.example.is_empty() {
             continue;
@@ -279,7 +279,8 @@ fn every_builtin_example_prints_its_comment() {
         };
         std::fs::write(&script, &text).expect("write the example");
         let path = script.to_string_lossy();
-        let out = if matches!(p, Prim::Data(_)) { tscript(&["check", &path]) } else { tscript(&[&path]) };
+        let out =
+            if matches!(p, Builtin::Host(Host::Data(_))) { tscript(&["check", &path]) } else { tscript(&[&path]) };
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             failures.push(format!("`{}`: {text}{}", info.name, String::from_utf8_lossy(&out.stderr)));

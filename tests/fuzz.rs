@@ -396,8 +396,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn builtin_names() -> Vec<&'static str> {
-    use tscript::prims::{Kind, Prim};
-    Prim::all().map(|p| p.info()).filter(|i| i.kind == Kind::Function).map(|i| i.name).collect()
+    use tscript::prims::{Builtin, Kind};
+    Builtin::all().map(|p| p.info()).filter(|i| i.kind == Kind::Function).map(|i| i.name).collect()
 }
 
 /// `TSCRIPT_FUZZ_SEED`: a number, or `random` for one from the clock (default [`DEFAULT_SEED`]).
@@ -428,8 +428,8 @@ struct Mutator {
 
 impl Mutator {
     fn new(seed: u64, seeds: Vec<String>) -> Mutator {
-        use tscript::prims::{Kind, Prim};
-        let examples = Prim::all()
+        use tscript::prims::{Builtin, Kind};
+        let examples = Builtin::all()
             .map(|p| p.info())
             .filter(|i| i.kind == Kind::Function)
             .map(|i| i.example.split("  #").next().unwrap_or(i.example))

@@ -347,10 +347,9 @@ pub fn vjp(
         (Prim::Construct(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
         (Prim::Linalg(op), Cotangent::Value(g)) => op.vjp(o, inputs, output, g),
         (Prim::Linalg(op), Cotangent::Items(gs)) => op.vjp_items(o, output, &gs),
-        // Only linear algebra has tuple results; the host primitives have no derivatives.
+        // Only linear algebra has tuple results.
         (Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_), Cotangent::Items(_))
-        | (Prim::Shape(_) | Prim::Construct(_), Cotangent::Items(_))
-        | (Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_), _) => {
+        | (Prim::Shape(_) | Prim::Construct(_), Cotangent::Items(_)) => {
             Err(OpError::new(Code::RuntimeGrad, format!("`{}` is not differentiable", prim.info().name))
                 .label("differentiation cannot go through this operation"))
         }

@@ -25,7 +25,7 @@ impl Cx<'_> {
         match f {
             Type::Any => Ok(Type::Any),
             Type::Fn(FnType::Closure { code, env }) => self.closure(&FnCode::rc(code), env, args, site),
-            Type::Fn(FnType::Prim(prim)) => {
+            Type::Fn(FnType::Builtin(prim)) => {
                 let args = prim.bind_positional(args.to_vec(), || Type::Absent)?;
                 let saved = self.dtype;
                 self.dtype = FloatDtype::F64;

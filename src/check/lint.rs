@@ -8,7 +8,7 @@ use super::scan::{each_child, stmt_parts, Child};
 use super::Cx;
 use crate::diag::{Code, Diag, SourceMap};
 use crate::ir::{FnCode, Ir, IrKind, Slot, Stmt, StmtKind, Target};
-use crate::prims::{Arith, Prim};
+use crate::prims::{Arith, Builtin, Prim};
 use crate::span::Span;
 use crate::types::{Dim, Env, FnType, Type};
 use std::collections::{HashMap, HashSet};
@@ -64,8 +64,8 @@ impl Cx<'_> {
     /// `tscript::lint::outer_broadcast`: an element-wise `prim` (whose type rule has accepted
     /// it) with operands (of types `args`, at `spans`) that are a column `(n, 1)` and a vector `(m,)`, which broadcast to an `n × m`
     /// matrix: almost always `X @ w - y` with `w` a column where a vector was meant.
-    pub(super) fn outer_broadcast(&mut self, prim: Prim, args: &[Type], spans: &[Span]) {
-        let Prim::Arith(op) = prim else { return };
+    pub(super) fn outer_broadcast(&mut self, prim: Builtin, args: &[Type], spans: &[Span]) {
+        let Builtin::Array(Prim::Arith(op)) = prim else { return };
         let (Some(a), Some(b), Some(&sa), Some(&sb)) = (args.first(), args.get(1), spans.first(), spans.get(1)) else {
             return;
         };

@@ -15,7 +15,7 @@ use crate::diag::{Code, Diag, SourceMap};
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
 use crate::ir::{DimAnn, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
-use crate::prims::Prim;
+use crate::prims::{Builtin, Prim};
 use crate::span::Span;
 use crate::types::{Dim, Env, FnType, Type, TypeCx, TypeError};
 use std::collections::{HashMap, HashSet};
@@ -393,7 +393,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Applies a primitive's type rule, reporting its error (the result is then unknown).
-    fn rule(&mut self, prim: Prim, args: &[Type], call: Span, spans: &[Span]) -> Type {
+    fn rule(&mut self, prim: impl Into<Builtin>, args: &[Type], call: Span, spans: &[Span]) -> Type {
+        let prim = prim.into();
         match prim.type_rule(args, self) {
             Ok(t) => {
                 self.outer_broadcast(prim, args, spans);
@@ -430,7 +431,7 @@ impl<'a> Cx<'a> {
                 let types: Vec<Type> = args.iter().map(|a| self.expr(a, scope)).collect();
                 let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
                 self.dtype = *dtype;
-                if let (Prim::Shape(crate::prims::ShapeOp::Format), [_, spec]) = (prim, &args[..]) {
+                if let (Builtin::Array(Prim::Shape(crate::prims::ShapeOp::Format)), [_, spec]) = (prim, &args[..]) {
                     self.format_spec(spec, &types[0]);
                 }
                 self.rule(*prim, &types, ir.span, &spans)

@@ -49,14 +49,7 @@ impl Elementwise {
             Prim::Unary(op) => {
                 (!matches!(op, Unary::Not | Unary::IsNan | Unary::Round)).then_some(Elementwise::Unary(op))
             }
-            Prim::Reduce(_)
-            | Prim::Stats(_)
-            | Prim::Shape(_)
-            | Prim::Construct(_)
-            | Prim::Linalg(_)
-            | Prim::Diff(_)
-            | Prim::Data(_)
-            | Prim::Sys(_) => None,
+            Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) | Prim::Linalg(_) => None,
         }
     }
 }

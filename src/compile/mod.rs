@@ -192,7 +192,7 @@ impl Compiler {
                 }
                 _ => None,
             },
-            Func::Prim(_) => None,
+            Func::Builtin(_) => None,
         }
     }
 

@@ -73,7 +73,7 @@ impl Interp {
     pub fn data(&mut self, op: Data, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
         let dtype = self.ctx.dtype;
         let run = || {
-            crate::prims::admit::rule(Prim::Data(op), &args, dtype)?;
+            crate::prims::admit::rule(op, &args, dtype)?;
             let Value::Str(path) = args[0].primal() else { unreachable!("the rule of {op:?} takes a str path") };
             let path = std::path::Path::new(&**path);
             match op {

@@ -13,7 +13,7 @@ use crate::interrupt::INTERRUPTED;
 use crate::ir::{FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, STACK_RED_ZONE, STACK_SEGMENT};
 use crate::prims::broadcast::add_scaled;
 use crate::prims::shape::index_assign;
-use crate::prims::{arity, Arith, Ctx, Linalg, OpError, Prim, ShapeOp};
+use crate::prims::{arity, Arith, Builtin, Ctx, Host, Linalg, OpError, Prim, ShapeOp};
 use crate::span::Span;
 use crate::value::{Frame, Func, Tensor, Value};
 use rand::SeedableRng;
@@ -473,7 +473,7 @@ impl Interp {
 
     fn prim(
         &mut self,
-        prim: Prim,
+        prim: Builtin,
         args: &[Ir],
         dtype: FloatDtype,
         frame: &Rc<Frame>,
@@ -483,7 +483,7 @@ impl Interp {
         for a in args {
             values.push(self.eval(a, frame)?);
         }
-        if let Prim::Arith(_) = prim {
+        if let Builtin::Array(Prim::Arith(_)) = prim {
             adapt_literals(args, &mut values);
         }
         self.ctx.dtype = dtype;
@@ -491,7 +491,9 @@ impl Interp {
         if self.compiler.recording.is_some() {
             self.runs(prim, &values);
         }
-        if let (Prim::Linalg(Linalg::MatMul), Some(profile), [a, b]) = (prim, &mut self.profile, &values[..]) {
+        if let (Builtin::Array(Prim::Linalg(Linalg::MatMul)), Some(profile), [a, b]) =
+            (prim, &mut self.profile, &values[..])
+        {
             profile.matmul(span.start, a, b);
         }
         let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
@@ -500,21 +502,15 @@ impl Interp {
         Ok(value)
     }
 
-    /// Runs a built-in on `values`: the interpreter's own families here, the array primitives
-    /// through [`apply`] (which records them where an operand is traced). `spans` are the
-    /// arguments', for the diagnostics.
-    fn builtin(&mut self, prim: Prim, values: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
-        match prim {
-            Prim::Diff(op) => self.diff(op, values, span, spans),
-            Prim::Data(op) => self.data(op, values, span, spans),
-            Prim::Sys(op) => self.sys(op, values, span, spans),
-            Prim::Arith(_)
-            | Prim::Unary(_)
-            | Prim::Reduce(_)
-            | Prim::Stats(_)
-            | Prim::Shape(_)
-            | Prim::Construct(_)
-            | Prim::Linalg(_) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, spans)),
+    /// Runs a built-in on `values`: the host primitives here, the array primitives through
+    /// [`apply`] (which records them where an operand is traced). `spans` are the arguments',
+    /// for the diagnostics.
+    fn builtin(&mut self, builtin: Builtin, values: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
+        match builtin {
+            Builtin::Host(Host::Diff(op)) => self.diff(op, values, span, spans),
+            Builtin::Host(Host::Data(op)) => self.data(op, values, span, spans),
+            Builtin::Host(Host::Sys(op)) => self.sys(op, values, span, spans),
+            Builtin::Array(prim) => apply(prim, values, &mut self.ctx).map_err(|e| op_diag(e, span, spans)),
         }
     }
 
@@ -540,7 +536,7 @@ impl Interp {
     fn call_uncompiled(&mut self, func: &Func, args: Vec<Value>, span: Span) -> Result<Value, Diag> {
         match func {
             Func::Closure { code, env } => self.call_closure(FnCode::of(&**code), env, args, span),
-            Func::Prim(prim) => {
+            Func::Builtin(prim) => {
                 if self.compiler.recording.is_some() {
                     self.runs(*prim, &[]);
                 }

@@ -5,7 +5,7 @@
 use super::{DimAnn, FnCode, Guard, Ir, IrKind, Slot, Stmt, StmtKind, Target, TypeAnn, TypeAnnKind};
 use crate::diag::{nearest, Code, Diag};
 use crate::dtype::FloatDtype;
-use crate::prims::{Arith, Linalg, Prim, ShapeOp, Unary};
+use crate::prims::{Arith, Builtin, Linalg, Prim, ShapeOp, Unary};
 use crate::span::Span;
 use crate::syntax::ast::{self, AssignOp, BinOp, ExprKind, IndexArg, Pattern, UnaryOp};
 use crate::syntax::imports::Imports;
@@ -158,7 +158,7 @@ impl Cx<'_> {
         let names: Vec<Arc<str>> =
             self.scopes.iter().flat_map(|s| s.blocks.iter().flatten().map(|(n, _)| n.clone())).collect();
         let mut known: Vec<&str> = names.iter().map(|n| &**n).collect();
-        for builtin in Prim::function_names() {
+        for builtin in Builtin::function_names() {
             known.push(builtin);
         }
         let mut diag =
@@ -468,8 +468,8 @@ impl Cx<'_> {
             ExprKind::FString(parts) => self.fstring(parts, span),
             ExprKind::Name(ident) => match self.lookup(&ident.name) {
                 Some(slot) => IrKind::Var(slot, ident.name.clone()),
-                None => match Prim::by_name(&ident.name) {
-                    Some(prim) => IrKind::Const(Value::Func(Rc::new(Func::Prim(prim)))),
+                None => match Builtin::by_name(&ident.name) {
+                    Some(prim) => IrKind::Const(Value::Func(Rc::new(Func::Builtin(prim)))),
                     None => {
                         self.undefined(ident);
                         IrKind::Unresolved
@@ -586,8 +586,8 @@ impl Cx<'_> {
         }
     }
 
-    fn prim(&self, prim: Prim, args: Vec<Ir>) -> IrKind {
-        IrKind::Prim { prim, args, dtype: self.dtype }
+    fn prim(&self, prim: impl Into<Builtin>, args: Vec<Ir>) -> IrKind {
+        IrKind::Prim { prim: prim.into(), args, dtype: self.dtype }
     }
 
     fn index_arg(&mut self, arg: &IndexArg) -> Ir {

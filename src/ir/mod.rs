@@ -1,13 +1,13 @@
 //! The intermediate representation between syntax and evaluation. [`lower`] resolves the syntax
 //! tree into [`Ir`]: every name becomes a frame [`Slot`], every operator and built-in call a
-//! [`Prim`] with its arguments in canonical order, every `dtype` directive is applied to the
+//! [`Builtin`] with its arguments in canonical order, every `dtype` directive is applied to the
 //! literals and constructors it governs. The checker (`check`) reads the IR and fills its
 //! [`Guard`]s; the evaluator (`eval`) walks it.
 
 pub mod lower;
 
 use crate::dtype::FloatDtype;
-use crate::prims::{Arith, Prim};
+use crate::prims::{Arith, Builtin};
 use crate::span::Span;
 use crate::syntax::ast::FnDef;
 use crate::types::{ClosureCode, Type};
@@ -197,8 +197,8 @@ pub enum IrKind {
     /// A primitive applied to arguments in the table's canonical order (`Const(Absent)` for an
     /// optional one left out).
     Prim {
-        /// The primitive.
-        prim: Prim,
+        /// The built-in.
+        prim: Builtin,
         /// The arguments, in canonical order.
         args: Vec<Ir>,
         /// The float dtype in force where the call stands.

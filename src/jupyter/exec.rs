@@ -14,7 +14,7 @@ use super::kernel::Publisher;
 use crate::blas::{self, ThreadPolicy};
 use crate::diag::{Code, Diag};
 use crate::interrupt::INTERRUPTED;
-use crate::prims::{Kind, Prim};
+use crate::prims::{Builtin, Kind};
 use crate::repl::{help_entry, help_list, KEYWORDS};
 use crate::value::Value;
 use crate::Session;
@@ -171,7 +171,7 @@ impl Cells {
             Vec::new()
         } else {
             let variables = self.session.variables().into_iter().map(|(name, _)| name.to_string());
-            let fixed = Prim::function_names().chain(KEYWORDS.iter().copied()).map(String::from);
+            let fixed = Builtin::function_names().chain(KEYWORDS.iter().copied()).map(String::from);
             variables.chain(fixed).filter(|n| n.starts_with(word)).collect()
         };
         matches.sort();
@@ -213,8 +213,8 @@ impl Cells {
 }
 
 /// The built-in function (or operator) called `name`.
-fn builtin(name: &str) -> Option<Prim> {
-    Prim::by_name(name).or_else(|| Prim::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name))
+fn builtin(name: &str) -> Option<Builtin> {
+    Builtin::by_name(name).or_else(|| Builtin::all().find(|p| p.info().kind == Kind::Operator && p.info().name == name))
 }
 
 /// Whether a value is the empty tuple that statements and `print` give.

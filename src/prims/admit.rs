@@ -7,7 +7,7 @@
 //! builds check that the kernel made a value of exactly the type the rule promised, so a kernel
 //! and its rule cannot drift.
 
-use super::{Arith, OpError, Prim};
+use super::{Arith, Builtin, OpError, Prim};
 use crate::dtype::FloatDtype;
 use crate::memory;
 use crate::types::{Dim, Type, TypeCx, TypeError};
@@ -184,10 +184,11 @@ pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
     }
 }
 
-/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error,
-/// the same code, message and help as the checker gives for the same fault.
-pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
-    with_types(args.iter(), |types| prim.type_rule(types, &mut RunTime { dtype }))
+/// The type rule of `builtin` on the exact types of `args`: the result type, or the rule's
+/// error, the same code, message and help as the checker gives for the same fault.
+pub fn rule(builtin: impl Into<Builtin>, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
+    let builtin = builtin.into();
+    with_types(args.iter(), |types| builtin.type_rule(types, &mut RunTime { dtype }))
 }
 
 /// [`rule`] on arguments held apart (an indexed assignment's target stays in its slot), for a
@@ -227,7 +228,7 @@ pub fn confirm(prim: Prim, promised: &Type, result: &Value) {
     );
 }
 
-/// The type rules of array primitives see only the default dtype; they call no function.
+/// The type rules at run time see only the default dtype; they call no function.
 struct RunTime {
     dtype: FloatDtype,
 }
@@ -275,15 +276,9 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
 fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
     match prim {
         Prim::Linalg(_) => args.iter().try_fold(0usize, |acc, a| acc.checked_add(a.bytes().checked_mul(2)?)),
-        Prim::Arith(_)
-        | Prim::Unary(_)
-        | Prim::Reduce(_)
-        | Prim::Stats(_)
-        | Prim::Shape(_)
-        | Prim::Construct(_)
-        | Prim::Diff(_)
-        | Prim::Data(_)
-        | Prim::Sys(_) => Some(0),
+        Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) => {
+            Some(0)
+        }
     }
 }
 

@@ -1,11 +1,14 @@
-//! The one table of built-ins. Every primitive operation of the language — operators, built-in
-//! functions and the internal operations that derivative rules are written with — is a variant of
-//! [`Prim`], grouped in families, one file each. A family file declares its rows with `family!`
-//! (name, parameters, one-line help, example) and holds the kernels beside them; the checker reads
-//! the type rules, `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's
-//! `:help`, completion and `docs/builtins.md` read the rows. Parameters are typed data written
-//! `[x, axis?, values...]` (a [`Signature`]); [`Signature::bind`] puts a call's arguments in the
-//! table's order for lowering, the checker and the interpreter alike. Dispatch is an exhaustive
+//! The one table of built-ins. Every built-in of the language — operators, built-in functions
+//! and the internal operations that derivative rules are written with — is a [`Builtin`]: an
+//! array primitive ([`Prim`]: a kernel, a type rule and a derivative rule) or a host primitive
+//! ([`Host`]: `grad` and friends, files, printing, run by the interpreter), each grouped in
+//! families, one file each. A family file declares its rows with `family!` (name, parameters,
+//! one-line help, example) and holds the kernels beside them; the checker reads the type rules,
+//! `autodiff::vjp` the derivative rules (`<family>/vjp.rs`), and the REPL's `:help`, completion
+//! and `docs/builtins.md` read the rows. Parameters are typed data written `[x, axis?, values...]`
+//! (a [`Signature`]); [`Signature::bind`] puts a call's arguments in the table's order for
+//! lowering, the checker and the interpreter alike. The tape, the compiler and the kernels take
+//! only [`Prim`], so a host primitive cannot reach them, and every dispatch is an exhaustive
 //! `match`, so a primitive without a kernel or derivative rule does not compile.
 
 pub use crate::diag::OpError;
@@ -42,54 +45,142 @@ pub use stats::Stats;
 pub use system::{Data, Diff, Sys};
 pub use unary::Unary;
 
-/// Declares [`Prim`], one variant per family, and what follows from the list of families: each
-/// primitive's family title and row, and every primitive in table order.
+/// Declares [`Prim`] (the array families) and [`Host`] (the host families), one variant per
+/// family, and what follows from the one list of families: each built-in's row and family
+/// title, every built-in in table order, and [`Builtin`] from each family's primitives.
 macro_rules! prims {
-    ($($(#[$doc:meta])* $variant:ident($family:ident),)*) => {
-        /// Every primitive, by family.
+    (
+        array { $($(#[$adoc:meta])* $array:ident($afamily:ident),)* }
+        host { $($(#[$hdoc:meta])* $host:ident($hfamily:ident),)* }
+    ) => {
+        /// An array primitive, by family: a kernel, a type rule and a derivative rule. The tape,
+        /// the compiler and the kernels see only these.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Prim { $($(#[$doc])* $variant($family),)* }
+        pub enum Prim { $($(#[$adoc])* $array($afamily),)* }
+
+        /// A host primitive, by family: a built-in that calls functions or touches the world,
+        /// run by the interpreter (`eval/builtins.rs`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Host { $($(#[$hdoc])* $host($hfamily),)* }
 
         impl Prim {
-            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
-            pub fn title(self) -> &'static str {
-                match self { $(Prim::$variant(_) => $family::TITLE,)* }
-            }
-
-            /// Every primitive, family by family.
+            /// Every array primitive, family by family.
             pub fn all() -> impl Iterator<Item = Prim> {
-                std::iter::empty()$(.chain($family::ALL.iter().map(|&p| Prim::$variant(p))))*
+                std::iter::empty()$(.chain($afamily::ALL.iter().map(|&p| Prim::$array(p))))*
             }
 
             /// This primitive's row of the table.
             pub fn info(self) -> Info {
-                match self { $(Prim::$variant(p) => p.info(),)* }
+                match self { $(Prim::$array(p) => p.info(),)* }
+            }
+
+            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+            pub fn title(self) -> &'static str {
+                match self { $(Prim::$array(_) => $afamily::TITLE,)* }
             }
         }
+
+        impl Host {
+            /// Every host primitive, family by family.
+            pub fn all() -> impl Iterator<Item = Host> {
+                std::iter::empty()$(.chain($hfamily::ALL.iter().map(|&p| Host::$host(p))))*
+            }
+
+            /// This primitive's row of the table.
+            pub fn info(self) -> Info {
+                match self { $(Host::$host(p) => p.info(),)* }
+            }
+
+            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+            pub fn title(self) -> &'static str {
+                match self { $(Host::$host(_) => $hfamily::TITLE,)* }
+            }
+        }
+
+        $(impl From<$afamily> for Builtin {
+            fn from(p: $afamily) -> Builtin {
+                Builtin::Array(Prim::$array(p))
+            }
+        })*
+
+        $(impl From<$hfamily> for Builtin {
+            fn from(p: $hfamily) -> Builtin {
+                Builtin::Host(Host::$host(p))
+            }
+        })*
     };
 }
 
 prims! {
-    /// Operators and element-wise functions of two or more arguments.
-    Arith(Arith),
-    /// Element-wise functions of one argument.
-    Unary(Unary),
-    /// Reductions.
-    Reduce(Reduce),
-    /// Statistics and running sums.
-    Stats(Stats),
-    /// Shape queries, reshaping, indexing and conversions.
-    Shape(ShapeOp),
-    /// Tensor constructors.
-    Construct(Construct),
-    /// Linear algebra.
-    Linalg(Linalg),
-    /// Differentiation (`grad` and friends); run by the interpreter.
-    Diff(Diff),
-    /// File input and output; run by the interpreter.
-    Data(Data),
-    /// Printing, assertions, the clock and other system built-ins; run by the interpreter.
-    Sys(Sys),
+    array {
+        /// Operators and element-wise functions of two or more arguments.
+        Arith(Arith),
+        /// Element-wise functions of one argument.
+        Unary(Unary),
+        /// Reductions.
+        Reduce(Reduce),
+        /// Statistics and running sums.
+        Stats(Stats),
+        /// Shape queries, reshaping, indexing and conversions.
+        Shape(ShapeOp),
+        /// Tensor constructors.
+        Construct(Construct),
+        /// Linear algebra.
+        Linalg(Linalg),
+    }
+    host {
+        /// Differentiation (`grad` and friends).
+        Diff(Diff),
+        /// File input and output.
+        Data(Data),
+        /// Printing, assertions, the clock and other system built-ins.
+        Sys(Sys),
+    }
+}
+
+/// Every built-in of the table: an array primitive or a host primitive. Lowering, the checker
+/// and the interpreter take built-ins; only the interpreter tells the two kinds apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// A primitive with a kernel, a type rule and a derivative rule.
+    Array(Prim),
+    /// A primitive the interpreter runs itself.
+    Host(Host),
+}
+
+impl From<Prim> for Builtin {
+    fn from(p: Prim) -> Builtin {
+        Builtin::Array(p)
+    }
+}
+
+impl From<Host> for Builtin {
+    fn from(p: Host) -> Builtin {
+        Builtin::Host(p)
+    }
+}
+
+impl Builtin {
+    /// Every built-in, in table order: the array families, then the host families.
+    pub fn all() -> impl Iterator<Item = Builtin> {
+        Prim::all().map(Builtin::Array).chain(Host::all().map(Builtin::Host))
+    }
+
+    /// This built-in's row of the table.
+    pub fn info(self) -> Info {
+        match self {
+            Builtin::Array(p) => p.info(),
+            Builtin::Host(p) => p.info(),
+        }
+    }
+
+    /// The heading of the built-in's family in `docs/builtins.md` and the REPL's `:help`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Builtin::Array(p) => p.title(),
+            Builtin::Host(p) => p.title(),
+        }
+    }
 }
 
 /// How a primitive is reached from the language.
@@ -168,15 +259,15 @@ macro_rules! signature {
 }
 pub(crate) use signature;
 
-impl Prim {
+impl Builtin {
     /// The built-in function called `name`, if there is one.
-    pub fn by_name(name: &str) -> Option<Prim> {
-        Prim::all().find(|p| p.info().kind == Kind::Function && p.info().name == name)
+    pub fn by_name(name: &str) -> Option<Builtin> {
+        Builtin::all().find(|p| p.info().kind == Kind::Function && p.info().name == name)
     }
 
     /// The names of all built-in functions (for completion and "did you mean").
     pub fn function_names() -> impl Iterator<Item = &'static str> {
-        Prim::all().filter(|p| p.info().kind == Kind::Function).map(|p| p.info().name)
+        Builtin::all().filter(|p| p.info().kind == Kind::Function).map(|p| p.info().name)
     }
 
     /// Binds the arguments of a call by position (a built-in called as a value, `let p = print`)
@@ -187,9 +278,19 @@ impl Prim {
         params.bind(args.into_iter().map(|arg| (None, arg)), absent).map_err(|_| arity(name, params.required(), given))
     }
 
+    /// The built-in's type rule (spec §8): the result type for arguments of these types, in the
+    /// same canonical order as the built-in takes values.
+    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+        match self {
+            Builtin::Array(p) => p.type_rule(args, cx),
+            Builtin::Host(p) => p.type_rule(args, cx),
+        }
+    }
+}
+
+impl Prim {
     /// Runs an array primitive on plain (untraced) values. `args` holds the fixed parameters in
-    /// order (`Value::Absent` for a left-out optional one), then any variadic ones. The
-    /// interpreter runs the families that call functions or touch the world (`Diff`, `Data`, `Sys`).
+    /// order (`Value::Absent` for a left-out optional one), then any variadic ones.
     ///
     /// The type rule runs first, on the arguments' exact types ([`admit`]): a fault of type or
     /// shape gets the rule's error, the one the checker gives for it, whichever stage finds it.
@@ -218,9 +319,6 @@ impl Prim {
             Prim::Shape(p) => p.eval(args, ctx),
             Prim::Construct(p) => p.eval(args, ctx),
             Prim::Linalg(p) => p.eval(args),
-            Prim::Diff(_) | Prim::Data(_) | Prim::Sys(_) => {
-                Err(OpError::new(Code::RuntimeValue, format!("`{}` is run by the interpreter", self.info().name)))
-            }
         }
     }
 }
@@ -234,14 +332,12 @@ pub(crate) fn unvetted(name: &str) -> OpError {
 impl Prim {
     /// The primitive's type rule (spec §8): the result type for arguments of these types, in the
     /// same canonical order as [`Prim::eval`] takes values. An argument of unknown type makes
-    /// the result of an array primitive unknown; it is never an error.
+    /// the result unknown; it is never an error.
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
-        if args.contains(&Type::Any) && !matches!(self, Prim::Diff(_) | Prim::Sys(_)) {
+        if args.contains(&Type::Any) {
             return Ok(Type::Any);
         }
         match self {
-            Prim::Diff(p) => p.type_rule(args, cx),
-            Prim::Sys(p) => p.type_rule(args),
             Prim::Arith(p) => p.type_rule(args),
             Prim::Unary(p) => p.type_rule(args),
             Prim::Reduce(p) => p.type_rule(args),
@@ -249,7 +345,19 @@ impl Prim {
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),
             Prim::Linalg(p) => p.type_rule(args),
-            Prim::Data(p) => p.type_rule(args, cx.dtype()),
+        }
+    }
+}
+
+impl Host {
+    /// The primitive's type rule: the result type for arguments of these types, in canonical
+    /// order. `grad` and friends type the functions they make; `print` and the others check
+    /// what they can of arguments of unknown type.
+    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+        match self {
+            Host::Diff(p) => p.type_rule(args, cx),
+            Host::Data(p) => p.type_rule(args, cx.dtype()),
+            Host::Sys(p) => p.type_rule(args),
         }
     }
 }
@@ -384,18 +492,18 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_found() {
-        let names: Vec<&str> = Prim::function_names().collect();
+        let names: Vec<&str> = Builtin::function_names().collect();
         for name in &names {
             assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name} twice");
-            assert_eq!(Prim::by_name(name).unwrap().info().name, *name);
+            assert_eq!(Builtin::by_name(name).unwrap().info().name, *name);
         }
-        assert!(Prim::by_name("sum").is_some());
-        assert!(Prim::by_name("+").is_none());
+        assert!(Builtin::by_name("sum").is_some());
+        assert!(Builtin::by_name("+").is_none());
     }
 
     #[test]
     fn signatures_print_as_the_docs_show_them() {
-        let shown = |name| Prim::by_name(name).unwrap().info().params.to_string();
+        let shown = |name| Builtin::by_name(name).unwrap().info().params.to_string();
         assert_eq!(shown("sum"), "x, axis?, keepdims?");
         assert_eq!(shown("concat"), "tensors..., axis?");
         assert_eq!(shown("print"), "values..., sep?, end?");
@@ -405,15 +513,15 @@ mod tests {
 
     #[test]
     fn arguments_bind_in_the_tables_order() {
-        let sum = Prim::by_name("sum").unwrap().info().params;
+        let sum = Builtin::by_name("sum").unwrap().info().params;
         assert_eq!(sum.bind([(None, 1), (Some("keepdims"), 3)], || 0), Ok(vec![1, 0, 3]));
         assert_eq!(sum.bind([(Some("axis"), 2), (None, 1)], || 0), Ok(vec![1, 2, 0]));
-        let print = Prim::by_name("print").unwrap().info().params;
+        let print = Builtin::by_name("print").unwrap().info().params;
         assert_eq!(print.bind([(None, 1), (Some("end"), 3), (None, 2)], || 0), Ok(vec![0, 3, 1, 2]));
         let [x, axis, _] = sum.0 else { panic!("sum has three parameters") };
         let misfits = sum.bind([(Some("x"), 1), (None, 2), (Some("axes"), 3), (Some("axis"), 4), (None, 5)], || 0);
         assert_eq!(misfits, Err(vec![Misfit::Twice(1, x), Misfit::Unknown(2), Misfit::Twice(4, axis)]));
-        let clip = Prim::by_name("clip").unwrap().info().params;
+        let clip = Builtin::by_name("clip").unwrap().info().params;
         assert_eq!(clip.bind([(None, 1), (None, 2), (None, 3), (None, 4)], || 0), Err(vec![Misfit::Extra(3)]));
         assert_eq!(clip.bind([(None, 1)], || 0), Err(vec![Misfit::Missing(&clip.0[1]), Misfit::Missing(&clip.0[2])]));
     }

@@ -1,6 +1,7 @@
-//! The families that the interpreter runs itself because they call functions or touch the world:
-//! differentiation, data files, and the system built-ins. Their rows live here with the rest of
-//! the table; their implementations are in `eval::builtins` and `autodiff`.
+//! The host families ([`super::Host`]), which the interpreter runs itself because they call
+//! functions or touch the world: differentiation, data files, and the system built-ins. Their
+//! rows and type rules live here with the rest of the table; their implementations are in
+//! `eval::builtins` and `autodiff`.
 
 use super::family;
 use crate::diag::Code;
@@ -204,8 +205,12 @@ pub fn jacobian_arity(got: usize) -> TypeError {
 
 impl Data {
     /// The type rule: paths are `str`; what a `.npy` file holds is known only when it is read, a
-    /// CSV file is a matrix of the default float dtype `dtype`.
+    /// CSV file is a matrix of the default float dtype `dtype`. An argument of unknown type
+    /// makes the result unknown.
     pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
+        if args.contains(&Type::Any) {
+            return Ok(Type::Any);
+        }
         let path = args.first().unwrap_or(&Type::Absent);
         if !matches!(path, Type::Str | Type::Any) {
             return Err(

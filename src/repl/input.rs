@@ -2,7 +2,7 @@
 //! history file, Tab completion, syntax highlighting and bracket matching.
 
 use super::COMMANDS;
-use crate::prims::Prim;
+use crate::prims::Builtin;
 use crate::syntax::parse::is_incomplete;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::config::{ColorMode, CompletionType, Config};
@@ -198,7 +198,7 @@ impl Completer for ReplHelper {
                 Some(("help", _)) => {
                     let start = word_start(before);
                     let word = &before[start..];
-                    let found = Prim::function_names().filter(|n| n.starts_with(word));
+                    let found = Builtin::function_names().filter(|n| n.starts_with(word));
                     return Ok((start, sorted(found.map(pair).collect())));
                 }
                 Some(_) => {}
@@ -210,7 +210,7 @@ impl Completer for ReplHelper {
             return Ok((start, Vec::new()));
         }
         let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        for name in Prim::function_names().chain(KEYWORDS.iter().copied()) {
+        for name in Builtin::function_names().chain(KEYWORDS.iter().copied()) {
             names.push(name);
         }
         Ok((start, sorted(names.into_iter().filter(|n| n.starts_with(word)).map(pair).collect())))
@@ -319,7 +319,7 @@ pub fn highlight(line: &str, bracket: Option<usize>) -> String {
             let word = &line[i..end];
             if KEYWORDS.contains(&word) {
                 paint(&mut out, KEYWORD, word);
-            } else if Prim::by_name(word).is_some() {
+            } else if Builtin::by_name(word).is_some() {
                 paint(&mut out, BUILTIN, word);
             } else {
                 out.push_str(word);

@@ -154,7 +154,7 @@ mod tests {
         let named: Vec<&str> = rule.split('"').skip(1).step_by(2).collect();
         assert!(named.len() >= 18, "{named:?}");
         for name in named {
-            let operator = crate::prims::Prim::all().any(|p| p.info().name == name);
+            let operator = crate::prims::Builtin::all().any(|p| p.info().name == name);
             assert!(operator || keyword(name).is_some(), "no :help for the keyword `{name}`");
         }
         for k in KEYWORDS {

@@ -69,7 +69,9 @@ impl Interp {
             self.store(slot, v, frame);
             return Ok(());
         };
-        if let (Arith::Add | Arith::Sub, IrKind::Prim { prim: Prim::Arith(Arith::Mul), args, .. }) = (op, &value.kind) {
+        if let (Arith::Add | Arith::Sub, IrKind::Prim { prim: Builtin::Array(Prim::Arith(Arith::Mul)), args, .. }) =
+            (op, &value.kind)
+        {
             let (s, g) = (self.eval(&args[0], frame)?, self.eval(&args[1], frame)?);
             let mut old = self.take(slot, name, frame, span)?;
             let sign = if op == Arith::Sub { -1.0 } else { 1.0 };

@@ -9,7 +9,7 @@ use crate::autodiff::Tape;
 use crate::compile::{Compiled, Compiler, How, Plan, Policy, Program, Recording, Sig};
 use crate::diag::Diag;
 use crate::eval::profile::Mode;
-use crate::prims::{Construct, Diff, Linalg, Prim};
+use crate::prims::{Builtin, Construct, Diff, Host, Linalg, Prim};
 use crate::span::Span;
 use crate::value::Frame;
 use crate::value::{Func, Value};
@@ -158,12 +158,12 @@ impl Interp {
     /// While a call is traced: notes a primitive it runs on `values`, which spoils the trace
     /// when the primitive has an effect or draws random numbers; the floating-point operations
     /// of an `@` written in the function are counted for `--profile`.
-    pub(super) fn runs(&mut self, prim: Prim, values: &[Value]) {
+    pub(super) fn runs(&mut self, prim: Builtin, values: &[Value]) {
         if let Some(r) = &mut self.compiler.recording {
             if !replayable(prim) {
                 r.spoil();
             }
-            if let (Prim::Linalg(Linalg::MatMul), [a, b]) = (prim, values) {
+            if let (Builtin::Array(Prim::Linalg(Linalg::MatMul)), [a, b]) = (prim, values) {
                 if let (Value::Tensor(a), Value::Tensor(b)) = (a.primal(), b.primal()) {
                     r.flops += crate::eval::profile::matmul_flops(a.shape(), b.shape()).unwrap_or(0.0);
                 }
@@ -172,12 +172,12 @@ impl Interp {
     }
 }
 
-/// Whether a program may hold `prim`: it computes and does nothing else. The random
-/// constructors draw from the generator, and the interpreter's own families print, read,
-/// write, time or differentiate numerically.
-fn replayable(prim: Prim) -> bool {
-    match prim {
-        Prim::Construct(c) => !matches!(
+/// Whether a program may hold `builtin`: it computes and does nothing else. The random
+/// constructors draw from the generator, and the host primitives but `grad` and friends print,
+/// read, write, time or differentiate numerically.
+fn replayable(builtin: Builtin) -> bool {
+    match builtin {
+        Builtin::Array(Prim::Construct(c)) => !matches!(
             c,
             Construct::Randn
                 | Construct::Rand
@@ -186,9 +186,11 @@ fn replayable(prim: Prim) -> bool {
                 | Construct::Randint
                 | Construct::Choice
         ),
-        Prim::Diff(d) => matches!(d, Diff::Grad | Diff::ValueAndGrad | Diff::Jacobian | Diff::Hessian),
-        Prim::Data(_) | Prim::Sys(_) => false,
-        Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Linalg(_) => true,
+        Builtin::Array(
+            Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Linalg(_),
+        ) => true,
+        Builtin::Host(Host::Diff(d)) => matches!(d, Diff::Grad | Diff::ValueAndGrad | Diff::Jacobian | Diff::Hessian),
+        Builtin::Host(Host::Data(_) | Host::Sys(_)) => false,
     }
 }
 

@@ -9,7 +9,7 @@
 use super::Cx;
 use crate::diag::{nearest, Code, Diag};
 use crate::ir::{Ir, IrKind};
-use crate::prims::{Info, Misfit, Prim};
+use crate::prims::{Builtin, Info, Misfit};
 use crate::span::Span;
 use crate::syntax::ast::{self, ExprKind};
 use crate::value::Value;
@@ -20,7 +20,7 @@ impl Cx<'_> {
     pub(super) fn call(&mut self, callee: &ast::Expr, args: &[ast::Arg], span: Span) -> IrKind {
         if let ExprKind::Name(ident) = &callee.kind {
             if self.lookup(&ident.name).is_none() {
-                if let Some(prim) = Prim::by_name(&ident.name) {
+                if let Some(prim) = Builtin::by_name(&ident.name) {
                     return match self.prim_args(prim, args, span) {
                         Some(args) => self.prim(prim, args),
                         None => IrKind::Unresolved,
@@ -49,7 +49,7 @@ impl Cx<'_> {
 
     /// Puts a built-in call's arguments in the table's canonical order (`Signature::bind`),
     /// reporting every misfit.
-    fn prim_args(&mut self, prim: Prim, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
+    fn prim_args(&mut self, prim: Builtin, args: &[ast::Arg], span: Span) -> Option<Vec<Ir>> {
         let Info { name, params, .. } = prim.info();
         let errors_before = self.errors.len();
         let lowered: Vec<_> =
