@@ -47,7 +47,7 @@ pub use unary::Unary;
 
 /// Declares [`Prim`] (the array families) and [`Host`] (the host families), one variant per
 /// family, and what follows from the one list of families: each built-in's row and family
-/// title, every built-in in table order, and [`Builtin`] from each family's primitives.
+/// title, and every built-in in table order.
 macro_rules! prims {
     (
         array { $($(#[$adoc:meta])* $array:ident($afamily:ident),)* }
@@ -73,41 +73,30 @@ macro_rules! prims {
             pub fn info(self) -> Info {
                 match self { $(Prim::$array(p) => p.info(),)* }
             }
-
-            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
-            pub fn title(self) -> &'static str {
-                match self { $(Prim::$array(_) => $afamily::TITLE,)* }
-            }
         }
 
-        impl Host {
-            /// Every host primitive, family by family.
-            pub fn all() -> impl Iterator<Item = Host> {
-                std::iter::empty()$(.chain($hfamily::ALL.iter().map(|&p| Host::$host(p))))*
+        impl Builtin {
+            /// Every built-in, in table order: the array families, then the host families.
+            pub fn all() -> impl Iterator<Item = Builtin> {
+                Prim::all().map(Builtin::Array)$(.chain($hfamily::ALL.iter().map(|&p| Builtin::Host(Host::$host(p)))))*
             }
 
-            /// This primitive's row of the table.
+            /// This built-in's row of the table.
             pub fn info(self) -> Info {
-                match self { $(Host::$host(p) => p.info(),)* }
+                match self {
+                    Builtin::Array(p) => p.info(),
+                    $(Builtin::Host(Host::$host(p)) => p.info(),)*
+                }
             }
 
-            /// The heading of the primitive's family in `docs/builtins.md` and the REPL's `:help`.
+            /// The heading of the built-in's family in `docs/builtins.md` and the REPL's `:help`.
             pub fn title(self) -> &'static str {
-                match self { $(Host::$host(_) => $hfamily::TITLE,)* }
+                match self {
+                    $(Builtin::Array(Prim::$array(_)) => $afamily::TITLE,)*
+                    $(Builtin::Host(Host::$host(_)) => $hfamily::TITLE,)*
+                }
             }
         }
-
-        $(impl From<$afamily> for Builtin {
-            fn from(p: $afamily) -> Builtin {
-                Builtin::Array(Prim::$array(p))
-            }
-        })*
-
-        $(impl From<$hfamily> for Builtin {
-            fn from(p: $hfamily) -> Builtin {
-                Builtin::Host(Host::$host(p))
-            }
-        })*
     };
 }
 
@@ -151,35 +140,6 @@ pub enum Builtin {
 impl From<Prim> for Builtin {
     fn from(p: Prim) -> Builtin {
         Builtin::Array(p)
-    }
-}
-
-impl From<Host> for Builtin {
-    fn from(p: Host) -> Builtin {
-        Builtin::Host(p)
-    }
-}
-
-impl Builtin {
-    /// Every built-in, in table order: the array families, then the host families.
-    pub fn all() -> impl Iterator<Item = Builtin> {
-        Prim::all().map(Builtin::Array).chain(Host::all().map(Builtin::Host))
-    }
-
-    /// This built-in's row of the table.
-    pub fn info(self) -> Info {
-        match self {
-            Builtin::Array(p) => p.info(),
-            Builtin::Host(p) => p.info(),
-        }
-    }
-
-    /// The heading of the built-in's family in `docs/builtins.md` and the REPL's `:help`.
-    pub fn title(self) -> &'static str {
-        match self {
-            Builtin::Array(p) => p.title(),
-            Builtin::Host(p) => p.title(),
-        }
     }
 }
 
@@ -283,7 +243,9 @@ impl Builtin {
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
         match self {
             Builtin::Array(p) => p.type_rule(args, cx),
-            Builtin::Host(p) => p.type_rule(args, cx),
+            Builtin::Host(Host::Diff(p)) => p.type_rule(args, cx),
+            Builtin::Host(Host::Data(p)) => p.type_rule(args, cx.dtype()),
+            Builtin::Host(Host::Sys(p)) => p.type_rule(args),
         }
     }
 }
@@ -345,19 +307,6 @@ impl Prim {
             Prim::Shape(p) => p.type_rule(args, cx.dtype()),
             Prim::Construct(p) => p.type_rule(args, cx.dtype()),
             Prim::Linalg(p) => p.type_rule(args),
-        }
-    }
-}
-
-impl Host {
-    /// The primitive's type rule: the result type for arguments of these types, in canonical
-    /// order. `grad` and friends type the functions they make; `print` and the others check
-    /// what they can of arguments of unknown type.
-    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
-        match self {
-            Host::Diff(p) => p.type_rule(args, cx),
-            Host::Data(p) => p.type_rule(args, cx.dtype()),
-            Host::Sys(p) => p.type_rule(args),
         }
     }
 }
