@@ -8,7 +8,6 @@
 use crate::diag::Code;
 use crate::diag::OpError;
 use crate::dtype::{Dtype, FloatDtype};
-use crate::prims::Builtin;
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
@@ -64,6 +63,14 @@ pub trait ClosureCode: Any + fmt::Debug {
     fn signature(&self) -> String;
 }
 
+/// A built-in used as a value, as types hold it: opaque to them, so that they sit below the
+/// table of built-ins, which implements it (`prims::Builtin`: one entry per built-in, so two are
+/// the same built-in when they are the same entry; the checker gets it back with `Builtin::of`).
+pub trait BuiltinCode: Any + fmt::Debug + Sync {
+    /// The built-in as its type prints: `fn sum(x, axis?, keepdims?)`.
+    fn signature(&self) -> String;
+}
+
 /// The type of a function value.
 #[derive(Clone)]
 pub enum FnType {
@@ -75,7 +82,7 @@ pub enum FnType {
         env: Rc<Env>,
     },
     /// A built-in used as a value.
-    Builtin(Builtin),
+    Builtin(&'static dyn BuiltinCode),
     /// `grad(f, wrt)` / `value_and_grad(f, wrt)`; `wrt` is `None` when it is not a constant.
     Grad {
         /// The type of the function differentiated.
@@ -117,7 +124,7 @@ impl PartialEq for FnType {
             (FnType::Closure { code: a, env: x }, FnType::Closure { code: b, env: y }) => {
                 Rc::ptr_eq(a, b) && Rc::ptr_eq(x, y)
             }
-            (FnType::Builtin(a), FnType::Builtin(b)) => a == b,
+            (FnType::Builtin(a), FnType::Builtin(b)) => std::ptr::addr_eq(*a, *b),
             (FnType::Grad { f: a, wrt: x, with_value: v }, FnType::Grad { f: b, wrt: y, with_value: w }) => {
                 a == b && x == y && v == w
             }
@@ -387,7 +394,7 @@ impl fmt::Display for Type {
             }
             Type::Seq(item) => write!(f, "({item}, ...)"),
             Type::Fn(FnType::Closure { code, .. }) => f.write_str(&code.signature()),
-            Type::Fn(FnType::Builtin(p)) => write!(f, "fn {}({})", p.info().name, p.info().params),
+            Type::Fn(FnType::Builtin(b)) => f.write_str(&b.signature()),
             Type::Fn(FnType::Grad { f: inner, with_value, .. }) => {
                 write!(f, "{}({inner})", if *with_value { "value_and_grad" } else { "grad" })
             }

@@ -235,7 +235,7 @@ impl Type {
             Value::Tensor(t) => Type::known(t.dtype(), t.shape()),
             Value::Tuple(items) => Type::Tuple(items.iter().map(Type::of_value).collect()),
             Value::Func(f) => match &**f {
-                Func::Builtin(p) => Type::Fn(FnType::Builtin(*p)),
+                Func::Builtin(p) => Type::Fn(FnType::Builtin(p.code())),
                 Func::Closure { .. } | Func::Grad { .. } | Func::Jacobian { .. } => Type::Any,
             },
             Value::Absent => Type::Absent,

@@ -9,8 +9,8 @@ use super::{fits_declared, Active, Cx, Scope};
 use crate::diag::{Code, Diag};
 use crate::dtype::FloatDtype;
 use crate::ir::FnCode;
-use crate::prims::arity;
 use crate::prims::system::{grad_call_type, jacobian_call_type};
+use crate::prims::{arity, Builtin};
 use crate::span::Span;
 use crate::types::{Env, FnType, Type, TypeError};
 use std::rc::Rc;
@@ -25,7 +25,8 @@ impl Cx<'_> {
         match f {
             Type::Any => Ok(Type::Any),
             Type::Fn(FnType::Closure { code, env }) => self.closure(&FnCode::rc(code), env, args, site),
-            Type::Fn(FnType::Builtin(prim)) => {
+            Type::Fn(FnType::Builtin(code)) => {
+                let prim = Builtin::of(*code);
                 let args = prim.bind_positional(args.to_vec(), || Type::Absent)?;
                 let saved = self.dtype;
                 self.dtype = FloatDtype::F64;

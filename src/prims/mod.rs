@@ -32,7 +32,7 @@ pub mod unary;
 
 use crate::diag::Code;
 use crate::dtype::FloatDtype;
-use crate::types::{Type, TypeCx, TypeError};
+use crate::types::{BuiltinCode, Type, TypeCx, TypeError};
 use crate::value::Value;
 use std::fmt;
 
@@ -140,6 +140,27 @@ pub enum Builtin {
 impl From<Prim> for Builtin {
     fn from(p: Prim) -> Builtin {
         Builtin::Array(p)
+    }
+}
+
+impl BuiltinCode for Builtin {
+    fn signature(&self) -> String {
+        format!("fn {}({})", self.info().name, self.info().params)
+    }
+}
+
+impl Builtin {
+    /// The built-in as a function type holds it ([`FnType::Builtin`](crate::types::FnType)):
+    /// its entry in the table of every built-in, built once from [`Builtin::all`].
+    pub fn code(self) -> &'static dyn BuiltinCode {
+        static TABLE: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(|| Builtin::all().collect());
+        TABLE.iter().find(|b| **b == self).expect("every built-in is in the table")
+    }
+
+    /// The built-in a function type holds ([`Builtin::code`]).
+    pub fn of(code: &dyn BuiltinCode) -> Builtin {
+        let code: &dyn std::any::Any = code;
+        *code.downcast_ref().expect("a built-in's code is a `Builtin`, its only kind")
     }
 }
 
@@ -448,6 +469,16 @@ mod tests {
         }
         assert!(Builtin::by_name("sum").is_some());
         assert!(Builtin::by_name("+").is_none());
+    }
+
+    #[test]
+    fn a_builtin_as_a_type_is_its_entry_in_the_table() {
+        use crate::types::FnType;
+        let ty = |name| Type::Fn(FnType::Builtin(Builtin::by_name(name).unwrap().code()));
+        assert_eq!(ty("sum"), ty("sum"));
+        assert_ne!(ty("sum"), ty("mean"));
+        assert_eq!(ty("sum").to_string(), "fn sum(x, axis?, keepdims?)");
+        assert!(Builtin::all().all(|b| Builtin::of(b.code()) == b));
     }
 
     #[test]
