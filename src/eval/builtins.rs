@@ -6,7 +6,7 @@ use super::interp::{op_diag, Interp};
 use crate::autodiff::{apply, backward, regroup, trace_leaves, Tape};
 use crate::diag::{Code, Diag};
 use crate::plot::Call;
-use crate::prims::{Builtin, Data, Diff, Host, Prim, ShapeOp, Sys};
+use crate::prims::{Data, Diff, Prim, ShapeOp, Sys};
 use crate::span::Span;
 use crate::types::Wrt;
 use crate::value::{text, text_with, Func, Tensor, Value};
@@ -73,7 +73,7 @@ impl Interp {
     pub fn data(&mut self, op: Data, args: Vec<Value>, span: Span, spans: &[Span]) -> Result<Value, Diag> {
         let dtype = self.ctx.dtype;
         let run = || {
-            crate::prims::admit::rule(Builtin::Host(Host::Data(op)), &args, dtype)?;
+            op.type_rule(&args.iter().map(crate::types::Type::of_value).collect::<Vec<_>>(), dtype)?;
             let Value::Str(path) = args[0].primal() else { unreachable!("the rule of {op:?} takes a str path") };
             let path = std::path::Path::new(&**path);
             match op {

@@ -7,10 +7,10 @@
 //! builds check that the kernel made a value of exactly the type the rule promised, so a kernel
 //! and its rule cannot drift.
 
-use super::{Arith, Builtin, OpError, Prim};
+use super::{Arith, OpError, Prim};
 use crate::dtype::FloatDtype;
 use crate::memory;
-use crate::types::{Dim, Type, TypeCx, TypeError};
+use crate::types::{Dim, Type};
 use crate::value::{Dtype, Value};
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
@@ -178,23 +178,22 @@ pub fn cannot_fail(op: Arith, a: &Value, b: &Value, dtype: FloatDtype) -> bool {
         return false;
     }
     let types = [Type::of_value(a), Type::of_value(b)];
-    match Prim::Arith(op).type_rule(&types, &mut RunTime { dtype }) {
+    match Prim::Arith(op).type_rule(&types, dtype) {
         Ok(result @ Type::Tensor { dtype: Dtype::F64 | Dtype::F32, .. }) => reuses(a, &result) || reuses(b, &result),
         Ok(_) | Err(_) => false,
     }
 }
 
-/// The type rule of `builtin` on the exact types of `args`: the result type, or the rule's
-/// error, the same code, message and help as the checker gives for the same fault.
-pub fn rule(builtin: impl Into<Builtin>, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
-    let builtin = builtin.into();
-    with_types(args.iter(), |types| builtin.type_rule(types, &mut RunTime { dtype }))
+/// The type rule of `prim` on the exact types of `args`: the result type, or the rule's error,
+/// the same code, message and help as the checker gives for the same fault.
+pub fn rule(prim: Prim, args: &[Value], dtype: FloatDtype) -> Result<Type, OpError> {
+    with_types(args.iter(), |types| prim.type_rule(types, dtype))
 }
 
 /// [`rule`] on arguments held apart (an indexed assignment's target stays in its slot), for a
 /// primitive whose rule does not read the default dtype.
 pub fn rule_of<'a>(prim: Prim, args: impl Iterator<Item = &'a Value>) -> Result<Type, OpError> {
-    with_types(args, |types| prim.type_rule(types, &mut RunTime { dtype: FloatDtype::F64 }))
+    with_types(args, |types| prim.type_rule(types, FloatDtype::F64))
 }
 
 /// Calls `f` with the exact types of `args`. The rule runs before every kernel, so the types
@@ -226,21 +225,6 @@ pub fn confirm(prim: Prim, promised: &Type, result: &Value) {
         prim.info().name,
         result.type_name()
     );
-}
-
-/// The type rules at run time see only the default dtype; they call no function.
-struct RunTime {
-    dtype: FloatDtype,
-}
-
-impl TypeCx for RunTime {
-    fn dtype(&self) -> FloatDtype {
-        self.dtype
-    }
-
-    fn call(&mut self, _: &Type, _: &[Type]) -> Result<Type, TypeError> {
-        Ok(Type::Any)
-    }
 }
 
 /// The bytes of a result of type `t`, or `None` when a dimension is unknown. A shape whose

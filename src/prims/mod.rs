@@ -149,21 +149,6 @@ impl BuiltinCode for Builtin {
     }
 }
 
-impl Builtin {
-    /// The built-in as a function type holds it ([`FnType::Builtin`](crate::types::FnType)):
-    /// its entry in the table of every built-in, built once from [`Builtin::all`].
-    pub fn code(self) -> &'static dyn BuiltinCode {
-        static TABLE: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(|| Builtin::all().collect());
-        TABLE.iter().find(|b| **b == self).expect("every built-in is in the table")
-    }
-
-    /// The built-in a function type holds ([`Builtin::code`]).
-    pub fn of(code: &dyn BuiltinCode) -> Builtin {
-        let code: &dyn std::any::Any = code;
-        *code.downcast_ref().expect("a built-in's code is a `Builtin`, its only kind")
-    }
-}
-
 /// How a primitive is reached from the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -259,11 +244,24 @@ impl Builtin {
         params.bind(args.into_iter().map(|arg| (None, arg)), absent).map_err(|_| arity(name, params.required(), given))
     }
 
+    /// The built-in as a function type holds it ([`FnType::Builtin`](crate::types::FnType)):
+    /// its entry in the table of every built-in, built once from [`Builtin::all`].
+    pub fn code(self) -> &'static dyn BuiltinCode {
+        static TABLE: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(|| Builtin::all().collect());
+        TABLE.iter().find(|b| **b == self).expect("every built-in is in the table")
+    }
+
+    /// The built-in a function type holds ([`Builtin::code`]).
+    pub fn of(code: &dyn BuiltinCode) -> Builtin {
+        let code: &dyn std::any::Any = code;
+        *code.downcast_ref().expect("a built-in's code is a `Builtin`, its only kind")
+    }
+
     /// The built-in's type rule (spec §8): the result type for arguments of these types, in the
     /// same canonical order as the built-in takes values.
     pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
         match self {
-            Builtin::Array(p) => p.type_rule(args, cx),
+            Builtin::Array(p) => p.type_rule(args, cx.dtype()),
             Builtin::Host(Host::Diff(p)) => p.type_rule(args, cx),
             Builtin::Host(Host::Data(p)) => p.type_rule(args, cx.dtype()),
             Builtin::Host(Host::Sys(p)) => p.type_rule(args),
@@ -315,8 +313,8 @@ pub(crate) fn unvetted(name: &str) -> OpError {
 impl Prim {
     /// The primitive's type rule (spec §8): the result type for arguments of these types, in the
     /// same canonical order as [`Prim::eval`] takes values. An argument of unknown type makes
-    /// the result unknown; it is never an error.
-    pub fn type_rule(self, args: &[Type], cx: &mut dyn TypeCx) -> Result<Type, TypeError> {
+    /// the result unknown; it is never an error. `dtype` is the default float dtype at the call.
+    pub fn type_rule(self, args: &[Type], dtype: FloatDtype) -> Result<Type, TypeError> {
         if args.contains(&Type::Any) {
             return Ok(Type::Any);
         }
@@ -325,8 +323,8 @@ impl Prim {
             Prim::Unary(p) => p.type_rule(args),
             Prim::Reduce(p) => p.type_rule(args),
             Prim::Stats(p) => p.type_rule(args),
-            Prim::Shape(p) => p.type_rule(args, cx.dtype()),
-            Prim::Construct(p) => p.type_rule(args, cx.dtype()),
+            Prim::Shape(p) => p.type_rule(args, dtype),
+            Prim::Construct(p) => p.type_rule(args, dtype),
             Prim::Linalg(p) => p.type_rule(args),
         }
     }
