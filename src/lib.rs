@@ -23,6 +23,7 @@ pub mod format;
 pub mod interrupt;
 pub mod ir;
 pub mod jupyter;
+pub mod math;
 pub mod memory;
 pub mod parallel;
 pub mod plot;

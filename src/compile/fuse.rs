@@ -205,7 +205,14 @@ fn run_step(op: Elementwise, a: Lane, b: Lane, out: &mut [f64]) {
             _ => zip(a, b, out, |x, y| float_element(Arith::Pow, x, y)),
         },
         Elementwise::Binary(op) => zip(a, b, out, |x, y| float_element(op, x, y)),
-        Elementwise::Unary(Unary::Tanh) => zip(a, Lane::Scalar(0.0), out, |x, _| unary::tanh(x)),
+        Elementwise::Unary(Unary::Exp) => match a {
+            Lane::Slice(a) => {
+                out.copy_from_slice(a);
+                crate::math::exp_each(out);
+            }
+            Lane::Scalar(x) => out.fill(crate::math::exp(x)),
+        },
+        Elementwise::Unary(Unary::Tanh) => zip(a, Lane::Scalar(0.0), out, |x, _| crate::math::tanh(x)),
         Elementwise::Unary(Unary::Neg) => zip(a, Lane::Scalar(0.0), out, |x, _| -x),
         Elementwise::Unary(op) => zip(a, Lane::Scalar(0.0), out, |x, _| unary::kernel(op, x)),
     }

@@ -7,7 +7,7 @@
 //! builds check that the kernel made a value of exactly the type the rule promised, so a kernel
 //! and its rule cannot drift.
 
-use super::{Arith, OpError, Prim};
+use super::{Arith, OpError, Prim, Reduce};
 use crate::dtype::FloatDtype;
 use crate::memory;
 use crate::types::{Dim, Type};
@@ -256,10 +256,12 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
 }
 
 /// Memory a kernel needs beside its result: LAPACK routines work on a copy of their operands in
-/// the layout they need.
+/// the layout they need, `logsumexp` on a shifted copy of its operand.
 fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
     match prim {
         Prim::Linalg(_) => args.iter().try_fold(0usize, |acc, a| acc.checked_add(a.bytes().checked_mul(2)?)),
+        // `logsumexp` along an axis takes the exponentials of a shifted copy of its operand.
+        Prim::Reduce(Reduce::LogSumExp) => args.first().map(Value::bytes),
         Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) => {
             Some(0)
         }

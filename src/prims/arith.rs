@@ -421,6 +421,9 @@ pub trait Elem: Float + Send + Sync + 'static {
     fn operand(v: Value) -> Option<Operand<Self>>;
     /// Wraps a tensor of this element type as a value.
     fn wrap(a: Arr<Self>) -> Value;
+    /// `exp` of every element, in place: for `f64` [`crate::math::exp_each`], which the
+    /// kernels and fused loops share.
+    fn exp_each(items: &mut [Self]);
 }
 
 impl Elem for f64 {
@@ -433,6 +436,9 @@ impl Elem for f64 {
     }
     fn wrap(a: Arr<f64>) -> Value {
         Value::Tensor(Tensor::F64(a))
+    }
+    fn exp_each(items: &mut [f64]) {
+        crate::math::exp_each(items);
     }
 }
 
@@ -447,6 +453,9 @@ impl Elem for f32 {
     }
     fn wrap(a: Arr<f32>) -> Value {
         Value::Tensor(Tensor::F32(a))
+    }
+    fn exp_each(items: &mut [f32]) {
+        items.iter_mut().for_each(|x| *x = x.exp());
     }
 }
 

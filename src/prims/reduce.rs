@@ -64,11 +64,12 @@ impl Reduce {
             (Reduce::Softmax, _) => Ok(Value::F64(1.0)),
             (Reduce::Norm, _) => super::unary::Unary::Abs.eval(vec![x]),
             (Reduce::Any | Reduce::All, _) | (_, Value::Bool(_)) => Err(unvetted(self.info().name)),
-            _ => Ok(x),
+            (Reduce::Sum | Reduce::Mean | Reduce::Max | Reduce::Min | Reduce::Prod | Reduce::LogSumExp, _) => Ok(x),
         }
     }
 
     fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
+        let mut scratch = Vec::new();
         let kernel = |lane: ArrayView1<T>| -> T {
             match self {
                 Reduce::Sum => lane_sum(&lane),
@@ -83,7 +84,7 @@ impl Reduce {
                 }
                 Reduce::ArgMax => T::from(arg_best(lane, |x, best| x > best)).unwrap_or(T::nan()),
                 Reduce::ArgMin => T::from(arg_best(lane, |x, best| x < best)).unwrap_or(T::nan()),
-                Reduce::LogSumExp => logsumexp(lane),
+                Reduce::LogSumExp => logsumexp(lane, &mut scratch),
                 Reduce::Norm => pairwise_sum(lane.iter().map(|&x| x * x)).sqrt(),
                 Reduce::Any | Reduce::All | Reduce::Softmax => T::nan(),
             }
@@ -94,12 +95,19 @@ impl Reduce {
         if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && a.is_empty() {
             return Err(self.empty());
         }
+        if let (Reduce::LogSumExp, Some(k)) = (self, axis) {
+            return Ok(scalar_if_rank0(T::wrap(logsumexp_along(&a, k, keepdims))));
+        }
         if self == Reduce::Softmax {
             let k = axis.unwrap_or(0);
             let mut out = a.to_owned();
             for mut lane in out.lanes_mut(Axis(k)) {
                 let m = lane.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
-                lane.mapv_inplace(|x| (x - m).exp());
+                lane.mapv_inplace(|x| x - m);
+                match lane.as_slice_mut() {
+                    Some(items) => T::exp_each(items),
+                    None => lane.mapv_inplace(|x| super::unary::kernel(super::Unary::Exp, x)),
+                }
                 let s = lane_sum(&lane.view());
                 lane.mapv_inplace(|x| x / s);
             }
@@ -207,12 +215,46 @@ fn lane_sum<T: num_traits::Float>(lane: &ArrayView1<T>) -> T {
     }
 }
 
-fn logsumexp<T: num_traits::Float>(lane: ArrayView1<T>) -> T {
+/// `log(sum(exp(lane)))`, shifted by the lane's maximum so that nothing overflows; the
+/// exponentials are taken a slice at a time in `scratch` ([`Elem::exp_each`]).
+fn logsumexp<T: Elem>(lane: ArrayView1<T>, scratch: &mut Vec<T>) -> T {
     let m = lane.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
     if m.is_infinite() {
         return m;
     }
-    m + pairwise_sum(lane.iter().map(|&x| (x - m).exp())).ln()
+    scratch.clear();
+    scratch.extend(lane.iter().map(|&x| x - m));
+    T::exp_each(scratch);
+    m + pairwise_sum(scratch.iter().copied()).ln()
+}
+
+/// [`logsumexp`] of each lane along axis `k`: the lanes' maxima first, then the exponentials of
+/// the whole tensor less them in one pass, four at a time, then each lane's sum. Each element
+/// and lane goes through the same operations as in [`logsumexp`], so the bits are the same.
+/// The shifted copy is the workspace [`super::admit`] reserves.
+fn logsumexp_along<T: Elem>(a: &Arr<T>, k: usize, keepdims: bool) -> Arr<T> {
+    let a = a.as_standard_layout();
+    let data = a.as_slice().expect("in standard layout");
+    let shape = a.shape();
+    let (n, after) = (shape[k], shape[k + 1..].iter().product::<usize>());
+    let lanes = shape[..k].iter().product::<usize>() * after;
+    let lane = |l: usize| (0..n).map(move |i| data[(l / after * n + i) * after + l % after]);
+    let maxima: Vec<T> = (0..lanes).map(|l| lane(l).fold(T::neg_infinity(), |m, x| m.max(x))).collect();
+    let mut shifted = Vec::with_capacity(lanes * n);
+    for (l, &m) in maxima.iter().enumerate() {
+        shifted.extend(lane(l).map(|x| x - m));
+    }
+    T::exp_each(&mut shifted);
+    let sums = shifted.chunks(n.max(1)).map(|lane| pairwise_sum(lane.iter().copied()));
+    let result = maxima.iter().zip(sums.chain(std::iter::repeat(T::zero())));
+    let result: Vec<T> = result.map(|(&m, s)| if m.is_infinite() { m } else { m + s.ln() }).collect();
+    let mut kept = shape.to_vec();
+    if keepdims {
+        kept[k] = 1;
+    } else {
+        kept.remove(k);
+    }
+    Arr::from_shape_vec(IxDyn(&kept), result).expect("one result a lane fills the kept axes").into_shared()
 }
 
 /// A sum's elements are added in blocks of this many (NumPy's `PW_BLOCKSIZE`).
@@ -452,11 +494,8 @@ impl Reduce {
             Type::Int(_) | Type::Float(_) | Type::Bool(_) if axis.is_none() => return self.scalar_type(x, bad),
             _ => return Err(bad()),
         };
-        if elem == Dtype::Bool {
-            match self {
-                Reduce::Any | Reduce::All => return Ok(reduced(Dtype::Bool, dims, axis, keepdims)),
-                _ => {}
-            }
+        if elem == Dtype::Bool && matches!(self, Reduce::Any | Reduce::All) {
+            return Ok(reduced(Dtype::Bool, dims, axis, keepdims));
         } else if matches!(self, Reduce::Any | Reduce::All) {
             return Err(TypeError::new(Code::TypeMismatch, format!("`{}` takes a bool tensor", self.info().name))
                 .at(0, x.to_string())
@@ -493,7 +532,7 @@ impl Reduce {
             (Reduce::Softmax, _) => Ok(Type::Float(FloatDtype::F64)),
             (Reduce::Norm, _) => super::unary::Unary::Abs.type_rule(std::slice::from_ref(x)),
             (Reduce::Any | Reduce::All, _) | (_, Type::Bool(_)) => Err(bad()),
-            _ => Ok(x.clone()),
+            (Reduce::Sum | Reduce::Mean | Reduce::Max | Reduce::Min | Reduce::Prod | Reduce::LogSumExp, _) => Ok(x.clone()),
         }
     }
 }
