@@ -17,6 +17,7 @@ use crate::prims::broadcast::broadcast_shape;
 use crate::prims::{Ctx, Prim, ShapeOp};
 use crate::value::{Tensor, Value};
 use ndarray::IxDyn;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 /// Where an operand comes from.
@@ -117,20 +118,26 @@ impl Program {
         let inputs: Vec<usize> = leaves.iter().map(|l| node_of(l).ok_or(Unreplayable)).collect::<Result<_, _>>()?;
         let output = Output::of(result, &node_of)?;
 
-        // Which nodes the result needs, and which of them only hand their operand on.
+        // Which nodes only hand their operand on, and which repeat an earlier operation: each
+        // gets the register of the node it stands for.
+        let mut register: Vec<u32> = (0..nodes.len() as u32).collect();
+        let mut first_of: FxHashMap<Same, u32> = FxHashMap::default();
+        for (i, node) in nodes.iter().enumerate() {
+            if let (true, Some(p)) = (passes_through(node), node.parents.first().copied().flatten()) {
+                register[i] = register[p];
+            } else if let Some(same) = Same::of(node, &register) {
+                register[i] = *first_of.entry(same).or_insert(i as u32);
+            }
+        }
+        // Which of the others the result needs.
+        let output = output.renamed(&register);
         let mut live = vec![false; nodes.len()];
         output.mark(&mut live);
         for i in (0..nodes.len()).rev() {
             if live[i] {
                 for p in nodes[i].parents.iter().flatten() {
-                    live[*p] = true;
+                    live[register[*p] as usize] = true;
                 }
-            }
-        }
-        let mut register: Vec<u32> = (0..nodes.len() as u32).collect();
-        for (i, node) in nodes.iter().enumerate() {
-            if let (true, Some(p)) = (passes_through(node), node.parents.first().copied().flatten()) {
-                register[i] = register[p];
             }
         }
 
@@ -152,7 +159,6 @@ impl Program {
                 operands: operands.collect(),
             });
         }
-        let output = output.renamed(&register);
         let inputs: Box<[u32]> = inputs.iter().map(|&n| register[n]).collect();
         let kinds: Vec<Expect> = nodes.iter().map(|n| Expect::of(&n.output)).collect();
         let ops = fuse(ops, &kinds, &output);
@@ -359,6 +365,44 @@ fn spread(v: &Value, shape: &[usize]) -> Value {
     }
 }
 
+/// What makes two operations of a trace the same, so that the second is not run again (common
+/// subexpressions): the primitive, the dtype it ran under, and its operands, registers after
+/// renaming or fixed scalars by their bits. Every recorded operation is a function of its
+/// operands (a trace that drew random numbers is not compiled), so the same operation on the
+/// same operands gives the same bits.
+#[derive(PartialEq, Eq, Hash)]
+struct Same {
+    prim: Prim,
+    dtype: FloatDtype,
+    operands: Box<[SameOperand]>,
+}
+
+/// An operand of a [`Same`]: a fixed tensor or string is not compared, and its operation is kept.
+#[derive(PartialEq, Eq, Hash)]
+enum SameOperand {
+    Register(u32),
+    Int(i64),
+    F64(u64),
+    F32(u32),
+    Bool(bool),
+    Absent,
+}
+
+impl Same {
+    fn of(node: &Node, register: &[u32]) -> Option<Same> {
+        let operands = node.parents.iter().zip(&node.inputs).map(|(parent, input)| match (parent, input) {
+            (Some(p), _) => Some(SameOperand::Register(register[*p])),
+            (None, Value::Int(i)) => Some(SameOperand::Int(*i)),
+            (None, Value::F64(x)) => Some(SameOperand::F64(x.to_bits())),
+            (None, Value::F32(x)) => Some(SameOperand::F32(x.to_bits())),
+            (None, Value::Bool(b)) => Some(SameOperand::Bool(*b)),
+            (None, Value::Absent) => Some(SameOperand::Absent),
+            (None, Value::Tensor(_) | Value::Str(_) | Value::Tuple(_) | Value::Func(_) | Value::Tracer(_)) => None,
+        });
+        Some(Same { prim: node.prim?, dtype: node.dtype, operands: operands.collect::<Option<_>>()? })
+    }
+}
+
 /// Whether a node gives back its operand unchanged: a conversion to the dtype it has, or
 /// `sum_to`/`broadcast_to` to the shape it has (as the trace saw them; replaying checks that
 /// each result keeps the type it had).
@@ -422,5 +466,63 @@ impl Output {
                 Some(Value::Tuple(items.iter().map(|i| i.value(registers)).collect::<Option<_>>()?))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autodiff::apply;
+    use crate::prims::{Arith, Unary};
+    use crate::value::Arr;
+    use rand::SeedableRng;
+
+    fn ctx() -> Ctx {
+        Ctx {
+            dtype: FloatDtype::F64,
+            rng: rand_pcg::Pcg64::seed_from_u64(0),
+            site: Default::default(),
+            print: Default::default(),
+        }
+    }
+
+    /// How many primitives a program runs, counting those inside fused loops.
+    fn operations(program: &Program) -> usize {
+        let count = |op: &Op| match &op.run {
+            Run::Prim { .. } => 1,
+            Run::Fused { fused, .. } => fused.steps.len(),
+        };
+        program.ops.iter().map(count).sum()
+    }
+
+    /// The program of `sin(x) * a - sin(x) * b` on `x = [0.5, 1, 2]`, and its result when run.
+    fn sines_scaled_by(a: f64, b: f64) -> (Program, Value) {
+        let mut ctx = ctx();
+        let x = || Value::Tensor(Tensor::F64(Arr::from_shape_vec(IxDyn(&[3]), vec![0.5, 1.0, 2.0]).unwrap().into()));
+        let tape = Tape::compiling(1);
+        let leaf = tape.leaf(x());
+        let mut op = |prim, args| apply(prim, args, &mut ctx).expect("runs");
+        let first = op(Prim::Unary(Unary::Sin), vec![leaf.clone()]);
+        let second = op(Prim::Unary(Unary::Sin), vec![leaf.clone()]);
+        let first = op(Prim::Arith(Arith::Mul), vec![first, Value::F64(a)]);
+        let second = op(Prim::Arith(Arith::Mul), vec![second, Value::F64(b)]);
+        let y = op(Prim::Arith(Arith::Sub), vec![first, second]);
+        let program = Program::build(&tape, &[leaf], &y).ok().expect("builds");
+        let result = program.run(vec![x()], &mut ctx).expect("replays");
+        (program, result)
+    }
+
+    #[test]
+    fn an_operation_repeated_on_the_same_operands_runs_once() {
+        let (program, result) = sines_scaled_by(3.0, 3.0);
+        assert_eq!(operations(&program), 3, "sin, × 3 and − once each: {program:?}");
+        let Value::Tensor(Tensor::F64(y)) = result else { panic!("a tensor: {result:?}") };
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), [0.0; 3]);
+
+        let (program, result) = sines_scaled_by(3.0, 4.0);
+        assert_eq!(operations(&program), 4, "× 3 and × 4 differ: {program:?}");
+        let Value::Tensor(Tensor::F64(y)) = result else { panic!("a tensor: {result:?}") };
+        let expected: Vec<f64> = [0.5f64, 1.0, 2.0].iter().map(|x| x.sin() * 3.0 - x.sin() * 4.0).collect();
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), expected);
     }
 }
