@@ -498,7 +498,7 @@ mod tests {
     /// The program of `sin(x) * a - sin(x) * b` on `x = [0.5, 1, 2]`, and its result when run.
     fn sines_scaled_by(a: f64, b: f64) -> (Program, Value) {
         let mut ctx = ctx();
-        let x = || Value::Tensor(Tensor::F64(Arr::from_shape_vec(IxDyn(&[3]), vec![0.5, 1.0, 2.0]).unwrap().into()));
+        let x = || Value::Tensor(Tensor::F64(Arr::from_shape_vec(IxDyn(&[3]), vec![0.5, 1.0, 2.0]).unwrap()));
         let tape = Tape::compiling(1);
         let leaf = tape.leaf(x());
         let mut op = |prim, args| apply(prim, args, &mut ctx).expect("runs");

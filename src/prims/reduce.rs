@@ -69,7 +69,6 @@ impl Reduce {
     }
 
     fn float<T: Elem>(self, a: Arr<T>, axis: Option<usize>, keepdims: bool) -> Result<Value, OpError> {
-        let mut scratch = Vec::new();
         let kernel = |lane: ArrayView1<T>| -> T {
             match self {
                 Reduce::Sum => lane_sum(&lane),
@@ -84,9 +83,8 @@ impl Reduce {
                 }
                 Reduce::ArgMax => T::from(arg_best(lane, |x, best| x > best)).unwrap_or(T::nan()),
                 Reduce::ArgMin => T::from(arg_best(lane, |x, best| x < best)).unwrap_or(T::nan()),
-                Reduce::LogSumExp => logsumexp(lane, &mut scratch),
                 Reduce::Norm => pairwise_sum(lane.iter().map(|&x| x * x)).sqrt(),
-                Reduce::Any | Reduce::All | Reduce::Softmax => T::nan(),
+                Reduce::Any | Reduce::All | Reduce::Softmax | Reduce::LogSumExp => T::nan(),
             }
         };
         if matches!(self, Reduce::Any | Reduce::All) {
@@ -95,8 +93,16 @@ impl Reduce {
         if matches!(self, Reduce::Max | Reduce::Min | Reduce::ArgMax | Reduce::ArgMin) && a.is_empty() {
             return Err(self.empty());
         }
-        if let (Reduce::LogSumExp, Some(k)) = (self, axis) {
-            return Ok(scalar_if_rank0(T::wrap(logsumexp_along(&a, k, keepdims))));
+        if self == Reduce::LogSumExp {
+            let a = a.as_standard_layout();
+            let data = a.as_slice().expect("in standard layout");
+            let out = match axis {
+                Some(k) => logsumexp_along(data, a.shape(), k, keepdims),
+                None => logsumexp_along(data, &[data.len()], 0, false)
+                    .into_shape_with_order(IxDyn(&vec![1; if keepdims { a.ndim() } else { 0 }]))
+                    .expect("one value"),
+            };
+            return Ok(scalar_if_rank0(T::wrap(out.into_shared())));
         }
         if self == Reduce::Softmax {
             let k = axis.unwrap_or(0);
@@ -215,27 +221,11 @@ fn lane_sum<T: num_traits::Float>(lane: &ArrayView1<T>) -> T {
     }
 }
 
-/// `log(sum(exp(lane)))`, shifted by the lane's maximum so that nothing overflows; the
-/// exponentials are taken a slice at a time in `scratch` ([`Elem::exp_each`]).
-fn logsumexp<T: Elem>(lane: ArrayView1<T>, scratch: &mut Vec<T>) -> T {
-    let m = lane.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
-    if m.is_infinite() {
-        return m;
-    }
-    scratch.clear();
-    scratch.extend(lane.iter().map(|&x| x - m));
-    T::exp_each(scratch);
-    m + pairwise_sum(scratch.iter().copied()).ln()
-}
-
-/// [`logsumexp`] of each lane along axis `k`: the lanes' maxima first, then the exponentials of
-/// the whole tensor less them in one pass, four at a time, then each lane's sum. Each element
-/// and lane goes through the same operations as in [`logsumexp`], so the bits are the same.
-/// The shifted copy is the workspace [`super::admit`] reserves.
-fn logsumexp_along<T: Elem>(a: &Arr<T>, k: usize, keepdims: bool) -> Arr<T> {
-    let a = a.as_standard_layout();
-    let data = a.as_slice().expect("in standard layout");
-    let shape = a.shape();
+/// `log(sum(exp(lane)))` of each lane along axis `k` of a tensor of `shape` in standard layout,
+/// shifted by the lane's maximum so that nothing overflows: the lanes' maxima first, then the
+/// exponentials of the whole tensor less them in one pass, four at a time, then each lane's
+/// sum. The shifted copy is the workspace [`super::admit`] reserves.
+fn logsumexp_along<T: Elem>(data: &[T], shape: &[usize], k: usize, keepdims: bool) -> ndarray::ArrayD<T> {
     let (n, after) = (shape[k], shape[k + 1..].iter().product::<usize>());
     let lanes = shape[..k].iter().product::<usize>() * after;
     let lane = |l: usize| (0..n).map(move |i| data[(l / after * n + i) * after + l % after]);
@@ -254,7 +244,7 @@ fn logsumexp_along<T: Elem>(a: &Arr<T>, k: usize, keepdims: bool) -> Arr<T> {
     } else {
         kept.remove(k);
     }
-    Arr::from_shape_vec(IxDyn(&kept), result).expect("one result a lane fills the kept axes").into_shared()
+    ndarray::ArrayD::from_shape_vec(IxDyn(&kept), result).expect("one result a lane fills the kept axes")
 }
 
 /// A sum's elements are added in blocks of this many (NumPy's `PW_BLOCKSIZE`).
@@ -532,7 +522,9 @@ impl Reduce {
             (Reduce::Softmax, _) => Ok(Type::Float(FloatDtype::F64)),
             (Reduce::Norm, _) => super::unary::Unary::Abs.type_rule(std::slice::from_ref(x)),
             (Reduce::Any | Reduce::All, _) | (_, Type::Bool(_)) => Err(bad()),
-            (Reduce::Sum | Reduce::Mean | Reduce::Max | Reduce::Min | Reduce::Prod | Reduce::LogSumExp, _) => Ok(x.clone()),
+            (Reduce::Sum | Reduce::Mean | Reduce::Max | Reduce::Min | Reduce::Prod | Reduce::LogSumExp, _) => {
+                Ok(x.clone())
+            }
         }
     }
 }

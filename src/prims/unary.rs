@@ -2,11 +2,11 @@
 
 mod vjp;
 use super::arith::Elem;
-use crate::math::tanh;
 use super::{family, unvetted, OpError};
 use crate::diag::Code;
 use crate::dtype::Dtype;
 use crate::dtype::FloatDtype;
+use crate::math::tanh;
 use crate::types::{Type, TypeError};
 use crate::value::{Arr, Tensor, Value};
 use num_traits::Float;
@@ -61,9 +61,10 @@ impl Unary {
             (Unary::Abs, Value::Int(i)) => i.checked_abs().map(Value::Int).ok_or_else(|| overflow(i)),
             (Unary::Sign, Value::Int(i)) => Ok(Value::Int(i.signum())),
             (Unary::Floor | Unary::Ceil, Value::Int(i)) => Ok(Value::Int(i)),
-            (Unary::Neg | Unary::Abs | Unary::Sign | Unary::Floor | Unary::Ceil, Value::Tensor(Tensor::I64(a))) => {
-                int_map(self, &a)
-            }
+            (Unary::Neg, Value::Tensor(Tensor::I64(a))) => int_map(&a, i64::checked_neg),
+            (Unary::Abs, Value::Tensor(Tensor::I64(a))) => int_map(&a, i64::checked_abs),
+            (Unary::Sign, Value::Tensor(Tensor::I64(a))) => int_map(&a, |i| Some(i.signum())),
+            (Unary::Floor | Unary::Ceil, x @ Value::Tensor(Tensor::I64(_))) => Ok(x),
             (Unary::IsNan, Value::Tensor(Tensor::I64(a))) => {
                 Ok(Value::Tensor(Tensor::Bool(Arr::from_elem(a.raw_dim(), false))))
             }
@@ -83,31 +84,10 @@ impl Unary {
     }
 }
 
-/// `-x`, `abs`, `sign`, `floor` and `ceil` of an int tensor: ints, an overflow an error.
-fn int_map(op: Unary, a: &Arr<i64>) -> Result<Value, OpError> {
-    let mut out = Vec::with_capacity(a.len());
-    for &i in a.iter() {
-        out.push(match op {
-            Unary::Neg => i.checked_neg().ok_or_else(|| overflow(i))?,
-            Unary::Abs => i.checked_abs().ok_or_else(|| overflow(i))?,
-            Unary::Sign => i.signum(),
-            Unary::Floor | Unary::Ceil => i,
-            Unary::Not
-            | Unary::Sqrt
-            | Unary::Exp
-            | Unary::Log
-            | Unary::Sin
-            | Unary::Cos
-            | Unary::Tanh
-            | Unary::Sigmoid
-            | Unary::Relu
-            | Unary::Softplus
-            | Unary::IsNan
-            | Unary::Round => return Err(unvetted(op.info().name)),
-        });
-    }
-    let out = ndarray::Array::from_shape_vec(a.shape(), out).expect("one element each");
-    Ok(Value::Tensor(Tensor::I64(out.into_dyn().into_shared())))
+/// `-x`, `abs` or `sign` of an int tensor, element by element: ints, an overflow an error.
+fn int_map(a: &Arr<i64>, f: impl Fn(i64) -> Option<i64>) -> Result<Value, OpError> {
+    let out = a.iter().map(|&i| f(i).ok_or_else(|| overflow(i))).collect::<Result<Vec<i64>, _>>()?;
+    Ok(Value::Tensor(Tensor::I64(Arr::from_shape_vec(a.raw_dim(), out).expect("one element each"))))
 }
 
 fn overflow(i: i64) -> OpError {
