@@ -260,7 +260,6 @@ fn result_bytes(t: &Type, name: &str) -> Result<Option<usize>, OpError> {
 fn workspace(prim: Prim, args: &[Value]) -> Option<usize> {
     match prim {
         Prim::Linalg(_) => args.iter().try_fold(0usize, |acc, a| acc.checked_add(a.bytes().checked_mul(2)?)),
-        // `logsumexp` along an axis takes the exponentials of a shifted copy of its operand.
         Prim::Reduce(Reduce::LogSumExp) => args.first().map(Value::bytes),
         Prim::Arith(_) | Prim::Unary(_) | Prim::Reduce(_) | Prim::Stats(_) | Prim::Shape(_) | Prim::Construct(_) => {
             Some(0)

@@ -123,7 +123,7 @@ fn map<T: Elem>(op: Unary, a: Arr<T>) -> Value {
 /// `exp` of every element through [`Elem::exp_each`], a slice at a time: in place when `a` is
 /// uniquely owned and in standard layout, else into a copy; split over the element-wise pool
 /// when large.
-pub fn exp_tensor<T: Elem>(a: Arr<T>) -> Arr<T> {
+fn exp_tensor<T: Elem>(a: Arr<T>) -> Arr<T> {
     let mut a = if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned().into_shared() };
     let pool = crate::parallel::pool_for(a.len());
     if let Some(items) = a.as_slice_mut() {
