@@ -81,6 +81,12 @@ pub struct Fused {
     pub steps: Box<[Step]>,
     /// The steps whose results leave the loop, as tensors, in the order of the results.
     pub outputs: Box<[u16]>,
+    /// For each result, whether its tensor is kept for the next call, to be written again
+    /// there if nothing else holds it by then (not for the program's own results, which the
+    /// caller keeps and may update in place).
+    reused: Box<[bool]>,
+    /// The results' tensors kept from the last call.
+    kept: RefCell<Vec<Option<Arr<f64>>>>,
     /// The blocks the steps write, kept from call to call.
     blocks: RefCell<Vec<Vec<f64>>>,
     /// Each input copied out in order at the loop's shape, when it is not already so.
@@ -95,11 +101,13 @@ enum Lane<'a> {
 
 impl Fused {
     /// A fused loop over tensors of `shape`.
-    pub fn new(shape: Box<[usize]>, steps: Vec<Step>, outputs: Vec<u16>) -> Fused {
+    pub fn new(shape: Box<[usize]>, steps: Vec<Step>, outputs: Vec<u16>, reused: Vec<bool>) -> Fused {
         Fused {
             shape,
             steps: steps.into(),
             outputs: outputs.into(),
+            reused: reused.into(),
+            kept: RefCell::new(Vec::new()),
             blocks: RefCell::new(Vec::new()),
             staged: RefCell::new(Vec::new()),
         }
@@ -132,7 +140,16 @@ impl Fused {
                 _ => return None,
             });
         }
-        let mut outputs: Vec<Vec<f64>> = self.outputs.iter().map(|_| Vec::with_capacity(len)).collect();
+        // Each result is written into its tensor of the last call when nothing else holds it.
+        let mut kept = self.kept.try_borrow_mut().ok()?;
+        kept.resize_with(self.outputs.len(), || None);
+        let mut outputs: Vec<Arr<f64>> = kept
+            .iter_mut()
+            .map(|k| match k.take() {
+                Some(a) if a.is_unique() => a,
+                _ => Arr::zeros(IxDyn(&self.shape)),
+            })
+            .collect();
         let mut blocks = self.blocks.try_borrow_mut().ok()?;
         blocks.resize_with(self.steps.len(), || vec![0.0; BLOCK]);
         let mut start = 0;
@@ -153,15 +170,14 @@ impl Fused {
                 blocks[k] = out;
             }
             for (out, &k) in outputs.iter_mut().zip(self.outputs.iter()) {
-                out.extend_from_slice(&blocks[k as usize][..n]);
+                out.as_slice_mut()?[start..start + n].copy_from_slice(&blocks[k as usize][..n]);
             }
             start += n;
         }
-        let shape = IxDyn(&self.shape);
-        let tensors = outputs
-            .into_iter()
-            .map(|o| Arr::from_shape_vec(shape.clone(), o).ok().map(|a| Value::Tensor(Tensor::F64(a))));
-        tensors.collect()
+        for ((slot, out), &reused) in kept.iter_mut().zip(&outputs).zip(self.reused.iter()) {
+            *slot = reused.then(|| out.clone());
+        }
+        Some(outputs.into_iter().map(|o| Value::Tensor(Tensor::F64(o))).collect())
     }
 }
 
@@ -230,6 +246,28 @@ fn zip(a: Lane, b: Lane, out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_nothing_holds_is_written_again_in_place_and_one_still_held_is_not() {
+        let negate = Step { op: Elementwise::Unary(Unary::Neg), operands: [Source::Input(0), Source::Input(0)] };
+        let fused = Fused::new([4].into(), vec![negate], vec![0], vec![true]);
+        let run = |v: f64| {
+            let input = Value::Tensor(Tensor::F64(Arr::from_elem(IxDyn(&[4]), v)));
+            match fused.run(&[input]).expect("runs").remove(0) {
+                Value::Tensor(Tensor::F64(a)) => a,
+                other => panic!("a tensor: {other:?}"),
+            }
+        };
+        let first = run(1.0);
+        let at = first.as_ptr();
+        drop(first);
+        let second = run(2.0);
+        assert_eq!(second.as_ptr(), at, "written into the last call's tensor, which nothing held");
+        let third = run(3.0);
+        assert_ne!(third.as_ptr(), at, "the second result is still held");
+        assert_eq!(second.iter().copied().collect::<Vec<_>>(), [-2.0; 4], "and keeps its values");
+        assert_eq!(third.iter().copied().collect::<Vec<_>>(), [-3.0; 4]);
+    }
 
     #[test]
     fn staging_copies_every_broadcast_and_view_in_standard_order() {

@@ -347,7 +347,8 @@ impl FusedRun {
         let leaving: Vec<usize> = (0..made.len())
             .filter(|&k| wanted[made[k] as usize] || uses[made[k] as usize] > inside[made[k] as usize])
             .collect();
-        let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect());
+        let kept = leaving.iter().map(|&k| !wanted[made[k] as usize]).collect();
+        let fused = Fused::new(self.shape, steps, leaving.iter().map(|&k| k as u16).collect(), kept);
         let results = leaving.iter().map(|&k| made[k]).collect();
         placed.insert(self.at, Op { run: Run::Fused { fused, results }, operands: inputs.into() });
     }
