@@ -225,3 +225,19 @@ fn imported_lines_are_named_by_their_file() {
         "files in the order they were read: {stderr}"
     );
 }
+
+#[test]
+fn a_replay_that_stops_counts_its_call_once_as_interpreted() {
+    // The fourth call's mask keeps three elements where the traced one kept two: its replay
+    // stops, and the interpreter runs the call again.
+    let text = "\
+fn f(x) = sum(x[x > 0.0] * 2.0)
+let a = f([1.0, -1.0, 2.0])
+let b = f([1.0, -1.0, 2.0])
+let c = f([1.0, -1.0, 2.0])
+let d = f([1.0, 1.0, 2.0])
+";
+    let rows = rows_of(text);
+    let definition = rows.iter().find(|r| r.line == 1).expect("the definition's row");
+    assert_eq!((definition.calls, definition.compiled), (4, 1), "{definition:?}");
+}

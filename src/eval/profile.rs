@@ -122,6 +122,15 @@ impl Profile {
         tally.time += elapsed.saturating_sub(open.inner);
     }
 
+    /// Takes back the last compiled call counted at `at` (a replay that stopped, whose call the
+    /// interpreter then runs and counts), keeping its time.
+    pub fn uncount_compiled(&mut self, at: u32) {
+        if let Some(tally) = self.tallies.get_mut(&at) {
+            tally.calls = tally.calls.saturating_sub(1);
+            tally.compiled = tally.compiled.saturating_sub(1);
+        }
+    }
+
     /// Adds `flops` floating-point operations to the position `at` (a replayed call's products,
     /// on the line of its function's definition).
     pub fn add_flops(&mut self, at: u32, flops: f64) {

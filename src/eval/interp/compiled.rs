@@ -46,12 +46,16 @@ impl Interp {
     fn replay(&mut self, compiled: &Compiled, inputs: Vec<Value>, body: Span) -> Option<Value> {
         match self.profile.as_mut() {
             Some(profile) => {
-                // The whole replay counts on the line of the definition, as compiled.
+                // The whole replay counts on the line of the definition, as compiled; one that
+                // stops keeps its time there, but its call is the interpreter's to count.
                 let before = std::mem::replace(&mut profile.mode, Mode::Compiled);
-                profile.add_flops(body.start, compiled.flops);
                 let value = self.profiled(body, |i| compiled.program.run(inputs, &mut i.ctx));
                 if let Some(profile) = self.profile.as_mut() {
                     profile.mode = before;
+                    match value {
+                        Some(_) => profile.add_flops(body.start, compiled.flops),
+                        None => profile.uncount_compiled(body.start),
+                    }
                 }
                 value
             }
